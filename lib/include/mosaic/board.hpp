@@ -1,0 +1,57 @@
+// Board profiles: the text format of boards/*.board, parsed and validated once, here.
+// The same parser serves the host tools (./mosaic, the image bundler) and the guests,
+// which read the profile back from the image's manifest.
+//
+// Format: '#' comments, "[board]" then "[node NAME]" sections, "key = value" lines.
+//   [board]  name, description, default (yes|no), interconnect (size, e.g. 16M; needed
+//            when there is more than one node), timeout (seconds the runner allows a boot)
+//   [node N] isa (x86_64|aarch64|riscv64), machine (QEMU machine), cpu (optional),
+//            cores (1..64), memory (e.g. 256M), image_addr (where the image is loaded),
+//            exit (isa-debug-exit | semihosting | sifive-test)
+#pragma once
+
+#include <mosaic/isa.hpp>
+
+namespace mosaic {
+
+enum class ExitMethod : u8 { IsaDebugExit, Semihosting, SifiveTest };
+
+struct NodeProfile {
+    char name[16] = {};
+    Isa isa = Isa::X86_64;
+    char machine[24] = {};
+    char cpu[24] = {};
+    u32 cores = 0;
+    u64 memory = 0;
+    u64 image_addr = 0;
+    ExitMethod exit = ExitMethod::IsaDebugExit;
+};
+
+struct BoardProfile {
+    static constexpr u32 kMaxNodes = 8;
+    char name[32] = {};
+    char description[96] = {};
+    bool is_default = false;
+    u64 interconnect = 0; // bytes; 0 = none
+    u32 timeout = 60;     // seconds
+    NodeProfile nodes[kMaxNodes];
+    u32 node_count = 0;
+    u32 total_cores() const;
+    // The index of the first node of this ISA; NotFound if none.
+    Result<u32> node_of(Isa isa) const;
+};
+
+// Where and why parsing failed: line 0 means the file as a whole (a missing field).
+struct BoardError {
+    Error code = Error::Ok;
+    u32 line = 0;
+    char field[24] = {};
+    char message[96] = {};
+};
+
+// Parses and validates a profile; on failure fills err and returns its code.
+Result<BoardProfile> parse_board(const char* text, usize len, BoardError& err);
+
+const char* exit_method_name(ExitMethod m);
+
+} // namespace mosaic

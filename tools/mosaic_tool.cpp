@@ -1,0 +1,274 @@
+// mosaic-tool: the host side of board profiles and image bundles, built from the same
+// parsers the guests use. Called by ./mosaic; usable by hand:
+//   mosaic-tool board FILE                  validate a board profile, print it as JSON
+//   mosaic-tool bundle --board FILE --out IMG --head ISA=ELF --cpudriver ISA=ELF
+//                      [--module ISA=NAME=FILE] [--facts FILE]
+//   mosaic-tool inspect IMG                 check an image bundle and list its entries
+// Exit status: 0 success, 1 bad input (message names the file and field), 2 usage.
+#include <mosaic/board.hpp>
+#include <mosaic/bundle.hpp>
+#include <mosaic/elf.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <string>
+#include <vector>
+
+using namespace mosaic;
+namespace bn = mosaic::bundle;
+
+namespace {
+
+using Bytes = std::vector<u8>;
+
+struct Failure {
+    std::string message;
+};
+
+[[noreturn]] void die(const std::string& msg) { throw Failure{msg}; }
+
+Bytes read_file(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) die(path + ": cannot open");
+    return Bytes(std::istreambuf_iterator<char>(f), {});
+}
+
+std::string json_escape(const char* s) {
+    std::string out;
+    for (; *s; ++s) {
+        if (*s == '"' || *s == '\\') out += '\\';
+        out += *s;
+    }
+    return out;
+}
+
+BoardProfile load_board(const std::string& path) {
+    Bytes text = read_file(path);
+    BoardError err;
+    auto b = parse_board(reinterpret_cast<const char*>(text.data()), text.size(), err);
+    if (!b.ok()) {
+        std::string where = path + (err.line ? ":" + std::to_string(err.line) : "");
+        std::string field = err.field[0] ? " field '" + std::string(err.field) + "'" : "";
+        die(where + ":" + field + " " + err.message + " (" + error_name(err.code) + ")");
+    }
+    return *b;
+}
+
+int cmd_board(const std::string& path) {
+    BoardProfile b = load_board(path);
+    std::printf("{\"name\": \"%s\", \"description\": \"%s\", \"default\": %s, \"interconnect\": %llu, "
+                "\"timeout\": %u, \"nodes\": [",
+                json_escape(b.name).c_str(), json_escape(b.description).c_str(), b.is_default ? "true" : "false",
+                (unsigned long long)b.interconnect, b.timeout);
+    for (u32 i = 0; i < b.node_count; ++i) {
+        const NodeProfile& n = b.nodes[i];
+        std::printf("%s{\"name\": \"%s\", \"isa\": \"%s\", \"machine\": \"%s\", \"cpu\": \"%s\", \"cores\": %u, "
+                    "\"memory\": %llu, \"image_addr\": %llu, \"exit\": \"%s\"}",
+                    i ? ", " : "", json_escape(n.name).c_str(), isa_name(n.isa), json_escape(n.machine).c_str(),
+                    json_escape(n.cpu).c_str(), n.cores, (unsigned long long)n.memory,
+                    (unsigned long long)n.image_addr, exit_method_name(n.exit));
+    }
+    std::printf("]}\n");
+    return 0;
+}
+
+// A CPU driver or head stub flattened from its ELF loadable segments.
+struct Flat {
+    Bytes bytes;
+    u64 load = 0, mem = 0, entry = 0;
+};
+
+Flat flatten(const std::string& path, u16 machine) {
+    Bytes data = read_file(path);
+    auto f = elf::File::open(data.data(), data.size());
+    if (!f.ok()) die(path + ": not a usable ELF64 executable (" + error_name(f.error()) + ")");
+    if (f->machine() != machine) die(path + ": ELF machine " + std::to_string(f->machine()) + ", expected " + std::to_string(machine));
+    std::vector<elf::Segment> segs;
+    for (u32 i = 0; i < f->segment_count(); ++i) {
+        auto s = f->load_segment(i);
+        if (s.ok() && s->memsz) segs.push_back(*s);
+        else if (!s.ok() && s.error() != Error::NotFound) die(path + ": bad program header " + std::to_string(i));
+    }
+    if (segs.empty()) die(path + ": no loadable segments");
+    Flat out;
+    out.load = UINT64_MAX;
+    u64 file_end = 0, mem_end = 0;
+    for (auto& s : segs) {
+        out.load = std::min(out.load, s.paddr);
+        file_end = std::max(file_end, s.paddr + s.filesz);
+        mem_end = std::max(mem_end, s.paddr + s.memsz);
+    }
+    if (file_end - out.load > (64u << 20)) die(path + ": segments span more than 64 MiB");
+    out.bytes.assign(align_up(file_end - out.load, 8), 0);
+    for (auto& s : segs)
+        std::copy_n(data.begin() + s.offset, s.filesz, out.bytes.begin() + (s.paddr - out.load));
+    out.mem = align_up(std::max<u64>(mem_end - out.load, out.bytes.size()), 8);
+    out.entry = f->entry();
+    return out;
+}
+
+u16 elf_machine(Isa isa) {
+    switch (isa) {
+    case Isa::X86_64: return elf::kMachineX86_64;
+    case Isa::Aarch64: return elf::kMachineAarch64;
+    case Isa::Riscv64: return elf::kMachineRiscv;
+    }
+    return 0;
+}
+
+Isa parse_isa(const std::string& s) {
+    auto r = isa_from_name(s.c_str(), s.size());
+    if (!r.ok()) die("unknown ISA '" + s + "' (x86_64, aarch64, riscv64)");
+    return *r;
+}
+
+struct BundleArgs {
+    std::string board, out, facts;
+    std::map<Isa, std::string> heads, drivers;
+    std::vector<std::tuple<Isa, std::string, std::string>> modules;
+};
+
+void put_entry(Bytes& img, u32 index, const std::string& name, bn::Kind kind, Isa isa, const Bytes& data) {
+    if (index >= bn::kMaxEntries) die("too many bundle entries");
+    if (name.empty() || name.size() >= 40) die("bad entry name '" + name + "'");
+    u64 off = align_up(img.size(), 4096);
+    img.resize(off);
+    img.insert(img.end(), data.begin(), data.end());
+    u8* e = img.data() + bn::kEntryTable + index * bn::kEntrySize;
+    std::memcpy(e, name.c_str(), name.size());
+    store_le32(e + 40, u32(kind));
+    store_le32(e + 44, u32(isa));
+    store_le64(e + 48, off);
+    store_le64(e + 56, data.size());
+}
+
+void put_head(Bytes& img, Isa isa, const std::string& path) {
+    static const u32 slot[] = {bn::kHeadX86, bn::kHeadAarch64, bn::kHeadRiscv64};
+    Flat h = flatten(path, elf_machine(isa));
+    u32 at = slot[u32(isa)];
+    if (h.load != at || h.bytes.size() > bn::kHeadSlot)
+        die(path + ": head stub must be linked at " + std::to_string(at) + " and fit " + std::to_string(bn::kHeadSlot) + " bytes");
+    std::copy(h.bytes.begin(), h.bytes.end(), img.begin() + at);
+}
+
+void put_multiboot(Bytes& img, u64 load) {
+    if (load < (1u << 20) || load + img.size() >= (u64(1) << 32)) die("x86_64 image_addr must put the image between 1 MiB and 4 GiB");
+    u8* m = img.data() + bn::kMultiboot;
+    const u32 magic = 0x1BADB002, flags = 0x00010002; // memory map wanted; a.out-kludge addresses valid
+    store_le32(m + 0, magic);
+    store_le32(m + 4, flags);
+    store_le32(m + 8, u32(0) - (magic + flags));
+    store_le32(m + 12, u32(load + bn::kMultiboot)); // header_addr
+    store_le32(m + 16, u32(load));                  // load_addr
+    store_le32(m + 20, 0);                          // load_end_addr: the whole file
+    store_le32(m + 24, 0);                          // bss_end_addr: none
+    store_le32(m + 28, u32(load + bn::kHeadX86));   // entry_addr
+}
+
+int cmd_bundle(const BundleArgs& a) {
+    if (a.board.empty() || a.out.empty()) die("bundle needs --board and --out");
+    BoardProfile board = load_board(a.board);
+    Bytes img(bn::kDataOffset, 0);
+    u32 index = 0;
+    put_entry(img, index++, "manifest", bn::Kind::Manifest, Isa::X86_64, read_file(a.board));
+    if (!a.facts.empty()) put_entry(img, index++, "facts", bn::Kind::Facts, Isa::X86_64, read_file(a.facts));
+    for (u32 n = 0; n < board.node_count; ++n) {
+        Isa isa = board.nodes[n].isa;
+        if (!a.drivers.count(isa) || !a.heads.count(isa))
+            die(std::string("board needs a CPU driver and head stub for ") + isa_name(isa));
+    }
+    for (auto& [isa, path] : a.drivers) {
+        put_head(img, isa, a.heads.at(isa));
+        Flat d = flatten(path, elf_machine(isa));
+        put_entry(img, index, std::string("cpudriver.") + isa_name(isa), bn::Kind::CpuDriver, isa, d.bytes);
+        u8* b = img.data() + bn::kBootTable + u32(isa) * bn::kBootEntrySize;
+        store_le64(b + bn::kBootBlobOffset, load_le64(img.data() + bn::kEntryTable + index * bn::kEntrySize + 48));
+        store_le64(b + bn::kBootBlobSize, d.bytes.size());
+        store_le64(b + bn::kBootLoadAddr, d.load);
+        store_le64(b + bn::kBootMemSize, d.mem);
+        store_le64(b + bn::kBootEntry, d.entry);
+        ++index;
+    }
+    for (auto& [isa, name, path] : a.modules) put_entry(img, index++, name, bn::Kind::Module, isa, read_file(path));
+    img.resize(align_up(img.size(), 4096));
+    auto x86 = board.node_of(Isa::X86_64);
+    if (x86.ok()) put_multiboot(img, board.nodes[*x86].image_addr);
+    u8* h = img.data() + bn::kHeaderOffset;
+    std::memcpy(h + bn::kHdrMagic, bn::kMagic, 8);
+    store_le32(h + bn::kHdrVersion, bn::kVersion);
+    store_le32(h + bn::kHdrEntries, index);
+    store_le64(h + bn::kHdrTotal, img.size());
+    store_le32(h + bn::kHdrCrc, bn::bundle_crc(img.data(), img.size()));
+    auto check = bn::View::open(img.data(), img.size());
+    if (!check.ok()) die(std::string("internal error: bundle does not verify: ") + error_name(check.error()));
+    std::ofstream f(a.out, std::ios::binary);
+    f.write(reinterpret_cast<const char*>(img.data()), std::streamsize(img.size()));
+    if (!f) die(a.out + ": cannot write");
+    std::printf("%s: %zu bytes, %u entries\n", a.out.c_str(), img.size(), index);
+    return 0;
+}
+
+int cmd_inspect(const std::string& path) {
+    Bytes img = read_file(path);
+    auto v = bn::View::open(img.data(), img.size());
+    if (!v.ok()) die(path + ": not a valid Mosaic image (" + error_name(v.error()) + ")");
+    std::printf("%s: %llu bytes, %u entries\n", path.c_str(), (unsigned long long)v->total_size(), v->entry_count());
+    for (u32 i = 0; i < v->entry_count(); ++i) {
+        bn::Entry e = *v->entry(i);
+        std::printf("  %-24s kind %u isa %-8s offset 0x%llx size %llu\n", e.name, unsigned(e.kind), isa_name(e.isa),
+                    (unsigned long long)e.offset, (unsigned long long)e.size);
+    }
+    for (u32 i = 0; i < kIsaCount; ++i) {
+        bn::BootEntry b = v->boot(Isa(i));
+        if (b.blob_offset)
+            std::printf("  boot %-8s load 0x%llx entry 0x%llx size %llu mem %llu\n", isa_name(Isa(i)),
+                        (unsigned long long)b.load_addr, (unsigned long long)b.entry, (unsigned long long)b.blob_size,
+                        (unsigned long long)b.mem_size);
+    }
+    return 0;
+}
+
+int usage() {
+    std::fprintf(stderr, "usage: mosaic-tool board FILE | bundle --board F --out IMG --head ISA=ELF --cpudriver ISA=ELF "
+                         "[--module ISA=NAME=FILE] [--facts FILE] | inspect IMG\n");
+    return 2;
+}
+
+int run(int argc, char** argv) {
+    if (argc < 3) return usage();
+    std::string cmd = argv[1];
+    if (cmd == "board" && argc == 3) return cmd_board(argv[2]);
+    if (cmd == "inspect" && argc == 3) return cmd_inspect(argv[2]);
+    if (cmd != "bundle") return usage();
+    BundleArgs a;
+    for (int i = 2; i + 1 < argc; i += 2) {
+        std::string k = argv[i], v = argv[i + 1];
+        auto eq = v.find('=');
+        if (k == "--board") a.board = v;
+        else if (k == "--out") a.out = v;
+        else if (k == "--facts") a.facts = v;
+        else if ((k == "--head" || k == "--cpudriver") && eq != std::string::npos)
+            (k == "--head" ? a.heads : a.drivers)[parse_isa(v.substr(0, eq))] = v.substr(eq + 1);
+        else if (k == "--module" && eq != std::string::npos && v.find('=', eq + 1) != std::string::npos) {
+            auto eq2 = v.find('=', eq + 1);
+            a.modules.emplace_back(parse_isa(v.substr(0, eq)), v.substr(eq + 1, eq2 - eq - 1), v.substr(eq2 + 1));
+        } else return usage();
+    }
+    if (argc % 2) return usage();
+    return cmd_bundle(a);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const Failure& f) {
+        std::fprintf(stderr, "mosaic-tool: %s\n", f.message.c_str());
+        return 1;
+    }
+}

@@ -1,0 +1,33 @@
+// The receive side of the wire format: validates every frame and reassembles
+// fragments into whole messages, rejecting malformed input while staying usable.
+#pragma once
+
+#include <mosaic/transports/wire.hpp>
+
+namespace mosaic::transports {
+
+class Reassembler {
+  public:
+    // Feeds one frame. Ok: `out` holds a complete message. WouldBlock: more fragments
+    // are needed. Malformed: this frame (and any partial message it broke) was dropped;
+    // the next frame is handled normally. The message sequence number must be exactly
+    // one more than the previous message's; after a gap the receiver resynchronises.
+    Status accept(const Frame& f, Message& out);
+
+    // Messages rejected so far (for statistics and for batch receives).
+    u64 rejected() const { return rejected_; }
+
+  private:
+    Status reject();
+    Status start(const FrameHeader& h, const Frame& f, Message& out);
+    Status extend(const FrameHeader& h, const Frame& f, Message& out);
+    static void copy_fragment(const FrameHeader& h, const Frame& f, Message& m);
+
+    u32 expected_seq_ = 0;
+    bool active_ = false; // A multi-fragment message is being collected in partial_.
+    u8 next_fragment_ = 0;
+    u64 rejected_ = 0;
+    Message partial_;
+};
+
+} // namespace mosaic::transports

@@ -1,0 +1,80 @@
+// Validation and reassembly of received frames (see reassembler.hpp).
+#include <mosaic/transports/reassembler.hpp>
+
+namespace mosaic::transports {
+
+Status Reassembler::accept(const Frame& f, Message& out) {
+    Result<FrameHeader> h = decode_frame(f);
+    if (!h.ok()) return reject();
+    if (h->fragment == 0) {
+        // A new message while another is incomplete: the old one is broken.
+        if (active_) {
+            active_ = false;
+            ++rejected_;
+            (void)start(*h, f, out);
+            return Error::Malformed;
+        }
+        return start(*h, f, out);
+    }
+    return extend(*h, f, out);
+}
+
+Status Reassembler::reject() {
+    active_ = false;
+    ++rejected_;
+    return Error::Malformed;
+}
+
+// Starts a message with its first fragment; a single-fragment message goes straight to `out`.
+Status Reassembler::start(const FrameHeader& h, const Frame& f, Message& out) {
+    if (h.seq != expected_seq_) {
+        expected_seq_ = h.seq + 1;
+        return reject();
+    }
+    bool single = (h.flags & kFlagLast) != 0;
+    Message& m = single ? out : partial_;
+    m.interface = h.interface;
+    m.type = h.type;
+    m.length = h.length;
+    m.reply = (h.flags & kFlagReply) != 0;
+    m.seq = h.seq;
+    m.rpc_id = h.rpc_id;
+    copy_fragment(h, f, m);
+    if (single) {
+        expected_seq_ = h.seq + 1;
+        return {};
+    }
+    active_ = true;
+    next_fragment_ = 1;
+    return Error::WouldBlock;
+}
+
+// Appends a later fragment, which must continue the message being collected.
+Status Reassembler::extend(const FrameHeader& h, const Frame& f, Message& out) {
+    const Message& p = partial_;
+    if (!active_ || h.fragment != next_fragment_ || h.seq != p.seq || h.interface != p.interface ||
+        h.type != p.type || h.length != p.length || h.rpc_id != p.rpc_id ||
+        ((h.flags & kFlagReply) != 0) != p.reply)
+        return reject();
+    copy_fragment(h, f, partial_);
+    ++next_fragment_;
+    if ((h.flags & kFlagLast) == 0) return Error::WouldBlock;
+    active_ = false;
+    expected_seq_ = h.seq + 1;
+    out.interface = p.interface;
+    out.type = p.type;
+    out.length = p.length;
+    out.reply = p.reply;
+    out.seq = p.seq;
+    out.rpc_id = p.rpc_id;
+    for (u32 i = 0; i < p.length; ++i) out.payload[i] = p.payload[i];
+    return {};
+}
+
+void Reassembler::copy_fragment(const FrameHeader& h, const Frame& f, Message& m) {
+    if (h.length == 0) return;
+    u32 base = h.fragment * kFramePayload, n = fragment_bytes(h.length, h.fragment);
+    for (u32 i = 0; i < n; ++i) m.payload[base + i] = f.bytes[field::kPayload + i];
+}
+
+} // namespace mosaic::transports

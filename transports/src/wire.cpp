@@ -1,0 +1,57 @@
+// Encoding and single-frame validation of the wire format declared in wire.hpp.
+#include <mosaic/transports/wire.hpp>
+
+namespace mosaic::transports {
+
+void encode_header(const FrameHeader& h, u8* frame) {
+    store_le16(frame + field::kInterface, h.interface);
+    store_le16(frame + field::kType, h.type);
+    store_le16(frame + field::kLength, h.length);
+    frame[field::kFragment] = h.fragment;
+    frame[field::kFlags] = h.flags;
+    store_le32(frame + field::kSeq, h.seq);
+    store_le32(frame + field::kRpcId, h.rpc_id);
+}
+
+FrameHeader decode_header(const u8* frame) {
+    return FrameHeader{
+        .interface = load_le16(frame + field::kInterface),
+        .type = load_le16(frame + field::kType),
+        .length = load_le16(frame + field::kLength),
+        .fragment = frame[field::kFragment],
+        .flags = frame[field::kFlags],
+        .seq = load_le32(frame + field::kSeq),
+        .rpc_id = load_le32(frame + field::kRpcId),
+    };
+}
+
+Result<FrameHeader> decode_frame(const Frame& f) {
+    FrameHeader h = decode_header(f.bytes);
+    if (h.type == 0 || h.type > kMaxMessageType) return Error::Malformed;
+    if (h.length > kMaxPayload || (h.flags & ~kFlagMask) != 0) return Error::Malformed;
+    u32 count = fragment_count(h.length);
+    if (h.fragment >= count) return Error::Malformed;
+    bool first = h.fragment == 0, last = h.fragment + 1u == count;
+    if (((h.flags & kFlagFirst) != 0) != first || ((h.flags & kFlagLast) != 0) != last)
+        return Error::Malformed;
+    return h;
+}
+
+Result<u32> encode_message(const Outgoing& m, u32 seq, Frame* out, u32 capacity) {
+    if (m.length > kMaxPayload) return Error::OutOfRange;
+    if (m.type == 0 || m.type > kMaxMessageType) return Error::InvalidArgument;
+    u32 count = fragment_count(m.length);
+    if (count > capacity) return Error::CapacityExceeded;
+    for (u32 i = 0; i < count; ++i) {
+        u8 flags = u8((i == 0 ? kFlagFirst : 0) | (i + 1 == count ? kFlagLast : 0) |
+                      (m.reply ? kFlagReply : 0));
+        encode_header({m.interface, m.type, m.length, u8(i), flags, seq, m.rpc_id}, out[i].bytes);
+        u32 n = m.length ? fragment_bytes(m.length, i) : 0;
+        u8* dst = out[i].bytes + field::kPayload;
+        for (u32 b = 0; b < n; ++b) dst[b] = m.payload[i * kFramePayload + b];
+        for (u32 b = n; b < kFramePayload; ++b) dst[b] = 0;
+    }
+    return count;
+}
+
+} // namespace mosaic::transports
