@@ -1,0 +1,28 @@
+/* riscv64 head stub, at offset 0 of the image bundle: OpenSBI enters here in S-mode
+   with a0 = hart id and a1 = device tree. Copies this ISA's CPU driver from the bundle to
+   its load address (boot table entry 2, bundle.hpp) and jumps to its entry with
+   a2 = the bundle's address. Position independent. */
+    .section .head, "ax"
+    .globl _head
+_head:
+    auipc   t0, 0               /* t0 = bundle base: this is its first byte */
+    li      t1, 0x240 + 2 * 40  /* kBootTable + isa * kBootEntrySize */
+    add     t1, t1, t0
+    ld      t2, 0(t1)           /* blob offset */
+    ld      t3, 8(t1)           /* blob size (a multiple of 8) */
+    ld      t4, 16(t1)          /* load address */
+    ld      t5, 32(t1)          /* entry */
+    beqz    t2, 3f              /* no riscv64 driver in this image */
+    add     t2, t2, t0
+1:  beqz    t3, 2f
+    ld      a3, 0(t2)
+    sd      a3, 0(t4)
+    addi    t2, t2, 8
+    addi    t4, t4, 8
+    addi    t3, t3, -8
+    j       1b
+2:  fence.i
+    mv      a2, t0
+    jr      t5
+3:  wfi
+    j       3b

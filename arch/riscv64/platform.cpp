@@ -1,0 +1,69 @@
+// riscv64 boot: device addresses from the device tree, the NS16550 console, power off
+// through the SiFive test device, and the hand-over to the generic CPU driver.
+#include "csr.hpp"
+
+#include <mosaic/cpudriver/arch.hpp>
+#include <mosaic/mmio.hpp>
+
+namespace mosaic::riscv {
+Platform g_platform;
+}
+
+namespace mosaic::arch {
+
+using riscv::g_platform;
+
+void console_write(const char* s, usize n) {
+    for (usize i = 0; i < n; ++i) {
+        if (s[i] == '\n') console_write("\r", 1);
+        while (!(mmio_read8(g_platform.uart + 5) & 0x20)) {} // LSR: transmit holding register empty
+        mmio_write8(g_platform.uart, u8(s[i]));
+    }
+}
+
+void full_barrier() { asm volatile("fence iorw, iorw" ::: "memory"); }
+
+u32 pci_legacy_read32(u32, u32, u32, u32) { return 0xffffffffu; } // ECAM only
+void pci_legacy_write32(u32, u32, u32, u32, u32) {}
+
+[[noreturn]] void power_off(bool pass) {
+    mmio_write32(g_platform.test_dev, pass ? 0x5555 : (1u << 16) | 0x3333);
+    for (;;) asm volatile("wfi");
+}
+
+} // namespace mosaic::arch
+
+namespace {
+
+using namespace mosaic;
+
+mosaic::BootInfo g_boot;
+
+// Reads the console, test device and timebase from the device tree.
+void platform_from_dtb(const Dtb& dtb) {
+    if (auto n = dtb.find_compatible("ns16550a"); n.ok())
+        if (auto r = dtb.reg(*n, 0); r.ok()) riscv::g_platform.uart = r->base;
+    if (auto n = dtb.find_compatible("sifive,test0"); n.ok())
+        if (auto r = dtb.reg(*n, 0); r.ok()) riscv::g_platform.test_dev = r->base;
+    if (auto cpus = dtb.find_path("/cpus"); cpus.ok())
+        if (auto tb = dtb.prop(*cpus, "timebase-frequency"); tb.ok() && tb->len == 4) riscv::g_platform.timebase = tb->cell(0);
+}
+
+} // namespace
+
+extern "C" [[noreturn]] void riscv_boot(u64 hart, const u8* dtb_blob, const u8* bundle) {
+    g_boot.isa = Isa::Riscv64;
+    g_boot.firmware = "opensbi+dtb";
+    g_boot.boot_core = hart;
+    g_boot.bundle = bundle;
+    g_boot.dtb = dtb_blob;
+    auto dtb = Dtb::parse(dtb_blob, 1u << 20);
+    if (!dtb.ok()) {
+        arch::console_write("PANIC: riscv64: no usable device tree\n", 38);
+        arch::power_off(false);
+    }
+    platform_from_dtb(*dtb);
+    if (!bootinfo_from_dtb(g_boot, *dtb).ok()) arch::console_write("warning: device tree incomplete\n", 32);
+    g_boot.timer_hz = riscv::g_platform.timebase;
+    cpudriver::main(g_boot);
+}

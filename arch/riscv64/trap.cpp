@@ -1,0 +1,67 @@
+// riscv64 traps and the timer: stvec, the cause decoding into ISA-neutral TrapInfo,
+// and the supervisor timer through SBI set_timer.
+#include "csr.hpp"
+#include "frame.hpp"
+
+#include <mosaic/cpudriver/arch.hpp>
+
+extern "C" void riscv_trap_entry();
+
+namespace mosaic::arch {
+
+namespace {
+u64 g_timer_interval = 0;
+
+void timer_rearm() { riscv::sbi_call(riscv::kSbiTime, 0, riscv::read_time() + g_timer_interval); }
+
+cpudriver::TrapKind kind_of(u64 cause) {
+    using K = cpudriver::TrapKind;
+    switch (cause) {
+    case 2: return K::IllegalInstruction;
+    case 3: return K::Breakpoint;
+    case 4:
+    case 6: return K::Alignment;
+    case 8: return K::Syscall;
+    case 12:
+    case 13:
+    case 15: return K::PageFault;
+    default: return K::Other;
+    }
+}
+} // namespace
+
+void traps_init() { MOSAIC_CSR_WRITE(stvec, u64(&riscv_trap_entry)); }
+
+void trigger_breakpoint() { asm volatile("ebreak"); }
+
+void timer_start(u32 hz) {
+    g_timer_interval = riscv::g_platform.timebase / hz;
+    MOSAIC_CSR_SET(sie, riscv::kSieStie);
+    timer_rearm();
+}
+
+void interrupts_enable() { MOSAIC_CSR_SET(sstatus, riscv::kSstatusSie); }
+
+void wait_for_interrupt() { asm volatile("wfi"); }
+
+} // namespace mosaic::arch
+
+extern "C" void riscv_trap(mosaic::riscv::TrapFrame* f) {
+    using namespace mosaic;
+    u64 cause = MOSAIC_CSR_READ(scause);
+    if (cause & riscv::kCauseInterrupt) {
+        if ((cause & ~riscv::kCauseInterrupt) == riscv::kIrqSupervisorTimer) {
+            arch::timer_rearm();
+            cpudriver::on_tick();
+        }
+        return;
+    }
+    cpudriver::TrapInfo info{arch::kind_of(cause), cause, f->sepc, MOSAIC_CSR_READ(stval), !(f->sstatus & riscv::kSstatusSpp)};
+    if (cpudriver::on_trap(info) == cpudriver::TrapAction::Resume) {
+        // Step over the trapping instruction: 2 bytes if compressed, else 4.
+        u16 first = *reinterpret_cast<const volatile u16*>(f->sepc);
+        f->sepc += (first & 3) == 3 ? 4 : 2;
+        return;
+    }
+    arch::power_off(false);
+}

@@ -1,0 +1,126 @@
+// The generic CPU driver: the boot sequence every core's driver runs after its ISA's
+// boot code has filled BootInfo. Read top to bottom, it is the list of boot steps.
+#include "console.hpp"
+#include "interconnect.hpp"
+#include "selftest.hpp"
+
+#include <mosaic/board.hpp>
+#include <mosaic/bundle.hpp>
+
+namespace mosaic::cpudriver {
+
+namespace {
+
+constexpr u32 kTimerHz = 100;
+constexpr u32 kTimerTestTicks = 10;
+constexpr u64 kInterconnectTimeoutTicks = 60 * kTimerHz;
+
+// State of this core's driver; never touched by another core.
+volatile u64 g_ticks = 0;
+volatile u32 g_breakpoints = 0;
+volatile bool g_expect_breakpoint = false;
+
+u64 ticks() { return g_ticks; }
+
+void print_banner(const BootInfo& bi) {
+    kprint("\nMosaic CPU driver on {} core {} (firmware: {})\n", isa_name(bi.isa), bi.boot_core, bi.firmware);
+    u64 total = 0;
+    for (u32 i = 0; i < bi.memory_count; ++i) {
+        kprint("  memory {:016x}-{:016x} ({} MiB)\n", bi.memory[i].base, bi.memory[i].base + bi.memory[i].size,
+               bi.memory[i].size >> 20);
+        total += bi.memory[i].size;
+    }
+    kprint("  {} MiB usable in {} ranges; {} cores discovered:", total >> 20, bi.memory_count, bi.core_count);
+    for (u32 i = 0; i < bi.core_count; ++i) kprint(" {:x}", bi.core_ids[i]);
+    kprint("\n");
+}
+
+// The bytes of the bundle that can be read: up to the end of the RAM range it is in.
+usize bundle_limit(const BootInfo& bi) {
+    u64 at = uptr(bi.bundle);
+    for (u32 i = 0; i < bi.memory_count; ++i)
+        if (at >= bi.memory[i].base && at < bi.memory[i].base + bi.memory[i].size)
+            return usize(bi.memory[i].base + bi.memory[i].size - at);
+    return bundle::kDataOffset; // outside known RAM: only the header is trusted to exist
+}
+
+// Finds and parses the board manifest from the bundle.
+Result<BoardProfile> read_manifest(const BootInfo& bi) {
+    auto view = TRY(bundle::View::open(bi.bundle, bundle_limit(bi)));
+    auto entry = TRY(view.find(bundle::Kind::Manifest));
+    BoardError err;
+    auto board = parse_board(reinterpret_cast<const char*>(view.data(entry)), usize(entry.size), err);
+    if (!board.ok()) kprint("  manifest line {} field '{}': {}\n", err.line, err.field, err.message);
+    return board;
+}
+
+void test_trap(SelfTest& t) {
+    arch::traps_init();
+    g_expect_breakpoint = true;
+    arch::trigger_breakpoint();
+    g_expect_breakpoint = false;
+    t.check(g_breakpoints == 1, "trap-breakpoint", "expected one breakpoint trap, saw {}", u32(g_breakpoints));
+}
+
+void test_timer(SelfTest& t) {
+    arch::timer_start(kTimerHz);
+    arch::interrupts_enable();
+    while (g_ticks < kTimerTestTicks) arch::wait_for_interrupt();
+    t.check(true, "timer-ticks", "");
+    kprint("  timer: {} ticks at {} Hz\n", g_ticks, kTimerHz);
+}
+
+void test_interconnect(SelfTest& t, const BootInfo& bi, const BoardProfile& board, u32 self) {
+    auto r = interconnect_greet(bi, board, self, kInterconnectTimeoutTicks, ticks);
+    if (!t.check(r.ok(), "interconnect-found", "no interconnect region: {}", error_name(r.error()))) return;
+    kprint("  interconnect: {} MiB at {:x}, node '{}' announced in slot {}\n", r->size >> 20, r->base,
+           board.nodes[self].name, self);
+    kprint("  heard from:");
+    for (u32 i = 0; i < board.node_count; ++i)
+        if (r->heard_mask & (1u << i)) kprint(" {} (node {})", isa_name(board.nodes[i].isa), board.nodes[i].name);
+    kprint("\n");
+    u32 all = (1u << board.node_count) - 1;
+    t.check(r->heard_mask == all, "interconnect-greeting", "heard from mask {:x} of {:x}", r->heard_mask, all);
+}
+
+} // namespace
+
+TrapAction on_trap(const TrapInfo& info) {
+    if (info.kind == TrapKind::Breakpoint && g_expect_breakpoint) {
+        g_breakpoints = g_breakpoints + 1;
+        kprint("  trap: breakpoint (cause {:x}) at pc {:x}, resuming\n", info.cause, info.pc);
+        return TrapAction::Resume;
+    }
+    kprint("\nPANIC: unexpected trap in the CPU driver: kind {} cause {:x} pc {:x} address {:x}\n", u32(info.kind),
+           info.cause, info.pc, info.address);
+    return TrapAction::Panic;
+}
+
+void on_tick() { g_ticks = g_ticks + 1; }
+
+[[noreturn]] void main(BootInfo& bi) {
+    SelfTest t;
+    // 1. Say who we are and what the firmware told us.
+    print_banner(bi);
+    // 2. Find the board manifest in the image we were booted from, and our node in it.
+    auto board = read_manifest(bi);
+    if (!t.check(board.ok(), "manifest", "image bundle or manifest unusable: {}", error_name(board.error())))
+        t.finish();
+    auto self = board->node_of(bi.isa);
+    if (!t.check(self.ok(), "manifest-node", "board '{}' has no {} node", board->name, isa_name(bi.isa))) t.finish();
+    const NodeProfile& node = board->nodes[*self];
+    kprint("  board {}: node '{}' ({} of {} nodes)\n", board->name, node.name, *self + 1, board->node_count);
+    // 3. Check discovery against the board: cores and memory.
+    t.check(bi.core_count == node.cores, "cores-discovered", "found {} cores, board says {}", bi.core_count, node.cores);
+    t.check(bi.memory_count > 0, "memory-map", "no usable memory reported");
+    // 4. Exceptions: install vectors and take a deliberate breakpoint.
+    test_trap(t);
+    // 5. The timer interrupt.
+    test_timer(t);
+    // 6. Other nodes of the board, over the interconnect region.
+    if (board->node_count > 1) test_interconnect(t, bi, *board, *self);
+    // 7. Report and power off with the verdict.
+    t.finish();
+}
+
+} // namespace mosaic::cpudriver
