@@ -7,12 +7,13 @@ Status Reassembler::accept(const Frame& f, Message& out) {
     Result<FrameHeader> h = decode_frame(f);
     if (!h.ok()) return reject();
     if (h->fragment == 0) {
-        // A new message while another is incomplete: the old one is broken.
+        // A new message while another is incomplete: the old one is broken and dropped
+        // (counted in rejected()), the new one is taken; a complete new message wins.
         if (active_) {
             active_ = false;
             ++rejected_;
-            (void)start(*h, f, out);
-            return Error::Malformed;
+            Status s = start(*h, f, out);
+            return s.ok() ? s : Status(Error::Malformed);
         }
         return start(*h, f, out);
     }

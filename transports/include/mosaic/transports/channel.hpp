@@ -1,0 +1,99 @@
+// The one message-channel interface of Mosaic. Callers never name a transport: the
+// kind (decided at setup, later by the SKB) selects a backend at bind time, and every
+// call dispatches on that tag with a switch (no virtual functions on the hot path).
+#pragma once
+
+#include <mosaic/error.hpp>
+#include <mosaic/transports/lmp.hpp>
+#include <mosaic/transports/reassembler.hpp>
+#include <mosaic/transports/urpc.hpp>
+#include <mosaic/transports/wire.hpp>
+
+namespace mosaic::transports {
+
+enum class TransportKind : u8 {
+    None,     // Not bound.
+    Loopback, // Frames sent come back to the same channel (one URPC ring, tests).
+    Lmp,      // Same core, through the CPU driver.
+    Urpc,     // Shared-memory rings: between cores of a node or across the interconnect.
+};
+
+// Notification hooks the arch/monitor layer supplies: notify rings the peer's doorbell
+// after a send; wait blocks this side until it is notified. Both optional.
+struct Hooks {
+    void (*notify)(void* ctx) = nullptr;
+    void (*wait)(void* ctx) = nullptr;
+    void* ctx = nullptr;
+};
+
+// Everything bind() needs; only the part of the chosen kind is read.
+struct Binding {
+    TransportKind kind = TransportKind::None;
+    // Urpc: two one-way rings (tx written here, rx read here); Loopback: tx only.
+    void* tx_base = nullptr;
+    u32 tx_slots = 0;
+    void* rx_base = nullptr;
+    u32 rx_slots = 0;
+    bool prefetch = true;
+    // Lmp: the CPU driver's hooks and the endpoints to send to and receive from.
+    LmpHooks lmp = {};
+    u32 lmp_tx_endpoint = 0;
+    u32 lmp_rx_endpoint = 0;
+    Hooks hooks = {};
+};
+
+class Channel {
+  public:
+    Channel() : kind_(TransportKind::None), tx_seq_(0) {}
+
+    // Binds the channel to a transport; InvalidArgument/Misaligned for a bad binding.
+    Status bind(const Binding& b);
+    TransportKind kind() const { return kind_; }
+
+    // Sends one message (fragmented if longer than one frame), all or nothing:
+    // WouldBlock when the transport has no room now, OutOfRange when too long.
+    Status send(const Outgoing& m);
+
+    // Sends messages in order until one would block; returns how many were sent
+    // (WouldBlock if none). The peer is notified once for the whole batch.
+    Result<u32> send_batch(const Outgoing* msgs, u32 count);
+
+    // Non-blocking receive: Ok with a whole message in `out`, WouldBlock if none is
+    // complete yet, Malformed if a frame was rejected (the channel stays usable).
+    Status poll(Message& out);
+
+    // Receives up to `max` messages, acknowledging the slots once at the end; returns how
+    // many (WouldBlock if none). Rejected frames are skipped and counted in rejected().
+    Result<u32> receive_batch(Message* out, u32 max);
+
+    // Polls `spins` times, then (if a wait hook exists) sleeps until notified and repeats;
+    // WouldBlock without a wait hook.
+    Status wait(Message& out, u32 spins);
+
+    u64 rejected() const { return reassembler_.rejected(); }
+
+  private:
+    Status send_quiet(const Outgoing& m);
+    Status send_frames(const Frame* f, u32 n);
+    Status poll_frame(Frame& f);
+    Status poll_quiet(Message& out);
+    void ack();
+    void notify();
+
+    struct UrpcPair {
+        UrpcWriter tx;
+        UrpcReader rx;
+    };
+    union Backend {
+        UrpcPair urpc; // Urpc and Loopback.
+        LmpEndpoint lmp;
+    };
+
+    TransportKind kind_;
+    u32 tx_seq_;
+    Backend backend_;
+    Hooks hooks_;
+    Reassembler reassembler_;
+};
+
+} // namespace mosaic::transports

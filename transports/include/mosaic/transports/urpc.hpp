@@ -1,0 +1,137 @@
+// URPC: one-way channel over a ring of 64-byte cache-line slots in shared memory,
+// one writer and one reader (Barrelfish's URPC). The same code runs between cores of a
+// node and between nodes over the interconnect region, so the shared layout holds no
+// pointers, only fixed offsets from the base that each side maps wherever it likes:
+//
+//   base + 0                 control line, written only by the reader:
+//                              u64 consumed   frames the reader has finished with
+//   base + 64 * (1 + i)      slot i (i < slots, slots a power of two):
+//                              56-byte frame, then u64 sequence word at offset 56
+//
+// The writer fills slot (n mod slots) and then publishes it by storing n + 1 into the
+// slot's sequence word with release ordering; the reader polls that word with acquire
+// ordering and only then reads the frame. A zeroed region is an empty ring.
+#pragma once
+
+#include <stddef.h>
+
+#include <mosaic/error.hpp>
+#include <mosaic/transports/cpu_relax.hpp>
+#include <mosaic/transports/wire.hpp>
+
+namespace mosaic::transports {
+
+// The sequence word is stored natively: the three ISAs are little-endian, so its bytes
+// on the wire are little-endian too.
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "URPC slots are little-endian");
+
+struct alignas(64) UrpcSlot {
+    u8 frame[kFrameBytes];
+    u64 seq;
+};
+static_assert(sizeof(UrpcSlot) == kSlotBytes && offsetof(UrpcSlot, seq) == kSlotSeqOffset);
+
+struct alignas(64) UrpcControl {
+    u64 consumed;
+    u8 pad[56];
+};
+static_assert(sizeof(UrpcControl) == kSlotBytes);
+
+inline constexpr u32 kUrpcMaxSlots = 1u << 20;
+
+// Bytes of shared memory a ring of `slots` slots needs.
+constexpr u64 urpc_region_bytes(u32 slots) { return u64(slots + 1) * kSlotBytes; }
+
+// Checks a caller-provided ring: non-null, 64-byte aligned, power-of-two slot count.
+inline Status urpc_check_region(void* base, u32 slots) {
+    if (base == nullptr || !is_pow2(slots) || slots < 2 || slots > kUrpcMaxSlots)
+        return Error::InvalidArgument;
+    if ((uptr(base) & (kSlotBytes - 1)) != 0) return Error::Misaligned;
+    return {};
+}
+
+// The writer's private state (lives on the writer's side, never in shared memory);
+// trivially constructible so that a channel can keep it in a union, set up by init().
+class UrpcWriter {
+  public:
+    Status init(void* base, u32 slots, bool prefetch) {
+        TRY_STATUS(urpc_check_region(base, slots));
+        control_ = static_cast<UrpcControl*>(base);
+        slots_ = static_cast<UrpcSlot*>(base) + 1;
+        mask_ = slots - 1;
+        head_ = 0;
+        consumed_ = 0;
+        prefetch_ = prefetch;
+        return {};
+    }
+
+    // Frames that can be written without blocking, refreshing the reader's count only
+    // when the cached one says the ring is too full.
+    u32 space(u32 wanted) {
+        u64 size = u64(mask_) + 1;
+        if (head_ - consumed_ + wanted > size)
+            consumed_ = __atomic_load_n(&control_->consumed, __ATOMIC_ACQUIRE);
+        return u32(size - (head_ - consumed_));
+    }
+
+    // Writes `n` frames all or nothing: WouldBlock if the ring has no room for all of them
+    // (nothing is overwritten), CapacityExceeded if they could never fit.
+    Status send_frames(const Frame* f, u32 n) {
+        if (n > mask_ + 1) return Error::CapacityExceeded;
+        if (space(n) < n) return Error::WouldBlock;
+        for (u32 i = 0; i < n; ++i) publish(f[i]);
+        return {};
+    }
+
+  private:
+    void publish(const Frame& f) {
+        UrpcSlot* s = &slots_[head_ & mask_];
+        __builtin_memcpy(s->frame, f.bytes, kFrameBytes);
+        ++head_;
+        __atomic_store_n(&s->seq, head_, __ATOMIC_RELEASE);
+        if (prefetch_) prefetch_write(&slots_[head_ & mask_]);
+    }
+
+    UrpcControl* control_;
+    UrpcSlot* slots_;
+    u32 mask_;
+    bool prefetch_;
+    u64 head_;     // Frames written.
+    u64 consumed_; // The reader's count as last seen.
+};
+
+// The reader's private state.
+class UrpcReader {
+  public:
+    Status init(void* base, u32 slots, bool prefetch) {
+        TRY_STATUS(urpc_check_region(base, slots));
+        control_ = static_cast<UrpcControl*>(base);
+        slots_ = static_cast<UrpcSlot*>(base) + 1;
+        mask_ = slots - 1;
+        tail_ = 0;
+        prefetch_ = prefetch;
+        return {};
+    }
+
+    // Copies the next published frame out, or WouldBlock. The slot stays reserved until ack().
+    Status poll_frame(Frame& out) {
+        UrpcSlot* s = &slots_[tail_ & mask_];
+        if (__atomic_load_n(&s->seq, __ATOMIC_ACQUIRE) != tail_ + 1) return Error::WouldBlock;
+        __builtin_memcpy(out.bytes, s->frame, kFrameBytes);
+        ++tail_;
+        if (prefetch_) prefetch_read(&slots_[tail_ & mask_]);
+        return {};
+    }
+
+    // Hands every frame read so far back to the writer.
+    void ack() { __atomic_store_n(&control_->consumed, tail_, __ATOMIC_RELEASE); }
+
+  private:
+    UrpcControl* control_;
+    UrpcSlot* slots_;
+    u32 mask_;
+    bool prefetch_;
+    u64 tail_; // Frames read.
+};
+
+} // namespace mosaic::transports

@@ -1,0 +1,129 @@
+// Channel: binding, fragmentation on send and dispatch to the bound backend.
+#include <mosaic/transports/channel.hpp>
+
+namespace mosaic::transports {
+
+Status Channel::bind(const Binding& b) {
+    switch (b.kind) {
+    case TransportKind::Loopback:
+        backend_.urpc = UrpcPair{};
+        TRY_STATUS(backend_.urpc.tx.init(b.tx_base, b.tx_slots, b.prefetch));
+        TRY_STATUS(backend_.urpc.rx.init(b.tx_base, b.tx_slots, b.prefetch));
+        break;
+    case TransportKind::Urpc:
+        if (b.tx_base == b.rx_base) return Error::InvalidArgument;
+        backend_.urpc = UrpcPair{};
+        TRY_STATUS(backend_.urpc.tx.init(b.tx_base, b.tx_slots, b.prefetch));
+        TRY_STATUS(backend_.urpc.rx.init(b.rx_base, b.rx_slots, b.prefetch));
+        break;
+    case TransportKind::Lmp:
+        backend_.lmp = LmpEndpoint{};
+        TRY_STATUS(backend_.lmp.init(b.lmp, b.lmp_tx_endpoint, b.lmp_rx_endpoint));
+        break;
+    default:
+        return Error::InvalidArgument;
+    }
+    kind_ = b.kind;
+    hooks_ = b.hooks;
+    tx_seq_ = 0;
+    reassembler_ = Reassembler{};
+    return {};
+}
+
+Status Channel::send_frames(const Frame* f, u32 n) {
+    switch (kind_) {
+    case TransportKind::Loopback:
+    case TransportKind::Urpc:
+        return backend_.urpc.tx.send_frames(f, n);
+    case TransportKind::Lmp:
+        return backend_.lmp.send_frames(f, n);
+    default:
+        return Error::InvalidArgument;
+    }
+}
+
+Status Channel::poll_frame(Frame& f) {
+    switch (kind_) {
+    case TransportKind::Loopback:
+    case TransportKind::Urpc:
+        return backend_.urpc.rx.poll_frame(f);
+    case TransportKind::Lmp:
+        return backend_.lmp.poll_frame(f);
+    default:
+        return Error::InvalidArgument;
+    }
+}
+
+void Channel::ack() {
+    if (kind_ == TransportKind::Urpc || kind_ == TransportKind::Loopback) backend_.urpc.rx.ack();
+}
+
+void Channel::notify() {
+    if (hooks_.notify) hooks_.notify(hooks_.ctx);
+}
+
+Status Channel::send_quiet(const Outgoing& m) {
+    Frame frames[kMaxFragments];
+    u32 n = TRY(encode_message(m, tx_seq_, frames, kMaxFragments));
+    TRY_STATUS(send_frames(frames, n));
+    ++tx_seq_;
+    return {};
+}
+
+Status Channel::send(const Outgoing& m) {
+    TRY_STATUS(send_quiet(m));
+    notify();
+    return {};
+}
+
+Result<u32> Channel::send_batch(const Outgoing* msgs, u32 count) {
+    u32 sent = 0;
+    Status s;
+    while (sent < count && (s = send_quiet(msgs[sent])).ok()) ++sent;
+    if (sent > 0) notify();
+    if (sent == 0 && count > 0) return s.error();
+    return sent;
+}
+
+// Takes frames until a message completes, a frame is rejected, or none is left.
+Status Channel::poll_quiet(Message& out) {
+    for (;;) {
+        Frame f;
+        TRY_STATUS(poll_frame(f));
+        Status s = reassembler_.accept(f, out);
+        if (!s.ok() && s.error() == Error::WouldBlock) continue;
+        return s;
+    }
+}
+
+Status Channel::poll(Message& out) {
+    Status s = poll_quiet(out);
+    ack();
+    return s;
+}
+
+Result<u32> Channel::receive_batch(Message* out, u32 max) {
+    u32 got = 0;
+    while (got < max) {
+        Status s = poll_quiet(out[got]);
+        if (s.ok()) ++got;
+        else if (s.error() != Error::Malformed) break;
+    }
+    ack();
+    if (got == 0) return Error::WouldBlock;
+    return got;
+}
+
+Status Channel::wait(Message& out, u32 spins) {
+    for (;;) {
+        for (u32 i = 0; i < spins; ++i) {
+            Status s = poll(out);
+            if (s.ok() || s.error() != Error::WouldBlock) return s;
+            cpu_relax();
+        }
+        if (!hooks_.wait) return Error::WouldBlock;
+        hooks_.wait(hooks_.ctx);
+    }
+}
+
+} // namespace mosaic::transports

@@ -1,0 +1,62 @@
+// The fixed conformance message set and its digest (see conformance.hpp).
+#include <mosaic/transports/conformance.hpp>
+#include <mosaic/transports/interfaces/name_service.hpp>
+#include <mosaic/transports/interfaces/ping.hpp>
+#include <mosaic/transports/wire.hpp>
+
+namespace mosaic::transports {
+namespace {
+
+// Hashes a message as the URPC slots it would occupy from ring position `pos`.
+u64 hash_message(u64 h, const Outgoing& m, u32 seq, u64& pos) {
+    Frame frames[kMaxFragments];
+    Result<u32> n = encode_message(m, seq, frames, kMaxFragments);
+    if (!n.ok()) return h ^ u64(n.error()); // Never taken for the fixed set below.
+    for (u32 i = 0; i < *n; ++i) {
+        u8 slot_word[8];
+        store_le64(slot_word, ++pos);
+        h = fnv1a64(frames[i].bytes, kFrameBytes, h);
+        h = fnv1a64(slot_word, 8, h);
+    }
+    return h;
+}
+
+// Hashes an interface message as its stub encodes it.
+template <typename M> u64 hash_stub(u64 h, const M& msg, u32 seq, u64& pos) {
+    u8 buf[wire_size_of<M>() + 1];
+    encode_fields(msg, buf);
+    return hash_message(h, {M::kInterface, M::kType, buf, wire_size_of<M>(), 0, false}, seq, pos);
+}
+
+} // namespace
+
+u64 fnv1a64(const u8* p, u32 n, u64 h) {
+    for (u32 i = 0; i < n; ++i) h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+u64 conformance_digest() {
+    u8 bytes[kMaxPayload];
+    for (u32 i = 0; i < kMaxPayload; ++i) bytes[i] = u8(i * 7 + 3);
+    u64 h = kFnv1a64Offset, pos = 0;
+    // Raw messages: empty, one byte, one full frame, one byte over, the maximum; edge ids.
+    h = hash_message(h, {0x0000, 1, bytes, 0}, 0, pos);
+    h = hash_message(h, {0xFFFF, kMaxMessageType, bytes, 1, 0xFFFFFFFFu, true}, 1, pos);
+    h = hash_message(h, {0x1234, 0x80, bytes, kFramePayload, 0x01020304u}, 0x7FFFFFFFu, pos);
+    h = hash_message(h, {0x8001, 2, bytes, kFramePayload + 1}, 0x80000000u, pos);
+    h = hash_message(h, {0x00FF, 3, bytes, kMaxPayload, 1, true}, 0xFFFFFFFFu, pos);
+    // Interface messages: u8, u16, u32, u64, i64 and fixed-string fields at edge values.
+    namespace ping = ifaces::ping;
+    namespace ns = ifaces::name_service;
+    h = hash_stub(h, ping::ping_request{0xFFFFFFFFFFFFFFFFull, 0x0123456789ABCDEFull}, 5, pos);
+    h = hash_stub(h, ping::pong_reply{0, 0x8000000000000000ull}, 6, pos);
+    h = hash_stub(h, ping::note_message{0xA5, 0xBEEF, 0xDEADBEEFu, -2}, 7, pos);
+    ns::ServiceName name = {};
+    for (u32 i = 0; i < 5; ++i) name.bytes[i] = u8("ping!"[i]);
+    name.bytes[31] = 0xFF;
+    h = hash_stub(h, ns::register_request{name, 0x00C0FFEEu, 0xFEDCBA9876543210ull}, 8, pos);
+    h = hash_stub(h, ns::lookup_reply{0xFFFF, 3, 0x4000}, 9, pos);
+    return h;
+}
+
+} // namespace mosaic::transports
