@@ -1,0 +1,86 @@
+// aarch64 boot: device addresses from the device tree, the PL011 console, power off
+// through semihosting (PSCI SYSTEM_OFF as fallback), and the hand-over to the CPU driver.
+#include "frame.hpp"
+
+#include <mosaic/cpudriver/arch.hpp>
+#include <mosaic/mmio.hpp>
+
+namespace mosaic::aarch64 {
+Platform g_platform;
+}
+
+namespace mosaic::arch {
+
+using aarch64::g_platform;
+
+void console_write(const char* s, usize n) {
+    for (usize i = 0; i < n; ++i) {
+        if (s[i] == '\n') console_write("\r", 1);
+        while (mmio_read32(g_platform.uart + 0x18) & (1u << 5)) {} // FR.TXFF: transmit FIFO full
+        mmio_write32(g_platform.uart, u8(s[i]));
+    }
+}
+
+void full_barrier() { asm volatile("dsb sy" ::: "memory"); }
+
+u32 pci_legacy_read32(u32, u32, u32, u32) { return 0xffffffffu; } // ECAM only
+void pci_legacy_write32(u32, u32, u32, u32, u32) {}
+
+[[noreturn]] void power_off(bool pass) {
+    // Semihosting SYS_EXIT (0x18) with an ADP_Stopped_ApplicationExit block: QEMU exits
+    // with the subcode as its status.
+    volatile u64 block[2] = {0x20026, pass ? 0u : 1u};
+    register u64 x0 asm("x0") = 0x18;
+    register u64 x1 asm("x1") = u64(uptr(block));
+    asm volatile("hlt #0xf000" : "+r"(x0) : "r"(x1) : "memory");
+    // No semihosting: PSCI SYSTEM_OFF (the status is then lost; the console verdict stands).
+    register u64 fn asm("x0") = 0x84000008;
+    asm volatile("hvc #0" : "+r"(fn)::"memory");
+    for (;;) asm volatile("wfi");
+}
+
+} // namespace mosaic::arch
+
+namespace {
+
+using namespace mosaic;
+
+BootInfo g_boot;
+
+// QEMU puts the device tree at the base of RAM when it boots an image without a kernel
+// loader; real firmware passes it in x0.
+constexpr u64 kDtbFallback = 0x40000000;
+
+void platform_from_dtb(const Dtb& dtb) {
+    auto& p = aarch64::g_platform;
+    if (auto n = dtb.find_compatible("arm,pl011"); n.ok())
+        if (auto r = dtb.reg(*n, 0); r.ok()) p.uart = r->base;
+    if (auto n = dtb.find_compatible("arm,cortex-a15-gic"); n.ok()) {
+        if (auto r = dtb.reg(*n, 0); r.ok()) p.gicd = r->base;
+        if (auto r = dtb.reg(*n, 1); r.ok()) p.gicc = r->base;
+    }
+    // The architected timer's interrupts: secure, non-secure, virtual, hypervisor PPIs.
+    if (auto n = dtb.find_compatible("arm,armv8-timer"); n.ok())
+        if (auto irqs = dtb.prop(*n, "interrupts"); irqs.ok() && irqs->len >= 36 && irqs->cell(6) == 1)
+            p.timer_intid = 16 + irqs->cell(7);
+}
+
+} // namespace
+
+extern "C" [[noreturn]] void aarch64_boot(const u8* dtb_blob, const u8* bundle) {
+    g_boot.isa = Isa::Aarch64;
+    g_boot.firmware = "dtb";
+    g_boot.boot_core = MOSAIC_SYSREG_READ(mpidr_el1) & 0xff00ffffffull; // affinity fields
+    g_boot.bundle = bundle;
+    if (!dtb_blob) dtb_blob = reinterpret_cast<const u8*>(kDtbFallback);
+    g_boot.dtb = dtb_blob;
+    auto dtb = Dtb::parse(dtb_blob, 1u << 20);
+    if (!dtb.ok()) {
+        arch::console_write("PANIC: aarch64: no usable device tree\n", 38);
+        arch::power_off(false);
+    }
+    platform_from_dtb(*dtb);
+    if (!bootinfo_from_dtb(g_boot, *dtb).ok()) arch::console_write("warning: device tree incomplete\n", 32);
+    g_boot.timer_hz = MOSAIC_SYSREG_READ(cntfrq_el0);
+    cpudriver::main(g_boot);
+}

@@ -1,0 +1,92 @@
+// aarch64 exceptions and the timer: VBAR_EL1, ESR decoding into ISA-neutral TrapInfo,
+// the GICv2 and the EL1 virtual timer (ARM ARM D1.10, D13.8; GICv2 spec ch. 4).
+#include "frame.hpp"
+
+#include <mosaic/cpudriver/arch.hpp>
+#include <mosaic/mmio.hpp>
+
+extern "C" char aarch64_vectors[];
+
+namespace mosaic::arch {
+
+namespace {
+using aarch64::g_platform;
+u64 g_timer_interval = 0;
+
+constexpr u32 kGicdCtlr = 0x000, kGicdIsenabler = 0x100, kGicdIpriority = 0x400;
+constexpr u32 kGiccCtlr = 0x000, kGiccPmr = 0x004, kGiccIar = 0x00c, kGiccEoir = 0x010;
+
+void timer_rearm() {
+    MOSAIC_SYSREG_WRITE(cntv_tval_el0, g_timer_interval);
+    MOSAIC_SYSREG_WRITE(cntv_ctl_el0, 1); // enabled, not masked
+}
+
+cpudriver::TrapKind kind_of(u64 esr) {
+    using K = cpudriver::TrapKind;
+    switch (esr >> 26) {
+    case 0x00: return K::IllegalInstruction; // unknown reason: an undefined instruction
+    case 0x15: return K::Syscall;            // SVC from AArch64
+    case 0x3c: return K::Breakpoint;         // BRK
+    case 0x22:
+    case 0x26: return K::Alignment;          // PC or SP alignment
+    case 0x20:
+    case 0x21:
+    case 0x24:
+    case 0x25: return (esr & 0x3f) == 0x21 ? K::Alignment : K::PageFault; // aborts; DFSC 0x21 = alignment
+    default: return K::Other;
+    }
+}
+
+void handle_irq() {
+    u32 iar = mmio_read32(g_platform.gicc + kGiccIar);
+    u32 intid = iar & 0x3ff;
+    if (intid == 1023) return; // spurious
+    if (intid == g_platform.timer_intid) {
+        timer_rearm();
+        cpudriver::on_tick();
+    }
+    mmio_write32(g_platform.gicc + kGiccEoir, iar);
+}
+} // namespace
+
+void traps_init() {
+    MOSAIC_SYSREG_WRITE(vbar_el1, u64(uptr(aarch64_vectors)));
+    asm volatile("isb");
+}
+
+void trigger_breakpoint() { asm volatile("brk #0x4d"); }
+
+void timer_start(u32 hz) {
+    g_timer_interval = MOSAIC_SYSREG_READ(cntfrq_el0) / hz;
+    u32 id = g_platform.timer_intid;
+    mmio_write8(g_platform.gicd + kGicdIpriority + id, 0x80);
+    mmio_write32(g_platform.gicd + kGicdIsenabler + 4 * (id / 32), 1u << (id % 32));
+    mmio_write32(g_platform.gicd + kGicdCtlr, 1);
+    mmio_write32(g_platform.gicc + kGiccPmr, 0xff);
+    mmio_write32(g_platform.gicc + kGiccCtlr, 1);
+    timer_rearm();
+}
+
+void interrupts_enable() { asm volatile("msr daifclr, #2" ::: "memory"); }
+
+void wait_for_interrupt() { asm volatile("wfi"); }
+
+} // namespace mosaic::arch
+
+// Vector index: 0-3 current EL with SP0, 4-7 current EL with SPx, 8-11 lower EL AArch64,
+// 12-15 lower EL AArch32; within each group sync, IRQ, FIQ, SError.
+extern "C" void aarch64_trap(mosaic::aarch64::TrapFrame* f, mosaic::u64 index) {
+    using namespace mosaic;
+    if (index % 4 == 1) {
+        arch::handle_irq();
+        return;
+    }
+    u64 esr = MOSAIC_SYSREG_READ(esr_el1);
+    cpudriver::TrapInfo info{index % 4 == 0 ? arch::kind_of(esr) : cpudriver::TrapKind::Other, esr, f->elr,
+                             MOSAIC_SYSREG_READ(far_el1), index >= 8};
+    if (cpudriver::on_trap(info) == cpudriver::TrapAction::Resume) {
+        if (info.kind == cpudriver::TrapKind::Breakpoint) f->elr += 4; // BRK reports its own address
+        return;
+    }
+    arch::power_off(false);
+}
