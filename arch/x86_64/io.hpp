@@ -1,0 +1,28 @@
+// x86 port I/O, MSRs and the register frame of vectors.S, private to arch/x86_64.
+#pragma once
+
+#include <mosaic/types.hpp>
+
+namespace mosaic::x86 {
+
+inline void outb(u16 port, u8 v) { asm volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
+inline u8 inb(u16 port) { u8 v; asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+inline void outl(u16 port, u32 v) { asm volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
+inline u32 inl(u16 port) { u32 v; asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+inline u64 rdmsr(u32 msr) { u32 lo, hi; asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr)); return u64(hi) << 32 | lo; }
+
+struct TrapFrame {
+    u64 r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    u64 vector, error;
+    u64 rip, cs, rflags, rsp, ss; // pushed by the CPU
+};
+static_assert(sizeof(TrapFrame) == 22 * 8);
+
+// The local APIC's registers (Intel SDM vol. 3 ch. 11), at the base the APIC-base MSR gives.
+constexpr u32 kApicId = 0x20, kApicEoi = 0xb0, kApicSvr = 0xf0, kApicLvtTimer = 0x320, kApicTimerInit = 0x380,
+              kApicTimerCurrent = 0x390, kApicTimerDivide = 0x3e0;
+constexpr u32 kVectorTimer = 32, kVectorSpurious = 47;
+u64 lapic_base();
+
+
+} // namespace mosaic::x86
