@@ -1,0 +1,106 @@
+"""Builds: one meson directory per ISA (cross files in arch/<isa>/), one native directory
+for host tests and tools, and the image bundle of a board under build/images/<board>/."""
+import json
+import os
+import subprocess
+import time
+
+from . import deps
+from .common import BUILD, ROOT, ToolError, step
+
+HOST = os.path.join(BUILD, "host")
+HOST_ENV = {"CXX": "clang++", "CC": "clang"}
+
+# Native build flavours: the test build (ASan+UBSan), ThreadSanitizer, and release for benchmarks.
+FLAVOURS = {
+    "host": ["-Db_sanitize=address,undefined", "-Dbuildtype=debugoptimized", "-Db_lundef=false"],
+    "host-tsan": ["-Db_sanitize=thread", "-Dbuildtype=debugoptimized", "-Db_lundef=false"],
+    "bench": ["-Db_sanitize=none", "-Dbuildtype=release"],
+}
+
+
+def _run(cmd, what, env=None):
+    r = subprocess.run(cmd, cwd=ROOT, env=dict(os.environ, **(env or {})), stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    if r.returncode != 0:
+        raise ToolError(f"{what} failed:\n{r.stdout[-6000:]}")
+    return r.stdout
+
+
+def _meson(builddir, args, env=None, what=None):
+    if not os.path.exists(os.path.join(builddir, "build.ninja")):
+        _run(["meson", "setup", builddir] + args, what or f"meson setup {builddir}", env)
+    _run(["ninja", "-C", builddir], what or f"build of {os.path.relpath(builddir, ROOT)}", env)
+
+
+def native(flavour="host", targets=None):
+    """Configures and builds a native directory; returns its path."""
+    d = os.path.join(BUILD, flavour)
+    step(f"building {flavour} (native)")
+    if not os.path.exists(os.path.join(d, "build.ninja")):
+        _run(["meson", "setup", d] + FLAVOURS[flavour], f"meson setup {flavour}", HOST_ENV)
+    _run(["ninja", "-C", d] + (targets or []), f"build of {flavour}", HOST_ENV)
+    return d
+
+
+def isa(name):
+    """Cross-builds one ISA's CPU driver and head stub; returns (driver ELF, head ELF)."""
+    d = os.path.join(BUILD, name)
+    step(f"building {name} CPU driver")
+    cross = os.path.join(ROOT, "arch", name, "cross.ini")
+    if not os.path.exists(os.path.join(d, "build.ninja")):
+        _run(["meson", "setup", d, "--cross-file", cross], f"meson setup {name}")
+    _run(["ninja", "-C", d], f"build of {name}")
+    return (os.path.join(d, "cpudriver", f"cpudriver-{name}.elf"), os.path.join(d, "cpudriver", f"head-{name}.elf"))
+
+
+def tool():
+    """The host mosaic-tool (board profiles, bundles); built first, without sanitizers."""
+    deps.ensure()
+    d = os.path.join(BUILD, "tools")
+    path = os.path.join(d, "tools", "mosaic-tool")
+    if not os.path.exists(os.path.join(d, "build.ninja")):
+        _run(["meson", "setup", d, "-Dbuildtype=release"], "meson setup tools", HOST_ENV)
+    _run(["ninja", "-C", d, "tools/mosaic-tool"], "build of mosaic-tool", HOST_ENV)
+    return path
+
+
+def driver_size(elf):
+    """(text, data, bss) bytes of an ELF, from llvm-size."""
+    out = subprocess.run(["llvm-size", elf], stdout=subprocess.PIPE, text=True, check=True).stdout.splitlines()
+    text, data, bss = (int(x) for x in out[1].split()[:3])
+    return text, data, bss
+
+
+def image(board):
+    """Builds every ISA the board needs and bundles them into build/images/<board>/mosaic.img."""
+    mtool = tool()
+    isas = sorted({n["isa"] for n in board["nodes"]})
+    args = []
+    for name in isas:
+        driver, head = isa(name)
+        text, data, bss = driver_size(driver)
+        step(f"  {name} CPU driver: text {text} B, data {data} B, bss {bss} B")
+        args += ["--cpudriver", f"{name}={driver}", "--head", f"{name}={head}"]
+    out_dir = os.path.join(BUILD, "images", board["name"])
+    os.makedirs(out_dir, exist_ok=True)
+    img = os.path.join(out_dir, "mosaic.img")
+    step(f"bundling {os.path.relpath(img, ROOT)}")
+    _run([mtool, "bundle", "--board", board["path"], "--out", img] + args, "image bundling")
+    return img
+
+
+def all_for_tests():
+    """Builds the host test directory and every ISA; returns the host directory."""
+    t0 = time.monotonic()
+    tool()
+    for name in ("x86_64", "aarch64", "riscv64"):
+        isa(name)
+    d = native("host")
+    step(f"build done in {time.monotonic() - t0:.0f} s")
+    return d
+
+
+def introspect_tests(builddir):
+    out = _run(["meson", "introspect", "--tests", builddir], "meson introspect")
+    return json.loads(out)

@@ -1,0 +1,95 @@
+"""Command-line interface of ./mosaic (see README.md)."""
+import argparse
+import os
+import sys
+
+from . import boards, build, runner, testing
+from .common import ToolError, step
+
+COMMANDS = ("boards", "build", "boot", "test", "bench")
+
+
+def cmd_boards(args):
+    print(boards.table())
+    return 0
+
+
+def cmd_build(args):
+    board = boards.load(args.board or boards.default())
+    img = build.image(board)
+    step(f"image ready: {os.path.relpath(img)}")
+    return 0
+
+
+def cmd_boot(args):
+    board = boards.load(args.board or boards.default())
+    img = args.image or None
+    if img is None:
+        img = build.image(board)
+    else:
+        check = build._run([build.tool(), "inspect", img], f"check of image {img}") if os.path.exists(img) else None
+        if check is None:
+            raise ToolError(f"no image file {img}")
+    run = runner.Run(board, os.path.abspath(img), timeout=args.timeout, gdb=args.gdb)
+    if args.dry_run:
+        for node, cmd in zip(board["nodes"], run.commands()):
+            print(f"# node {node['name']} ({node['isa']})")
+            print(" ".join(cmd))
+        return 0
+    step(f"booting {board['name']}: {len(board['nodes'])} node(s), timeout {run.timeout} s")
+    runner.install_sigint_cleanup(run)
+    results = run.go()
+    return runner.report(board, results)
+
+
+def cmd_test(args):
+    if args.board:
+        boards.load(args.board)  # unknown board: a clear error before any work
+    return testing.run(board=args.board, unit=args.unit, boot=args.boot)
+
+
+def cmd_bench(args):
+    from . import bench
+    return bench.run(args.what, args.json)
+
+
+def parser():
+    p = argparse.ArgumentParser(prog="mosaic", description="Build, boot and test Mosaic.")
+    sub = p.add_subparsers(dest="command")
+    sub.add_parser("boards", help="list board profiles")
+    b = sub.add_parser("build", help="build a board's image")
+    b.add_argument("--board")
+    b = sub.add_parser("boot", help="build if needed and boot a board in QEMU")
+    b.add_argument("--board")
+    b.add_argument("--image", help="boot this image file instead of building one")
+    b.add_argument("--dry-run", action="store_true", help="print the QEMU command lines only")
+    b.add_argument("--gdb", action="store_true", help="start QEMU waiting for gdb")
+    b.add_argument("--timeout", type=int, help="seconds before the run is ended (default: the board's)")
+    t = sub.add_parser("test", help="run host unit tests and boot tests")
+    t.add_argument("--board")
+    g = t.add_mutually_exclusive_group()
+    g.add_argument("--unit", action="store_true")
+    g.add_argument("--boot", action="store_true")
+    b = sub.add_parser("bench", help="run benchmarks with baselines side by side")
+    b.add_argument("what", nargs="?", default="all")
+    b.add_argument("--json", action="store_true")
+    return p
+
+
+def main(argv):
+    if not argv or argv[0] in ("-h", "--help"):
+        parser().print_help()
+        return 0 if argv else 2
+    if argv[0] not in COMMANDS:
+        print(f"mosaic: unknown command '{argv[0]}'; valid commands: {', '.join(COMMANDS)}", file=sys.stderr)
+        return 2
+    args = parser().parse_args(argv)
+    try:
+        return {"boards": cmd_boards, "build": cmd_build, "boot": cmd_boot, "test": cmd_test,
+                "bench": cmd_bench}[args.command](args)
+    except ToolError as e:
+        print(f"mosaic: {e}", file=sys.stderr)
+        return e.status
+    except KeyboardInterrupt:
+        print("mosaic: interrupted; QEMU processes ended", file=sys.stderr)
+        return 130

@@ -1,0 +1,219 @@
+"""The board runner: starts one QEMU process per node, streams each node's serial output
+with a prefix, keeps logs, enforces the timeout, and decides the verdict. Every QEMU
+process it starts is ended by its own pid; the interconnect file is removed, also on
+timeout and Ctrl-C."""
+import os
+import re
+import select
+import signal
+import subprocess
+import time
+
+from .common import BUILD, ToolError, color
+
+QEMU = {"x86_64": "qemu-system-x86_64", "aarch64": "qemu-system-aarch64", "riscv64": "qemu-system-riscv64"}
+HEAD_AARCH64 = 0x80      # bundle.hpp kHeadAarch64
+RISCV_KERNEL_ADDR = 0x80200000  # where QEMU/OpenSBI load a raw riscv64 kernel
+NODE_COLOURS = ("36", "35", "33", "32", "34", "31")
+TEST_LINE = re.compile(r"^TEST (\S+) (PASS|FAIL)(?: (.*))?$")
+VERDICT_LINE = re.compile(r"^VERDICT (PASS|FAIL)")
+
+
+def qemu_command(board, node, index, image, shm_path=None, gdb_port=None):
+    """The QEMU command line of one node."""
+    isa = node["isa"]
+    cmd = [QEMU[isa], "-M", node["machine"], "-smp", f"{node['cores']},maxcpus={max(node['cores'], 2)}",
+           "-m", f"{node['memory'] >> 20}M", "-nodefaults", "-display", "none", "-monitor", "none",
+           "-serial", "stdio", "-no-reboot"]
+    if node["cpu"]:
+        cmd += ["-cpu", node["cpu"]]
+    if isa == "x86_64":
+        cmd += ["-kernel", image, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    elif isa == "aarch64":
+        addr = node["image_addr"]
+        cmd += ["-device", f"loader,file={image},addr={addr:#x},force-raw=on",
+                "-device", f"loader,addr={addr + HEAD_AARCH64:#x},cpu-num=0"]
+    else:
+        if node["image_addr"] != RISCV_KERNEL_ADDR:
+            raise ToolError(f"{board['path']}: node '{node['name']}' field 'image_addr': riscv64 images are loaded "
+                            f"by QEMU at {RISCV_KERNEL_ADDR:#x}")
+        cmd += ["-kernel", image]
+    if node["exit"] == "semihosting":
+        cmd += ["-semihosting-config", "enable=on,target=native"]
+    if shm_path:
+        cmd += ["-object", f"memory-backend-file,id=ic,share=on,mem-path={shm_path},size={board['interconnect']}",
+                "-device", "ivshmem-plain,memdev=ic"]
+    if gdb_port:
+        cmd += ["-S", "-gdb", f"tcp:127.0.0.1:{gdb_port}"]
+    return cmd
+
+
+def exit_verdict(method, status):
+    """What a QEMU exit status says, per the node's exit method: 'pass', 'fail' or None."""
+    if method == "isa-debug-exit":
+        return {1: "pass", 3: "fail"}.get(status)
+    return {0: "pass", 1: "fail"}.get(status)
+
+
+class NodeResult:
+    def __init__(self, node):
+        self.node = node
+        self.status = None       # QEMU exit status
+        self.lines = []
+        self.tests = []          # (name, passed, reason)
+        self.verdict_line = None
+        self.panic = None
+        self.banner_time = None  # seconds from launch to the CPU driver's banner
+        self.error = None        # why the node failed, if it did
+
+    def feed(self, line, elapsed):
+        self.lines.append(line)
+        if self.banner_time is None and line.startswith("Mosaic CPU driver"):
+            self.banner_time = elapsed
+        if m := TEST_LINE.match(line):
+            self.tests.append((m.group(1), m.group(2) == "PASS", m.group(3) or ""))
+        elif m := VERDICT_LINE.match(line):
+            self.verdict_line = m.group(1)
+        elif line.startswith("PANIC"):
+            self.panic = line
+
+    def decide(self, timed_out):
+        """Sets self.error unless the node passed, by its console and exit status together."""
+        by_status = exit_verdict(self.node["exit"], self.status)
+        if timed_out and self.status is None:
+            self.error = "timed out (guest hung or too slow; see its log)"
+        elif self.panic:
+            self.error = self.panic
+        elif self.verdict_line is None:
+            tail = " | ".join(self.lines[-3:]) or "no output"
+            self.error = f"QEMU exited with status {self.status} before the guest gave a verdict: {tail}"
+        elif self.verdict_line == "FAIL" or by_status == "fail":
+            failed = [t[0] for t in self.tests if not t[1]]
+            self.error = f"guest verdict FAIL ({', '.join(failed) or 'exit status'})"
+        elif by_status != "pass":
+            self.error = f"guest said PASS but QEMU exited with status {self.status}"
+
+    @property
+    def passed(self):
+        return self.error is None
+
+
+class Run:
+    """One boot of a board; use as `Run(...).go()`."""
+
+    def __init__(self, board, image, timeout=None, gdb=False, echo=True):
+        self.board = board
+        self.image = image
+        self.timeout = timeout or board["timeout"]
+        self.gdb = gdb
+        self.echo = echo
+        self.logdir = os.path.join(BUILD, "logs", board["name"])
+        self.shm = (f"/dev/shm/mosaic-{board['name']}-{os.getpid()}" if board["interconnect"] else None)
+        self.procs = []
+
+    def commands(self):
+        return [qemu_command(self.board, n, i, self.image, self.shm, 1234 + i if self.gdb else None)
+                for i, n in enumerate(self.board["nodes"])]
+
+    def _prefix(self, i, name):
+        return color(f"[{name}]", NODE_COLOURS[i % len(NODE_COLOURS)])
+
+    def go(self):
+        os.makedirs(self.logdir, exist_ok=True)
+        if self.shm:
+            with open(self.shm, "wb") as f:  # a new, zeroed region for every boot
+                f.truncate(self.board["interconnect"])
+        results = [NodeResult(n) for n in self.board["nodes"]]
+        logs = []
+        try:
+            cmds = self.commands()
+            t0 = time.monotonic()
+            for i, (cmd, node) in enumerate(zip(cmds, self.board["nodes"])):
+                logs.append(open(os.path.join(self.logdir, f"{node['name']}.log"), "w"))
+                logs[-1].write("# " + " ".join(cmd) + "\n")
+                try:
+                    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                         stderr=subprocess.STDOUT, start_new_session=True)
+                except OSError as e:
+                    raise ToolError(f"node '{node['name']}': cannot start {cmd[0]}: {e}")
+                self.procs.append(p)
+                if self.gdb:
+                    print(f"{self._prefix(i, node['name'])} waiting for gdb: gdb-multiarch "
+                          f"-ex 'target remote 127.0.0.1:{1234 + i}' {BUILD}/{node['isa']}/cpudriver/"
+                          f"cpudriver-{node['isa']}.elf", flush=True)
+            timed_out = self._pump(results, logs, t0)
+            for r, p in zip(results, self.procs):
+                r.status = p.returncode
+                r.decide(timed_out)
+        finally:
+            self.stop()
+            for f in logs:
+                f.close()
+        return results
+
+    def _pump(self, results, logs, t0):
+        """Streams output until every node exits; True if the timeout ended the run."""
+        fds = {p.stdout.fileno(): i for i, p in enumerate(self.procs)}
+        partial = {fd: b"" for fd in fds}
+        deadline = None if self.gdb else t0 + self.timeout
+        while fds:
+            wait = 0.5 if deadline is None else max(0.0, min(0.5, deadline - time.monotonic()))
+            ready, _, _ = select.select(list(fds), [], [], wait)
+            for fd in ready:
+                i = fds[fd]
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    del fds[fd]
+                    self.procs[i].wait()
+                    chunk, partial[fd] = partial[fd], b""
+                    if not chunk:
+                        continue
+                    chunk += b"\n"
+                data = partial[fd] + chunk
+                *lines, partial[fd] = data.split(b"\n")
+                for raw in lines:
+                    line = raw.decode("utf-8", "replace").rstrip("\r")
+                    line = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\x1bc", "", line)
+                    logs[i].write(line + "\n")
+                    results[i].feed(line, time.monotonic() - t0)
+                    if self.echo:
+                        print(self._prefix(i, self.board["nodes"][i]["name"]), line, flush=True)
+            if deadline is not None and time.monotonic() >= deadline and fds:
+                return True
+        return False
+
+    def stop(self):
+        """Ends every QEMU process this run started (by pid) and removes the region file."""
+        for p in self.procs:
+            if p.poll() is None:
+                p.terminate()
+        for p in self.procs:
+            try:
+                p.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        for p in self.procs:
+            if p.stdout:
+                p.stdout.close()
+        if self.shm and os.path.exists(self.shm):
+            os.unlink(self.shm)
+
+
+def report(board, results, echo=True):
+    """Prints a line per node and returns the exit status of the boot (0 = all passed)."""
+    for r in results:
+        name = r.node["name"]
+        if r.passed:
+            print(f"{color('PASS', '32')} node {name} ({r.node['isa']}): {len(r.tests)} in-guest tests passed")
+        else:
+            print(f"{color('FAIL', '31')} node {name} ({r.node['isa']}): {r.error} "
+                  f"(log: build/logs/{board['name']}/{name}.log)")
+    return 0 if all(r.passed for r in results) else 1
+
+
+def install_sigint_cleanup(run):
+    """Turns SIGINT/SIGTERM into KeyboardInterrupt so that Run.go's cleanup runs."""
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, handler)

@@ -1,0 +1,168 @@
+"""./mosaic test: host unit tests (doctest), fuzz and ThreadSanitizer suites, the tool's own
+tests, and boot tests on the QEMU boards; one line per test, JUnit XML, and a closing
+'N passed, N failed, N skipped' line."""
+import os
+import subprocess
+import sys
+import time
+import unittest
+import xml.etree.ElementTree as ET
+from xml.sax.saxutils import quoteattr
+
+from . import boards, build, runner
+from .common import BUILD, ROOT, color
+
+
+class Results:
+    def __init__(self):
+        self.cases = []  # (suite, name, outcome, seconds, message); outcome in pass/fail/skip
+
+    def add(self, suite, name, outcome, seconds, message=""):
+        self.cases.append((suite, name, outcome, seconds, message))
+        tag = {"pass": color("PASS", "32"), "fail": color("FAIL", "31"), "skip": color("SKIP", "33")}[outcome]
+        print(f"{tag} {suite}/{name} ({seconds:.2f} s){': ' + message if message else ''}", flush=True)
+
+    def count(self, outcome):
+        return sum(1 for c in self.cases if c[2] == outcome)
+
+    def write_junit(self, path):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<testsuites tests="{len(self.cases)}" '
+                    f'failures="{self.count("fail")}" skipped="{self.count("skip")}">\n')
+            for suite in dict.fromkeys(c[0] for c in self.cases):
+                cases = [c for c in self.cases if c[0] == suite]
+                f.write(f'  <testsuite name={quoteattr(suite)} tests="{len(cases)}" '
+                        f'failures="{sum(c[2] == "fail" for c in cases)}">\n')
+                for _, name, outcome, secs, msg in cases:
+                    f.write(f'    <testcase classname={quoteattr(suite)} name={quoteattr(name)} time="{secs:.3f}"')
+                    if outcome == "pass":
+                        f.write("/>\n")
+                    elif outcome == "skip":
+                        f.write(f"><skipped message={quoteattr(msg)}/></testcase>\n")
+                    else:
+                        f.write(f"><failure message={quoteattr(msg[:2000])}/></testcase>\n")
+                f.write("  </testsuite>\n")
+            f.write("</testsuites>\n")
+
+
+def _suite_of(test):
+    return [s.split(":")[-1] for s in test.get("suite", [])]
+
+
+def run_doctest(res, test):
+    """Runs one doctest executable and records each of its test cases."""
+    name = test["name"].removeprefix("unit-")
+    t0 = time.monotonic()
+    p = subprocess.run(test["cmd"] + ["--reporters=xml", "--duration=true", "--no-version"], cwd=ROOT,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=900,
+                       env=dict(os.environ, **test.get("env", {})))
+    try:
+        root = ET.fromstring(p.stdout)
+    except ET.ParseError:
+        res.add("unit", name, "fail", time.monotonic() - t0,
+                f"exit {p.returncode}, no complete report: {(p.stderr or p.stdout)[-1500:]}")
+        return
+    seen = 0
+    for tc in root.iter("TestCase"):
+        ok_node = tc.find("OverallResultsAsserts")
+        secs = float(ok_node.get("duration", "0")) if ok_node is not None else 0.0
+        passed = ok_node is not None and ok_node.get("test_case_success") == "true"
+        msg = ""
+        if not passed:
+            exprs = [e.findtext("Original", "").strip() + " at line " + e.get("line", "?")
+                     for e in tc.iter("Expression") if e.get("success") == "false"]
+            msg = "; ".join(exprs[:3]) or "failed"
+        res.add("unit", f"{name}: {tc.get('name')}", "pass" if passed else "fail", secs, msg)
+        seen += 1
+    if p.returncode != 0 and seen and res.cases[-1][2] == "pass":
+        res.add("unit", f"{name} (process)", "fail", time.monotonic() - t0,
+                f"exit {p.returncode}: {p.stderr[-1500:]}")
+    if not seen:
+        res.add("unit", name, "fail", time.monotonic() - t0, "no test cases ran")
+
+
+def run_plain(res, suite, test):
+    """A test judged by its exit status (fuzz targets, sanitizer stress runs)."""
+    t0 = time.monotonic()
+    try:
+        p = subprocess.run(test["cmd"], cwd=test.get("workdir") or ROOT, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, timeout=test.get("timeout", 300),
+                           env=dict(os.environ, **test.get("env", {})))
+        ok, msg = p.returncode == 0, "" if p.returncode == 0 else f"exit {p.returncode}: {p.stdout[-1500:]}"
+    except subprocess.TimeoutExpired:
+        ok, msg = False, "timed out"
+    res.add(suite, test["name"], "pass" if ok else "fail", time.monotonic() - t0, msg)
+
+
+def host_suites(res):
+    host = build.all_for_tests()
+    tests = build.introspect_tests(host)
+    for t in tests:
+        if "unit" in _suite_of(t):
+            run_doctest(res, t)
+    for t in tests:
+        if "fuzz" in _suite_of(t):
+            run_plain(res, "fuzz", t)
+    if any("tsan" in _suite_of(t) for t in tests):
+        tsan = build.native("host-tsan")
+        for t in build.introspect_tests(tsan):
+            if "tsan" in _suite_of(t):
+                run_plain(res, "tsan", t)
+
+
+def tool_suite(res):
+    """The tool's own tests (tests/tools/test_*.py), each case on its own line."""
+    sys.path.insert(0, os.path.join(ROOT, "tests", "tools"))
+    suite = unittest.defaultTestLoader.discover(os.path.join(ROOT, "tests", "tools"), top_level_dir=os.path.join(ROOT, "tests", "tools"))
+
+    class Collect(unittest.TestResult):
+        def startTest(self, test):
+            self.t0 = time.monotonic()
+            super().startTest(test)
+
+        def addSuccess(self, test):
+            res.add("tool", test.id().split(".", 1)[-1], "pass", time.monotonic() - self.t0)
+
+        def addFailure(self, test, err):
+            res.add("tool", test.id().split(".", 1)[-1], "fail", time.monotonic() - self.t0,
+                    self._exc_info_to_string(err, test)[-1500:])
+
+        addError = addFailure
+
+        def addSkip(self, test, reason):
+            res.add("tool", test.id().split(".", 1)[-1], "skip", 0.0, reason)
+
+    suite.run(Collect())
+
+
+def boot_suite(res, board_names):
+    for name in board_names:
+        board = boards.load(name)
+        t0 = time.monotonic()
+        try:
+            img = build.image(board)
+        except Exception as e:  # a failed build fails this board's boot test, not the run
+            res.add("boot", f"{name}", "fail", time.monotonic() - t0, str(e)[-1500:])
+            continue
+        results = runner.Run(board, img, echo=False).go()
+        for r in results:
+            for test, passed, reason in r.tests:
+                res.add("boot", f"{name}/{r.node['name']}/{test}", "pass" if passed else "fail", 0.0, reason)
+            res.add("boot", f"{name}/{r.node['name']} verdict", "pass" if r.passed else "fail",
+                    r.banner_time or 0.0, r.error or "")
+        print(f"     {name}: booted and judged in {time.monotonic() - t0:.1f} s", flush=True)
+
+
+def run(board=None, unit=False, boot=False):
+    res = Results()
+    everything = not unit and not boot
+    if unit or everything:
+        host_suites(res)
+        tool_suite(res)
+    if boot or everything:
+        boot_suite(res, [board] if board else boards.names())
+    res.write_junit(os.path.join(BUILD, "test-results.xml"))
+    skipped = res.count("skip")
+    print(f"{res.count('pass')} passed, {res.count('fail')} failed" + (f", {skipped} skipped" if skipped else ""))
+    return 1 if res.count("fail") or not res.cases else 0
