@@ -22,16 +22,20 @@ Status Reassembler::accept(const Frame& f, Message& out) {
 
 Status Reassembler::reject() {
     active_ = false;
+    resync_ = true; // The dropped frame may have used up a sequence number.
     ++rejected_;
     return Error::Malformed;
 }
 
 // Starts a message with its first fragment; a single-fragment message goes straight to `out`.
 Status Reassembler::start(const FrameHeader& h, const Frame& f, Message& out) {
-    if (h.seq != expected_seq_) {
-        expected_seq_ = h.seq + 1;
-        return reject();
+    if (h.seq != expected_seq_ && !resync_) {
+        expected_seq_ = h.seq + 1; // A gap or a repeat: drop it and follow the sender.
+        active_ = false;
+        ++rejected_;
+        return Error::Malformed;
     }
+    resync_ = false;
     bool single = (h.flags & kFlagLast) != 0;
     Message& m = single ? out : partial_;
     m.interface = h.interface;
@@ -41,10 +45,8 @@ Status Reassembler::start(const FrameHeader& h, const Frame& f, Message& out) {
     m.seq = h.seq;
     m.rpc_id = h.rpc_id;
     copy_fragment(h, f, m);
-    if (single) {
-        expected_seq_ = h.seq + 1;
-        return {};
-    }
+    expected_seq_ = h.seq + 1; // The number is used up even if a later fragment is bad.
+    if (single) return {};
     active_ = true;
     next_fragment_ = 1;
     return Error::WouldBlock;
@@ -61,7 +63,6 @@ Status Reassembler::extend(const FrameHeader& h, const Frame& f, Message& out) {
     ++next_fragment_;
     if ((h.flags & kFlagLast) == 0) return Error::WouldBlock;
     active_ = false;
-    expected_seq_ = h.seq + 1;
     out.interface = p.interface;
     out.type = p.type;
     out.length = p.length;

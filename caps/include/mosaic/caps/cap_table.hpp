@@ -60,7 +60,8 @@ class CapTable {
     void insert(SlotId dest, const Capability& cap, SlotId parent, bool original);
     void remove(SlotId s); // deletes one capability; its children pass to its parent
     void revoke(SlotId s); // deletes every descendant of s
-    void set_remote_copy(SlotId s, u32 core, bool held);
+    // Records whether a remote core holds a copy (OutOfRange for a core beyond kMaxCores).
+    Status set_remote_copy(SlotId s, u32 core, bool held);
 
   private:
     struct Entry {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <mosaic/caps/cap_types.hpp>
+#include <mosaic/error.hpp>
 
 namespace mosaic::caps {
 

@@ -11,7 +11,9 @@ class Reassembler {
     // Feeds one frame. Ok: `out` holds a complete message. WouldBlock: more fragments
     // are needed. Malformed: this frame (and any partial message it broke) was dropped;
     // the next frame is handled normally. The message sequence number must be exactly
-    // one more than the previous message's; after a gap the receiver resynchronises.
+    // one more than the previous message's; a gap or repeat is rejected and the receiver
+    // follows the sender's numbering from there. After a malformed frame (whose number
+    // cannot be trusted) the next message's number is accepted as the new baseline.
     Status accept(const Frame& f, Message& out);
 
     // Messages rejected so far (for statistics and for batch receives).
@@ -25,6 +27,7 @@ class Reassembler {
 
     u32 expected_seq_ = 0;
     bool active_ = false; // A multi-fragment message is being collected in partial_.
+    bool resync_ = false; // The next first fragment sets the expected sequence number.
     u8 next_fragment_ = 0;
     u64 rejected_ = 0;
     Message partial_;
