@@ -32,6 +32,13 @@ Status Parser::fail(Error e, const char* message) {
     return e;
 }
 
+// Reports an error at an earlier position m (the start of the offending token).
+Status Parser::fail_at(const Mark& m, Error e, const char* message) {
+    line_ = m.line;
+    column_ = m.column;
+    return fail(e, message);
+}
+
 void Parser::advance(usize n) {
     for (; n > 0 && pos_ < len_; --n, ++pos_) {
         if (text_[pos_] == '\n') {
@@ -171,8 +178,9 @@ Status Parser::literal(Literal& lit) {
 
 // Parses name(arg, ...); head atoms may hold one aggregate argument.
 Status Parser::atom(Literal& lit, bool head) {
+    Mark start = mark();
     StrView name = identifier();
-    if (name.len == 0 || !is_lower(name.data[0])) return fail(Error::SyntaxError, "expected a relation name");
+    if (name.len == 0 || !is_lower(name.data[0])) return fail_at(start, Error::SyntaxError, "expected a relation name");
     auto id = symbols_.intern(name.data, name.len);
     if (!id) return fail(id.error(), "symbol table full");
     lit.kind = LitKind::Atom;
@@ -192,7 +200,7 @@ Status Parser::atom(Literal& lit, bool head) {
 
 // A head argument is a term or an aggregate such as min<X>.
 Status Parser::head_argument(Literal& lit, u32 index) {
-    Mark m{pos_, line_, column_};
+    Mark m = mark();
     AggKind agg = aggregate_named(identifier());
     if (agg == AggKind::None || !accept('<')) {
         pos_ = m.pos;
@@ -201,9 +209,10 @@ Status Parser::head_argument(Literal& lit, u32 index) {
         return term(lit.args[index]);
     }
     Clause& c = out_->clause;
-    if (c.agg != AggKind::None) return fail(Error::SyntaxError, "only one aggregate per head");
+    if (c.agg != AggKind::None) return fail_at(m, Error::SyntaxError, "only one aggregate per head");
+    Mark var = mark();
     TRY_STATUS(term(lit.args[index]));
-    if (lit.args[index].kind != TermKind::Var) return fail(Error::SyntaxError, "an aggregate ranges over a variable");
+    if (lit.args[index].kind != TermKind::Var) return fail_at(var, Error::SyntaxError, "an aggregate ranges over a variable");
     c.agg = agg;
     c.agg_pos = u8(index);
     return expect('>', "expected '>' after the aggregated variable");
@@ -267,13 +276,14 @@ Status Parser::number(Term& t, bool negative) {
 // A quoted symbol "text", with \" and \\ escapes kept out of the symbol table's way by
 // allowing neither: quoted symbols may hold any byte except '"', '\\' and newline.
 Status Parser::quoted(Term& t) {
+    Mark open = mark();
     advance();
     usize start = pos_;
     while (pos_ < len_ && text_[pos_] != '"') {
         if (text_[pos_] == '\n' || text_[pos_] == '\\') return fail(Error::SyntaxError, "bad character in a quoted symbol");
         advance();
     }
-    if (pos_ >= len_) return fail(Error::SyntaxError, "unterminated quoted symbol");
+    if (pos_ >= len_) return fail_at(open, Error::SyntaxError, "unterminated quoted symbol");
     auto id = symbols_.intern(text_ + start, u32(pos_ - start));
     advance();
     if (!id) return fail(id.error(), id.error() == Error::OutOfRange ? "symbol too long" : "symbol table full");

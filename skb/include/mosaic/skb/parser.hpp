@@ -34,6 +34,11 @@ class Parser {
     };
 
     Status fail(Error e, const char* message);
+    Status fail_at(const Mark& m, Error e, const char* message);
+    Mark mark() {
+        skip_space();
+        return Mark{pos_, line_, column_};
+    }
     void skip_space();
     bool at(char c) const { return pos_ < len_ && text_[pos_] == c; }
     bool at2(char a, char b) const { return pos_ + 1 < len_ && text_[pos_] == a && text_[pos_ + 1] == b; }
