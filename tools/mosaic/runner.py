@@ -77,11 +77,14 @@ class NodeResult:
         elif line.startswith("PANIC"):
             self.panic = line
 
-    def decide(self, timed_out):
-        """Sets self.error unless the node passed, by its console and exit status together."""
+    def decide(self, ended=None):
+        """Sets self.error unless the node passed, by its console and exit status together.
+        `ended` says why the run was cut short, if it was (see Run._pump)."""
         by_status = exit_verdict(self.node["exit"], self.status)
-        if timed_out and self.status is None:
+        if ended == "timeout" and self.status is None:
             self.error = "timed out (guest hung or too slow; see its log)"
+        elif ended and self.status is None:
+            self.error = f"stopped because node '{ended}' failed"
         elif self.panic:
             self.error = self.panic
         elif self.verdict_line is None:
@@ -141,10 +144,10 @@ class Run:
                     print(f"{self._prefix(i, node['name'])} waiting for gdb: gdb-multiarch "
                           f"-ex 'target remote 127.0.0.1:{1234 + i}' {BUILD}/{node['isa']}/cpudriver/"
                           f"cpudriver-{node['isa']}.elf", flush=True)
-            timed_out = self._pump(results, logs, t0)
+            ended = self._pump(results, logs, t0)
             for r, p in zip(results, self.procs):
                 r.status = p.returncode
-                r.decide(timed_out)
+                r.decide(ended)
         finally:
             self.stop()
             for f in logs:
@@ -152,7 +155,9 @@ class Run:
         return results
 
     def _pump(self, results, logs, t0):
-        """Streams output until every node exits; True if the timeout ended the run."""
+        """Streams output until every node exits. Returns None, or why the run was cut short:
+        "timeout", or the name of a node that exited without a verdict (the others are then
+        stopped: on a board, one dead node fails the boot)."""
         fds = {p.stdout.fileno(): i for i, p in enumerate(self.procs)}
         partial = {fd: b"" for fd in fds}
         deadline = None if self.gdb else t0 + self.timeout
@@ -162,14 +167,8 @@ class Run:
             for fd in ready:
                 i = fds[fd]
                 chunk = os.read(fd, 65536)
-                if not chunk:
-                    del fds[fd]
-                    self.procs[i].wait()
-                    chunk, partial[fd] = partial[fd], b""
-                    if not chunk:
-                        continue
-                    chunk += b"\n"
-                data = partial[fd] + chunk
+                eof = not chunk
+                data = partial[fd] + chunk + (b"\n" if eof and partial[fd] else b"")
                 *lines, partial[fd] = data.split(b"\n")
                 for raw in lines:
                     line = raw.decode("utf-8", "replace").rstrip("\r")
@@ -178,9 +177,14 @@ class Run:
                     results[i].feed(line, time.monotonic() - t0)
                     if self.echo:
                         print(self._prefix(i, self.board["nodes"][i]["name"]), line, flush=True)
+                if eof:
+                    del fds[fd]
+                    self.procs[i].wait()
+                    if results[i].verdict_line is None and fds:
+                        return self.board["nodes"][i]["name"]
             if deadline is not None and time.monotonic() >= deadline and fds:
-                return True
-        return False
+                return "timeout"
+        return None
 
     def stop(self):
         """Ends every QEMU process this run started (by pid) and removes the region file."""

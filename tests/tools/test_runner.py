@@ -1,0 +1,220 @@
+"""Tests of ./mosaic itself: bad boards, bad images, QEMU failing, hangs, Ctrl-C, and the
+verdict rules. Each asserts a clear error, a non-zero exit, and nothing left behind."""
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import zlib
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+
+from mosaic import boards, build, runner  # noqa: E402
+
+MOSAIC = os.path.join(ROOT, "mosaic")
+HEADER_CRC = 0x200 + 24
+
+
+def mosaic(*args, timeout=120):
+    return subprocess.run([MOSAIC, *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          timeout=timeout)
+
+
+def qemu_processes_with(text):
+    """Pids of QEMU processes whose command line contains text."""
+    r = subprocess.run(["pgrep", "-f", f"qemu-system.*{text}"], stdout=subprocess.PIPE, text=True)
+    return r.stdout.split()
+
+
+def reseal(data):
+    """Recomputes a bundle's CRC-32 (zlib's is the same IEEE CRC) with the CRC field as zero."""
+    data[HEADER_CRC:HEADER_CRC + 4] = b"\0\0\0\0"
+    data[HEADER_CRC:HEADER_CRC + 4] = zlib.crc32(bytes(data)).to_bytes(4, "little")
+
+
+class BoardFiles(unittest.TestCase):
+    def write_board(self, text):
+        f = tempfile.NamedTemporaryFile("w", suffix=".board", delete=False)
+        f.write(text)
+        f.close()
+        self.addCleanup(os.unlink, f.name)
+        return f.name
+
+    def test_unknown_command_is_one_line_exit_2(self):
+        r = mosaic("frobnicate")
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1)
+        self.assertIn("boards, build, boot, test, bench", r.stderr)
+
+    def test_unknown_board_lists_valid_ones_exit_2(self):
+        r = mosaic("boot", "--board", "no-such-board", "--dry-run")
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1)
+        for name in boards.names():
+            self.assertIn(name, r.stderr)
+
+    def test_bad_field_names_file_line_and_field(self):
+        path = self.write_board("[board]\nname = bad\n[node a]\nisa = x86_64\nmachine = q35\ncores = lots\n")
+        r = mosaic("boot", "--board", path, "--dry-run")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(f"{path}:6", r.stderr)
+        self.assertIn("field 'cores'", r.stderr)
+
+    def test_missing_field_is_named(self):
+        path = self.write_board("[board]\nname = bad\n[node a]\nisa = riscv64\nmachine = virt\ncores = 1\n"
+                                "memory = 64M\nexit = sifive-test\n")
+        r = mosaic("boot", "--board", path, "--dry-run")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("field 'image_addr'", r.stderr)
+
+    def test_dry_run_of_hetero_shares_one_region_with_enough_vcpus(self):
+        r = mosaic("boot", "--board", "qemu-hetero", "--dry-run")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        cmds = [line for line in r.stdout.splitlines() if line.startswith("qemu-system")]
+        self.assertEqual([c.split()[0] for c in cmds],
+                         ["qemu-system-x86_64", "qemu-system-aarch64", "qemu-system-riscv64"])
+        paths = {c.split("mem-path=")[1].split(",")[0] for c in cmds}
+        self.assertEqual(len(paths), 1)
+        for c in cmds:
+            self.assertIn("maxcpus=2", c)
+            self.assertIn("ivshmem-plain,memdev=ic", c)
+
+
+class Images(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.board = boards.load("qemu-riscv64")
+        with open(build.image(cls.board), "rb") as f:
+            cls.good = bytearray(f.read())
+
+    def boot_image(self, data, *extra):
+        f = tempfile.NamedTemporaryFile(suffix=".img", delete=False)
+        f.write(bytes(data))
+        f.close()
+        self.addCleanup(os.unlink, f.name)
+        return mosaic("boot", "--board", "qemu-riscv64", "--image", f.name, *extra)
+
+    def test_flipped_byte_is_refused_before_boot(self):
+        bad = bytearray(self.good)
+        bad[0x1004] ^= 0x01
+        r = self.boot_image(bad)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("checksum mismatch", r.stderr)
+        self.assertNotIn("[rv]", r.stdout)  # no QEMU was started
+
+    def test_truncated_image_is_refused_before_boot(self):
+        r = self.boot_image(self.good[: len(self.good) // 2])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("truncated", r.stderr)
+
+    def test_guest_reports_a_bad_manifest_and_the_boot_fails(self):
+        bad = bytearray(self.good)
+        at = bad.index(b"[board]", 0x1000)
+        bad[at:at + 7] = b"[boarX]"
+        reseal(bad)
+        r = self.boot_image(bad, "--timeout", "30")
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertIn("TEST manifest FAIL", r.stdout)
+        self.assertIn("guest verdict FAIL (manifest)", r.stdout)
+
+
+def hanging_image(board_name, isa_index=2):
+    """The board's image with the riscv64 CPU driver's first instruction replaced by a jump
+    to itself (a guest that hangs), resealed so that it passes the host's checks."""
+    with open(build.image(boards.load(board_name)), "rb") as f:
+        data = bytearray(f.read())
+    entry = 0x240 + 40 * isa_index
+    blob = int.from_bytes(data[entry:entry + 8], "little")
+    data[blob:blob + 4] = (0x0000006F).to_bytes(4, "little")  # jal x0, 0
+    reseal(data)
+    f = tempfile.NamedTemporaryFile(suffix=".img", delete=False)
+    f.write(bytes(data))
+    f.close()
+    return f.name
+
+
+class Processes(unittest.TestCase):
+    def test_qemu_that_cannot_start_is_reported_and_nothing_is_left(self):
+        text = open(os.path.join(ROOT, "boards", "qemu-hetero.board")).read()
+        text = text.replace("machine = q35", "machine = no-such-machine")
+        f = tempfile.NamedTemporaryFile("w", suffix=".board", delete=False)
+        f.write(text)
+        f.close()
+        self.addCleanup(os.unlink, f.name)
+        p = subprocess.Popen([MOSAIC, "boot", "--board", f.name, "--timeout", "60"], cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        out, err = p.communicate(timeout=180)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("FAIL node x86", out)
+        self.assertIn("unsupported machine type", out)
+        self.assertIn("stopped because node 'x86' failed", out)
+        self.assertEqual(qemu_processes_with(f"mosaic-qemu-hetero-{p.pid}"), [])
+        self.assertFalse(os.path.exists(f"/dev/shm/mosaic-qemu-hetero-{p.pid}"))
+
+    def test_timeout_ends_every_qemu_and_removes_the_region(self):
+        img = hanging_image("qemu-hetero")
+        self.addCleanup(os.unlink, img)
+        p = subprocess.Popen([MOSAIC, "boot", "--board", "qemu-hetero", "--image", img, "--timeout", "5"], cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        out, err = p.communicate(timeout=300)
+        self.assertEqual(p.returncode, 1, out + err)
+        self.assertIn("FAIL node rv (riscv64): timed out", out)
+        self.assertEqual(qemu_processes_with(f"mosaic-qemu-hetero-{p.pid}"), [])
+        self.assertFalse(os.path.exists(f"/dev/shm/mosaic-qemu-hetero-{p.pid}"))
+
+    def test_ctrl_c_ends_every_qemu_and_removes_the_region(self):
+        img = hanging_image("qemu-hetero")  # the other nodes wait for it: time to press Ctrl-C
+        self.addCleanup(os.unlink, img)
+        p = subprocess.Popen([MOSAIC, "boot", "--board", "qemu-hetero", "--image", img], cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        region = f"/dev/shm/mosaic-qemu-hetero-{p.pid}"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(qemu_processes_with(region)) < 3:
+            time.sleep(0.1)
+        self.assertEqual(len(qemu_processes_with(region)), 3)
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=60)
+        self.assertEqual(p.returncode, 130, err)
+        self.assertEqual(qemu_processes_with(region), [])
+        self.assertFalse(os.path.exists(region))
+
+
+class Verdicts(unittest.TestCase):
+    NODE = {"name": "n", "isa": "x86_64", "exit": "isa-debug-exit"}
+
+    def judge(self, lines, status, ended=None, node=None):
+        r = runner.NodeResult(node or self.NODE)
+        for i, line in enumerate(lines):
+            r.feed(line, float(i))
+        r.status = status
+        r.decide(ended)
+        return r
+
+    def test_pass_needs_console_verdict_and_exit_status(self):
+        self.assertTrue(self.judge(["Mosaic CPU driver", "TEST a PASS", "VERDICT PASS"], 1).passed)
+        self.assertFalse(self.judge(["TEST a PASS", "VERDICT PASS"], 3).passed)
+        self.assertFalse(self.judge(["TEST a PASS", "VERDICT PASS"], 0).passed)  # reset, not the guest
+        self.assertFalse(self.judge(["TEST a PASS"], 1).passed)
+
+    def test_failed_tests_are_named(self):
+        r = self.judge(["TEST a PASS", "TEST b FAIL why", "VERDICT FAIL"], 3)
+        self.assertIn("b", r.error)
+        self.assertEqual(r.tests[1], ("b", False, "why"))
+
+    def test_panic_fails_the_node(self):
+        r = self.judge(["PANIC: unexpected trap in the CPU driver"], 3)
+        self.assertIn("PANIC", r.error)
+
+    def test_timeout_and_exit_methods(self):
+        self.assertIn("timed out", self.judge(["Mosaic"], None, ended="timeout").error)
+        self.assertIn("node 'x'", self.judge(["Mosaic"], None, ended="x").error)
+        sh = {"name": "n", "isa": "riscv64", "exit": "sifive-test"}
+        self.assertTrue(self.judge(["VERDICT PASS"], 0, node=sh).passed)
+        self.assertFalse(self.judge(["VERDICT PASS"], 1, node=sh).passed)
+
+
+if __name__ == "__main__":
+    unittest.main()
