@@ -16,11 +16,17 @@ constexpr u32 kTimerTestTicks = 10;
 constexpr u64 kInterconnectTimeoutTicks = 60 * kTimerHz;
 
 // State of this core's driver; never touched by another core.
+const BootInfo* g_boot = nullptr;
 volatile u64 g_ticks = 0;
 volatile u32 g_breakpoints = 0;
 volatile bool g_expect_breakpoint = false;
 
 u64 ticks() { return g_ticks; }
+
+const char* trap_kind_name(TrapKind k) {
+    constexpr const char* names[] = {"Breakpoint", "IllegalInstruction", "PageFault", "Alignment", "Syscall", "Other"};
+    return u32(k) < sizeof names / sizeof names[0] ? names[u32(k)] : "Unknown";
+}
 
 void print_banner(const BootInfo& bi) {
     kprint("\nMosaic CPU driver on {} core {} (firmware: {})\n", isa_name(bi.isa), bi.boot_core, bi.firmware);
@@ -91,8 +97,9 @@ TrapAction on_trap(const TrapInfo& info) {
         kprint("  trap: breakpoint (cause {:x}) at pc {:x}, resuming\n", info.cause, info.pc);
         return TrapAction::Resume;
     }
-    kprint("\nPANIC: unexpected trap in the CPU driver: kind {} cause {:x} pc {:x} address {:x}\n", u32(info.kind),
-           info.cause, info.pc, info.address);
+    kprint("\nPANIC: unexpected trap in the CPU driver on {} core {}: {} (cause {:x}) at pc {:x}, address {:x}\n",
+           g_boot ? isa_name(g_boot->isa) : "?", g_boot ? g_boot->boot_core : 0, trap_kind_name(info.kind), info.cause,
+           info.pc, info.address);
     return TrapAction::Panic;
 }
 
@@ -100,6 +107,7 @@ void on_tick() { g_ticks = g_ticks + 1; }
 
 [[noreturn]] void main(BootInfo& bi) {
     SelfTest t;
+    g_boot = &bi;
     // 1. Say who we are and what the firmware told us.
     print_banner(bi);
     // 2. Find the board manifest in the image we were booted from, and our node in it.

@@ -182,6 +182,27 @@ class Processes(unittest.TestCase):
         self.assertFalse(os.path.exists(region))
 
 
+class Panics(unittest.TestCase):
+    def test_unexpected_trap_in_the_cpu_driver_panics_and_fails_the_boot(self):
+        # Replace the CPU driver's deliberate breakpoint (BRK #0x4d) with UDF #0: the trap it
+        # then takes is unexpected, so the driver must panic with a clear line and fail.
+        with open(build.image(boards.load("qemu-aarch64")), "rb") as f:
+            data = bytearray(f.read())
+        brk = (0xD4200000 | (0x4D << 5)).to_bytes(4, "little")
+        self.assertEqual(data.count(brk), 1)
+        at = data.index(brk)
+        data[at:at + 4] = b"\0\0\0\0"
+        reseal(data)
+        f = tempfile.NamedTemporaryFile(suffix=".img", delete=False)
+        f.write(bytes(data))
+        f.close()
+        self.addCleanup(os.unlink, f.name)
+        r = mosaic("boot", "--board", "qemu-aarch64", "--image", f.name, "--timeout", "30")
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertIn("PANIC: unexpected trap in the CPU driver on aarch64 core 0: IllegalInstruction", r.stdout)
+        self.assertIn("FAIL node arm (aarch64): PANIC", r.stdout)
+
+
 class Verdicts(unittest.TestCase):
     NODE = {"name": "n", "isa": "x86_64", "exit": "isa-debug-exit"}
 
