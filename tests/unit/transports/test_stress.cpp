@@ -1,0 +1,85 @@
+// Two threads, one URPC channel, a slow reader: nothing lost, duplicated or reordered.
+#include "helpers.hpp"
+
+#include <atomic>
+#include <doctest.h>
+#include <thread>
+
+using namespace test;
+
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define MOSAIC_UNDER_TSAN 1
+#endif
+#endif
+
+// The issue asks for 10^7 messages; ThreadSanitizer is ~20x slower, so it runs 10^6.
+#ifdef MOSAIC_UNDER_TSAN
+static constexpr u64 kMessages = 1'000'000;
+#else
+static constexpr u64 kMessages = 10'000'000;
+#endif
+
+// Every message carries its index; one in 1024 is a three-frame message.
+static u16 length_of(u64 i) { return (i & 1023) == 7 ? 100 : 8 + u16(i % 33); }
+
+// Spins briefly, then yields: the machine may have fewer free cores than threads.
+struct Backoff {
+    int spins = 0;
+    void pause() {
+        if (++spins < 100) cpu_relax();
+        else std::this_thread::yield();
+    }
+};
+
+static void fill(u8* buf, u64 i, u16 len) {
+    store_le64(buf, i);
+    for (u16 b = 8; b < len; ++b) buf[b] = u8(i * 13 + b);
+}
+
+TEST_CASE("stress: 10^7 messages between two threads with a slow reader") {
+    UrpcPair p(64);
+    REQUIRE(p.ok);
+    std::atomic<u64> would_block{0};
+    std::thread writer([&] {
+        u8 buf[kMaxPayload];
+        for (u64 i = 0; i < kMessages; ++i) {
+            u16 len = length_of(i);
+            fill(buf, i, len);
+            Outgoing m{.interface = 1, .type = u16(i % 255 + 1), .payload = buf, .length = len};
+            Backoff backoff;
+            while (!p.a.send(m).ok()) {
+                would_block.fetch_add(1, std::memory_order_relaxed);
+                backoff.pause();
+            }
+        }
+    });
+    u64 next = 0, errors = 0;
+    Message m;
+    u8 expect[kMaxPayload];
+    Backoff backoff;
+    while (next < kMessages && errors == 0) {
+        if ((next & 0xFFFF) == 0) // The slow reader: pauses so the ring fills up.
+            for (int s = 0; s < 20000; ++s) cpu_relax();
+        Status s = p.b.poll(m);
+        if (!s.ok()) {
+            errors += s.error() != Error::WouldBlock;
+            backoff.pause();
+            continue;
+        }
+        backoff.spins = 0;
+        u16 len = length_of(next);
+        fill(expect, next, len);
+        if (m.length != len || load_le64(m.payload) != next || m.seq != u32(next) ||
+            m.type != next % 255 + 1 || memcmp(m.payload, expect, len) != 0)
+            ++errors;
+        ++next;
+    }
+    writer.join();
+    CHECK(errors == 0);
+    CHECK(next == kMessages);
+    CHECK(p.b.poll(m).error() == Error::WouldBlock); // Nothing extra.
+    CHECK(p.b.rejected() == 0);
+    CHECK(would_block.load() > 0); // The reader really was slower at times.
+    MESSAGE("writer saw a full ring " << would_block.load() << " times");
+}

@@ -1,0 +1,197 @@
+// URPC channels: flow control, wraparound, batching, rejection of bad frames, hooks.
+#include "helpers.hpp"
+
+#include <doctest.h>
+
+using namespace test;
+
+TEST_CASE("bind refuses a bad ring") {
+    Ring r(8), r2(8);
+    Channel c;
+    Binding b{.kind = TransportKind::Urpc, .tx_base = r.base(), .tx_slots = 8, .rx_base = r2.base(), .rx_slots = 8};
+    CHECK(c.bind(b).ok());
+    Binding odd = b;
+    odd.tx_slots = 6;
+    CHECK(c.bind(odd).error() == Error::InvalidArgument);
+    Binding null = b;
+    null.rx_base = nullptr;
+    CHECK(c.bind(null).error() == Error::InvalidArgument);
+    Binding mis = b;
+    mis.tx_base = static_cast<u8*>(r.base()) + 8;
+    CHECK(c.bind(mis).error() == Error::Misaligned);
+    Binding same = b;
+    same.rx_base = b.tx_base;
+    CHECK(c.bind(same).error() == Error::InvalidArgument);
+    CHECK(c.bind(Binding{}).error() == Error::InvalidArgument);
+    Message m;
+    CHECK(Channel().poll(m).error() == Error::InvalidArgument);
+}
+
+TEST_CASE("a full ring says WouldBlock and never overwrites") {
+    UrpcPair p(4);
+    REQUIRE(p.ok);
+    for (int i = 0; i < 4; ++i) CHECK(p.a.send(text_message(1, "m" + std::to_string(i))).ok());
+    CHECK(p.a.send(text_message(1, "overflow")).error() == Error::WouldBlock);
+    Message m;
+    REQUIRE(p.b.poll(m).ok());
+    CHECK(payload_of(m) == "m0");
+    CHECK(p.a.send(text_message(1, "m4")).ok());
+    for (int i = 1; i <= 4; ++i) {
+        REQUIRE(p.b.poll(m).ok());
+        CHECK(payload_of(m) == "m" + std::to_string(i));
+    }
+    CHECK(p.b.poll(m).error() == Error::WouldBlock);
+}
+
+TEST_CASE("a fragmented message is sent all or nothing") {
+    UrpcPair p(4);
+    REQUIRE(p.ok);
+    CHECK(p.a.send(text_message(1, "x")).ok());
+    std::string big = pattern(150, 1); // Four frames, three free.
+    CHECK(p.a.send(text_message(2, big)).error() == Error::WouldBlock);
+    Message m;
+    REQUIRE(p.b.poll(m).ok());
+    CHECK(p.b.poll(m).error() == Error::WouldBlock); // Nothing partial was written.
+    CHECK(p.a.send(text_message(2, big)).ok());
+    REQUIRE(p.b.poll(m).ok());
+    CHECK(payload_of(m) == big);
+    CHECK(p.a.send(text_message(2, pattern(200, 2))).error() == Error::CapacityExceeded);
+}
+
+TEST_CASE("the ring wraps around many times with mixed sizes, with and without prefetch") {
+    for (bool prefetch : {false, true}) {
+        UrpcPair p(8, prefetch);
+        REQUIRE(p.ok);
+        Message m;
+        for (u32 i = 0; i < 1000; ++i) {
+            std::string s = pattern(i % 130, i);
+            REQUIRE(p.a.send(text_message(u16(i % 255 + 1), s)).ok());
+            REQUIRE(p.b.poll(m).ok());
+            CHECK(m.seq == i);
+            CHECK(m.type == i % 255 + 1);
+            CHECK(payload_of(m) == s);
+        }
+    }
+}
+
+TEST_CASE("both directions of a channel pair work independently") {
+    UrpcPair p(8);
+    REQUIRE(p.ok);
+    Message m;
+    CHECK(p.a.send(text_message(1, "to b")).ok());
+    CHECK(p.b.send(text_message(1, "to a")).ok());
+    REQUIRE(p.a.poll(m).ok());
+    CHECK(payload_of(m) == "to a");
+    REQUIRE(p.b.poll(m).ok());
+    CHECK(payload_of(m) == "to b");
+}
+
+TEST_CASE("batches are sent until the ring is full and received in one go") {
+    UrpcPair p(8);
+    REQUIRE(p.ok);
+    std::vector<std::string> texts;
+    std::vector<Outgoing> out;
+    for (int i = 0; i < 10; ++i) texts.push_back("batch" + std::to_string(i));
+    for (auto& t : texts) out.push_back(text_message(1, t));
+    CHECK(p.a.send_batch(out.data(), 10).value() == 8);
+    CHECK(p.a.send_batch(out.data() + 8, 2).error() == Error::WouldBlock);
+    std::vector<Message> in(16);
+    CHECK(p.b.receive_batch(in.data(), 16).value() == 8);
+    for (int i = 0; i < 8; ++i) CHECK(payload_of(in[i]) == texts[i]);
+    CHECK(p.b.receive_batch(in.data(), 16).error() == Error::WouldBlock);
+    CHECK(p.a.send_batch(out.data() + 8, 2).value() == 2);
+    CHECK(p.b.receive_batch(in.data(), 1).value() == 1);
+    CHECK(payload_of(in[0]) == texts[8]);
+    CHECK(p.b.receive_batch(in.data(), 4).value() == 1);
+    CHECK(payload_of(in[0]) == texts[9]);
+}
+
+// A hostile or broken peer writing raw frames straight into a channel's receive ring.
+struct RawPeer {
+    RawPeer() : ring(8), dummy(8) {
+        REQUIRE(writer.init(ring.base(), 8, false).ok());
+        Binding b{.kind = TransportKind::Urpc, .tx_base = dummy.base(), .tx_slots = 8,
+                  .rx_base = ring.base(), .rx_slots = 8};
+        REQUIRE(channel.bind(b).ok());
+    }
+    void send(const std::string& s, u32 seq, void (*corrupt)(Frame&) = nullptr) {
+        Frame f[kMaxFragments];
+        u32 n = encode_message(text_message(2, s), seq, f, kMaxFragments).value();
+        if (corrupt) corrupt(f[0]);
+        REQUIRE(writer.send_frames(f, n).ok());
+    }
+    Ring ring, dummy;
+    UrpcWriter writer;
+    Channel channel;
+};
+
+TEST_CASE("a malformed message is rejected with an error and the channel keeps working") {
+    RawPeer peer;
+    Message m;
+    peer.send("good0", 0);
+    peer.send("bad", 1, [](Frame& f) { f.bytes[field::kFlags] |= 0x40; });
+    peer.send("good2", 2);
+    peer.send(pattern(90, 1), 3, [](Frame& f) { store_le16(f.bytes + field::kLength, 500); });
+    peer.send("good4", 4);
+    REQUIRE(peer.channel.poll(m).ok());
+    CHECK(payload_of(m) == "good0");
+    CHECK(peer.channel.poll(m).error() == Error::Malformed);
+    REQUIRE(peer.channel.poll(m).ok());
+    CHECK(payload_of(m) == "good2");
+    // The bad first fragment and its two orphaned continuations are each rejected.
+    CHECK(peer.channel.poll(m).error() == Error::Malformed);
+    CHECK(peer.channel.poll(m).error() == Error::Malformed);
+    CHECK(peer.channel.poll(m).error() == Error::Malformed);
+    REQUIRE(peer.channel.poll(m).ok());
+    CHECK(payload_of(m) == "good4");
+    CHECK(peer.channel.rejected() == 4);
+    CHECK(peer.channel.poll(m).error() == Error::WouldBlock);
+}
+
+TEST_CASE("receive_batch skips rejected frames and counts them") {
+    RawPeer peer;
+    peer.send("a", 0);
+    peer.send("b", 1, [](Frame& f) { store_le16(f.bytes + field::kType, 0); });
+    peer.send("c", 2);
+    std::vector<Message> in(4);
+    CHECK(peer.channel.receive_batch(in.data(), 4).value() == 2);
+    CHECK(payload_of(in[0]) == "a");
+    CHECK(payload_of(in[1]) == "c");
+    CHECK(peer.channel.rejected() == 1);
+}
+
+TEST_CASE("the doorbell rings once per send and once per batch; wait sleeps on the hook") {
+    struct Bell {
+        int rings = 0, waits = 0;
+        Channel* peer = nullptr;
+    } bell;
+    Ring ab(8), ba(8);
+    Hooks hooks{.notify = [](void* c) { static_cast<Bell*>(c)->rings++; },
+                .wait = [](void* c) {
+                    auto* b = static_cast<Bell*>(c);
+                    b->waits++;
+                    (void)b->peer->send(text_message(1, "wake"));
+                },
+                .ctx = &bell};
+    Channel a, b;
+    REQUIRE(a.bind({.kind = TransportKind::Urpc, .tx_base = ab.base(), .tx_slots = 8,
+                    .rx_base = ba.base(), .rx_slots = 8, .hooks = hooks}).ok());
+    REQUIRE(b.bind({.kind = TransportKind::Urpc, .tx_base = ba.base(), .tx_slots = 8,
+                    .rx_base = ab.base(), .rx_slots = 8}).ok());
+    bell.peer = &b;
+    CHECK(a.send(text_message(1, "x")).ok());
+    CHECK(bell.rings == 1);
+    std::string t[3] = {"1", "2", "3"};
+    Outgoing batch[3] = {text_message(1, t[0]), text_message(1, t[1]), text_message(1, t[2])};
+    CHECK(a.send_batch(batch, 3).value() == 3);
+    CHECK(bell.rings == 2);
+    Message m;
+    REQUIRE(a.wait(m, 10).ok()); // Nothing there: spins, then the wait hook makes b send.
+    CHECK(payload_of(m) == "wake");
+    CHECK(bell.waits == 1);
+    CHECK(b.wait(m, 1).ok());
+    Ring lo(8);
+    Channel c;
+    REQUIRE(c.bind({.kind = TransportKind::Loopback, .tx_base = lo.base(), .tx_slots = 8}).ok());
+    CHECK(c.wait(m, 5).error() == Error::WouldBlock); // No wait hook: gives up.
+}

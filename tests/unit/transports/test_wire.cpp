@@ -1,0 +1,173 @@
+// The wire format: exact byte layout, encode/decode round trips, frame validation.
+#include "helpers.hpp"
+
+#include <doctest.h>
+#include <mosaic/transports/reassembler.hpp>
+
+using namespace test;
+
+TEST_CASE("the slot layout is fixed: header 16 bytes, 40 payload bytes, sequence word at 56") {
+    CHECK(sizeof(UrpcSlot) == 64);
+    CHECK(offsetof(UrpcSlot, seq) == 56);
+    CHECK(sizeof(Frame) == 56);
+    CHECK(sizeof(LmpMessage) == 56);
+    CHECK(field::kPayload + kFramePayload == kSlotSeqOffset);
+}
+
+TEST_CASE("a frame encodes to the exact golden bytes") {
+    const u8 payload[3] = {'A', 'B', 'C'};
+    Frame f;
+    Outgoing m{.interface = 0x1234, .type = 0x56, .payload = payload, .length = 3,
+               .rpc_id = 0xA1B2C3D4, .reply = true};
+    REQUIRE(encode_message(m, 0x01020304, &f, 1).value() == 1);
+    const u8 golden[56] = {0x34, 0x12, 0x56, 0x00, 0x03, 0x00, 0x00, 0x07, // id, type, len, frag, flags
+                           0x04, 0x03, 0x02, 0x01, 0xD4, 0xC3, 0xB2, 0xA1, // seq, rpc id
+                           'A',  'B',  'C'};                                 // payload, zero tail
+    CHECK(memcmp(f.bytes, golden, sizeof golden) == 0);
+}
+
+TEST_CASE("the second fragment carries index 1 and only the last flag") {
+    std::string s = pattern(41, 1);
+    Frame f[2];
+    REQUIRE(encode_message(text_message(9, s), 5, f, 2).value() == 2);
+    CHECK(f[0].bytes[field::kFragment] == 0);
+    CHECK(f[0].bytes[field::kFlags] == kFlagFirst);
+    CHECK(f[1].bytes[field::kFragment] == 1);
+    CHECK(f[1].bytes[field::kFlags] == kFlagLast);
+    CHECK(f[1].bytes[field::kPayload] == u8(s[40]));
+    for (u32 i = 1; i < kFramePayload; ++i) CHECK(f[1].bytes[field::kPayload + i] == 0);
+}
+
+TEST_CASE("messages of every size round-trip through encode and reassembly") {
+    Reassembler r;
+    Message out;
+    u32 seq = 0;
+    for (u32 len : {0u, 1u, 39u, 40u, 41u, 80u, 81u, 200u, 479u, 480u}) {
+        std::string s = pattern(len, len);
+        Frame f[kMaxFragments];
+        Outgoing m = text_message(u16(len % 255 + 1), s, 0xBEEF);
+        m.rpc_id = len;
+        u32 n = encode_message(m, seq, f, kMaxFragments).value();
+        CHECK(n == fragment_count(len));
+        for (u32 i = 0; i + 1 < n; ++i) CHECK(r.accept(f[i], out).error() == Error::WouldBlock);
+        REQUIRE(r.accept(f[n - 1], out).ok());
+        CHECK(out.interface == 0xBEEF);
+        CHECK(out.type == len % 255 + 1);
+        CHECK(out.seq == seq++);
+        CHECK(out.rpc_id == len);
+        CHECK(payload_of(out) == s);
+    }
+    CHECK(r.rejected() == 0);
+}
+
+TEST_CASE("the encoder refuses what the wire cannot carry") {
+    std::string big(kMaxPayload + 1, 'x');
+    Frame f[kMaxFragments];
+    CHECK(encode_message(text_message(1, big), 0, f, kMaxFragments).error() == Error::OutOfRange);
+    CHECK(encode_message(text_message(0, "a"), 0, f, kMaxFragments).error() == Error::InvalidArgument);
+    CHECK(encode_message(text_message(256, "a"), 0, f, kMaxFragments).error() == Error::InvalidArgument);
+    CHECK(encode_message(text_message(1, pattern(41, 0)), 0, f, 1).error() == Error::CapacityExceeded);
+}
+
+// Encodes a one-frame message, lets `corrupt` change a byte, and decodes it.
+static Error decode_corrupted(void (*corrupt)(Frame&)) {
+    Frame f;
+    REQUIRE(encode_message(text_message(3, "hi"), 0, &f, 1).ok());
+    corrupt(f);
+    return decode_frame(f).error();
+}
+
+TEST_CASE("single-frame validation rejects each kind of malformed header") {
+    CHECK(decode_corrupted([](Frame&) {}) == Error::Ok);
+    CHECK(decode_corrupted([](Frame& f) { store_le16(f.bytes + field::kType, 0); }) == Error::Malformed);
+    CHECK(decode_corrupted([](Frame& f) { store_le16(f.bytes + field::kType, 256); }) == Error::Malformed);
+    CHECK(decode_corrupted([](Frame& f) { store_le16(f.bytes + field::kLength, 481); }) == Error::Malformed);
+    CHECK(decode_corrupted([](Frame& f) { f.bytes[field::kFlags] |= 0x80; }) == Error::Malformed);
+    CHECK(decode_corrupted([](Frame& f) { f.bytes[field::kFlags] = kFlagLast; }) == Error::Malformed);
+    CHECK(decode_corrupted([](Frame& f) { f.bytes[field::kFlags] = kFlagFirst; }) == Error::Malformed);
+    CHECK(decode_corrupted([](Frame& f) { f.bytes[field::kFragment] = 1; }) == Error::Malformed);
+    // Claiming 41 bytes makes a single frame "first but not last": the last flag is wrong.
+    CHECK(decode_corrupted([](Frame& f) { store_le16(f.bytes + field::kLength, 41); }) == Error::Malformed);
+}
+
+// Three fragments of one 100-byte message with sequence `seq`.
+static void three_fragments(Frame* f, u32 seq, const std::string& s) {
+    REQUIRE(encode_message(text_message(4, s), seq, f, 3).value() == 3);
+}
+
+TEST_CASE("fragments out of order, duplicated or from another message are rejected, then recovery") {
+    std::string s = pattern(100, 3);
+    Frame f[3];
+    Message out;
+    Reassembler r;
+    three_fragments(f, 0, s);
+    u32 next_seq = 1; // The sender's next message number after the broken one.
+    SUBCASE("swapped") {
+        CHECK(r.accept(f[0], out).error() == Error::WouldBlock);
+        CHECK(r.accept(f[2], out).error() == Error::Malformed);
+        CHECK(r.accept(f[1], out).error() == Error::Malformed); // Nothing is being collected.
+    }
+    SUBCASE("duplicated") {
+        CHECK(r.accept(f[0], out).error() == Error::WouldBlock);
+        CHECK(r.accept(f[1], out).error() == Error::WouldBlock);
+        CHECK(r.accept(f[1], out).error() == Error::Malformed);
+    }
+    SUBCASE("continuation with a different header") {
+        CHECK(r.accept(f[0], out).error() == Error::WouldBlock);
+        Frame g = f[1];
+        store_le16(g.bytes + field::kInterface, 99);
+        CHECK(r.accept(g, out).error() == Error::Malformed);
+    }
+    SUBCASE("a new message interrupts an unfinished one") {
+        CHECK(r.accept(f[0], out).error() == Error::WouldBlock);
+        Frame g[3];
+        three_fragments(g, 1, s);
+        CHECK(r.accept(g[0], out).error() == Error::Malformed);
+        CHECK(r.accept(g[1], out).error() == Error::WouldBlock);
+        REQUIRE(r.accept(g[2], out).ok());
+        CHECK(out.seq == 1);
+        next_seq = 2;
+    }
+    CHECK(r.rejected() >= 1);
+    // The receiver keeps working: the next well-formed message arrives intact.
+    std::string t = pattern(100, 4);
+    Frame next[3];
+    three_fragments(next, next_seq, t);
+    CHECK(r.accept(next[0], out).error() == Error::WouldBlock);
+    CHECK(r.accept(next[1], out).error() == Error::WouldBlock);
+    REQUIRE(r.accept(next[2], out).ok());
+    CHECK(out.seq == next_seq);
+    CHECK(payload_of(out) == t);
+}
+
+TEST_CASE("a sequence gap or repeat is rejected and the receiver resynchronises") {
+    Reassembler r;
+    Message out;
+    Frame f;
+    REQUIRE(encode_message(text_message(1, "a"), 0, &f, 1).ok());
+    CHECK(r.accept(f, out).ok());
+    CHECK(r.accept(f, out).error() == Error::Malformed); // Repeat of seq 0.
+    REQUIRE(encode_message(text_message(1, "b"), 5, &f, 1).ok());
+    CHECK(r.accept(f, out).error() == Error::Malformed); // Gap: 1 expected.
+    REQUIRE(encode_message(text_message(1, "c"), 6, &f, 1).ok());
+    REQUIRE(r.accept(f, out).ok());
+    CHECK(payload_of(out) == "c");
+    CHECK(r.rejected() == 2);
+}
+
+TEST_CASE("the sequence number wraps around at 2^32") {
+    Reassembler r;
+    Message out;
+    Frame f;
+    for (u32 seq = 0; seq < 3; ++seq) {
+        REQUIRE(encode_message(text_message(1, "x"), seq, &f, 1).ok());
+        REQUIRE(r.accept(f, out).ok());
+    }
+    // Drive the expected number to 0xFFFFFFFF through a resync, then cross the wrap.
+    REQUIRE(encode_message(text_message(1, "x"), 0xFFFFFFFEu, &f, 1).ok());
+    CHECK(r.accept(f, out).error() == Error::Malformed);
+    for (u32 seq : {0xFFFFFFFFu, 0u, 1u}) {
+        REQUIRE(encode_message(text_message(1, "x"), seq, &f, 1).ok());
+        CHECK(r.accept(f, out).ok());
+    }
+}
