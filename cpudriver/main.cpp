@@ -3,6 +3,7 @@
 #include "console.hpp"
 #include "interconnect.hpp"
 #include "selftest.hpp"
+#include "smp.hpp"
 
 #include <mosaic/board.hpp>
 #include <mosaic/bundle.hpp>
@@ -15,13 +16,11 @@ constexpr u32 kTimerHz = 100;
 constexpr u32 kTimerTestTicks = 10;
 constexpr u64 kInterconnectTimeoutTicks = 60 * kTimerHz;
 
-// State of this core's driver; never touched by another core.
-const BootInfo* g_boot = nullptr;
-volatile u64 g_ticks = 0;
-volatile u32 g_breakpoints = 0;
-volatile bool g_expect_breakpoint = false;
+// The boot core's state; the others carve theirs in smp.cpp.
+CoreState g_boot_core;
 
-u64 ticks() { return g_ticks; }
+CoreState& self() { return *arch::core_state(); }
+u64 ticks() { return self().ticks; }
 
 const char* trap_kind_name(TrapKind k) {
     constexpr const char* names[] = {"Breakpoint", "IllegalInstruction", "PageFault", "Alignment", "Syscall", "Other"};
@@ -62,18 +61,18 @@ Result<BoardProfile> read_manifest(const BootInfo& bi) {
 
 void test_trap(SelfTest& t) {
     arch::traps_init();
-    g_expect_breakpoint = true;
+    self().expect_breakpoint = true;
     arch::trigger_breakpoint();
-    g_expect_breakpoint = false;
-    t.check(g_breakpoints == 1, "trap-breakpoint", "expected one breakpoint trap, saw {}", u32(g_breakpoints));
+    self().expect_breakpoint = false;
+    t.check(self().breakpoints == 1, "trap-breakpoint", "expected one breakpoint trap, saw {}", u32(self().breakpoints));
 }
 
 void test_timer(SelfTest& t) {
     arch::timer_start(kTimerHz);
     arch::interrupts_enable();
-    while (g_ticks < kTimerTestTicks) arch::wait_for_interrupt();
+    while (self().ticks < kTimerTestTicks) arch::wait_for_interrupt();
     t.check(true, "timer-ticks", "");
-    kprint("  timer: {} ticks at {} Hz\n", g_ticks, kTimerHz);
+    kprint("  timer: {} ticks at {} Hz\n", self().ticks, kTimerHz);
 }
 
 void test_interconnect(SelfTest& t, const BootInfo& bi, const BoardProfile& board, u32 self) {
@@ -92,22 +91,25 @@ void test_interconnect(SelfTest& t, const BootInfo& bi, const BoardProfile& boar
 } // namespace
 
 TrapAction on_trap(const TrapInfo& info) {
-    if (info.kind == TrapKind::Breakpoint && g_expect_breakpoint) {
-        g_breakpoints = g_breakpoints + 1;
+    CoreState& me = self();
+    if (info.kind == TrapKind::Breakpoint && me.expect_breakpoint) {
+        me.breakpoints = me.breakpoints + 1;
         kprint("  trap: breakpoint (cause {:x}) at pc {:x}, resuming\n", info.cause, info.pc);
         return TrapAction::Resume;
     }
     kprint("\nPANIC: unexpected trap in the CPU driver on {} core {}: {} (cause {:x}) at pc {:x}, address {:x}\n",
-           g_boot ? isa_name(g_boot->isa) : "?", g_boot ? g_boot->boot_core : 0, trap_kind_name(info.kind), info.cause,
+           isa_name(me.boot->isa), me.hw_id, trap_kind_name(info.kind), info.cause,
            info.pc, info.address);
     return TrapAction::Panic;
 }
 
-void on_tick() { g_ticks = g_ticks + 1; }
+void on_tick() { self().ticks = self().ticks + 1; }
 
 [[noreturn]] void main(BootInfo& bi) {
     SelfTest t;
-    g_boot = &bi;
+    g_boot_core.boot = &bi;
+    g_boot_core.hw_id = bi.boot_core;
+    arch::set_core_state(&g_boot_core);
     // 1. Say who we are and what the firmware told us.
     print_banner(bi);
     // 2. Find the board manifest in the image we were booted from, and our node in it.
@@ -125,9 +127,12 @@ void on_tick() { g_ticks = g_ticks + 1; }
     test_trap(t);
     // 5. The timer interrupt.
     test_timer(t);
-    // 6. Other nodes of the board, over the interconnect region.
+    // 6. The other cores of this node, each with its own CPU driver instance.
+    u32 online = start_secondaries(bi, g_boot_core, ticks);
+    t.check(online + 1 == bi.core_count, "smp-cores-online", "{} of {} cores came online", online + 1, bi.core_count);
+    // 7. Other nodes of the board, over the interconnect region.
     if (board->node_count > 1) test_interconnect(t, bi, *board, *self);
-    // 7. Report and power off with the verdict.
+    // 8. Report and power off with the verdict.
     t.finish();
 }
 

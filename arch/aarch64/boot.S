@@ -26,3 +26,13 @@ _start:
 3:  bl      aarch64_boot
 4:  wfi
     b       4b
+
+/* Secondary cores, started by PSCI CPU_ON at EL1 with the MMU off: x0 = their CoreState
+   (stack top at offset 0). */
+    .globl aarch64_secondary_start
+aarch64_secondary_start:
+    ldr     x9, [x0]
+    mov     sp, x9
+    bl      aarch64_secondary
+1:  wfi
+    b       1b

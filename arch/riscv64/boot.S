@@ -13,3 +13,13 @@ _start:
 2:  call    riscv_boot
 3:  wfi
     j       3b
+
+/* Secondary harts, started by SBI HSM hart_start: a0 = hart id, a1 = its CoreState
+   (stack top at offset 0). */
+    .globl riscv_secondary_start
+riscv_secondary_start:
+    ld      sp, 0(a1)
+    mv      a0, a1
+    call    riscv_secondary
+1:  wfi
+    j       1b

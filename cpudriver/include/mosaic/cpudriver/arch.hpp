@@ -3,10 +3,18 @@
 // generic code. A missing definition is a link error of that ISA's build.
 #pragma once
 
-#include <mosaic/cpudriver/bootinfo.hpp>
+#include <mosaic/cpudriver/core.hpp>
 
 namespace mosaic::arch {
 
+// Points this core's per-core register at its CoreState; core_state() reads it back.
+void set_core_state(cpudriver::CoreState* s);
+cpudriver::CoreState* core_state();
+// Starts core hw_id at the CPU driver's secondary entry, on the stack and state in s
+// (INIT-SIPI-SIPI, PSCI CPU_ON, SBI HSM hart_start); fails if the firmware refuses.
+Status start_core(u64 hw_id, cpudriver::CoreState* s);
+// The first byte after the CPU driver's image in memory (where per-core memory is carved).
+u64 image_end();
 // Writes bytes to the early console (a polled UART).
 void console_write(const char* s, usize n);
 // Installs this core's exception/trap vectors.

@@ -1,0 +1,34 @@
+// riscv64 per-core register (tp) and starting harts through the SBI HSM extension
+// (SBI spec v1.0 ch. 9).
+#include "csr.hpp"
+
+#include <mosaic/cpudriver/arch.hpp>
+
+extern "C" char riscv_secondary_start[];
+extern "C" char __image_end[];
+
+namespace mosaic::arch {
+
+void set_core_state(cpudriver::CoreState* s) { asm volatile("mv tp, %0" ::"r"(s)); }
+
+cpudriver::CoreState* core_state() {
+    cpudriver::CoreState* s;
+    asm volatile("mv %0, tp" : "=r"(s));
+    return s;
+}
+
+Status start_core(u64 hw_id, cpudriver::CoreState* s) {
+    constexpr u64 kSbiHsm = 0x48534D, kHartStart = 0;
+    auto r = riscv::sbi_call(kSbiHsm, kHartStart, hw_id, u64(uptr(riscv_secondary_start)), u64(uptr(s)));
+    if (r.error != 0) return Error::Unsupported;
+    return {};
+}
+
+u64 image_end() { return u64(uptr(__image_end)); }
+
+} // namespace mosaic::arch
+
+extern "C" [[noreturn]] void riscv_secondary(mosaic::cpudriver::CoreState* s) {
+    mosaic::arch::set_core_state(s);
+    mosaic::cpudriver::secondary_main(*s);
+}

@@ -1,0 +1,28 @@
+// Per-core state of the CPU driver. Every core has its own, in memory carved for it at
+// boot, reached through the ISA's per-core register (tp, TPIDR_EL1, GS base); no core
+// writes another core's CoreState except the boot mailbox field `online`, which only
+// its own core writes and the boot core reads while starting it.
+#pragma once
+
+#include <mosaic/cpudriver/bootinfo.hpp>
+
+namespace mosaic::cpudriver {
+
+struct CoreState {
+    u64 stack_top;             // offset 0: the ISA's secondary entry loads its stack from here
+    const BootInfo* boot;      // the boot facts (read-only after the boot core's start)
+    u64 hw_id;                 // APIC id, MPIDR affinity or hart id
+    u32 index;                 // position in BootInfo::core_ids
+    volatile u64 ticks;
+    volatile u32 breakpoints;
+    volatile bool expect_breakpoint;
+    volatile u32 online;       // boot mailbox: 1 once this core runs its CPU driver
+};
+
+// The bytes of memory each core gets at boot for its stack and state.
+constexpr u64 kCoreMemory = 64 * 1024;
+
+// Entered by each secondary core's ISA code once its stack and per-core register are set.
+[[noreturn]] void secondary_main(CoreState& self);
+
+} // namespace mosaic::cpudriver

@@ -1,0 +1,55 @@
+// Starting the other cores of the node: each gets its own memory (stack and CoreState)
+// carved after the CPU driver's image, is started through the ISA's firmware or IPI
+// mechanism, and reports through its boot mailbox. Cores start one at a time, so the
+// console has one writer at a time.
+#include "smp.hpp"
+
+#include "console.hpp"
+
+namespace mosaic::cpudriver {
+
+namespace {
+constexpr u64 kStartTimeoutTicks = 200; // 2 s at 100 Hz
+}
+
+u32 start_secondaries(const BootInfo& bi, const CoreState& boot, u64 (*ticks)()) {
+    u32 online = 0;
+    u64 carve = align_up(arch::image_end(), kCoreMemory);
+    for (u32 i = 0; i < bi.core_count; ++i) {
+        if (bi.core_ids[i] == bi.boot_core) continue;
+        auto* s = reinterpret_cast<CoreState*>(uptr(carve));
+        carve += kCoreMemory;
+        *s = CoreState{};
+        s->stack_top = uptr(s) + kCoreMemory;
+        s->boot = &bi;
+        s->hw_id = bi.core_ids[i];
+        s->index = i;
+        arch::full_barrier();
+        auto started = arch::start_core(s->hw_id, s);
+        if (!started.ok()) {
+            kprint("  core {:x}: start refused: {}\n", s->hw_id, error_name(started.error()));
+            continue;
+        }
+        u64 t0 = ticks();
+        while (!s->online && ticks() - t0 < kStartTimeoutTicks) arch::wait_for_interrupt();
+        if (s->online) ++online;
+        else kprint("  core {:x}: no sign of life after {} ticks\n", s->hw_id, kStartTimeoutTicks);
+    }
+    (void)boot;
+    return online;
+}
+
+[[noreturn]] void secondary_main(CoreState& self) {
+    arch::traps_init();
+    self.expect_breakpoint = true;
+    arch::trigger_breakpoint();
+    self.expect_breakpoint = false;
+    kprint("  core {:x} ({}) online: CPU driver instance with its own stack at {:x}, breakpoint traps taken: {}\n",
+           self.hw_id, isa_name(self.boot->isa), self.stack_top, u32(self.breakpoints));
+    arch::full_barrier();
+    self.online = self.breakpoints == 1 ? 1 : 2;
+    arch::full_barrier();
+    for (;;) arch::wait_for_interrupt(); // idle, halted: no work is given to this core yet
+}
+
+} // namespace mosaic::cpudriver
