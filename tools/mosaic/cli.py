@@ -17,7 +17,8 @@ def cmd_boards(args):
 def cmd_build(args):
     board = boards.load(args.board or boards.default())
     img = build.image(board)
-    step(f"image ready: {os.path.relpath(img)}")
+    build.native("host")
+    step(f"image ready: {os.path.relpath(img)}; host tests and tools in build/host")
     return 0
 
 

@@ -13,9 +13,10 @@ using namespace test;
 #endif
 #endif
 
-// The issue asks for 10^7 messages; ThreadSanitizer is ~20x slower, so it runs 10^6.
+// The issue asks for 10^7 messages. Under ThreadSanitizer 10^6 take ~5.5 s on the 2-core
+// host, so 10^7 would be ~55 s unloaded (past the budget on a busy machine): it runs 2*10^6.
 #ifdef MOSAIC_UNDER_TSAN
-static constexpr u64 kMessages = 1'000'000;
+static constexpr u64 kMessages = 2'000'000;
 #else
 static constexpr u64 kMessages = 10'000'000;
 #endif
@@ -37,7 +38,7 @@ static void fill(u8* buf, u64 i, u16 len) {
     for (u16 b = 8; b < len; ++b) buf[b] = u8(i * 13 + b);
 }
 
-TEST_CASE("stress: 10^7 messages between two threads with a slow reader") {
+TEST_CASE("stress: 10^7 messages (2*10^6 under TSan) between two threads with a slow reader") {
     UrpcPair p(64);
     REQUIRE(p.ok);
     std::atomic<u64> would_block{0};
