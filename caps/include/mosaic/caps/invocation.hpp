@@ -1,0 +1,75 @@
+// The ISA-neutral invocation encoding: an array of u64 message words (word 0 the operation,
+// then CPtrs and arguments) that the CPU driver's system-call path hands to decode_invocation()
+// and execute(). Hostile words give an Error, never undefined behaviour.
+#pragma once
+
+#include <mosaic/caps/mapping.hpp>
+#include <mosaic/caps/operations.hpp>
+
+namespace mosaic::caps {
+
+// The operations, declared once: X(name, code, words including word 0). Words after word 0:
+//   Copy            src, dest
+//   Mint            src, dest, rights, badge
+//   Retype          src, dest, type wire id, object size, count, offset
+//   Delete, Revoke, Identify, HasDescendants   slot
+//   Map             table, index, frame, offset, rights
+//   MapTable        table, index, child table
+#define MOSAIC_CAP_OPS(X)                                                                    \
+    X(Copy, 1, 3)                                                                            \
+    X(Mint, 2, 5)                                                                            \
+    X(Retype, 3, 7)                                                                          \
+    X(Delete, 4, 2)                                                                          \
+    X(Revoke, 5, 2)                                                                          \
+    X(Identify, 6, 2)                                                                        \
+    X(HasDescendants, 7, 2)                                                                  \
+    X(Map, 8, 6)                                                                             \
+    X(MapTable, 9, 4)
+
+enum class Op : u8 {
+    None = 0,
+#define X(name, code, words) name = code,
+    MOSAIC_CAP_OPS(X)
+#undef X
+};
+inline constexpr usize kMaxInvocationWords = 7;
+
+// A decoded invocation: the fields its operation uses are set, the others are zero.
+struct Invocation {
+    Op op = Op::None;
+    CPtr a;     // source, slot, or page table
+    CPtr b;     // destination, frame, or child table
+    u64 rights = 0;
+    u64 badge = 0;
+    CapType type = CapType::Null;
+    u64 size = 0;
+    u64 count = 0;
+    u64 offset = 0;
+    u64 index = 0;
+};
+
+// What an executed invocation returns to its caller.
+struct Reply {
+    Capability cap;  // Identify
+    bool flag = false; // HasDescendants
+    Mapping mapping; // Map, MapTable: the entry for the arch layer to write
+};
+
+// Decodes message words. Errors: Truncated (fewer words than the operation has),
+// Malformed (more), InvalidArgument (unknown operation), InvalidSlot (a word that is not a
+// CPtr), WrongType (an unknown type id).
+Result<Invocation> decode_invocation(const u64* words, usize n);
+
+// Decodes then invokes against the capability space rooted at `root`.
+Result<Reply> execute(CapTable& t, u16 root, const Invocation& inv);
+Result<Reply> execute(CapTable& t, u16 root, const u64* words, usize n);
+
+// Encoders, for user-level stubs and tests: each fills `w` and returns the word count.
+usize encode_copy(u64* w, CPtr src, CPtr dest);
+usize encode_mint(u64* w, CPtr src, CPtr dest, u64 rights, u64 badge);
+usize encode_retype(u64* w, CPtr src, CPtr dest, CapType type, u64 size, u64 count, u64 offset);
+usize encode_slot_op(u64* w, Op op, CPtr slot); // Delete, Revoke, Identify, HasDescendants
+usize encode_map(u64* w, const MapRequest& r);
+usize encode_map_table(u64* w, CPtr table, u64 index, CPtr child);
+
+} // namespace mosaic::caps

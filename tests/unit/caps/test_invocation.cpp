@@ -1,0 +1,72 @@
+// The invocation decoder: exact word counts, operation codes, CPtr shapes, type ids.
+#include "fixture.hpp"
+
+using namespace caps_test;
+
+TEST_CASE("encoders and the decoder agree on every operation") {
+    u64 w[kMaxInvocationWords];
+    auto inv = decode_invocation(w, encode_retype(w, kRam, CPtr::at(3, 4), CapType::Endpoint, 64, 5, 128));
+    REQUIRE(inv.ok());
+    CHECK(inv->op == Op::Retype);
+    CHECK(inv->a.raw == kRam.raw);
+    CHECK(inv->b.raw == CPtr::at(3, 4).raw);
+    CHECK(inv->type == CapType::Endpoint);
+    CHECK(inv->size == 64);
+    CHECK(inv->count == 5);
+    CHECK(inv->offset == 128);
+    inv = decode_invocation(w, encode_mint(w, kRam, kDev, kRead, 9));
+    REQUIRE(inv.ok());
+    CHECK(inv->rights == kRead);
+    CHECK(inv->badge == 9);
+    inv = decode_invocation(w, encode_map(w, {kRam, 17, kDev, 4096, kWrite}));
+    REQUIRE(inv.ok());
+    CHECK(inv->op == Op::Map);
+    CHECK(inv->index == 17);
+    CHECK(inv->b.raw == kDev.raw);
+    CHECK(inv->offset == 4096);
+    for (Op op : {Op::Delete, Op::Revoke, Op::Identify, Op::HasDescendants}) {
+        inv = decode_invocation(w, encode_slot_op(w, op, kIrq));
+        REQUIRE(inv.ok());
+        CHECK(inv->op == op);
+        CHECK(inv->a.raw == kIrq.raw);
+    }
+}
+
+TEST_CASE("hostile words give precise errors") {
+    u64 w[kMaxInvocationWords + 1] = {};
+    CHECK(decode_invocation(w, 0).error() == Error::Truncated);
+    w[0] = 0;
+    CHECK(decode_invocation(w, 1).error() == Error::InvalidArgument);
+    w[0] = 99;
+    CHECK(decode_invocation(w, 3).error() == Error::InvalidArgument);
+    w[0] = ~0ull;
+    CHECK(decode_invocation(w, 3).error() == Error::InvalidArgument);
+    usize n = encode_copy(w, kRam, kDev);
+    CHECK(decode_invocation(w, n - 1).error() == Error::Truncated);
+    CHECK(decode_invocation(w, n + 1).error() == Error::Malformed);
+    w[2] = 7ull << 16;
+    CHECK(decode_invocation(w, n).error() == Error::InvalidSlot);
+    n = encode_retype(w, kRam, kDev, CapType::Frame, 4096, 1, 0);
+    w[3] = 0;
+    CHECK(decode_invocation(w, n).error() == Error::WrongType);
+    w[3] = 77;
+    CHECK(decode_invocation(w, n).error() == Error::WrongType);
+}
+
+TEST_CASE("execute runs the decoded operation against the caller's space") {
+    Sys s;
+    u64 w[kMaxInvocationWords];
+    auto r = s.run(w, encode_slot_op(w, Op::Identify, kDev));
+    REQUIRE(r.ok());
+    CHECK(r->cap.type == CapType::DevFrame);
+    CHECK(r->cap.base == kDevBase);
+    r = s.run(w, encode_slot_op(w, Op::HasDescendants, kRam));
+    REQUIRE(r.ok());
+    CHECK_FALSE(r->flag);
+    CHECK(s.copy(kRam, CPtr::at(9)) == Error::Ok);
+    r = s.run(w, encode_slot_op(w, Op::HasDescendants, kRam));
+    CHECK(r->flag);
+    Invocation none;
+    CHECK(execute(s.t, s.root, none).error() == Error::InvalidArgument);
+    CHECK(execute(s.t, 31, w, encode_slot_op(w, Op::Identify, kDev)).error() == Error::InvalidSlot);
+}
