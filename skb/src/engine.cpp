@@ -45,6 +45,7 @@ Status Engine::init(void* memory, usize bytes, const Limits& limits) {
     if (!memory || limits.max_symbols == 0 || limits.max_relations == 0) return Error::InvalidArgument;
     Arena arena(memory, bytes);
     if (!carve(arena, limits, symbols_, store_, rules_, rel_of_symbol_)) return Error::NoMemory;
+    symbols_.clear();
     store_.clear();
     for (u32 i = 0; i < limits.max_symbols; ++i) rel_of_symbol_[i] = kNone;
     max_rules_ = limits.max_rules;

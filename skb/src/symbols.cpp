@@ -27,9 +27,14 @@ bool Symbols::carve(Arena& arena, const Limits& limits) {
     text_ = arena.take<char>(text_cap_);
     offsets_ = arena.take<u32>(usize(cap_) + 1);
     table_ = arena.take<u32>(table_size);
+    return text_ && offsets_ && table_;
+}
+
+void Symbols::clear() {
     count_ = 0;
     text_used_ = 0;
-    return text_ && offsets_ && table_;
+    offsets_[0] = 0;
+    for (u32 i = 0; i <= table_mask_; ++i) table_[i] = 0;
 }
 
 // Returns the slot holding s, or the empty slot where s would go.

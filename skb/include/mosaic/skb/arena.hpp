@@ -18,18 +18,16 @@ class Arena {
         return a;
     }
 
-    // Returns room for n zero-filled objects of T, aligned for T, or nullptr when the
-    // block is too small. T must be a plain aggregate. In a measuring arena the pointer
-    // is a placeholder that must not be used.
+    // Returns room for n objects of T, aligned for T, or nullptr when the block is too
+    // small. The memory is not initialised: T must be a plain aggregate that its owner
+    // writes before reading. In a measuring arena the pointer is a placeholder.
     template <typename T> T* take(usize n) {
         uptr start = uptr(base_) + used_;
         usize at = usize(align_up(start, alignof(T)) - uptr(base_));
         if (at > size_ || n > (size_ - at) / sizeof(T)) return nullptr;
         used_ = at + n * sizeof(T);
         if (measure_) return reinterpret_cast<T*>(alignof(T));
-        u8* p = base_ + at;
-        for (usize i = 0; i < n * sizeof(T); ++i) p[i] = 0;
-        return reinterpret_cast<T*>(p);
+        return reinterpret_cast<T*>(base_ + at);
     }
     usize used() const { return used_; }
 

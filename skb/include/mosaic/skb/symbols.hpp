@@ -13,6 +13,8 @@ class Symbols {
   public:
     // Takes the symbol arrays from the arena; false when it is too small.
     bool carve(Arena& arena, const Limits& limits);
+    // Empties the table (after carve() from a real, not a measuring, arena).
+    void clear();
     // Returns the id of the text s[0..n), adding it when new.
     Result<u32> intern(const char* s, u32 n);
     // Returns the id of s if it is known, without adding it.
