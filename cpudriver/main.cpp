@@ -3,10 +3,12 @@
 #include "console.hpp"
 #include "interconnect.hpp"
 #include "selftest.hpp"
+#include "pingpong.hpp"
 #include "smp.hpp"
 
 #include <mosaic/board.hpp>
 #include <mosaic/bundle.hpp>
+#include <mosaic/transports/conformance.hpp>
 
 namespace mosaic::cpudriver {
 
@@ -15,6 +17,10 @@ namespace {
 constexpr u32 kTimerHz = 100;
 constexpr u32 kTimerTestTicks = 10;
 constexpr u64 kInterconnectTimeoutTicks = 60 * kTimerHz;
+constexpr u64 kPingTimeoutTicks = 30 * kTimerHz;
+// Where the node-to-node rings live in the interconnect region: one 4 KiB page per
+// ordered (writer, reader) pair of nodes, after the greeting slots.
+constexpr u64 kNodeRings = 0x10000, kNodeRingStride = 0x1000;
 
 // The boot core's state; the others carve theirs in smp.cpp.
 CoreState g_boot_core;
@@ -75,6 +81,8 @@ void test_timer(SelfTest& t) {
     kprint("  timer: {} ticks at {} Hz\n", self().ticks, kTimerHz);
 }
 
+void test_node_pingpong(SelfTest& t, const BoardProfile& board, u32 self_node, u64 region);
+
 void test_interconnect(SelfTest& t, const BootInfo& bi, const BoardProfile& board, u32 self) {
     auto r = interconnect_greet(bi, board, self, kInterconnectTimeoutTicks, ticks);
     if (!t.check(r.ok(), "interconnect-found", "no interconnect region: {}", error_name(r.error()))) return;
@@ -85,7 +93,50 @@ void test_interconnect(SelfTest& t, const BootInfo& bi, const BoardProfile& boar
         if (r->heard_mask & (1u << i)) kprint(" {} (node {})", isa_name(board.nodes[i].isa), board.nodes[i].name);
     kprint("\n");
     u32 all = (1u << board.node_count) - 1;
-    t.check(r->heard_mask == all, "interconnect-greeting", "heard from mask {:x} of {:x}", r->heard_mask, all);
+    if (t.check(r->heard_mask == all, "interconnect-greeting", "heard from mask {:x} of {:x}", r->heard_mask, all))
+        test_node_pingpong(t, board, self, r->base);
+}
+
+// Stops a ping-pong loop after kPingTimeoutTicks of this core's timer.
+bool ping_timed_out(void* start) { return ticks() - *static_cast<u64*>(start) > kPingTimeoutTicks; }
+
+void report_rate(const char* what, u32 round_trips, u64 elapsed_ticks) {
+    u64 ms = elapsed_ticks * 1000 / kTimerHz;
+    kprint("  {}: {} round trips in {} ms", what, round_trips, ms);
+    if (ms) kprint(" ({} round trips/s)", u64(round_trips) * 1000 / ms);
+    kprint("\n");
+}
+
+void test_core_pingpong(SelfTest& t, CoreState* peer) {
+    if (!peer || !peer->online) return;
+    auto* rings = reinterpret_cast<u8*>(uptr(peer->ping_rings));
+    transports::Channel client;
+    if (!t.check(bind_urpc(client, rings, rings + transports::urpc_region_bytes(kPingSlots)).ok(), "urpc-core-bind",
+                 "cannot bind the ring pair"))
+        return;
+    u64 t0 = ticks();
+    auto st = ping_pong(&client, kCorePingPongs, nullptr, 0, ping_timed_out, &t0);
+    report_rate("URPC core to core", st.round_trips, ticks() - t0);
+    t.check(st.round_trips == kCorePingPongs && st.bad == 0, "urpc-core-pingpong",
+            "{} of {} round trips with core {:x}, {} bad replies", st.round_trips, kCorePingPongs, peer->hw_id, st.bad);
+}
+
+void test_node_pingpong(SelfTest& t, const BoardProfile& board, u32 self_node, u64 region) {
+    u32 n = board.node_count, next = (self_node + 1) % n, prev = (self_node + n - 1) % n;
+    auto ring = [&](u32 writer, u32 reader) {
+        return reinterpret_cast<void*>(uptr(region + kNodeRings + (writer * BoardProfile::kMaxNodes + reader) * kNodeRingStride));
+    };
+    transports::Channel client, server;
+    bool bound = bind_urpc(client, ring(self_node, next), ring(next, self_node)).ok() &&
+                 bind_urpc(server, ring(self_node, prev), ring(prev, self_node)).ok();
+    if (!t.check(bound, "urpc-node-bind", "cannot bind rings in the interconnect region")) return;
+    u64 t0 = ticks();
+    auto st = ping_pong(&client, kNodePingPongs, &server, kNodePingPongs, ping_timed_out, &t0);
+    kprint("  pinged node '{}' ({}), answered node '{}' ({})\n", board.nodes[next].name, isa_name(board.nodes[next].isa),
+           board.nodes[prev].name, isa_name(board.nodes[prev].isa));
+    report_rate("URPC node to node across ISAs", st.round_trips, ticks() - t0);
+    t.check(st.round_trips == kNodePingPongs && st.bad == 0 && st.served == kNodePingPongs, "urpc-node-pingpong",
+            "{} of {} round trips, {} answered, {} bad replies", st.round_trips, kNodePingPongs, st.served, st.bad);
 }
 
 } // namespace
@@ -128,11 +179,19 @@ void on_tick() { self().ticks = self().ticks + 1; }
     // 5. The timer interrupt.
     test_timer(t);
     // 6. The other cores of this node, each with its own CPU driver instance.
-    u32 online = start_secondaries(bi, g_boot_core, ticks);
+    CoreState* ping_peer = nullptr;
+    u32 online = start_secondaries(bi, ping_peer, ticks);
     t.check(online + 1 == bi.core_count, "smp-cores-online", "{} of {} cores came online", online + 1, bi.core_count);
-    // 7. Other nodes of the board, over the interconnect region.
+    // 7. Messages: the wire format is the same bytes here as on every ISA, and URPC works
+    //    between two cores of this node.
+    u64 digest = transports::conformance_digest();
+    t.check(digest == transports::kExpectedConformanceDigest, "wire-digest", "digest {:x}, expected {:x}", digest,
+            transports::kExpectedConformanceDigest);
+    kprint("  wire conformance digest {:x}\n", digest);
+    test_core_pingpong(t, ping_peer);
+    // 8. Other nodes of the board, over the interconnect region.
     if (board->node_count > 1) test_interconnect(t, bi, *board, *self);
-    // 8. Report and power off with the verdict.
+    // 9. Report and power off with the verdict.
     t.finish();
 }
 

@@ -5,6 +5,7 @@
 #include "smp.hpp"
 
 #include "console.hpp"
+#include "pingpong.hpp"
 
 namespace mosaic::cpudriver {
 
@@ -12,7 +13,7 @@ namespace {
 constexpr u64 kStartTimeoutTicks = 200; // 2 s at 100 Hz
 }
 
-u32 start_secondaries(const BootInfo& bi, const CoreState& boot, u64 (*ticks)()) {
+u32 start_secondaries(const BootInfo& bi, CoreState*& ping_peer, u64 (*ticks)()) {
     u32 online = 0;
     u64 carve = align_up(arch::image_end(), kCoreMemory);
     for (u32 i = 0; i < bi.core_count; ++i) {
@@ -24,6 +25,13 @@ u32 start_secondaries(const BootInfo& bi, const CoreState& boot, u64 (*ticks)())
         s->boot = &bi;
         s->hw_id = bi.core_ids[i];
         s->index = i;
+        if (!ping_peer) { // the first other core answers the boot core's pings
+            u8* rings = reinterpret_cast<u8*>(s) + kCorePingRings;
+            for (u64 k = 0; k < 2 * transports::urpc_region_bytes(kPingSlots); ++k) rings[k] = 0;
+            s->ping_rings = uptr(rings);
+            s->ping_count = kCorePingPongs;
+            ping_peer = s;
+        }
         arch::full_barrier();
         auto started = arch::start_core(s->hw_id, s);
         if (!started.ok()) {
@@ -35,7 +43,6 @@ u32 start_secondaries(const BootInfo& bi, const CoreState& boot, u64 (*ticks)())
         if (s->online) ++online;
         else kprint("  core {:x}: no sign of life after {} ticks\n", s->hw_id, kStartTimeoutTicks);
     }
-    (void)boot;
     return online;
 }
 
@@ -49,6 +56,14 @@ u32 start_secondaries(const BootInfo& bi, const CoreState& boot, u64 (*ticks)())
     arch::full_barrier();
     self.online = self.breakpoints == 1 ? 1 : 2;
     arch::full_barrier();
+    if (self.ping_rings) {
+        auto* rings = reinterpret_cast<u8*>(uptr(self.ping_rings));
+        transports::Channel server;
+        if (bind_urpc(server, rings + transports::urpc_region_bytes(kPingSlots), rings).ok()) {
+            auto st = ping_pong(nullptr, 0, &server, self.ping_count, [](void*) { return false; }, nullptr);
+            self.ping_served = st.served;
+        }
+    }
     for (;;) arch::wait_for_interrupt(); // idle, halted: no work is given to this core yet
 }
 

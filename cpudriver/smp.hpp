@@ -5,7 +5,8 @@
 
 namespace mosaic::cpudriver {
 
-// Starts every discovered core but the boot core; returns how many came online.
-u32 start_secondaries(const BootInfo& bi, const CoreState& boot, u64 (*ticks)());
+// Starts every discovered core but the boot core; returns how many came online. The
+// first core started is set up to answer pings and returned in ping_peer.
+u32 start_secondaries(const BootInfo& bi, CoreState*& ping_peer, u64 (*ticks)());
 
 } // namespace mosaic::cpudriver
