@@ -5,6 +5,7 @@ namespace mosaic::caps {
 
 Result<DeriveOp> decode_copy(const CapTable& t, u16 root, CPtr src, CPtr dest) {
     SlotId s = TRY(t.lookup(root, src, Want::Cap));
+    if (has_flag(t.at(s).type, kMonitorOnly)) return Error::PermissionDenied;
     SlotId d = TRY(t.lookup(root, dest, Want::Empty));
     return DeriveOp{s, d, t.at(s)};
 }

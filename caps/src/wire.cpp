@@ -12,7 +12,7 @@ static u64 check_of(const u8* p) {
 }
 
 static Status may_travel(const Capability& c) {
-    if (c.type == CapType::CNode || c.type == CapType::Kernel) return Error::Unsupported;
+    if (has_flag(c.type, kCoreLocal)) return Error::Unsupported;
     return {};
 }
 

@@ -109,6 +109,10 @@ TEST_CASE("escalation attempts are refused with the right error") {
         CHECK(s.map(CPtr::at(12), 0, CPtr::at(30), 0, kRead).error() == Error::OutOfRange);
         CHECK(s.map(CPtr::at(12), 0, CPtr::at(11), 0, kRead).error() == Error::Misaligned);
     }
+    SUBCASE("copy the monitor-only kernel capability") {
+        CHECK(s.copy(kKernel, CPtr::at(30)) == Error::PermissionDenied);
+        CHECK(s.mint(kKernel, CPtr::at(30), kRead) == Error::PermissionDenied);
+    }
     SUBCASE("send the kernel capability to another core") {
         u8 b[kWireSize];
         CHECK(encode_wire(s.id(kKernel).value(), b, sizeof b).error() == Error::Unsupported);

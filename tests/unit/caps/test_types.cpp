@@ -27,6 +27,14 @@ TEST_CASE("kernel objects are never mappable and only frames are") {
     CHECK(is_kernel_object(CapType::PageTableL2));
 }
 
+TEST_CASE("only the kernel capability is monitor-only; CNodes and it never leave their core") {
+    for (u32 i = 0; i < kTypeCount; ++i) {
+        CapType t = CapType(i);
+        CHECK(has_flag(t, kMonitorOnly) == (t == CapType::Kernel));
+        CHECK(has_flag(t, kCoreLocal) == (t == CapType::Kernel || t == CapType::CNode));
+    }
+}
+
 TEST_CASE("the page-table family has one type per level") {
     for (int l = 0; l < int(kPtLevels); ++l) {
         CapType t = page_table_type(l);

@@ -14,7 +14,8 @@ enum TypeFlag : u8 {
     kFromRam = 4,      // may be made by retyping RAM
     kFromDev = 8,      // may be made by retyping a device frame
     kMappable = 16,    // may be mapped into user space
-    kMonitorOnly = 32, // only the monitor may hold it
+    kMonitorOnly = 32, // only the monitor may hold it: never copied or minted
+    kCoreLocal = 64,   // a core-local object: never sent to another core
 };
 
 // The list: X(name, wire id, fixed object size in bytes or 0 for variable, page-table level
@@ -25,7 +26,7 @@ enum TypeFlag : u8 {
     X(Ram, 1, 0, -1, kMem | kFromRam)                                                        \
     X(Frame, 2, 0, -1, kMem | kFromRam | kMappable)                                          \
     X(DevFrame, 3, 0, -1, kMem | kFromDev | kMappable)                                       \
-    X(CNode, 4, kCNodeBytes, -1, kMem | kKernelObject | kFromRam)                            \
+    X(CNode, 4, kCNodeBytes, -1, kMem | kKernelObject | kFromRam | kCoreLocal)               \
     X(PageTableL0, 5, kPageTableBytes, 0, kMem | kKernelObject | kFromRam)                   \
     X(PageTableL1, 6, kPageTableBytes, 1, kMem | kKernelObject | kFromRam)                   \
     X(PageTableL2, 7, kPageTableBytes, 2, kMem | kKernelObject | kFromRam)                   \
@@ -33,7 +34,7 @@ enum TypeFlag : u8 {
     X(Dispatcher, 9, kDispatcherBytes, -1, kMem | kKernelObject | kFromRam)                  \
     X(Endpoint, 10, kEndpointBytes, -1, kMem | kKernelObject | kFromRam)                     \
     X(Irq, 11, 0, -1, kKernelObject)                                                         \
-    X(Kernel, 12, 0, -1, kKernelObject | kMonitorOnly)
+    X(Kernel, 12, 0, -1, kKernelObject | kMonitorOnly | kCoreLocal)
 
 enum class CapType : u8 {
 #define X(name, wire, size, level, flags) name,

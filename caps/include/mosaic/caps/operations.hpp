@@ -12,7 +12,8 @@ struct DeriveOp {
     SlotId dest;
     Capability cap;
 };
-// Copy: the same rights and badge.
+// Copy: the same rights and badge. A monitor-only capability (Kernel) is never copied or
+// minted (PermissionDenied): it stays in the slot where the CPU driver installed it.
 Result<DeriveOp> decode_copy(const CapTable& t, u16 root, CPtr src, CPtr dest);
 // Mint: rights within the source's (PermissionDenied otherwise); a badge only on an
 // unbadged endpoint (InvalidArgument otherwise; 0 keeps the source's badge).

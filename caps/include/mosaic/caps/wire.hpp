@@ -23,8 +23,8 @@ inline constexpr usize kWireSize = 48;
 inline constexpr u8 kWireVersion = 1;
 
 // Encodes a capability that may leave its core: it must be well formed and carry Grant
-// (PermissionDenied otherwise); CNode and Kernel capabilities name core-local objects and
-// never travel (Unsupported). `len` must be at least kWireSize (Truncated otherwise).
+// (PermissionDenied otherwise); core-local types (kCoreLocal: CNode, Kernel) never travel
+// (Unsupported). `len` must be at least kWireSize (Truncated otherwise).
 Status encode_wire(const Capability& cap, u8* out, usize len);
 
 // Decodes and validates: Truncated, BadVersion, WrongType, Malformed (reserved bits set),
