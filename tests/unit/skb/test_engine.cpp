@@ -254,3 +254,44 @@ TEST_CASE("symbols: quoted, interned once, and usable from add_fact") {
     REQUIRE(db.engine.add_fact("dev", args, 2).ok());
     CHECK(db.ask("?- dev(plain, N).") == rows({"node0", "node1"}));
 }
+
+TEST_CASE("closure and its complement agree with a breadth-first search on random graphs") {
+    for (unsigned seed = 1; seed <= 20; ++seed) {
+        CAPTURE(seed);
+        unsigned x = seed * 2654435761u;
+        auto rnd = [&](unsigned n) {
+            x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+            return x % n;
+        };
+        unsigned nodes = 5 + rnd(25), nedges = rnd(nodes * 2);
+        std::vector<std::vector<int>> adj(nodes);
+        std::string prog = "reach(X,Y) :- edge(X,Y).\nreach(X,Y) :- reach(X,Z), edge(Z,Y).\n"
+                           "cut(X,Y) :- node(X), node(Y), not reach(X,Y).\n";
+        for (unsigned i = 0; i < nodes; ++i) prog += "node(" + std::to_string(i) + ").\n";
+        for (unsigned i = 0; i < nedges; ++i) {
+            int a = int(rnd(nodes)), b = int(rnd(nodes));
+            adj[a].push_back(b);
+            prog += "edge(" + std::to_string(a) + "," + std::to_string(b) + ").\n";
+        }
+        Db db;
+        REQUIRE(db.load(prog) == Error::Ok);
+        std::vector<std::string> reach, cut;
+        for (unsigned s = 0; s < nodes; ++s) {
+            std::vector<bool> seen(nodes);
+            std::vector<int> todo(adj[s].begin(), adj[s].end());
+            while (!todo.empty()) {
+                int v = todo.back();
+                todo.pop_back();
+                if (seen[v]) continue;
+                seen[v] = true;
+                todo.insert(todo.end(), adj[v].begin(), adj[v].end());
+            }
+            for (unsigned t = 0; t < nodes; ++t)
+                (seen[t] ? reach : cut).push_back(std::to_string(s) + "," + std::to_string(t));
+        }
+        std::sort(reach.begin(), reach.end());
+        std::sort(cut.begin(), cut.end());
+        CHECK(db.ask("?- reach(X, Y).") == reach);
+        CHECK(db.ask("?- cut(X, Y).") == cut);
+    }
+}
