@@ -16,7 +16,9 @@ enum class Want : u8 { Cap, Empty };
 
 class CapTable {
   public:
-    CapTable(u16 node, u16 core) : node_(node), core_(core) {}
+    // constexpr so that a CPU driver can place its table in static storage without running
+    // constructors (constinit); the table is about kTableSlots * 56 bytes.
+    constexpr CapTable(u16 node, u16 core) : node_(node), core_(core) {}
     CapTable(const CapTable&) = delete;
     CapTable& operator=(const CapTable&) = delete;
 
@@ -24,7 +26,8 @@ class CapTable {
     u16 core() const { return core_; }
 
     // Boot and monitor interface. A kernel-held CNode is the root of a dispatcher's
-    // capability space: it lives until release_cnode(), even with no capability to it.
+    // capability space: it lives until release_cnode() (called once, when the dispatcher
+    // dies), even with no capability to it.
     Result<u16> create_cnode();
     void release_cnode(u16 cnode);
     // Installs a well-formed capability in an empty slot with no parent: `original` for boot
