@@ -5,6 +5,7 @@
 #include "selftest.hpp"
 #include "pingpong.hpp"
 #include "smp.hpp"
+#include "vmtest.hpp"
 
 #include <mosaic/board.hpp>
 #include <mosaic/bundle.hpp>
@@ -143,6 +144,11 @@ void test_node_pingpong(SelfTest& t, const BoardProfile& board, u32 self_node, u
 
 TrapAction on_trap(const TrapInfo& info) {
     CoreState& me = self();
+    if ((info.kind == TrapKind::PageFault || info.kind == TrapKind::Alignment) && me.expect_fault) {
+        me.faults = me.faults + 1;
+        me.fault_address = info.address;
+        return TrapAction::Fixup;
+    }
     if (info.kind == TrapKind::Breakpoint && me.expect_breakpoint) {
         me.breakpoints = me.breakpoints + 1;
         kprint("  trap: breakpoint (cause {:x}) at pc {:x}, resuming\n", info.cause, info.pc);
@@ -178,20 +184,22 @@ void on_tick() { self().ticks = self().ticks + 1; }
     test_trap(t);
     // 5. The timer interrupt.
     test_timer(t);
-    // 6. The other cores of this node, each with its own CPU driver instance.
+    // 6. This core's own page tables: the MMU on, and map, protect and unmap checked.
+    test_mmu(t, bi, g_boot_core);
+    // 7. The other cores of this node, each with its own CPU driver instance.
     CoreState* ping_peer = nullptr;
     u32 online = start_secondaries(bi, ping_peer, ticks);
     t.check(online + 1 == bi.core_count, "smp-cores-online", "{} of {} cores came online", online + 1, bi.core_count);
-    // 7. Messages: the wire format is the same bytes here as on every ISA, and URPC works
+    // 8. Messages: the wire format is the same bytes here as on every ISA, and URPC works
     //    between two cores of this node.
     u64 digest = transports::conformance_digest();
     t.check(digest == transports::kExpectedConformanceDigest, "wire-digest", "digest {:x}, expected {:x}", digest,
             transports::kExpectedConformanceDigest);
     kprint("  wire conformance digest {:x}\n", digest);
     test_core_pingpong(t, ping_peer);
-    // 8. Other nodes of the board, over the interconnect region.
+    // 9. Other nodes of the board, over the interconnect region.
     if (board->node_count > 1) test_interconnect(t, bi, *board, *self);
-    // 9. Report and power off with the verdict.
+    // 10. Report and power off with the verdict.
     t.finish();
 }
 

@@ -5,6 +5,7 @@
 #include "smp.hpp"
 
 #include "console.hpp"
+#include "kmap.hpp"
 #include "pingpong.hpp"
 
 namespace mosaic::cpudriver {
@@ -40,7 +41,7 @@ u32 start_secondaries(const BootInfo& bi, CoreState*& ping_peer, u64 (*ticks)())
         }
         u64 t0 = ticks();
         while (!s->online && ticks() - t0 < kStartTimeoutTicks) arch::wait_for_interrupt();
-        if (s->online) ++online;
+        if (s->online == 1) ++online;
         else kprint("  core {:x}: no sign of life after {} ticks\n", s->hw_id, kStartTimeoutTicks);
     }
     return online;
@@ -48,13 +49,20 @@ u32 start_secondaries(const BootInfo& bi, CoreState*& ping_peer, u64 (*ticks)())
 
 [[noreturn]] void secondary_main(CoreState& self) {
     arch::traps_init();
+    // This core's own kernel address space, from its own memory, before it touches
+    // memory shared with other cores.
+    PagePool pool(uptr(&self) + kCorePagePool, kCorePagePoolSize);
+    AddressSpace as;
+    bool mapped = as.init(pool).ok() && build_kernel_map(as, *self.boot).ok();
+    if (mapped) arch::mmu::activate(as.root());
     self.expect_breakpoint = true;
     arch::trigger_breakpoint();
     self.expect_breakpoint = false;
-    kprint("  core {:x} ({}) online: CPU driver instance with its own stack at {:x}, breakpoint traps taken: {}\n",
-           self.hw_id, isa_name(self.boot->isa), self.stack_top, u32(self.breakpoints));
+    kprint("  core {:x} ({}) online: own stack at {:x}, own page tables at {:x} ({}), breakpoint traps taken: {}\n",
+           self.hw_id, isa_name(self.boot->isa), self.stack_top, as.root(), mapped ? "MMU on" : "MAP FAILED",
+           u32(self.breakpoints));
     arch::full_barrier();
-    self.online = self.breakpoints == 1 ? 1 : 2;
+    self.online = self.breakpoints == 1 && mapped ? 1 : 2;
     arch::full_barrier();
     if (self.ping_rings) {
         auto* rings = reinterpret_cast<u8*>(uptr(self.ping_rings));

@@ -6,6 +6,7 @@
 #include <mosaic/mmio.hpp>
 
 extern "C" char aarch64_vectors[];
+extern "C" char aarch64_probe_read_insn[], aarch64_probe_write_insn[], aarch64_probe_fixup[];
 
 namespace mosaic::arch {
 
@@ -84,7 +85,13 @@ extern "C" void aarch64_trap(mosaic::aarch64::TrapFrame* f, mosaic::u64 index) {
     u64 esr = MOSAIC_SYSREG_READ(esr_el1);
     cpudriver::TrapInfo info{index % 4 == 0 ? arch::kind_of(esr) : cpudriver::TrapKind::Other, esr, f->elr,
                              MOSAIC_SYSREG_READ(far_el1), index >= 8};
-    if (cpudriver::on_trap(info) == cpudriver::TrapAction::Resume) {
+    auto action = cpudriver::on_trap(info);
+    if (action == cpudriver::TrapAction::Fixup &&
+        (f->elr == u64(uptr(aarch64_probe_read_insn)) || f->elr == u64(uptr(aarch64_probe_write_insn)))) {
+        f->elr = u64(uptr(aarch64_probe_fixup));
+        return;
+    }
+    if (action == cpudriver::TrapAction::Resume) {
         if (info.kind == cpudriver::TrapKind::Breakpoint) f->elr += 4; // BRK reports its own address
         return;
     }

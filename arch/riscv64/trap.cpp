@@ -6,6 +6,7 @@
 #include <mosaic/cpudriver/arch.hpp>
 
 extern "C" void riscv_trap_entry();
+extern "C" char riscv_probe_read_insn[], riscv_probe_write_insn[], riscv_probe_fixup[];
 
 namespace mosaic::arch {
 
@@ -57,7 +58,13 @@ extern "C" void riscv_trap(mosaic::riscv::TrapFrame* f) {
         return;
     }
     cpudriver::TrapInfo info{arch::kind_of(cause), cause, f->sepc, MOSAIC_CSR_READ(stval), !(f->sstatus & riscv::kSstatusSpp)};
-    if (cpudriver::on_trap(info) == cpudriver::TrapAction::Resume) {
+    auto action = cpudriver::on_trap(info);
+    if (action == cpudriver::TrapAction::Fixup &&
+        (f->sepc == u64(uptr(riscv_probe_read_insn)) || f->sepc == u64(uptr(riscv_probe_write_insn)))) {
+        f->sepc = u64(uptr(riscv_probe_fixup));
+        return;
+    }
+    if (action == cpudriver::TrapAction::Resume) {
         // Step over the trapping instruction: 2 bytes if compressed, else 4.
         u16 first = *reinterpret_cast<const volatile u16*>(f->sepc);
         f->sepc += (first & 3) == 3 ? 4 : 2;

@@ -6,6 +6,7 @@
 #include <mosaic/mmio.hpp>
 
 extern "C" const mosaic::u64 x86_vector_stubs[48];
+extern "C" char x86_probe_read_insn[], x86_probe_write_insn[], x86_probe_fixup[];
 
 namespace mosaic::arch {
 
@@ -100,6 +101,12 @@ extern "C" void x86_trap(mosaic::x86::TrapFrame* f) {
     if (f->vector == 14) asm volatile("mov %%cr2, %0" : "=r"(address));
     cpudriver::TrapInfo info{arch::kind_of(f->vector), f->vector, f->rip, address, (f->cs & 3) == 3};
     // int3 is a trap: rip already points past it, so resuming needs no adjustment.
-    if (cpudriver::on_trap(info) == cpudriver::TrapAction::Resume) return;
+    auto action = cpudriver::on_trap(info);
+    if (action == cpudriver::TrapAction::Fixup &&
+        (f->rip == u64(uptr(x86_probe_read_insn)) || f->rip == u64(uptr(x86_probe_write_insn)))) {
+        f->rip = u64(uptr(x86_probe_fixup));
+        return;
+    }
+    if (action == cpudriver::TrapAction::Resume) return;
     arch::power_off(false);
 }

@@ -37,6 +37,42 @@ void pci_legacy_write32(u32 bus, u32 dev, u32 fn, u32 off, u32 value);
 
 } // namespace mosaic::arch
 
+// Memory-management unit: the page-table format of the ISA, used by the generic
+// AddressSpace in cpudriver/vm.hpp. Level 0 is the root; the last level maps 4 KiB pages
+// and the one above it 2 MiB blocks.
+namespace mosaic::arch::mmu {
+
+struct MapFlags {
+    bool write = false;
+    bool exec = false;
+    bool user = false;
+    bool device = false; // uncached device memory (MMIO)
+};
+
+// Number of levels and the VA bit at which the root's index starts.
+u32 levels();
+u32 root_shift();
+// Encodes an entry pointing at the next-level table at physical address table.
+u64 table_entry(u64 table);
+// Encodes a leaf mapping pa at `level` (the last level: a page; the one above: a block).
+u64 leaf_entry(u64 pa, const MapFlags& f, u32 level);
+// Decodes entries.
+bool is_valid(u64 e);
+bool is_table(u64 e, u32 level);
+u64 entry_address(u64 e);
+// Drops this core's cached translation of va.
+void invalidate(u64 va);
+// Makes root the translation of this core and turns translation on if it was off.
+void activate(u64 root);
+
+} // namespace mosaic::arch::mmu
+
+// Reads or writes 8 bytes at va; false (instead of a fault that stops the core) if the
+// access faults. The trap handler resumes a faulting probe at its fix-up when the generic
+// driver answers TrapAction::Fixup.
+extern "C" bool mosaic_probe_read(mosaic::u64 va, mosaic::u64* out);
+extern "C" bool mosaic_probe_write(mosaic::u64 va, mosaic::u64 value);
+
 namespace mosaic::cpudriver {
 
 // What a trap was, in ISA-neutral terms, filled by the ISA's trap entry.
@@ -48,7 +84,9 @@ struct TrapInfo {
     u64 address;   // faulting address where the ISA reports one
     bool from_user;
 };
-enum class TrapAction : u8 { Resume, Panic };
+// Resume: continue after the trap (a breakpoint is stepped over); Fixup: abandon a
+// faulting probe access (mosaic_probe_*); Panic: stop the core with a failure.
+enum class TrapAction : u8 { Resume, Fixup, Panic };
 
 // Called by the ISA's trap entry for every synchronous exception.
 TrapAction on_trap(const TrapInfo& info);

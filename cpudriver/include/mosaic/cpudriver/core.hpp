@@ -16,16 +16,20 @@ struct CoreState {
     volatile u64 ticks;
     volatile u32 breakpoints;
     volatile bool expect_breakpoint;
+    volatile bool expect_fault;   // a probe access is expected to fault
+    volatile u32 faults;
+    volatile u64 fault_address;
     volatile u32 online;       // boot mailbox: 1 once this core runs its CPU driver
     u64 ping_rings;            // if set before start: two URPC rings (boot->this, this->boot)
     u32 ping_count;            //   and how many pings this core answers on them
     volatile u32 ping_served;  // written by this core when done
 };
 
-// The bytes of memory each core gets at boot for its stack and state.
-constexpr u64 kCoreMemory = 64 * 1024;
-// Offset in a core's memory of the ping-pong rings the boot core may give it.
+// The memory each core gets at boot: its CoreState, ping-pong rings the boot core may
+// give it, the pool for its own page tables, and its stack (up to the end).
+constexpr u64 kCoreMemory = 256 * 1024;
 constexpr u64 kCorePingRings = 4096;
+constexpr u64 kCorePagePool = 8192, kCorePagePoolSize = 128 * 1024;
 
 // Entered by each secondary core's ISA code once its stack and per-core register are set.
 [[noreturn]] void secondary_main(CoreState& self);
