@@ -76,3 +76,8 @@ u32 start_secondaries(const BootInfo& bi, CoreState*& ping_peer, u64 (*ticks)())
 }
 
 } // namespace mosaic::cpudriver
+
+extern "C" [[noreturn]] void cpudriver_secondary_entry(mosaic::cpudriver::CoreState* s) {
+    mosaic::arch::set_core_state(s);
+    mosaic::cpudriver::secondary_main(*s);
+}

@@ -33,6 +33,6 @@ _start:
 aarch64_secondary_start:
     ldr     x9, [x0]
     mov     sp, x9
-    bl      aarch64_secondary
+    bl      cpudriver_secondary_entry
 1:  wfi
     b       1b

@@ -73,14 +73,7 @@ extern "C" [[noreturn]] void aarch64_boot(const u8* dtb_blob, const u8* bundle) 
     g_boot.boot_core = MOSAIC_SYSREG_READ(mpidr_el1) & 0xff00ffffffull; // affinity fields
     g_boot.bundle = bundle;
     if (!dtb_blob) dtb_blob = reinterpret_cast<const u8*>(kDtbFallback);
-    g_boot.dtb = dtb_blob;
-    auto dtb = Dtb::parse(dtb_blob, 1u << 20);
-    if (!dtb.ok()) {
-        arch::console_write("PANIC: aarch64: no usable device tree\n", 38);
-        arch::power_off(false);
-    }
-    platform_from_dtb(*dtb);
-    if (!bootinfo_from_dtb(g_boot, *dtb).ok()) arch::console_write("warning: device tree incomplete\n", 32);
+    cpudriver::boot_from_dtb(g_boot, dtb_blob, platform_from_dtb);
     g_boot.timer_hz = MOSAIC_SYSREG_READ(cntfrq_el0);
     cpudriver::main(g_boot);
 }

@@ -20,6 +20,6 @@ _start:
 riscv_secondary_start:
     ld      sp, 0(a1)
     mv      a0, a1
-    call    riscv_secondary
+    call    cpudriver_secondary_entry
 1:  wfi
     j       1b

@@ -56,14 +56,7 @@ extern "C" [[noreturn]] void riscv_boot(u64 hart, const u8* dtb_blob, const u8* 
     g_boot.firmware = "opensbi+dtb";
     g_boot.boot_core = hart;
     g_boot.bundle = bundle;
-    g_boot.dtb = dtb_blob;
-    auto dtb = Dtb::parse(dtb_blob, 1u << 20);
-    if (!dtb.ok()) {
-        arch::console_write("PANIC: riscv64: no usable device tree\n", 38);
-        arch::power_off(false);
-    }
-    platform_from_dtb(*dtb);
-    if (!bootinfo_from_dtb(g_boot, *dtb).ok()) arch::console_write("warning: device tree incomplete\n", 32);
+    cpudriver::boot_from_dtb(g_boot, dtb_blob, platform_from_dtb);
     g_boot.timer_hz = riscv::g_platform.timebase;
     cpudriver::main(g_boot);
 }

@@ -27,8 +27,3 @@ Status start_core(u64 hw_id, cpudriver::CoreState* s) {
 u64 image_end() { return u64(uptr(__image_end)); }
 
 } // namespace mosaic::arch
-
-extern "C" [[noreturn]] void riscv_secondary(mosaic::cpudriver::CoreState* s) {
-    mosaic::arch::set_core_state(s);
-    mosaic::cpudriver::secondary_main(*s);
-}

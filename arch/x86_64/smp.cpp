@@ -7,7 +7,6 @@
 
 extern "C" char x86_trampoline[], x86_trampoline_end[], x86_tramp_cr3[], x86_tramp_state[], x86_tramp_entry[];
 extern "C" char __image_end[];
-extern "C" void x86_secondary(mosaic::cpudriver::CoreState* s);
 
 namespace mosaic::arch {
 
@@ -52,7 +51,7 @@ Status start_core(u64 hw_id, cpudriver::CoreState* s) {
     asm volatile("mov %%cr3, %0" : "=r"(cr3));
     put_field(x86_tramp_cr3, cr3);
     put_field(x86_tramp_state, u64(uptr(s)));
-    put_field(x86_tramp_entry, u64(uptr(&x86_secondary)));
+    put_field(x86_tramp_entry, u64(uptr(&cpudriver_secondary_entry)));
     full_barrier();
     send_ipi(hw_id, 0x4500);                       // INIT, assert, level
     wait_ticks(1);                                 // >= 10 ms at 100 Hz
@@ -67,8 +66,3 @@ Status start_core(u64 hw_id, cpudriver::CoreState* s) {
 u64 image_end() { return u64(uptr(__image_end)); }
 
 } // namespace mosaic::arch
-
-extern "C" void x86_secondary(mosaic::cpudriver::CoreState* s) {
-    mosaic::arch::set_core_state(s);
-    mosaic::cpudriver::secondary_main(*s);
-}

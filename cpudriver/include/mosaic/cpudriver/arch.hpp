@@ -94,5 +94,12 @@ TrapAction on_trap(const TrapInfo& info);
 void on_tick();
 // Called by the ISA's boot code once BootInfo is filled: the generic boot sequence.
 [[noreturn]] void main(BootInfo& bi);
+// For ISAs whose firmware hands over a device tree: records it in bi, lets `platform`
+// read the ISA's devices from it (console first), then fills memory, cores and PCI.
+// A missing or corrupt tree stops the core with a panic.
+void boot_from_dtb(BootInfo& bi, const u8* blob, void (*platform)(const Dtb&));
 
 } // namespace mosaic::cpudriver
+
+// The entry of every secondary core once its ISA code has set up its stack.
+extern "C" [[noreturn]] void cpudriver_secondary_entry(mosaic::cpudriver::CoreState* s);
