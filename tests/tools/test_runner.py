@@ -70,6 +70,15 @@ class BoardFiles(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("field 'image_addr'", r.stderr)
 
+    def test_gdb_dry_run_waits_for_a_debugger_on_one_port_per_node(self):
+        r = mosaic("boot", "--board", "qemu-hetero", "--dry-run", "--gdb")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        cmds = [line for line in r.stdout.splitlines() if line.startswith("qemu-system")]
+        ports = [c.split("-gdb tcp:127.0.0.1:")[1].split()[0] for c in cmds]
+        self.assertEqual(len(set(ports)), 3)
+        for c in cmds:
+            self.assertIn(" -S ", c)
+
     def test_dry_run_of_hetero_shares_one_region_with_enough_vcpus(self):
         r = mosaic("boot", "--board", "qemu-hetero", "--dry-run")
         self.assertEqual(r.returncode, 0, r.stderr)
