@@ -76,15 +76,15 @@ Status Engine::resolve(Literal& lit) {
 }
 
 // Drops derived tuples so that new facts or rules take part in the next solve.
-static void unsolve(TupleStore& store, u32 base_mark, bool& solved) {
-    if (!solved) return;
-    store.truncate(base_mark);
-    solved = false;
+void Engine::unsolve() {
+    if (!solved_) return;
+    store_.truncate(base_mark_);
+    solved_ = false;
 }
 
 Status Engine::load(const char* text, usize len, ParseError* err) {
     if (!ready_) return Error::InvalidArgument;
-    unsolve(store_, base_mark_, solved_);
+    unsolve();
     Parser parser(text, len, symbols_);
     ParsedClause pc;
     ParseError local;
@@ -144,7 +144,7 @@ Status Engine::add_rule(Clause& c) {
 Status Engine::add_fact(const char* rel, const Value* values, u32 arity) {
     if (!ready_) return Error::InvalidArgument;
     if (arity == 0 || arity > kMaxArity) return Error::InvalidArgument;
-    unsolve(store_, base_mark_, solved_);
+    unsolve();
     u32 len = 0;
     while (rel[len]) ++len;
     u32 sym = TRY(symbols_.intern(rel, len));

@@ -71,6 +71,7 @@ class Engine {
     Status add_clause(ParsedClause& pc);
     Status add_rule(Clause& c);
     Status add_ground_fact(const Literal& head);
+    void unsolve();
     Status stratify();
     bool is_recursive(const Literal& l, u16 stratum) const;
     void prepare_indexes(const Clause& c, u16 stratum, bool& rebuild);
