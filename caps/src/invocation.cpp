@@ -64,9 +64,12 @@ Result<Reply> execute(CapTable& t, u16 root, const Invocation& inv) {
     switch (inv.op) {
     case Op::Copy: invoke_derive(t, TRY(decode_copy(t, root, inv.a, inv.b))); break;
     case Op::Mint: invoke_derive(t, TRY(decode_mint(t, root, inv.a, inv.b, inv.rights, inv.badge))); break;
-    case Op::Retype:
-        invoke_retype(t, TRY(decode_retype(t, root, inv.a, inv.b, inv.type, inv.size, inv.count, inv.offset)));
+    case Op::Retype: {
+        RetypeOp op = TRY(decode_retype(t, root, inv.a, inv.b, inv.type, inv.size, inv.count, inv.offset));
+        invoke_retype(t, op);
+        r.retyped = op.type, r.retyped_base = op.base, r.retyped_bytes = op.size * op.count;
         break;
+    }
     case Op::Delete: invoke_delete(t, TRY(decode_delete(t, root, inv.a))); break;
     case Op::Revoke: invoke_revoke(t, TRY(decode_revoke(t, root, inv.a))); break;
     case Op::Identify: r.cap = TRY(identify(t, root, inv.a)); break;

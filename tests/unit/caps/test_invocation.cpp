@@ -66,6 +66,11 @@ TEST_CASE("execute runs the decoded operation against the caller's space") {
     CHECK(s.copy(kRam, CPtr::at(9)) == Error::Ok);
     r = s.run(w, encode_slot_op(w, Op::HasDescendants, kRam));
     CHECK(r->flag);
+    r = s.run(w, encode_retype(w, kRam, CPtr::at(20), CapType::PageTableL3, kPageSize, 3, 4 * kPageSize));
+    REQUIRE(r.ok());
+    CHECK(r->retyped == CapType::PageTableL3);
+    CHECK(r->retyped_base == kRamBase + 4 * kPageSize);
+    CHECK(r->retyped_bytes == 3 * kPageSize);
     Invocation none;
     CHECK(execute(s.t, s.root, none).error() == Error::InvalidArgument);
     CHECK(execute(s.t, 31, w, encode_slot_op(w, Op::Identify, kDev)).error() == Error::InvalidSlot);

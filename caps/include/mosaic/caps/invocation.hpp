@@ -53,6 +53,11 @@ struct Reply {
     Capability cap;  // Identify
     bool flag = false; // HasDescendants
     Mapping mapping; // Map, MapTable: the entry for the arch layer to write
+    // Retype: the memory now holding new objects, which the CPU driver must clear (and, for
+    // page tables, initialise) before their capabilities are used.
+    CapType retyped = CapType::Null;
+    u64 retyped_base = 0;
+    u64 retyped_bytes = 0;
 };
 
 // Decodes message words. Errors: Truncated (fewer words than the operation has),
