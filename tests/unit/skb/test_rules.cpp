@@ -213,3 +213,17 @@ TEST_CASE("memory: each core allocates from the largest free range of its node")
     CHECK(b.db.ask("?- alloc_from(0, B, S).") == rows({"4096,16384"})); // tie: the lower base
     CHECK(b.db.ask("?- alloc_from(4, B, S).").empty());                // node2 has no memory
 }
+
+TEST_CASE("all four rule files together fit a guest-sized engine on qemu-hetero") {
+    Limits guest{1024, 16384, 64, 64, 8192, 32768, 32768, 8192, 1000000};
+    CHECK(Engine::arena_bytes(guest) < 1024 * 1024);
+    Db db(guest);
+    REQUIRE(db.load(qemu_hetero().text()) == Error::Ok);
+    for (const char* f : {"transport", "multicast", "placement", "memory"}) REQUIRE(db.load(rule_text(f)) == Error::Ok);
+    REQUIRE(db.load("mc_root(0). mc_member(1). mc_member(2). mc_member(3). mc_member(4). mc_member(5).") == Error::Ok);
+    CHECK(db.engine.solve().ok());
+    CHECK(db.ask("?- mc_edge(P, C).").size() == 5);
+    CHECK(db.ask("?- transport(0, 2, T).") == rows({"urpc_interconnect"}));
+    CHECK(db.ask("?- place(virtio_net0, C).") == rows({"2"}));
+    CHECK(db.ask("?- alloc_from(5, B, S).") == rows({"2147483648,50331648"}));
+}
