@@ -128,8 +128,6 @@ void TupleStore::truncate(u32 mark) {
             --r.count;
         }
     }
-    nvalues_ = tuples_[mark].off;
-    ntuples_ = mark;
     // Entries are in tuple order: find the first one of a dropped tuple.
     u32 lo = 0, hi = nentries_;
     while (lo < hi) {
@@ -137,9 +135,21 @@ void TupleStore::truncate(u32 mark) {
         if (entries_[mid].tuple < mark) lo = mid + 1;
         else hi = mid;
     }
+    // Unlink the dropped entries from the front of their chains: bucket by bucket when
+    // few are dropped (their tuples are still readable), else over the whole table.
+    if (nentries_ - lo < bucket_mask_ / 4) {
+        for (u32 e = nentries_; e-- > lo;) {
+            const Entry& d = entries_[e];
+            u32* b = &buckets_[bucket(tuples_[d.tuple].rel, u8(d.mask), values(d.tuple))];
+            while (*b != kNone && *b >= lo) *b = entries_[*b].next;
+        }
+    } else {
+        for (u32 b = 0; b <= bucket_mask_; ++b)
+            while (buckets_[b] != kNone && buckets_[b] >= lo) buckets_[b] = entries_[buckets_[b]].next;
+    }
     nentries_ = lo;
-    for (u32 b = 0; b <= bucket_mask_; ++b)
-        while (buckets_[b] != kNone && buckets_[b] >= nentries_) buckets_[b] = entries_[buckets_[b]].next;
+    nvalues_ = tuples_[mark].off;
+    ntuples_ = mark;
 }
 
 TupleStore::Cursor TupleStore::scan(u32 rel, u8 mask, const Value* key, u32 lo, u32 hi) const {
