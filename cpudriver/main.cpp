@@ -4,6 +4,7 @@
 #include "interconnect.hpp"
 #include "selftest.hpp"
 #include "pingpong.hpp"
+#include "skbtest.hpp"
 #include "smp.hpp"
 #include "vmtest.hpp"
 
@@ -197,9 +198,11 @@ void on_tick() { self().ticks = self().ticks + 1; }
             transports::kExpectedConformanceDigest);
     kprint("  wire conformance digest {:x}\n", digest);
     test_core_pingpong(t, ping_peer);
-    // 9. Other nodes of the board, over the interconnect region.
+    // 9. The SKB: the board's facts and rules, answered here as on the host.
+    test_skb(t, *board);
+    // 10. Other nodes of the board, over the interconnect region.
     if (board->node_count > 1) test_interconnect(t, bi, *board, *self);
-    // 10. Report and power off with the verdict.
+    // 11. Report and power off with the verdict.
     t.finish();
 }
 

@@ -4,10 +4,14 @@
 //   mosaic-tool bundle --board FILE --out IMG --head ISA=ELF --cpudriver ISA=ELF
 //                      [--module ISA=NAME=FILE] [--facts FILE]
 //   mosaic-tool inspect IMG                 check an image bundle and list its entries
+//   mosaic-tool skb FILE                    the SKB's standard answers for a board, and
+//                                           their digest as the guests print it
 // Exit status: 0 success, 1 bad input (message names the file and field), 2 usage.
 #include <mosaic/board.hpp>
 #include <mosaic/bundle.hpp>
 #include <mosaic/elf.hpp>
+#include <mosaic/skb/board.hpp>
+#include <mosaic/transports/conformance.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -232,9 +236,24 @@ int cmd_inspect(const std::string& path) {
     return 0;
 }
 
+int cmd_skb(const std::string& path) {
+    BoardProfile b = load_board(path);
+    std::vector<u8> arena(skb::Engine::arena_bytes(skb::kBoardLimits));
+    skb::Engine e;
+    if (!e.init(arena.data(), arena.size(), skb::kBoardLimits).ok()) die("SKB engine init failed");
+    std::vector<char> buf(16 * 1024);
+    auto n = skb::board_answers(e, b, buf.data(), buf.size());
+    if (!n.ok()) die(path + ": the SKB could not answer: " + error_name(n.error()));
+    std::fwrite(buf.data(), 1, *n, stdout);
+    unsigned lines = unsigned(std::count(buf.begin(), buf.begin() + long(*n), '\n'));
+    std::printf("SKB answers %u lines digest 0x%llx\n", lines,
+                (unsigned long long)transports::fnv1a64(reinterpret_cast<const u8*>(buf.data()), u32(*n)));
+    return 0;
+}
+
 int usage() {
     std::fprintf(stderr, "usage: mosaic-tool board FILE | bundle --board F --out IMG --head ISA=ELF --cpudriver ISA=ELF "
-                         "[--module ISA=NAME=FILE] [--facts FILE] | inspect IMG\n");
+                         "[--module ISA=NAME=FILE] [--facts FILE] | inspect IMG | skb FILE\n");
     return 2;
 }
 
@@ -243,6 +262,7 @@ int run(int argc, char** argv) {
     std::string cmd = argv[1];
     if (cmd == "board" && argc == 3) return cmd_board(argv[2]);
     if (cmd == "inspect" && argc == 3) return cmd_inspect(argv[2]);
+    if (cmd == "skb" && argc == 3) return cmd_skb(argv[2]);
     if (cmd != "bundle") return usage();
     BundleArgs a;
     for (int i = 2; i + 1 < argc; i += 2) {

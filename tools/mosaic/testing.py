@@ -136,6 +136,12 @@ def tool_suite(res):
     suite.run(Collect())
 
 
+def host_skb_line(board):
+    """The digest line of the SKB's standard answers for a board, computed on the host."""
+    r = subprocess.run([build.tool(), "skb", board["path"]], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return r.stdout.strip().splitlines()[-1] if r.returncode == 0 and r.stdout.strip() else f"host failed: {r.stdout}"
+
+
 def boot_suite(res, board_names):
     for name in board_names:
         board = boards.load(name)
@@ -146,9 +152,13 @@ def boot_suite(res, board_names):
             res.add("boot", f"{name}", "fail", time.monotonic() - t0, str(e)[-1500:])
             continue
         results = runner.Run(board, img, echo=False).go()
+        host_skb = host_skb_line(board)
         for r in results:
             for test, passed, reason in r.tests:
                 res.add("boot", f"{name}/{r.node['name']}/{test}", "pass" if passed else "fail", 0.0, reason)
+            guest_skb = next((line for line in r.lines if line.startswith("SKB answers")), None)
+            res.add("boot", f"{name}/{r.node['name']}/skb-matches-host", "pass" if guest_skb == host_skb else "fail",
+                    0.0, "" if guest_skb == host_skb else f"guest: {guest_skb!r}, host: {host_skb!r}")
             res.add("boot", f"{name}/{r.node['name']} verdict", "pass" if r.passed else "fail",
                     r.banner_time or 0.0, r.error or "")
         print(f"     {name}: booted and judged in {time.monotonic() - t0:.1f} s", flush=True)
