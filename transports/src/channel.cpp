@@ -54,8 +54,10 @@ Status Channel::poll_frame(Frame& f) {
     }
 }
 
-void Channel::ack() {
-    if (kind_ == TransportKind::Urpc || kind_ == TransportKind::Loopback) backend_.urpc.rx.ack();
+void Channel::ack(bool lazy) {
+    if (kind_ != TransportKind::Urpc && kind_ != TransportKind::Loopback) return;
+    if (lazy) backend_.urpc.rx.ack_lazy();
+    else backend_.urpc.rx.ack();
 }
 
 void Channel::notify() {
@@ -97,8 +99,10 @@ Status Channel::poll_quiet(Message& out) {
 }
 
 Status Channel::poll(Message& out) {
+    // Slots go back in batches while messages keep coming, and all of them as soon as
+    // the ring is empty, so a blocked writer always sees every free slot.
     Status s = poll_quiet(out);
-    ack();
+    ack(s.ok() || s.error() != Error::WouldBlock);
     return s;
 }
 
@@ -109,7 +113,7 @@ Result<u32> Channel::receive_batch(Message* out, u32 max) {
         if (s.ok()) ++got;
         else if (s.error() != Error::Malformed) break;
     }
-    ack();
+    ack(false);
     if (got == 0) return Error::WouldBlock;
     return got;
 }

@@ -69,14 +69,14 @@ Status Reassembler::extend(const FrameHeader& h, const Frame& f, Message& out) {
     out.reply = p.reply;
     out.seq = p.seq;
     out.rpc_id = p.rpc_id;
-    for (u32 i = 0; i < p.length; ++i) out.payload[i] = p.payload[i];
+    __builtin_memcpy(out.payload, p.payload, p.length);
     return {};
 }
 
 void Reassembler::copy_fragment(const FrameHeader& h, const Frame& f, Message& m) {
     if (h.length == 0) return;
     u32 base = h.fragment * kFramePayload, n = fragment_bytes(h.length, h.fragment);
-    for (u32 i = 0; i < n; ++i) m.payload[base + i] = f.bytes[field::kPayload + i];
+    __builtin_memcpy(m.payload + base, f.bytes + field::kPayload, n);
 }
 
 } // namespace mosaic::transports

@@ -48,8 +48,8 @@ Result<u32> encode_message(const Outgoing& m, u32 seq, Frame* out, u32 capacity)
         encode_header({m.interface, m.type, m.length, u8(i), flags, seq, m.rpc_id}, out[i].bytes);
         u32 n = m.length ? fragment_bytes(m.length, i) : 0;
         u8* dst = out[i].bytes + field::kPayload;
-        for (u32 b = 0; b < n; ++b) dst[b] = m.payload[i * kFramePayload + b];
-        for (u32 b = n; b < kFramePayload; ++b) dst[b] = 0;
+        if (n) __builtin_memcpy(dst, m.payload + i * kFramePayload, n);
+        __builtin_memset(dst + n, 0, kFramePayload - n);
     }
     return count;
 }

@@ -77,7 +77,7 @@ class Channel {
     Status send_frames(const Frame* f, u32 n);
     Status poll_frame(Frame& f);
     Status poll_quiet(Message& out);
-    void ack();
+    void ack(bool lazy);
     void notify();
 
     struct UrpcPair {

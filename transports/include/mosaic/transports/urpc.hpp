@@ -109,6 +109,7 @@ class UrpcReader {
         slots_ = static_cast<UrpcSlot*>(base) + 1;
         mask_ = slots - 1;
         tail_ = 0;
+        acked_ = 0;
         prefetch_ = prefetch;
         return {};
     }
@@ -124,14 +125,26 @@ class UrpcReader {
     }
 
     // Hands every frame read so far back to the writer.
-    void ack() { __atomic_store_n(&control_->consumed, tail_, __ATOMIC_RELEASE); }
+    void ack() {
+        if (tail_ == acked_) return;
+        acked_ = tail_;
+        __atomic_store_n(&control_->consumed, tail_, __ATOMIC_RELEASE);
+    }
+
+    // Hands frames back in batches of a quarter ring, so that a writer running ahead does
+    // not pull the control line across for every message. Callers must ack() once the
+    // ring is empty, or a writer could wait for slots that are already free.
+    void ack_lazy() {
+        if (tail_ - acked_ >= (mask_ + 1) / 4) ack();
+    }
 
   private:
     UrpcControl* control_;
     UrpcSlot* slots_;
     u32 mask_;
     bool prefetch_;
-    u64 tail_; // Frames read.
+    u64 tail_;  // Frames read.
+    u64 acked_; // Frames handed back to the writer.
 };
 
 } // namespace mosaic::transports
