@@ -4,13 +4,12 @@
 namespace mosaic::transports {
 
 void encode_header(const FrameHeader& h, u8* frame) {
-    store_le16(frame + field::kInterface, h.interface);
-    store_le16(frame + field::kType, h.type);
-    store_le16(frame + field::kLength, h.length);
-    frame[field::kFragment] = h.fragment;
-    frame[field::kFlags] = h.flags;
-    store_le32(frame + field::kSeq, h.seq);
-    store_le32(frame + field::kRpcId, h.rpc_id);
+    // Two little-endian words in the field order of wire.hpp (offsets 0 and 8).
+    static_assert(field::kType == 2 && field::kLength == 4 && field::kFragment == 6 &&
+                  field::kFlags == 7 && field::kSeq == 8 && field::kRpcId == 12);
+    store_le64(frame, u64(h.interface) | u64(h.type) << 16 | u64(h.length) << 32 |
+                          u64(h.fragment) << 48 | u64(h.flags) << 56);
+    store_le64(frame + 8, u64(h.seq) | u64(h.rpc_id) << 32);
 }
 
 FrameHeader decode_header(const u8* frame) {
