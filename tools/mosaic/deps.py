@@ -10,6 +10,9 @@ PACKAGES = {
     "meson": "/usr/bin/meson",
     "ninja-build": "/usr/bin/ninja",
     "clang": "/usr/bin/clang++",
+    # clang 14 links x86_64-elf targets through g++: meson's linker check at setup needs it
+    # (the CPU driver itself is linked with ld.lld).
+    "g++": "/usr/bin/g++",
     "lld": "/usr/bin/ld.lld",
     "llvm": "/usr/bin/llvm-ar",
     "libclang-rt-14-dev": "/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a",

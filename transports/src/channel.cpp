@@ -65,6 +65,16 @@ void Channel::notify() {
 }
 
 Status Channel::send_quiet(const Outgoing& m) {
+    // Fast path: a one-frame message over shared memory is encoded in its slot.
+    bool urpc = kind_ == TransportKind::Urpc || kind_ == TransportKind::Loopback;
+    if (urpc && m.length <= kFramePayload) {
+        TRY_STATUS(check_outgoing(m));
+        u8* slot = backend_.urpc.tx.claim();
+        if (slot == nullptr) return Error::WouldBlock;
+        encode_fragment(m, tx_seq_++, 0, slot);
+        backend_.urpc.tx.publish();
+        return {};
+    }
     Frame frames[kMaxFragments];
     u32 n = TRY(encode_message(m, tx_seq_, frames, kMaxFragments));
     TRY_STATUS(send_frames(frames, n));

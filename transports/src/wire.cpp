@@ -36,20 +36,28 @@ Result<FrameHeader> decode_frame(const Frame& f) {
     return h;
 }
 
-Result<u32> encode_message(const Outgoing& m, u32 seq, Frame* out, u32 capacity) {
+Status check_outgoing(const Outgoing& m) {
     if (m.length > kMaxPayload) return Error::OutOfRange;
     if (m.type == 0 || m.type > kMaxMessageType) return Error::InvalidArgument;
+    return {};
+}
+
+void encode_fragment(const Outgoing& m, u32 seq, u32 index, u8* frame) {
+    u32 count = fragment_count(m.length);
+    u8 flags = u8((index == 0 ? kFlagFirst : 0) | (index + 1 == count ? kFlagLast : 0) |
+                  (m.reply ? kFlagReply : 0));
+    encode_header({m.interface, m.type, m.length, u8(index), flags, seq, m.rpc_id}, frame);
+    u32 n = m.length ? fragment_bytes(m.length, index) : 0;
+    u8* dst = frame + field::kPayload;
+    if (n) __builtin_memcpy(dst, m.payload + index * kFramePayload, n);
+    __builtin_memset(dst + n, 0, kFramePayload - n);
+}
+
+Result<u32> encode_message(const Outgoing& m, u32 seq, Frame* out, u32 capacity) {
+    TRY_STATUS(check_outgoing(m));
     u32 count = fragment_count(m.length);
     if (count > capacity) return Error::CapacityExceeded;
-    for (u32 i = 0; i < count; ++i) {
-        u8 flags = u8((i == 0 ? kFlagFirst : 0) | (i + 1 == count ? kFlagLast : 0) |
-                      (m.reply ? kFlagReply : 0));
-        encode_header({m.interface, m.type, m.length, u8(i), flags, seq, m.rpc_id}, out[i].bytes);
-        u32 n = m.length ? fragment_bytes(m.length, i) : 0;
-        u8* dst = out[i].bytes + field::kPayload;
-        if (n) __builtin_memcpy(dst, m.payload + i * kFramePayload, n);
-        __builtin_memset(dst + n, 0, kFramePayload - n);
-    }
+    for (u32 i = 0; i < count; ++i) encode_fragment(m, seq, i, out[i].bytes);
     return count;
 }
 

@@ -83,13 +83,20 @@ class UrpcWriter {
         return {};
     }
 
-  private:
-    void publish(const Frame& f) {
+    // The one-frame fast path: the caller encodes straight into the slot returned by
+    // claim() (null when the ring is full) and then calls publish().
+    u8* claim() { return space(1) ? slots_[head_ & mask_].frame : nullptr; }
+    void publish() {
         UrpcSlot* s = &slots_[head_ & mask_];
-        __builtin_memcpy(s->frame, f.bytes, kFrameBytes);
         ++head_;
         __atomic_store_n(&s->seq, head_, __ATOMIC_RELEASE);
         if (prefetch_) prefetch_write(&slots_[head_ & mask_]);
+    }
+
+  private:
+    void publish(const Frame& f) {
+        __builtin_memcpy(slots_[head_ & mask_].frame, f.bytes, kFrameBytes);
+        publish();
     }
 
     UrpcControl* control_;

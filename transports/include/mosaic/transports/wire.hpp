@@ -104,6 +104,13 @@ FrameHeader decode_header(const u8* frame);
 // index, no unknown flag bits. Malformed otherwise.
 Result<FrameHeader> decode_frame(const Frame& f);
 
+// Checks what the wire cannot carry: OutOfRange if the payload exceeds kMaxPayload,
+// InvalidArgument for type 0 or above kMaxMessageType.
+Status check_outgoing(const Outgoing& m);
+
+// Encodes fragment `index` of a checked message into the 56 bytes at `frame`.
+void encode_fragment(const Outgoing& m, u32 seq, u32 index, u8* frame);
+
 // Encodes message `m` with sequence number `seq` into fragment_count(m.length) frames
 // at `out` (the unused tail of the last frame is zeroed). OutOfRange if the payload
 // exceeds kMaxPayload, InvalidArgument for type 0 or above kMaxMessageType.
