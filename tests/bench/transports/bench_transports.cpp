@@ -302,7 +302,7 @@ void print_table(const std::vector<Row>& rows, const Figures& urpc, const Figure
                     r.f.errors ? "  ERRORS" : "");
     double a = urpc.rt_median_ns / line.rt_median_ns, b = pipe.rt_median_ns / urpc.rt_median_ns,
            c = urpc.msgs_per_s / spsc.msgs_per_s;
-    std::printf("\nurpc/cacheline round trip %.2fx (goal <= 1.3x: %s)\n", a, a <= 1.3 ? "met" : "not met");
+    std::printf("\nurpc/cacheline round trip %.3fx (goal <= 1.3x: %s)\n", a, a <= 1.3 ? "met" : "not met");
     std::printf("pipe/urpc round trip      %.1fx (goal >= 20x: %s)\n", b, b >= 20 ? "met" : "not met");
     std::printf("urpc/boost_spsc throughput %.2fx (goal >= 1x: %s)\n", c, c >= 1 ? "met" : "not met");
     std::printf("(cacheline is one line and no queue: its throughput is one hand-off per line round trip)\n");
