@@ -76,16 +76,17 @@ void full_read(int fd, void* p, size_t n) {
 // Each transport offers two one-way directions, d=0 (A to B) and d=1 (B to A):
 // send(d, seq) blocks or spins until the message is queued, receive(d) returns its seq.
 
-// URPC through the Channel interface: one-slot messages (16-byte header, 40-byte payload,
+// URPC through the Channel interface (prefetch on by default): one-slot messages (16-byte header, 40-byte payload,
 // 8-byte sequence word: one 64-byte cache line).
-struct UrpcBench {
+template <bool Prefetch> struct UrpcBench {
     std::vector<UrpcSlot> ring[2] = {std::vector<UrpcSlot>(kQueueDepth + 1), std::vector<UrpcSlot>(kQueueDepth + 1)};
     Channel end[2]; // end[0] sends on ring 0, end[1] on ring 1.
     Message in[2];
     UrpcBench() {
         for (int e = 0; e < 2; ++e)
             (void)end[e].bind({.kind = TransportKind::Urpc, .tx_base = ring[e].data(), .tx_slots = kQueueDepth,
-                               .rx_base = ring[1 - e].data(), .rx_slots = kQueueDepth});
+                               .rx_base = ring[1 - e].data(), .rx_slots = kQueueDepth,
+                               .prefetch = Prefetch});
     }
     void send(int d, u64 seq) {
         u8 payload[kFramePayload] = {};
@@ -295,9 +296,9 @@ struct Row {
 
 void print_table(const std::vector<Row>& rows, const Figures& urpc, const Figures& line,
                  const Figures& pipe, const Figures& spsc) {
-    std::printf("transport       round trip median   p99        throughput (msgs/s)   samples\n");
+    std::printf("transport        round trip median   p99        throughput (msgs/s)   samples\n");
     for (const Row& r : rows)
-        std::printf("%-15s %10.0f ns %10.0f ns %16.3g %14llu%s\n", r.name, r.f.rt_median_ns,
+        std::printf("%-16s %10.0f ns %10.0f ns %16.3g %14llu%s\n", r.name, r.f.rt_median_ns,
                     r.f.rt_p99_ns, r.f.msgs_per_s, (unsigned long long)r.f.samples,
                     r.f.errors ? "  ERRORS" : "");
     double a = urpc.rt_median_ns / line.rt_median_ns, b = pipe.rt_median_ns / urpc.rt_median_ns,
@@ -329,12 +330,13 @@ int main(int argc, char** argv) {
     if (std::thread::hardware_concurrency() < 2) std::fprintf(stderr, "warning: fewer than two CPUs\n");
     double tick_ns = ns_per_tick();
     std::vector<Row> rows = {
-        {"urpc", measure<UrpcBench>(tick_ns)},
+        {"urpc", measure<UrpcBench<true>>(tick_ns)},
         {"cacheline", measure<CachelineBench>(tick_ns)},
         {"pipe", measure<PipeBench>(tick_ns)},
         {"eventfd", measure<EventfdBench>(tick_ns)},
         {"futex_queue", measure<FutexQueueBench>(tick_ns)},
         {"boost_spsc", measure<BoostSpscBench>(tick_ns)},
+        {"urpc_no_prefetch", measure<UrpcBench<false>>(tick_ns)}, // Extra: prefetch off.
     };
     if (json) print_json(rows, rows[0].f, rows[1].f, rows[2].f, rows[5].f);
     else print_table(rows, rows[0].f, rows[1].f, rows[2].f, rows[5].f);
