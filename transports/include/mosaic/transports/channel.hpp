@@ -34,7 +34,9 @@ struct Binding {
     u32 tx_slots = 0;
     void* rx_base = nullptr;
     u32 rx_slots = 0;
-    bool prefetch = true;
+    // Prefetch the next slot (reader) / claim it early (writer). Off by default: on the
+    // 2-core x86 host it cost round-trip latency and throughput (bench-transports).
+    bool prefetch = false;
     // Lmp: the CPU driver's hooks and the endpoints to send to and receive from.
     LmpHooks lmp = {};
     u32 lmp_tx_endpoint = 0;
