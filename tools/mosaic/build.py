@@ -27,12 +27,6 @@ def _run(cmd, what, env=None):
     return r.stdout
 
 
-def _meson(builddir, args, env=None, what=None):
-    if not os.path.exists(os.path.join(builddir, "build.ninja")):
-        _run(["meson", "setup", builddir] + args, what or f"meson setup {builddir}", env)
-    _run(["ninja", "-C", builddir], what or f"build of {os.path.relpath(builddir, ROOT)}", env)
-
-
 def native(flavour="host", targets=None):
     """Configures and builds a native directory; returns its path."""
     d = os.path.join(BUILD, flavour)
@@ -63,6 +57,13 @@ def tool():
         _run(["meson", "setup", d, "-Dbuildtype=release"], "meson setup tools", HOST_ENV)
     _run(["ninja", "-C", d, "tools/mosaic-tool"], "build of mosaic-tool", HOST_ENV)
     return path
+
+
+def check_image(path):
+    """Verifies an image bundle with mosaic-tool (magic, sizes, CRC); raises ToolError if bad."""
+    if not os.path.exists(path):
+        raise ToolError(f"no image file {path}")
+    _run([tool(), "inspect", path], f"check of image {path}")
 
 
 def driver_size(elf):

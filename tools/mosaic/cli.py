@@ -24,13 +24,11 @@ def cmd_build(args):
 
 def cmd_boot(args):
     board = boards.load(args.board or boards.default())
-    img = args.image or None
+    img = args.image
     if img is None:
         img = build.image(board)
     else:
-        check = build._run([build.tool(), "inspect", img], f"check of image {img}") if os.path.exists(img) else None
-        if check is None:
-            raise ToolError(f"no image file {img}")
+        build.check_image(img)
     run = runner.Run(board, os.path.abspath(img), timeout=args.timeout, gdb=args.gdb)
     if args.dry_run:
         for node, cmd in zip(board["nodes"], run.commands()):
@@ -38,7 +36,7 @@ def cmd_boot(args):
             print(" ".join(cmd))
         return 0
     step(f"booting {board['name']}: {len(board['nodes'])} node(s), timeout {run.timeout} s")
-    runner.install_sigint_cleanup(run)
+    runner.install_sigterm_cleanup()
     results = run.go()
     return runner.report(board, results)
 

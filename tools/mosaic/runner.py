@@ -216,8 +216,8 @@ def report(board, results, echo=True):
     return 0 if all(r.passed for r in results) else 1
 
 
-def install_sigint_cleanup(run):
-    """Turns SIGINT/SIGTERM into KeyboardInterrupt so that Run.go's cleanup runs."""
+def install_sigterm_cleanup():
+    """Turns SIGTERM into KeyboardInterrupt (as SIGINT already is) so that Run.go's cleanup runs."""
     def handler(signum, frame):
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, handler)
