@@ -35,6 +35,11 @@ Status bootinfo_from_dtb(BootInfo& bi, const Dtb& dtb) {
     bi.memory_count = TRY(dtb.memory(bi.memory, BootInfo::kMaxRanges));
     bi.core_count = TRY(dtb.cpus(bi.core_ids, BootInfo::kMaxCores));
     pci_from_dtb(bi, dtb);
+    if (auto chosen = dtb.find_path("/chosen"); chosen.ok())
+        if (auto args = dtb.prop(*chosen, "bootargs"); args.ok() && args->len && args->data[args->len - 1] == 0)
+            bi.bootargs = reinterpret_cast<const char*>(args->data);
+    if (auto fw = dtb.find_compatible("qemu,fw-cfg-mmio"); fw.ok())
+        if (auto r = dtb.reg(*fw, 0); r.ok()) bi.fw_cfg = r->base;
     return {};
 }
 

@@ -1,6 +1,7 @@
 // The generic CPU driver: the boot sequence every core's driver runs after its ISA's
 // boot code has filled BootInfo. Read top to bottom, it is the list of boot steps.
 #include "console.hpp"
+#include "fwcfg.hpp"
 #include "interconnect.hpp"
 #include "selftest.hpp"
 #include "pingpong.hpp"
@@ -141,6 +142,25 @@ void test_node_pingpong(SelfTest& t, const BoardProfile& board, u32 self_node, u
             "{} of {} round trips, {} answered, {} bad replies", st.round_trips, kNodePingPongs, st.served, st.bad);
 }
 
+// Which node of the board this is: as the runner says (fw_cfg or bootargs) when it does (and
+// the ISA agrees), otherwise the first node of this ISA.
+Result<u32> node_index(const BoardProfile& board, const BootInfo& bi) {
+    auto given = boot_param(bi, "node");
+    if (given.ok() && *given < board.node_count && board.nodes[*given].isa == bi.isa) return u32(*given);
+    if (given.ok()) kprint("  the runner names node {}, which is not a {} node of this board\n", *given, isa_name(bi.isa));
+    return board.node_of(bi.isa);
+}
+
+// Stays idle (halted between timer ticks) for the seconds the runner asked for, so that the host can measure what an idle node costs.
+void idle_if_asked(const BootInfo& bi) {
+    auto seconds = boot_param(bi, "idle");
+    if (!seconds.ok() || *seconds == 0) return;
+    kprint("IDLE {} s\n", *seconds);
+    u64 until = ticks() + *seconds * kTimerHz;
+    while (ticks() < until) arch::wait_for_interrupt();
+    kprint("IDLE done\n");
+}
+
 } // namespace
 
 TrapAction on_trap(const TrapInfo& info) {
@@ -174,10 +194,11 @@ void on_tick() { self().ticks = self().ticks + 1; }
     auto board = read_manifest(bi);
     if (!t.check(board.ok(), "manifest", "image bundle or manifest unusable: {}", error_name(board.error())))
         t.finish();
-    auto self = board->node_of(bi.isa);
+    auto self = node_index(*board, bi);
     if (!t.check(self.ok(), "manifest-node", "board '{}' has no {} node", board->name, isa_name(bi.isa))) t.finish();
     const NodeProfile& node = board->nodes[*self];
-    kprint("  board {}: node '{}' ({} of {} nodes)\n", board->name, node.name, *self + 1, board->node_count);
+    kprint("  board {}: node '{}' ({} of {} nodes, {})\n", board->name, node.name, *self + 1, board->node_count,
+           boot_param(bi, "node").ok() ? "named by the runner" : "the first node of this ISA");
     // 3. Check discovery against the board: cores and memory.
     t.check(bi.core_count == node.cores, "cores-discovered", "found {} cores, board says {}", bi.core_count, node.cores);
     t.check(bi.memory_count > 0, "memory-map", "no usable memory reported");
@@ -202,7 +223,8 @@ void on_tick() { self().ticks = self().ticks + 1; }
     test_skb(t, *board);
     // 10. Other nodes of the board, over the interconnect region.
     if (board->node_count > 1) test_interconnect(t, bi, *board, *self);
-    // 11. Report and power off with the verdict.
+    // 11. Idle if the runner asked for it (benchmarks), then report and power off.
+    idle_if_asked(bi);
     t.finish();
 }
 

@@ -26,6 +26,10 @@ void full_barrier() { asm volatile("dsb sy" ::: "memory"); }
 u32 pci_legacy_read32(u32, u32, u32, u32) { return 0xffffffffu; } // ECAM only
 void pci_legacy_write32(u32, u32, u32, u32, u32) {}
 
+bool fw_cfg_legacy_present() { return false; } // fw_cfg is MMIO here (device tree)
+void fw_cfg_legacy_select(u16) {}
+u8 fw_cfg_legacy_read8() { return 0; }
+
 [[noreturn]] void power_off(bool pass) {
     // Semihosting SYS_EXIT (0x18) with an ADP_Stopped_ApplicationExit block: QEMU exits
     // with the subcode as its status.

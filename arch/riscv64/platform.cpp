@@ -26,6 +26,10 @@ void full_barrier() { asm volatile("fence iorw, iorw" ::: "memory"); }
 u32 pci_legacy_read32(u32, u32, u32, u32) { return 0xffffffffu; } // ECAM only
 void pci_legacy_write32(u32, u32, u32, u32, u32) {}
 
+bool fw_cfg_legacy_present() { return false; } // fw_cfg is MMIO here (device tree)
+void fw_cfg_legacy_select(u16) {}
+u8 fw_cfg_legacy_read8() { return 0; }
+
 [[noreturn]] void power_off(bool pass) {
     mmio_write32(g_platform.test_dev, pass ? 0x5555 : (1u << 16) | 0x3333);
     for (;;) asm volatile("wfi");

@@ -30,6 +30,11 @@ void pci_legacy_write32(u32 bus, u32 dev, u32 fn, u32 off, u32 value) {
     x86::outl(0xcfc, value);
 }
 
+// fw_cfg's I/O ports on x86: selector 0x510 (16 bits), data 0x511.
+bool fw_cfg_legacy_present() { return true; }
+void fw_cfg_legacy_select(u16 key) { asm volatile("outw %0, %1" ::"a"(key), "Nd"(u16(0x510))); }
+u8 fw_cfg_legacy_read8() { return x86::inb(0x511); }
+
 [[noreturn]] void power_off(bool pass) {
     // isa-debug-exit at port 0xf4: QEMU exits with (value << 1) | 1, so 1 = pass, 3 = fail.
     x86::outb(0xf4, pass ? 0 : 1);

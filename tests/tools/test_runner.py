@@ -212,6 +212,19 @@ class Panics(unittest.TestCase):
         self.assertIn("FAIL node arm (aarch64): PANIC", r.stdout)
 
 
+class BootParameters(unittest.TestCase):
+    def test_every_isa_reads_its_node_and_idle_time_from_the_runner(self):
+        # x86_64 reads fw_cfg through I/O ports, aarch64 through MMIO, riscv64 its bootargs.
+        for name in ("qemu-x86_64", "qemu-aarch64", "qemu-riscv64"):
+            board = boards.load(name)
+            (r,) = runner.Run(board, build.image(board), echo=False, idle=1).go()
+            self.assertTrue(r.passed, f"{name}: {r.error}")
+            self.assertTrue(any("named by the runner" in line for line in r.lines), name)
+            self.assertIn("IDLE 1 s", r.lines, name)
+            self.assertIn("IDLE done", r.lines, name)
+            self.assertEqual(len(r.idle_samples), 2, name)
+
+
 class Verdicts(unittest.TestCase):
     NODE = {"name": "n", "isa": "x86_64", "exit": "isa-debug-exit"}
 

@@ -1,5 +1,6 @@
 """./mosaic bench: figures measured side by side in one run, never asserted.
   boot        launch-to-banner time of every node of every board (median of 3 boots)
+  idle        host CPU used by each node of each board while it idles for 5 s
   sizes       each ISA's CPU driver: text/data/bss bytes and lines of code
   transports  host message-transport benchmark (URPC against its baselines)
   skb         host SKB benchmark (fact loading, transitive closure)"""
@@ -26,6 +27,24 @@ def bench_boot():
                 if r.banner_time is not None:
                     times[r.node["name"]].append(r.banner_time)
         out[name] = {node: round(statistics.median(t), 3) if t else None for node, t in times.items()}
+    return out
+
+
+def bench_idle(seconds=5):
+    """Share of one host CPU each node's QEMU uses while the guest idles (all cores halted
+    between the boot core's 100 Hz timer ticks), from /proc CPU times."""
+    out = {}
+    for name in boards.names():
+        board = boards.load(name)
+        img = build.image(board)
+        per_node = {}
+        for r in runner.Run(board, img, echo=False, idle=seconds, timeout=board["timeout"] + seconds).go():
+            s = r.idle_samples
+            if len(s) == 2 and s[0][1] is not None and s[1][1] is not None and s[1][0] > s[0][0]:
+                per_node[r.node["name"]] = f"{100 * (s[1][1] - s[0][1]) / (s[1][0] - s[0][0]):.1f}%"
+            else:
+                per_node[r.node["name"]] = f"not measured ({r.error or 'no IDLE markers'})"
+        out[name] = per_node
     return out
 
 
@@ -62,13 +81,14 @@ def bench_host(name, as_json):
 
 
 def run(what, as_json):
-    kinds = ["boot", "sizes"] + [k for k in HOST_BENCHES if os.path.exists(os.path.join(ROOT, os.path.dirname(HOST_BENCHES[k])))]
-    if what != "all" and what not in ("boot", "sizes", *HOST_BENCHES):
-        raise ToolError(f"unknown benchmark '{what}'; valid: all, boot, sizes, {', '.join(HOST_BENCHES)}", 2)
+    kinds = ["boot", "idle", "sizes"] + [k for k in HOST_BENCHES if os.path.exists(os.path.join(ROOT, os.path.dirname(HOST_BENCHES[k])))]
+    if what != "all" and what not in ("boot", "idle", "sizes", *HOST_BENCHES):
+        raise ToolError(f"unknown benchmark '{what}'; valid: all, boot, idle, sizes, {', '.join(HOST_BENCHES)}", 2)
     results = {}
     for k in (kinds if what == "all" else [what]):
         step(f"benchmark: {k}")
-        results[k] = bench_boot() if k == "boot" else bench_sizes() if k == "sizes" else bench_host(k, as_json)
+        local = {"boot": bench_boot, "idle": bench_idle, "sizes": bench_sizes}
+        results[k] = local[k]() if k in local else bench_host(k, as_json)
         if not as_json:
             if isinstance(results[k], str):
                 print(results[k])

@@ -19,8 +19,9 @@ TEST_LINE = re.compile(r"^TEST (\S+) (PASS|FAIL)(?: (.*))?$")
 VERDICT_LINE = re.compile(r"^VERDICT (PASS|FAIL)")
 
 
-def qemu_command(board, node, index, image, shm_path=None, gdb_port=None):
-    """The QEMU command line of one node."""
+def qemu_command(board, node, index, image, shm_path=None, gdb_port=None, idle=0):
+    """The QEMU command line of one node. fw_cfg tells the guest which node it is and, for
+    benchmarks, how many seconds to stay idle before powering off."""
     isa = node["isa"]
     cmd = [QEMU[isa], "-M", node["machine"], "-smp", f"{node['cores']},maxcpus={max(node['cores'], 2)}",
            "-m", f"{node['memory'] >> 20}M", "-nodefaults", "-display", "none", "-monitor", "none",
@@ -38,6 +39,12 @@ def qemu_command(board, node, index, image, shm_path=None, gdb_port=None):
             raise ToolError(f"{board['path']}: node '{node['name']}' field 'image_addr': riscv64 images are loaded "
                             f"by QEMU at {RISCV_KERNEL_ADDR:#x}")
         cmd += ["-kernel", image]
+    params = {"node": index, **({"idle": idle} if idle else {})}
+    if isa == "riscv64":  # QEMU 7.2's riscv virt takes no -fw_cfg: the kernel command line instead
+        cmd += ["-append", " ".join(f"mosaic.{k}={v}" for k, v in params.items())]
+    else:
+        for k, v in params.items():
+            cmd += ["-fw_cfg", f"name=opt/mosaic/{k},string={v}"]
     if node["exit"] == "semihosting":
         cmd += ["-semihosting-config", "enable=on,target=native"]
     if shm_path:
@@ -46,6 +53,16 @@ def qemu_command(board, node, index, image, shm_path=None, gdb_port=None):
     if gdb_port:
         cmd += ["-S", "-gdb", f"tcp:127.0.0.1:{gdb_port}"]
     return cmd
+
+
+def cpu_seconds(pid):
+    """User plus system CPU time a process has used so far (Linux /proc), or None."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def exit_verdict(method, status):
@@ -65,6 +82,7 @@ class NodeResult:
         self.panic = None
         self.banner_time = None  # seconds from launch to the CPU driver's banner
         self.error = None        # why the node failed, if it did
+        self.idle_samples = []   # (wall seconds, QEMU CPU seconds) at "IDLE" and "IDLE done"
 
     def feed(self, line, elapsed):
         self.lines.append(line)
@@ -104,18 +122,19 @@ class NodeResult:
 class Run:
     """One boot of a board; use as `Run(...).go()`."""
 
-    def __init__(self, board, image, timeout=None, gdb=False, echo=True):
+    def __init__(self, board, image, timeout=None, gdb=False, echo=True, idle=0):
         self.board = board
         self.image = image
         self.timeout = timeout or board["timeout"]
         self.gdb = gdb
         self.echo = echo
+        self.idle = idle
         self.logdir = os.path.join(BUILD, "logs", board["name"])
         self.shm = (f"/dev/shm/mosaic-{board['name']}-{os.getpid()}" if board["interconnect"] else None)
         self.procs = []
 
     def commands(self):
-        return [qemu_command(self.board, n, i, self.image, self.shm, 1234 + i if self.gdb else None)
+        return [qemu_command(self.board, n, i, self.image, self.shm, 1234 + i if self.gdb else None, self.idle)
                 for i, n in enumerate(self.board["nodes"])]
 
     def _prefix(self, i, name):
@@ -175,6 +194,8 @@ class Run:
                     line = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\x1bc", "", line)
                     logs[i].write(line + "\n")
                     results[i].feed(line, time.monotonic() - t0)
+                    if line.startswith("IDLE "):
+                        results[i].idle_samples.append((time.monotonic(), cpu_seconds(self.procs[i].pid)))
                     if self.echo:
                         print(self._prefix(i, self.board["nodes"][i]["name"]), line, flush=True)
                 if eof:

@@ -32,6 +32,11 @@ void full_barrier();
 // Reads/writes 32-bit PCI configuration registers without ECAM (all ones if there is none).
 u32 pci_legacy_read32(u32 bus, u32 dev, u32 fn, u32 off);
 void pci_legacy_write32(u32 bus, u32 dev, u32 fn, u32 off, u32 value);
+// QEMU's fw_cfg through I/O ports where the machine has no MMIO fw_cfg (x86); elsewhere
+// present() is false.
+bool fw_cfg_legacy_present();
+void fw_cfg_legacy_select(u16 key);
+u8 fw_cfg_legacy_read8();
 // Ends the machine with a verdict the board runner reads (see boards/*.board "exit").
 [[noreturn]] void power_off(bool pass);
 

@@ -29,6 +29,8 @@ struct BootInfo {
     const u8* dtb = nullptr;     // the device tree, if the firmware gave one
     PciHost pci;
     u64 timer_hz = 0;            // frequency of the ISA's free-running counter, 0 if unknown
+    u64 fw_cfg = 0;              // QEMU fw_cfg MMIO base from the device tree (0: none or ports)
+    const char* bootargs = "";   // the device tree's /chosen bootargs
 };
 
 // Fills memory, cores and the PCI host from a device tree (aarch64, riscv64).
