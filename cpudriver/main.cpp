@@ -103,11 +103,16 @@ void test_interconnect(SelfTest& t, const BootInfo& bi, const BoardProfile& boar
 // Stops a ping-pong loop after kPingTimeoutTicks of this core's timer.
 bool ping_timed_out(void* start) { return ticks() - *static_cast<u64*>(start) > kPingTimeoutTicks; }
 
-void report_rate(const char* what, u32 round_trips, u64 elapsed_ticks) {
-    u64 ms = elapsed_ticks * 1000 / kTimerHz;
-    kprint("  {}: {} round trips in {} ms", what, round_trips, ms);
-    if (ms) kprint(" ({} round trips/s)", u64(round_trips) * 1000 / ms);
-    kprint("\n");
+// Prints a ping-pong's rate, timed with the ISA's counter (c0 = its value at the start).
+void report_rate(const char* what, u32 round_trips, u64 c0) {
+    u64 hz = arch::counter_hz(), elapsed = arch::counter() - c0;
+    if (!hz || !round_trips) {
+        kprint("  {}: {} round trips (no counter frequency to time them)\n", what, round_trips);
+        return;
+    }
+    u64 us = elapsed * 1000 / (hz / 1000 ? hz / 1000 : 1);
+    kprint("  {}: {} round trips in {} us, {} ns each ({} round trips/s)\n", what, round_trips, us,
+           us * 1000 / round_trips, us ? u64(round_trips) * 1000000 / us : 0);
 }
 
 void test_core_pingpong(SelfTest& t, CoreState* peer) {
@@ -117,9 +122,9 @@ void test_core_pingpong(SelfTest& t, CoreState* peer) {
     if (!t.check(bind_urpc(client, rings, rings + transports::urpc_region_bytes(kPingSlots)).ok(), "urpc-core-bind",
                  "cannot bind the ring pair"))
         return;
-    u64 t0 = ticks();
+    u64 t0 = ticks(), c0 = arch::counter();
     auto st = ping_pong(&client, kCorePingPongs, nullptr, 0, ping_timed_out, &t0);
-    report_rate("URPC core to core", st.round_trips, ticks() - t0);
+    report_rate("URPC core to core", st.round_trips, c0);
     t.check(st.round_trips == kCorePingPongs && st.bad == 0, "urpc-core-pingpong",
             "{} of {} round trips with core {:x}, {} bad replies", st.round_trips, kCorePingPongs, peer->hw_id, st.bad);
 }
@@ -133,11 +138,11 @@ void test_node_pingpong(SelfTest& t, const BoardProfile& board, u32 self_node, u
     bool bound = bind_urpc(client, ring(self_node, next), ring(next, self_node)).ok() &&
                  bind_urpc(server, ring(self_node, prev), ring(prev, self_node)).ok();
     if (!t.check(bound, "urpc-node-bind", "cannot bind rings in the interconnect region")) return;
-    u64 t0 = ticks();
+    u64 t0 = ticks(), c0 = arch::counter();
     auto st = ping_pong(&client, kNodePingPongs, &server, kNodePingPongs, ping_timed_out, &t0);
     kprint("  pinged node '{}' ({}), answered node '{}' ({})\n", board.nodes[next].name, isa_name(board.nodes[next].isa),
            board.nodes[prev].name, isa_name(board.nodes[prev].isa));
-    report_rate("URPC node to node across ISAs", st.round_trips, ticks() - t0);
+    report_rate("URPC node to node across ISAs", st.round_trips, c0);
     t.check(st.round_trips == kNodePingPongs && st.bad == 0 && st.served == kNodePingPongs, "urpc-node-pingpong",
             "{} of {} round trips, {} answered, {} bad replies", st.round_trips, kNodePingPongs, st.served, st.bad);
 }

@@ -68,6 +68,12 @@ void timer_start(u32 hz) {
     timer_rearm();
 }
 
+u64 counter() {
+    asm volatile("isb" ::: "memory");
+    return MOSAIC_SYSREG_READ(cntvct_el0);
+}
+u64 counter_hz() { return MOSAIC_SYSREG_READ(cntfrq_el0); }
+
 void interrupts_enable() { asm volatile("msr daifclr, #2" ::: "memory"); }
 
 void wait_for_interrupt() { asm volatile("wfi"); }

@@ -41,6 +41,9 @@ void timer_start(u32 hz) {
     timer_rearm();
 }
 
+u64 counter() { return riscv::read_time(); }
+u64 counter_hz() { return riscv::g_platform.timebase; }
+
 void interrupts_enable() { MOSAIC_CSR_SET(sstatus, riscv::kSstatusSie); }
 
 void wait_for_interrupt() { asm volatile("wfi"); }

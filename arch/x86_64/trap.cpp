@@ -21,6 +21,13 @@ struct [[gnu::packed]] IdtGate {
 static_assert(sizeof(IdtGate) == 16);
 
 IdtGate g_idt[48];
+u64 g_tsc_hz = 0;
+
+u64 rdtsc() {
+    u32 lo, hi;
+    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return u64(hi) << 32 | lo;
+}
 
 struct [[gnu::packed]] IdtPointer {
     u16 limit;
@@ -30,7 +37,8 @@ struct [[gnu::packed]] IdtPointer {
 u32 lapic_read(u32 reg) { return mmio_read32(x86::lapic_base() + reg); }
 void lapic_write(u32 reg, u32 v) { mmio_write32(x86::lapic_base() + reg, v); }
 
-// Counts local APIC timer decrements (divide by 16) during 10 ms of PIT channel 2.
+// Counts local APIC timer decrements (divide by 16) during 10 ms of PIT channel 2, and
+// measures the TSC's frequency over the same interval.
 u32 calibrate_lapic_per_10ms() {
     constexpr u16 kPitCount = 11932; // 1.193182 MHz * 10 ms
     x86::outb(0x61, u8((x86::inb(0x61) & ~0x02) | 0x01)); // gate channel 2 on, speaker off
@@ -43,8 +51,10 @@ u32 calibrate_lapic_per_10ms() {
     x86::outb(0x61, gate);
     x86::outb(0x61, gate | 1); // restart the count
     lapic_write(x86::kApicTimerInit, 0xffffffffu);
+    u64 tsc0 = rdtsc();
     while (!(x86::inb(0x61) & 0x20)) {} // OUT2 goes high at terminal count
     u32 elapsed = 0xffffffffu - lapic_read(x86::kApicTimerCurrent);
+    g_tsc_hz = (rdtsc() - tsc0) * 100; // the TSC, measured over the same 10 ms
     lapic_write(x86::kApicTimerInit, 0);
     return elapsed;
 }
@@ -82,6 +92,9 @@ void timer_start(u32 hz) {
     lapic_write(x86::kApicLvtTimer, x86::kVectorTimer | (1u << 17)); // periodic
     lapic_write(x86::kApicTimerInit, per_tick ? per_tick : 1);
 }
+
+u64 counter() { return rdtsc(); }
+u64 counter_hz() { return g_tsc_hz; }
 
 void interrupts_enable() { asm volatile("sti" ::: "memory"); }
 

@@ -23,6 +23,10 @@ void traps_init();
 void trigger_breakpoint();
 // Starts the periodic timer interrupt at about hz; each tick calls cpudriver::on_tick.
 void timer_start(u32 hz);
+// The ISA's free-running counter (TSC, CNTVCT_EL0, time) and its frequency in Hz
+// (0 until known: x86 measures the TSC against the PIT in timer_start).
+u64 counter();
+u64 counter_hz();
 // Enables interrupts on this core.
 void interrupts_enable();
 // Waits for the next interrupt with the core halted (hlt, wfi): costs no host CPU.
