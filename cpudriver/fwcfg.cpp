@@ -42,7 +42,7 @@ Result<u32> FwCfg::read_file(const char* name, char* buf, u32 cap) {
         if (!str_eq(reinterpret_cast<const char*>(entry + 8), name)) continue;
         u32 size = load_be32(entry);
         u16 key = u16(entry[4] << 8 | entry[5]);
-        if (size + 1 > cap) return Error::CapacityExceeded;
+        if (size >= cap) return Error::CapacityExceeded; // size is untrusted: no size + 1
         select(key);
         for (u32 k = 0; k < size; ++k) buf[k] = char(read8());
         buf[size] = 0;

@@ -115,8 +115,9 @@ void report_rate(const char* what, u32 round_trips, u64 c0) {
            us * 1000 / round_trips, us ? u64(round_trips) * 1000000 / us : 0);
 }
 
-void test_core_pingpong(SelfTest& t, CoreState* peer) {
-    if (!peer || !peer->online) return;
+void test_core_pingpong(SelfTest& t, const BootInfo& bi, CoreState* peer) {
+    if (bi.core_count < 2) return;
+    if (!t.check(peer && peer->online == 1, "urpc-core-peer", "no other core came online to answer pings")) return;
     auto* rings = reinterpret_cast<u8*>(uptr(peer->ping_rings));
     transports::Channel client;
     if (!t.check(bind_urpc(client, rings, rings + transports::urpc_region_bytes(kPingSlots)).ok(), "urpc-core-bind",
@@ -223,7 +224,7 @@ void on_tick() { self().ticks = self().ticks + 1; }
     t.check(digest == transports::kExpectedConformanceDigest, "wire-digest", "digest {:x}, expected {:x}", digest,
             transports::kExpectedConformanceDigest);
     kprint("  wire conformance digest {:x}\n", digest);
-    test_core_pingpong(t, ping_peer);
+    test_core_pingpong(t, bi, ping_peer);
     // 9. The SKB: the board's facts and rules, answered here as on the host.
     test_skb(t, *board);
     // 10. Other nodes of the board, over the interconnect region.

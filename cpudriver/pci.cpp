@@ -47,6 +47,7 @@ Result<u64> Pci::map_bar64(const PciFunction& f, u32 bar, u64& size) const {
         u64 base = align_up(host_.mmio_base, size);
         if (!host_.mmio_size || base + size > host_.mmio_base + host_.mmio_size) {
             write32(f, off, lo), write32(f, off + 4, hi);
+            write32(f, kCommand, cmd);
             return Error::NoMemory;
         }
         addr = base;

@@ -26,7 +26,7 @@ u32 start_secondaries(const BootInfo& bi, CoreState*& ping_peer, u64 (*ticks)())
         s->boot = &bi;
         s->hw_id = bi.core_ids[i];
         s->index = i;
-        if (!ping_peer) { // the first other core answers the boot core's pings
+        if (!ping_peer) { // the first other core to come up answers the boot core's pings
             u8* rings = reinterpret_cast<u8*>(s) + kCorePingRings;
             for (u64 k = 0; k < 2 * transports::urpc_region_bytes(kPingSlots); ++k) rings[k] = 0;
             s->ping_rings = uptr(rings);
@@ -34,6 +34,8 @@ u32 start_secondaries(const BootInfo& bi, CoreState*& ping_peer, u64 (*ticks)())
             ping_peer = s;
         }
         arch::full_barrier();
+        // The new core starts with its caches off: what it reads first must be in memory.
+        arch::clean_dcache(s, kCorePagePool);
         auto started = arch::start_core(s->hw_id, s);
         if (!started.ok()) {
             kprint("  core {:x}: start refused: {}\n", s->hw_id, error_name(started.error()));
@@ -42,6 +44,7 @@ u32 start_secondaries(const BootInfo& bi, CoreState*& ping_peer, u64 (*ticks)())
         u64 t0 = ticks();
         while (!s->online && ticks() - t0 < kStartTimeoutTicks) arch::wait_for_interrupt();
         if (s->online == 1) ++online;
+        else if (ping_peer == s) ping_peer = nullptr; // the next core that starts answers instead
         else kprint("  core {:x}: no sign of life after {} ticks\n", s->hw_id, kStartTimeoutTicks);
     }
     return online;

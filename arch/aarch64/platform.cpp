@@ -30,6 +30,13 @@ bool fw_cfg_legacy_present() { return false; } // fw_cfg is MMIO here (device tr
 void fw_cfg_legacy_select(u16) {}
 u8 fw_cfg_legacy_read8() { return 0; }
 
+// DC CVAC by line to the point of coherency (Arm ARM D7.5.9); CTR_EL0.DminLine gives the line size.
+void clean_dcache(const void* p, usize n) {
+    u64 line = 4u << ((MOSAIC_SYSREG_READ(ctr_el0) >> 16) & 0xf);
+    for (u64 a = u64(uptr(p)) & ~(line - 1); a < u64(uptr(p)) + n; a += line) asm volatile("dc cvac, %0" ::"r"(a) : "memory");
+    asm volatile("dsb sy" ::: "memory");
+}
+
 [[noreturn]] void power_off(bool pass) {
     // Semihosting SYS_EXIT (0x18) with an ADP_Stopped_ApplicationExit block: QEMU exits
     // with the subcode as its status.

@@ -20,7 +20,12 @@ Status start_core(u64 hw_id, cpudriver::CoreState* s) {
     register u64 x1 asm("x1") = hw_id;
     register u64 x2 asm("x2") = u64(uptr(aarch64_secondary_start));
     register u64 x3 asm("x3") = u64(uptr(s));
-    asm volatile("hvc #0" : "+r"(x0) : "r"(x1), "r"(x2), "r"(x3) : "memory");
+    // SMCCC 1.0 leaves x1-x17 unpredictable on return.
+    asm volatile("hvc #0"
+                 : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)
+                 :
+                 : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17",
+                   "memory");
     if (i64(x0) != 0) return Error::Unsupported;
     return {};
 }

@@ -30,6 +30,9 @@ bool fw_cfg_legacy_present() { return false; } // fw_cfg is MMIO here (device tr
 void fw_cfg_legacy_select(u16) {}
 u8 fw_cfg_legacy_read8() { return 0; }
 
+// Caches are coherent with the accesses of a core that starts with its MMU off.
+void clean_dcache(const void*, usize) {}
+
 [[noreturn]] void power_off(bool pass) {
     mmio_write32(g_platform.test_dev, pass ? 0x5555 : (1u << 16) | 0x3333);
     for (;;) asm volatile("wfi");

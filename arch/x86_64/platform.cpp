@@ -35,6 +35,9 @@ bool fw_cfg_legacy_present() { return true; }
 void fw_cfg_legacy_select(u16 key) { asm volatile("outw %0, %1" ::"a"(key), "Nd"(u16(0x510))); }
 u8 fw_cfg_legacy_read8() { return x86::inb(0x511); }
 
+// Caches are coherent with the accesses of a core that starts with its MMU off.
+void clean_dcache(const void*, usize) {}
+
 [[noreturn]] void power_off(bool pass) {
     // isa-debug-exit at port 0xf4: QEMU exits with (value << 1) | 1, so 1 = pass, 3 = fail.
     x86::outb(0xf4, pass ? 0 : 1);

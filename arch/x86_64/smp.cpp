@@ -54,7 +54,7 @@ Status start_core(u64 hw_id, cpudriver::CoreState* s) {
     put_field(x86_tramp_entry, u64(uptr(&cpudriver_secondary_entry)));
     full_barrier();
     send_ipi(hw_id, 0x4500);                       // INIT, assert, level
-    wait_ticks(1);                                 // >= 10 ms at 100 Hz
+    wait_ticks(2);                                 // >= 10 ms at 100 Hz (one tick may be partial)
     for (int i = 0; i < 2; ++i) {
         send_ipi(hw_id, 0x4600 | u32(kTrampoline >> 12)); // STARTUP with the trampoline's page
         wait_ticks(1);

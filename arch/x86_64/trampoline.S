@@ -31,7 +31,7 @@ tramp32:
     movl    %eax, %cr3
     movl    $0xc0000080, %ecx
     rdmsr
-    orl     $(1 << 8), %eax
+    orl     $((1 << 8) | (1 << 11)), %eax /* LME, and NXE: the boot core's tables use XD */
     wrmsr
     movl    %cr0, %eax
     orl     $((1 << 31) | 1), %eax

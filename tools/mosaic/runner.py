@@ -142,12 +142,12 @@ class Run:
 
     def go(self):
         os.makedirs(self.logdir, exist_ok=True)
-        if self.shm:
-            with open(self.shm, "wb") as f:  # a new, zeroed region for every boot
-                f.truncate(self.board["interconnect"])
         results = [NodeResult(n) for n in self.board["nodes"]]
         logs = []
         try:
+            if self.shm:
+                with open(self.shm, "wb") as f:  # a new, zeroed region for every boot
+                    f.truncate(self.board["interconnect"])
             cmds = self.commands()
             t0 = time.monotonic()
             for i, (cmd, node) in enumerate(zip(cmds, self.board["nodes"])):
@@ -180,6 +180,7 @@ class Run:
         fds = {p.stdout.fileno(): i for i, p in enumerate(self.procs)}
         partial = {fd: b"" for fd in fds}
         deadline = None if self.gdb else t0 + self.timeout
+        dead = None
         while fds:
             wait = 0.5 if deadline is None else max(0.0, min(0.5, deadline - time.monotonic()))
             ready, _, _ = select.select(list(fds), [], [], wait)
@@ -200,15 +201,30 @@ class Run:
                         print(self._prefix(i, self.board["nodes"][i]["name"]), line, flush=True)
                 if eof:
                     del fds[fd]
-                    self.procs[i].wait()
-                    if results[i].verdict_line is None and fds:
-                        return self.board["nodes"][i]["name"]
+                    try:
+                        self.procs[i].wait(timeout=10)  # its output is closed: it is exiting
+                    except subprocess.TimeoutExpired:
+                        pass
+                    if results[i].verdict_line is None and fds and dead is None:
+                        dead = self.board["nodes"][i]["name"]
+            if dead is not None:  # the whole batch is read first, so no other node's exit is lost
+                return dead
             if deadline is not None and time.monotonic() >= deadline and fds:
                 return "timeout"
         return None
 
     def stop(self):
-        """Ends every QEMU process this run started (by pid) and removes the region file."""
+        """Ends every QEMU process this run started (by pid) and removes the region file.
+        A second Ctrl-C or SIGTERM meanwhile waits: QEMU runs in its own session and would
+        otherwise be left behind."""
+        old = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            self._stop()
+        finally:
+            for s, h in old.items():
+                signal.signal(s, h)
+
+    def _stop(self):
         for p in self.procs:
             if p.poll() is None:
                 p.terminate()

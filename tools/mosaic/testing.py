@@ -2,6 +2,7 @@
 tests, and boot tests on the QEMU boards; one line per test, JUnit XML, and a closing
 'N passed, N failed, N skipped' line."""
 import os
+import re
 import subprocess
 import sys
 import time
@@ -10,7 +11,15 @@ import xml.etree.ElementTree as ET
 from xml.sax.saxutils import quoteattr
 
 from . import boards, build, runner
-from .common import BUILD, ROOT, color
+from .common import BUILD, ROOT, ToolError, color
+
+
+# Characters XML 1.0 does not allow, which guest or test output may still contain.
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def xml_attr(text):
+    return quoteattr(XML_ILLEGAL.sub("?", text))
 
 
 class Results:
@@ -32,16 +41,16 @@ class Results:
                     f'failures="{self.count("fail")}" skipped="{self.count("skip")}">\n')
             for suite in dict.fromkeys(c[0] for c in self.cases):
                 cases = [c for c in self.cases if c[0] == suite]
-                f.write(f'  <testsuite name={quoteattr(suite)} tests="{len(cases)}" '
+                f.write(f'  <testsuite name={xml_attr(suite)} tests="{len(cases)}" '
                         f'failures="{sum(c[2] == "fail" for c in cases)}">\n')
                 for _, name, outcome, secs, msg in cases:
-                    f.write(f'    <testcase classname={quoteattr(suite)} name={quoteattr(name)} time="{secs:.3f}"')
+                    f.write(f'    <testcase classname={xml_attr(suite)} name={xml_attr(name)} time="{secs:.3f}"')
                     if outcome == "pass":
                         f.write("/>\n")
                     elif outcome == "skip":
-                        f.write(f"><skipped message={quoteattr(msg)}/></testcase>\n")
+                        f.write(f"><skipped message={xml_attr(msg)}/></testcase>\n")
                     else:
-                        f.write(f"><failure message={quoteattr(msg[:2000])}/></testcase>\n")
+                        f.write(f"><failure message={xml_attr(msg[:2000])}/></testcase>\n")
                 f.write("  </testsuite>\n")
             f.write("</testsuites>\n")
 
@@ -54,9 +63,13 @@ def run_doctest(res, test):
     """Runs one doctest executable and records each of its test cases."""
     name = test["name"].removeprefix("unit-")
     t0 = time.monotonic()
-    p = subprocess.run(test["cmd"] + ["--reporters=xml", "--duration=true", "--no-version"], cwd=ROOT,
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=900,
-                       env=dict(os.environ, **test.get("env", {})))
+    try:
+        p = subprocess.run(test["cmd"] + ["--reporters=xml", "--duration=true", "--no-version"], cwd=ROOT,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace", timeout=900,
+                           env=dict(os.environ, **test.get("env", {})))
+    except subprocess.TimeoutExpired:
+        res.add("unit", name, "fail", time.monotonic() - t0, "timed out after 900 s")
+        return
     try:
         root = ET.fromstring(p.stdout)
     except ET.ParseError:
@@ -87,7 +100,7 @@ def run_plain(res, suite, test):
     t0 = time.monotonic()
     try:
         p = subprocess.run(test["cmd"], cwd=test.get("workdir") or ROOT, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, text=True, timeout=test.get("timeout", 300),
+                           stderr=subprocess.STDOUT, text=True, errors="replace", timeout=test.get("timeout", 300),
                            env=dict(os.environ, **test.get("env", {})))
         ok, msg = p.returncode == 0, "" if p.returncode == 0 else f"exit {p.returncode}: {p.stdout[-1500:]}"
     except subprocess.TimeoutExpired:
@@ -152,7 +165,11 @@ def boot_suite(res, board_names):
         except Exception as e:  # a failed build fails this board's boot test, not the run
             res.add("boot", f"{name}", "fail", time.monotonic() - t0, str(e)[-1500:])
             continue
-        results = runner.Run(board, img, echo=False).go()
+        try:
+            results = runner.Run(board, img, echo=False).go()
+        except ToolError as e:  # QEMU missing or a node that cannot be started: this board fails
+            res.add("boot", f"{name}", "fail", time.monotonic() - t0, str(e))
+            continue
         host_skb = host_skb_line(board)
         for r in results:
             for test, passed, reason in r.tests:

@@ -31,6 +31,9 @@ u64 counter_hz();
 void interrupts_enable();
 // Waits for the next interrupt with the core halted (hlt, wfi): costs no host CPU.
 void wait_for_interrupt();
+// Writes this core's cached copies of [p, p + n) back to memory, for a core that starts
+// with its caches off (a no-op where such accesses are coherent with the caches).
+void clean_dcache(const void* p, usize n);
 // Orders all earlier memory accesses before all later ones, for other observers too.
 void full_barrier();
 // Reads/writes 32-bit PCI configuration registers without ECAM (all ones if there is none).
