@@ -50,18 +50,32 @@ inline Status urpc_check_region(void* base, u32 slots) {
     return {};
 }
 
-// The writer's private state (lives on the writer's side, never in shared memory);
-// trivially constructible so that a channel can keep it in a union, set up by init().
-class UrpcWriter {
-  public:
-    Status init(void* base, u32 slots, bool prefetch) {
+// The ring geometry both ends keep privately, attached to a caller-provided region.
+class UrpcRing {
+  protected:
+    Status attach(void* base, u32 slots, bool prefetch) {
         TRY_STATUS(urpc_check_region(base, slots));
         control_ = static_cast<UrpcControl*>(base);
         slots_ = static_cast<UrpcSlot*>(base) + 1;
         mask_ = slots - 1;
+        prefetch_ = prefetch;
+        return {};
+    }
+
+    UrpcControl* control_;
+    UrpcSlot* slots_;
+    u32 mask_;
+    bool prefetch_;
+};
+
+// The writer's private state (lives on the writer's side, never in shared memory);
+// trivially constructible so that a channel can keep it in a union, set up by init().
+class UrpcWriter : UrpcRing {
+  public:
+    Status init(void* base, u32 slots, bool prefetch) {
+        TRY_STATUS(attach(base, slots, prefetch));
         head_ = 0;
         consumed_ = 0;
-        prefetch_ = prefetch;
         return {};
     }
 
@@ -99,25 +113,17 @@ class UrpcWriter {
         publish();
     }
 
-    UrpcControl* control_;
-    UrpcSlot* slots_;
-    u32 mask_;
-    bool prefetch_;
     u64 head_;     // Frames written.
     u64 consumed_; // The reader's count as last seen.
 };
 
 // The reader's private state.
-class UrpcReader {
+class UrpcReader : UrpcRing {
   public:
     Status init(void* base, u32 slots, bool prefetch) {
-        TRY_STATUS(urpc_check_region(base, slots));
-        control_ = static_cast<UrpcControl*>(base);
-        slots_ = static_cast<UrpcSlot*>(base) + 1;
-        mask_ = slots - 1;
+        TRY_STATUS(attach(base, slots, prefetch));
         tail_ = 0;
         acked_ = 0;
-        prefetch_ = prefetch;
         return {};
     }
 
@@ -146,10 +152,6 @@ class UrpcReader {
     }
 
   private:
-    UrpcControl* control_;
-    UrpcSlot* slots_;
-    u32 mask_;
-    bool prefetch_;
     u64 tail_;  // Frames read.
     u64 acked_; // Frames handed back to the writer.
 };
