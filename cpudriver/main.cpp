@@ -7,17 +7,19 @@
 #include "pingpong.hpp"
 #include "skbtest.hpp"
 #include "smp.hpp"
+#include "usertest.hpp"
 #include "vmtest.hpp"
 
 #include <mosaic/board.hpp>
 #include <mosaic/bundle.hpp>
 #include <mosaic/transports/conformance.hpp>
 
+extern "C" char __boot_stack_top[];
+
 namespace mosaic::cpudriver {
 
 namespace {
 
-constexpr u32 kTimerHz = 100;
 constexpr u32 kTimerTestTicks = 10;
 constexpr u64 kInterconnectTimeoutTicks = 60 * kTimerHz;
 constexpr u64 kPingTimeoutTicks = 30 * kTimerHz;
@@ -25,8 +27,10 @@ constexpr u64 kPingTimeoutTicks = 30 * kTimerHz;
 // ordered (writer, reader) pair of nodes, after the greeting slots.
 constexpr u64 kNodeRings = 0x10000, kNodeRingStride = 0x1000;
 
-// The boot core's state; the others carve theirs in smp.cpp.
+// The boot core's state; the others carve theirs in smp.cpp. The boot sequence's test
+// record outlives main's stack frame, which user mode reuses as its kernel stack.
 CoreState g_boot_core;
+SelfTest g_test;
 
 CoreState& self() { return *arch::core_state(); }
 u64 ticks() { return self().ticks; }
@@ -189,10 +193,31 @@ TrapAction on_trap(const TrapInfo& info) {
 
 void on_tick() { self().ticks = self().ticks + 1; }
 
+// The program each core runs first, from the image's modules (nullptr if missing).
+bundle::Entry first_program(const bundle::View& view, Isa isa) {
+    auto e = view.find_module(isa, "hello");
+    return e.ok() ? *e : bundle::Entry{};
+}
+
+// The end of the boot sequence, after user mode on this core is done.
+[[noreturn]] void finish_boot() {
+    const BootInfo& bi = *g_boot_core.boot;
+    // 12. Idle if the runner asked for it (benchmarks), then report and power off.
+    idle_if_asked(bi);
+    g_test.finish();
+}
+
 [[noreturn]] void main(BootInfo& bi) {
-    SelfTest t;
+    SelfTest& t = g_test;
     g_boot_core.boot = &bi;
     g_boot_core.hw_id = bi.boot_core;
+    // Every entry from user mode starts on the boot stack again (every arch/<isa>/cpudriver.ld
+    // defines __boot_stack_top): main's frame is gone once dispatchers run.
+    g_boot_core.stack_top = u64(uptr(__boot_stack_top));
+    for (u32 i = 0; i < bi.core_count; ++i)
+        if (bi.core_ids[i] == bi.boot_core) g_boot_core.index = i;
+    g_boot_core.user_pool = core_memory(g_boot_core.index) + kCoreUserPool;
+    g_boot_core.user_pool_size = kCoreUserPoolSize;
     arch::set_core_state(&g_boot_core);
     // 1. Say who we are and what the firmware told us.
     print_banner(bi);
@@ -216,7 +241,9 @@ void on_tick() { self().ticks = self().ticks + 1; }
     test_mmu(t, bi, g_boot_core);
     // 7. The other cores of this node, each with its own CPU driver instance.
     CoreState* ping_peer = nullptr;
-    u32 online = start_secondaries(bi, ping_peer, ticks);
+    auto view = bundle::View::open(bi.bundle, bundle_limit(bi)); // checked in step 2
+    bundle::Entry first = first_program(*view, bi.isa);
+    u32 online = start_secondaries(bi, ping_peer, ticks, first.size ? view->data(first) : nullptr, first.size);
     t.check(online + 1 == bi.core_count, "smp-cores-online", "{} of {} cores came online", online + 1, bi.core_count);
     // 8. Messages: the wire format is the same bytes here as on every ISA, and URPC works
     //    between two cores of this node.
@@ -229,9 +256,8 @@ void on_tick() { self().ticks = self().ticks + 1; }
     test_skb(t, *board);
     // 10. Other nodes of the board, over the interconnect region.
     if (board->node_count > 1) test_interconnect(t, bi, *board, *self);
-    // 11. Idle if the runner asked for it (benchmarks), then report and power off.
-    idle_if_asked(bi);
-    t.finish();
+    // 11. User mode: dispatchers on this core (the other cores run theirs already).
+    run_user_tests(t, bi, kernel_root(), *view, finish_boot);
 }
 
 } // namespace mosaic::cpudriver

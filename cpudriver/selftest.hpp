@@ -9,6 +9,7 @@ namespace mosaic::cpudriver {
 class SelfTest {
   public:
     template <typename... Args> bool check(bool ok, const char* name, const char* why_fmt, Args... args) {
+        ConsoleLock lock; // one line, even with other cores printing
         if (ok) {
             kprint("TEST {} PASS\n", name);
             ++passed_;

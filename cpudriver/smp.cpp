@@ -7,6 +7,7 @@
 #include "console.hpp"
 #include "kmap.hpp"
 #include "pingpong.hpp"
+#include "sched.hpp"
 
 namespace mosaic::cpudriver {
 
@@ -14,18 +15,24 @@ namespace {
 constexpr u64 kStartTimeoutTicks = 200; // 2 s at 100 Hz
 }
 
-u32 start_secondaries(const BootInfo& bi, CoreState*& ping_peer, u64 (*ticks)()) {
+u64 core_memory(u32 index) { return align_up(arch::image_end(), 64 * 1024) + u64(index) * kCoreMemory; }
+
+u32 start_secondaries(const BootInfo& bi, CoreState*& ping_peer, u64 (*ticks)(), const u8* first_program,
+                      u64 first_program_size) {
     u32 online = 0;
-    u64 carve = align_up(arch::image_end(), kCoreMemory);
+    console_share();
     for (u32 i = 0; i < bi.core_count; ++i) {
         if (bi.core_ids[i] == bi.boot_core) continue;
-        auto* s = reinterpret_cast<CoreState*>(uptr(carve));
-        carve += kCoreMemory;
+        auto* s = reinterpret_cast<CoreState*>(uptr(core_memory(i)));
         *s = CoreState{};
-        s->stack_top = uptr(s) + kCoreMemory;
+        s->stack_top = uptr(s) + kCoreStackTop;
         s->boot = &bi;
         s->hw_id = bi.core_ids[i];
         s->index = i;
+        s->user_pool = uptr(s) + kCoreUserPool;
+        s->user_pool_size = kCoreUserPoolSize;
+        s->first_program = first_program;
+        s->first_program_size = first_program_size;
         if (!ping_peer) { // the first other core to come up answers the boot core's pings
             u8* rings = reinterpret_cast<u8*>(s) + kCorePingRings;
             for (u64 k = 0; k < 2 * transports::urpc_region_bytes(kPingSlots); ++k) rings[k] = 0;
@@ -64,6 +71,9 @@ u32 start_secondaries(const BootInfo& bi, CoreState*& ping_peer, u64 (*ticks)())
     kprint("  core {:x} ({}) online: own stack at {:x}, own page tables at {:x} ({}), breakpoint traps taken: {}\n",
            self.hw_id, isa_name(self.boot->isa), self.stack_top, as.root(), mapped ? "MMU on" : "MAP FAILED",
            u32(self.breakpoints));
+    // The timer, for time slices once dispatchers run here (started before `online` so
+    // that cores do not start their timers at the same time).
+    arch::timer_start(kTimerHz);
     arch::full_barrier();
     self.online = self.breakpoints == 1 && mapped ? 1 : 2;
     arch::full_barrier();
@@ -75,7 +85,14 @@ u32 start_secondaries(const BootInfo& bi, CoreState*& ping_peer, u64 (*ticks)())
             self.ping_served = st.served;
         }
     }
-    for (;;) arch::wait_for_interrupt(); // idle, halted: no work is given to this core yet
+    // User mode: this core's first dispatcher, told which core it is on.
+    auto sched = mapped ? core_scheduler(self, as.root()) : Result<Scheduler*>(Error::Unsupported);
+    Result<Dispatcher*> first = Error::NotFound;
+    if (sched.ok() && self.first_program) first = (*sched)->spawn("hello", self.first_program, self.first_program_size, self.hw_id);
+    if (first.ok()) (*sched)->run();
+    kprint("  core {:x}: no dispatcher to run: {}\n", self.hw_id, error_name(sched.ok() ? first.error() : sched.error()));
+    self.user_report = ~0ull;
+    for (;;) arch::wait_for_interrupt(); // idle, halted
 }
 
 } // namespace mosaic::cpudriver

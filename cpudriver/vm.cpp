@@ -23,6 +23,16 @@ Status AddressSpace::init(PagePool& pool) {
     return {};
 }
 
+Status AddressSpace::init_shared(PagePool& pool, u64 kernel_root, u64 user_base) {
+    u64 user_slot = (user_base >> arch::mmu::root_shift()) & kIndexMask;
+    const u64* kernel = table_at(kernel_root);
+    if (arch::mmu::is_valid(kernel[user_slot])) return Error::AlreadyExists;
+    TRY_STATUS(init(pool));
+    u64* root = table_at(root_);
+    for (u64 i = 0; i <= kIndexMask; ++i) root[i] = kernel[i];
+    return {};
+}
+
 u32 AddressSpace::shift(u32 level) const { return arch::mmu::root_shift() - 9 * level; }
 
 Result<u64*> AddressSpace::slot(u64 va, u32 level, bool create) {
@@ -80,13 +90,18 @@ Status AddressSpace::protect(u64 va, u64 size, const arch::mmu::MapFlags& f) {
 }
 
 Result<u64> AddressSpace::translate(u64 va) const {
+    auto m = TRY(lookup(va));
+    return m.pa;
+}
+
+Result<Mapping> AddressSpace::lookup(u64 va) const {
     u64* table = table_at(root_);
     for (u32 l = 0; l < arch::mmu::levels(); ++l) {
         u64 e = table[(va >> shift(l)) & kIndexMask];
         if (!arch::mmu::is_valid(e)) return Error::NotFound;
         if (!arch::mmu::is_table(e, l)) {
             u64 span = u64(1) << shift(l);
-            return arch::mmu::entry_address(e) + (va & (span - 1));
+            return Mapping{arch::mmu::entry_address(e) + (va & (span - 1)), arch::mmu::leaf_flags(e)};
         }
         table = table_at(arch::mmu::entry_address(e));
     }

@@ -21,9 +21,19 @@ class PagePool {
     u64 next_ = 0, end_ = 0;
 };
 
+// A valid leaf: where it maps to and with which rights.
+struct Mapping {
+    u64 pa = 0;
+    arch::mmu::MapFlags flags;
+};
+
 class AddressSpace {
   public:
     Status init(PagePool& pool);
+    // A user address space: a new root that shares the kernel's map (every root entry of
+    // kernel_root) except the root slot of user_base, which must be empty there and is
+    // this space's own (AlreadyExists if the kernel uses it).
+    Status init_shared(PagePool& pool, u64 kernel_root, u64 user_base);
     u64 root() const { return root_; }
     // Maps [va, va + size) to [pa, ...): 2 MiB blocks where both are aligned, else pages.
     // AlreadyExists if any part is mapped; Misaligned unless all three are page aligned.
@@ -35,6 +45,8 @@ class AddressSpace {
     Status protect(u64 va, u64 size, const arch::mmu::MapFlags& f);
     // The physical address va maps to; NotFound if unmapped.
     Result<u64> translate(u64 va) const;
+    // The physical address and rights of va; NotFound if unmapped.
+    Result<Mapping> lookup(u64 va) const;
 
   private:
     // The entry for va at `level`, creating tables on the way when create is set.

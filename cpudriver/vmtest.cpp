@@ -13,6 +13,7 @@ namespace {
 alignas(4096) u8 g_boot_tables[kCorePagePoolSize];
 AddressSpace g_boot_space;
 PagePool g_boot_pool;
+u64 g_kernel_root = 0;
 
 constexpr u64 kAliasVa = 0x20'0000'0000ull; // 128 GiB: inside every ISA's user/kernel VA range
 constexpr u64 kPattern = 0x6d6f'7361'6963'2121ull;
@@ -27,12 +28,15 @@ template <typename F> bool faults_at(CoreState& me, u64 va, F probe) {
 }
 } // namespace
 
+u64 kernel_root() { return g_kernel_root; }
+
 void test_mmu(SelfTest& t, const BootInfo& bi, CoreState& me) {
     g_boot_pool = PagePool(uptr(g_boot_tables), sizeof g_boot_tables);
     Status built = g_boot_space.init(g_boot_pool);
     if (built.ok()) built = build_kernel_map(g_boot_space, bi);
     if (!t.check(built.ok(), "mmu-kernel-map", "building the kernel map failed: {}", error_name(built.error()))) return;
     arch::mmu::activate(g_boot_space.root());
+    g_kernel_root = g_boot_space.root();
     auto self = g_boot_space.translate(uptr(&me));
     t.check(self.ok() && *self == uptr(&me), "mmu-on", "the kernel is not mapped one to one");
     kprint("  mmu: own page tables at {:x}, {} KiB of the page pool left\n", g_boot_space.root(), g_boot_pool.remaining() >> 10);

@@ -36,6 +36,11 @@ u64 leaf_entry(u64 pa, const MapFlags& f, u32 level) {
 }
 
 bool is_valid(u64 e) { return e & kValid; }
+MapFlags leaf_flags(u64 e) {
+    bool user = e & kApUser;
+    return {.write = !(e & kApReadOnly), .exec = user ? !(e & kUxn) : !(e & kPxn), .user = user,
+            .device = (e & (7 << 2)) == kAttrDevice};
+}
 bool is_table(u64 e, u32 level) { return (e & kValid) && (e & kTableOrPage) && level < 3; }
 u64 entry_address(u64 e) { return e & kAddressMask; }
 

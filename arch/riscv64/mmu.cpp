@@ -22,6 +22,7 @@ u64 leaf_entry(u64 pa, const MapFlags& f, u32) {
 }
 
 bool is_valid(u64 e) { return e & kV; }
+MapFlags leaf_flags(u64 e) { return {.write = (e & kW) != 0, .exec = (e & kX) != 0, .user = (e & kU) != 0}; }
 bool is_table(u64 e, u32 level) { return (e & kV) && !(e & (kR | kW | kX)) && level < 2; }
 u64 entry_address(u64 e) { return ((e & kPpnMask) >> 10) << 12; }
 

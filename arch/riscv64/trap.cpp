@@ -6,6 +6,7 @@
 #include <mosaic/cpudriver/arch.hpp>
 
 extern "C" void riscv_trap_entry();
+extern "C" [[noreturn]] void riscv_user_enter(mosaic::arch::UserFrame* f);
 extern "C" char riscv_probe_read_insn[], riscv_probe_write_insn[], riscv_probe_fixup[];
 
 namespace mosaic::arch {
@@ -31,7 +32,26 @@ cpudriver::TrapKind kind_of(u64 cause) {
 }
 } // namespace
 
-void traps_init() { MOSAIC_CSR_WRITE(stvec, u64(&riscv_trap_entry)); }
+void traps_init() {
+    MOSAIC_CSR_WRITE(sscratch, 0); // in the CPU driver (see user_entry.S)
+    MOSAIC_CSR_WRITE(stvec, u64(&riscv_trap_entry));
+    MOSAIC_CSR_WRITE(scounteren, 2); // user mode may read the time counter (rdtime)
+}
+
+// Handles an interrupt; false if it was not one this driver expects.
+bool handle_interrupt(u64 cause) {
+    if ((cause & ~riscv::kCauseInterrupt) == riscv::kIrqSupervisorTimer) {
+        timer_rearm();
+        cpudriver::on_tick();
+        return true;
+    }
+    return false;
+}
+
+// Root slot 64 of Sv39 (64 GiB): the kernel map uses slots 0-3 (and RAM above 4 GiB).
+u64 user_window_base() { return 0x10'0000'0000ull; }
+
+[[noreturn]] void user_enter(UserFrame& f) { riscv_user_enter(&f); }
 
 void trigger_breakpoint() { asm volatile("ebreak"); }
 
@@ -45,6 +65,7 @@ u64 counter() { return riscv::read_time(); }
 u64 counter_hz() { return riscv::g_platform.timebase; }
 
 void interrupts_enable() { MOSAIC_CSR_SET(sstatus, riscv::kSstatusSie); }
+void interrupts_disable() { asm volatile("csrc sstatus, %0" ::"r"(riscv::kSstatusSie) : "memory"); }
 
 void wait_for_interrupt() { asm volatile("wfi"); }
 
@@ -54,10 +75,7 @@ extern "C" void riscv_trap(mosaic::riscv::TrapFrame* f) {
     using namespace mosaic;
     u64 cause = MOSAIC_CSR_READ(scause);
     if (cause & riscv::kCauseInterrupt) {
-        if ((cause & ~riscv::kCauseInterrupt) == riscv::kIrqSupervisorTimer) {
-            arch::timer_rearm();
-            cpudriver::on_tick();
-        }
+        arch::handle_interrupt(cause);
         return;
     }
     cpudriver::TrapInfo info{arch::kind_of(cause), cause, f->sepc, MOSAIC_CSR_READ(stval), !(f->sstatus & riscv::kSstatusSpp)};
@@ -74,4 +92,19 @@ extern "C" void riscv_trap(mosaic::riscv::TrapFrame* f) {
         return;
     }
     arch::power_off(false);
+}
+
+// Every trap from user mode (user_entry.S), on a fresh kernel stack.
+extern "C" [[noreturn]] void riscv_user_trap(mosaic::arch::UserFrame* f) {
+    using namespace mosaic;
+    u64 cause = MOSAIC_CSR_READ(scause);
+    if (cause & riscv::kCauseInterrupt) {
+        arch::handle_interrupt(cause);
+        cpudriver::on_user_interrupt();
+    }
+    if (cause == 8) { // ecall from U-mode
+        f->pc += 4;
+        cpudriver::on_user_syscall();
+    }
+    cpudriver::on_user_fault({arch::kind_of(cause), cause, f->pc, MOSAIC_CSR_READ(stval), true});
 }

@@ -1,10 +1,14 @@
-/* riscv64 trap entry (stvec, direct mode): saves the interrupted context in a TrapFrame
+/* riscv64 trap entry (stvec, direct mode): traps from user mode go to user_entry.S;
+   for traps in the CPU driver, it saves the interrupted context in a TrapFrame
    on the current stack, calls riscv_trap(frame), restores and returns with sret.
    Layout: x1..x31 at 8*(i-1), sepc at 248, sstatus at 256 (frame.hpp). */
     .section .text
     .align 4
     .globl riscv_trap_entry
 riscv_trap_entry:
+    csrrw   tp, sscratch, tp      /* from user mode: tp = CoreState, sscratch = user tp */
+    bnez    tp, riscv_user_trap_entry
+    csrrw   tp, sscratch, tp      /* from the CPU driver: both as they were */
     addi    sp, sp, -272
     .irp i, 1,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
     sd      x\i, (8 * (\i - 1))(sp)

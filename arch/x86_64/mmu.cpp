@@ -29,6 +29,9 @@ u64 leaf_entry(u64 pa, const MapFlags& f, u32 level) {
 }
 
 bool is_valid(u64 e) { return e & kPresent; }
+MapFlags leaf_flags(u64 e) {
+    return {.write = (e & kWrite) != 0, .exec = !(e & kNoExecute), .user = (e & kUser) != 0, .device = (e & kPcd) != 0};
+}
 bool is_table(u64 e, u32 level) { return (e & kPresent) && level < 3 && !(e & kLarge); }
 // Bit 12 of a 2 MiB entry is its PAT bit, not an address bit.
 u64 entry_address(u64 e) { return e & kAddressMask & ((e & kLarge) ? ~0x1fffffull : ~0ull); }

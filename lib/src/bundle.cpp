@@ -75,4 +75,15 @@ Result<Entry> View::find(Kind kind, Isa isa) const {
     return Error::NotFound;
 }
 
+Result<Entry> View::find_module(Isa isa, const char* name) const {
+    for (u32 i = 0; i < count_; ++i) {
+        Entry e = TRY(entry(i));
+        if (e.kind != Kind::Module || e.isa != isa) continue;
+        usize k = 0;
+        while (k < sizeof e.name && name[k] && e.name[k] == name[k]) ++k;
+        if (k < sizeof e.name && !name[k] && !e.name[k]) return e;
+    }
+    return Error::NotFound;
+}
+
 } // namespace mosaic::bundle

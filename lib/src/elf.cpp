@@ -30,11 +30,12 @@ Result<Segment> File::load_segment(u32 index) const {
     Segment s;
     s.flags = load_le32(p + 4);
     s.offset = load_le64(p + 8);
+    s.vaddr = load_le64(p + 16);
     s.paddr = load_le64(p + 24);
     s.filesz = load_le64(p + 32);
     s.memsz = load_le64(p + 40);
     if (s.offset > len_ || s.filesz > len_ - s.offset) return Error::Truncated;
-    if (s.filesz > s.memsz || s.paddr + s.memsz < s.paddr) return Error::Malformed;
+    if (s.filesz > s.memsz || s.paddr + s.memsz < s.paddr || s.vaddr + s.memsz < s.vaddr) return Error::Malformed;
     return s;
 }
 

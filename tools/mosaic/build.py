@@ -37,6 +37,16 @@ def native(flavour="host", targets=None):
     return d
 
 
+# The user programs of every ISA (userland/meson.build), bundled as modules by name.
+USER_PROGRAMS = ("hello", "spin", "fault", "lmp", "bench")
+
+
+def user_programs(name):
+    """{program: ELF path} of one ISA's user programs (built by isa())."""
+    d = os.path.join(BUILD, name, "userland")
+    return {p: os.path.join(d, f"{p}-{name}.elf") for p in USER_PROGRAMS}
+
+
 def isa(name):
     """Cross-builds one ISA's CPU driver and head stub; returns (driver ELF, head ELF)."""
     d = os.path.join(BUILD, name)
@@ -83,6 +93,8 @@ def image(board):
         text, data, bss = driver_size(driver)
         step(f"  {name} CPU driver: text {text} B, data {data} B, bss {bss} B")
         args += ["--cpudriver", f"{name}={driver}", "--head", f"{name}={head}"]
+        for prog, elf in user_programs(name).items():
+            args += ["--module", f"{name}={prog}={elf}"]
     out_dir = os.path.join(BUILD, "images", board["name"])
     os.makedirs(out_dir, exist_ok=True)
     img = os.path.join(out_dir, "mosaic.img")

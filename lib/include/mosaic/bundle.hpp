@@ -65,6 +65,8 @@ class View {
     BootEntry boot(Isa isa) const;
     // The first entry of a kind (and ISA, for drivers and modules).
     Result<Entry> find(Kind kind, Isa isa = Isa::X86_64) const;
+    // The module of an ISA with this name.
+    Result<Entry> find_module(Isa isa, const char* name) const;
     const u8* data(const Entry& e) const { return base_ + e.offset; }
 
   private:

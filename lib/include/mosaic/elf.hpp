@@ -11,6 +11,7 @@ constexpr u16 kMachineX86_64 = 62, kMachineAarch64 = 183, kMachineRiscv = 243;
 struct Segment {
     u64 offset = 0;   // in the file
     u64 filesz = 0;
+    u64 vaddr = 0;
     u64 paddr = 0;
     u64 memsz = 0;
     u32 flags = 0;    // PF_X = 1, PF_W = 2, PF_R = 4

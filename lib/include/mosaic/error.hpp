@@ -34,7 +34,9 @@ namespace mosaic {
     X(SyntaxError, "syntax error")                                                \
     X(Unsafe, "unsafe rule")                                                      \
     X(NotStratifiable, "program not stratifiable")                                \
-    X(Busy, "busy")
+    X(Busy, "busy")                                                               \
+    X(UnknownSyscall, "unknown system call")                                      \
+    X(BadAddress, "bad user address")
 
 enum class Error : u16 {
 #define X(name, text) name,

@@ -3,6 +3,7 @@
 // generic code. A missing definition is a link error of that ISA's build.
 #pragma once
 
+#include <mosaic/arch/user.hpp> // the ISA's UserFrame and its system-call registers
 #include <mosaic/cpudriver/core.hpp>
 
 namespace mosaic::arch {
@@ -27,8 +28,9 @@ void timer_start(u32 hz);
 // (0 until known: x86 measures the TSC against the PIT in timer_start).
 u64 counter();
 u64 counter_hz();
-// Enables interrupts on this core.
+// Enables and disables interrupts on this core.
 void interrupts_enable();
+void interrupts_disable();
 // Waits for the next interrupt with the core halted (hlt, wfi): costs no host CPU.
 void wait_for_interrupt();
 // Writes this core's cached copies of [p, p + n) back to memory, for a core that starts
@@ -44,6 +46,17 @@ void pci_legacy_write32(u32 bus, u32 dev, u32 fn, u32 off, u32 value);
 bool fw_cfg_legacy_present();
 void fw_cfg_legacy_select(u16 key);
 u8 fw_cfg_legacy_read8();
+// User mode. The user window is one slot of the root page table, at least
+// cpudriver::kUserWindowSize bytes, that the kernel map leaves empty; dispatchers' programs
+// are linked into it (userland/meson.build takes the base from arch/<isa>/meson.build).
+u64 user_window_base();
+// Leaves the CPU driver for user mode with the registers in f, in the address space
+// active on this core, interrupts enabled there. The next entry from user mode (system
+// call, fault, interrupt) saves the user registers into *core_state()->user_frame, moves
+// to a fresh kernel stack at core_state()->stack_top and calls one of the
+// cpudriver::on_user_* functions below.
+[[noreturn]] void user_enter(UserFrame& f);
+
 // Ends the machine with a verdict the board runner reads (see boards/*.board "exit").
 [[noreturn]] void power_off(bool pass);
 
@@ -70,6 +83,7 @@ u64 table_entry(u64 table);
 u64 leaf_entry(u64 pa, const MapFlags& f, u32 level);
 // Decodes entries.
 bool is_valid(u64 e);
+MapFlags leaf_flags(u64 e); // the MapFlags a valid leaf entry was made with
 bool is_table(u64 e, u32 level);
 u64 entry_address(u64 e);
 // Drops this core's cached translation of va.
@@ -104,6 +118,13 @@ enum class TrapAction : u8 { Resume, Fixup, Panic };
 TrapAction on_trap(const TrapInfo& info);
 // Called by the ISA's timer interrupt handler.
 void on_tick();
+// Entries from user mode, on a fresh kernel stack, with the user's registers saved in
+// the current dispatcher's frame; none of them returns (they end in arch::user_enter or
+// idle). A system call arrives with the pc already past the trapping instruction; an
+// interrupt after the ISA has acknowledged it and called on_tick (or on_irq).
+[[noreturn]] void on_user_syscall();
+[[noreturn]] void on_user_fault(const TrapInfo& info);
+[[noreturn]] void on_user_interrupt();
 // Called by the ISA's boot code once BootInfo is filled: the generic boot sequence.
 [[noreturn]] void main(BootInfo& bi);
 // For ISAs whose firmware hands over a device tree: records it in bi, lets `platform`

@@ -1,0 +1,59 @@
+// The hardware-neutral checks of dispatch.hpp: no ISA, no CPU-driver state.
+#include <mosaic/cpudriver/dispatch.hpp>
+
+namespace mosaic::cpudriver {
+
+bool in_user_window(u64 base, u64 va, u64 len) {
+    if (va < base || va + len < va) return false;
+    return va + len <= base + kUserWindowSize;
+}
+
+Status decode_syscall(const sys::Args& a) {
+    using sys::Number;
+    if (a.number >= sys::kSyscallCount) return Error::UnknownSyscall;
+    switch (Number(a.number)) {
+    case Number::Print:
+        if (a.arg[1] > sys::kMaxPrint) return Error::InvalidArgument;
+        if (a.arg[0] + a.arg[1] < a.arg[0]) return Error::BadAddress;
+        return {};
+    case Number::LmpSend:
+        // Capabilities do not travel with messages yet; the slot is reserved for them.
+        if (a.arg[5] != 0) return Error::Unsupported;
+        return {};
+    case Number::IrqAttach:
+        if (a.arg[0] != sys::kIrqConsoleRx) return Error::InvalidArgument;
+        return {};
+    default:
+        return {};
+    }
+}
+
+Result<u32> plan_user_image(const elf::File& f, u16 machine, u64 base, UserSegment* out, u32 max) {
+    if (f.machine() != machine) return Error::Unsupported;
+    const u64 limit = base + kUserWindowSize - kUserStackSize - kUserPage; // a guard page under the stack
+    u32 n = 0;
+    bool entry_ok = false;
+    for (u32 i = 0; i < f.segment_count(); ++i) {
+        auto s = f.load_segment(i);
+        if (s.error() == Error::NotFound) continue; // not PT_LOAD
+        if (!s.ok()) return s.error();
+        if (s->memsz == 0) continue;
+        if (n == max) return Error::CapacityExceeded;
+        UserSegment u{*s, (s->flags & 2) != 0, (s->flags & 1) != 0};
+        if (u.write && u.exec) return Error::PermissionDenied;
+        if (s->vaddr % kUserPage) return Error::Misaligned;
+        if (s->vaddr < base || s->vaddr + s->memsz > limit) return Error::OutOfRange;
+        for (u32 k = 0; k < n; ++k) {
+            u64 lo = out[k].seg.vaddr, hi = lo + out[k].seg.memsz;
+            hi = (hi + kUserPage - 1) & ~(kUserPage - 1);
+            if (s->vaddr < hi && lo < s->vaddr + s->memsz) return Error::AlreadyExists;
+        }
+        if (u.exec && f.entry() >= s->vaddr && f.entry() < s->vaddr + s->memsz) entry_ok = true;
+        out[n++] = u;
+    }
+    if (n == 0) return Error::Malformed;
+    if (!entry_ok) return Error::BadAddress;
+    return n;
+}
+
+} // namespace mosaic::cpudriver

@@ -1,0 +1,299 @@
+// Dispatchers on one core (see sched.hpp). The CPU driver is event driven: every entry
+// from user mode starts on a fresh kernel stack, handles one event (system call, fault,
+// interrupt) and leaves by resuming a dispatcher or halting; nothing is kept on the
+// kernel stack between events.
+#include "sched.hpp"
+
+#include "console.hpp"
+
+#include <mosaic/arch/user.hpp>
+
+namespace mosaic::cpudriver {
+
+namespace {
+
+CoreState& core() { return *arch::core_state(); }
+
+void copy_name(char* to, usize cap, const char* from) {
+    usize i = 0;
+    for (; from[i] && i + 1 < cap; ++i) to[i] = from[i];
+    to[i] = 0;
+}
+
+u16 elf_machine(Isa isa) {
+    switch (isa) {
+    case Isa::X86_64: return elf::kMachineX86_64;
+    case Isa::Aarch64: return elf::kMachineAarch64;
+    default: return elf::kMachineRiscv;
+    }
+}
+
+const char* kind_name(TrapKind k) {
+    constexpr const char* names[] = {"breakpoint", "illegal instruction", "page fault", "alignment fault", "system call", "exception"};
+    return u32(k) < sizeof names / sizeof names[0] ? names[u32(k)] : "exception";
+}
+
+} // namespace
+
+u64 core_ticks() { return core().ticks; }
+
+Result<Scheduler*> core_scheduler(CoreState& c, u64 kernel_root) {
+    if (c.sched) return c.sched;
+    static_assert(sizeof(Scheduler) <= kPageSize);
+    if (c.user_pool_size < kPageSize) return Error::NoMemory;
+    // The scheduler itself takes the first page of the pool; the rest is its dispatchers'.
+    auto* s = reinterpret_cast<Scheduler*>(uptr(c.user_pool));
+    *s = Scheduler{};
+    TRY_STATUS(s->init(c.user_pool + kPageSize, c.user_pool_size - kPageSize, kernel_root));
+    c.sched = s;
+    return s;
+}
+
+Status Scheduler::init(u64 pool, u64 size, u64 kernel_root) {
+    pool_ = PagePool(pool, size);
+    kernel_root_ = kernel_root;
+    return {};
+}
+
+u32 Scheduler::live() const {
+    u32 n = 0;
+    for (u32 i = 0; i < count_; ++i) n += all_[i]->state != DispatcherState::Dead;
+    return n;
+}
+
+Dispatcher* Scheduler::find(u64 id) {
+    for (u32 i = 0; i < count_; ++i)
+        if (all_[i]->id == id) return all_[i];
+    return nullptr;
+}
+
+Result<Dispatcher*> Scheduler::spawn(const char* name, const u8* image, usize len, u64 arg) {
+    if (count_ == kMaxDispatchers) return Error::CapacityExceeded;
+    const u64 base = arch::user_window_base();
+    auto file = TRY(elf::File::open(image, len));
+    UserSegment segs[8];
+    u32 n = TRY(plan_user_image(file, elf_machine(core().boot->isa), base, segs, 8));
+
+    auto* d = reinterpret_cast<Dispatcher*>(uptr(TRY(pool_.alloc())));
+    *d = Dispatcher{};
+    TRY_STATUS(d->space.init_shared(pool_, kernel_root_, base));
+    // Each page of each segment: a fresh frame filled from the file, mapped with the
+    // segment's rights (never writable and executable at once).
+    for (u32 i = 0; i < n; ++i) {
+        const elf::Segment& s = segs[i].seg;
+        const arch::mmu::MapFlags f{.write = segs[i].write, .exec = segs[i].exec, .user = true};
+        for (u64 off = 0; off < s.memsz; off += kPageSize) {
+            u64 frame = TRY(pool_.alloc());
+            if (off < s.filesz) {
+                u64 bytes = min(kPageSize, s.filesz - off);
+                const u8* from = image + s.offset + off;
+                u8* to = reinterpret_cast<u8*>(uptr(frame));
+                for (u64 k = 0; k < bytes; ++k) to[k] = from[k];
+            }
+            TRY_STATUS(d->space.map(s.vaddr + off, frame, kPageSize, f));
+        }
+    }
+    // The stack at the top of the window, a never-mapped guard page under it.
+    const u64 stack_top = base + kUserWindowSize;
+    for (u64 va = stack_top - kUserStackSize; va < stack_top; va += kPageSize)
+        TRY_STATUS(d->space.map(va, TRY(pool_.alloc()), kPageSize, {.write = true, .user = true}));
+
+    arch::user_frame_init(d->frame, file.entry(), stack_top, arg);
+    d->id = count_ + 1;
+    d->entry = file.entry();
+    copy_name(d->name, sizeof d->name, name);
+    all_[count_++] = d;
+    ready_.push(d);
+    return d;
+}
+
+void Scheduler::make_runnable(Dispatcher* d) {
+    d->state = DispatcherState::Runnable;
+    if (d != current_) ready_.push(d);
+}
+
+void Scheduler::end(Dispatcher* d) {
+    d->state = DispatcherState::Dead;
+    ready_.remove(d);
+    if (d == current_) current_ = nullptr;
+    // Its pages stay with the core's pool: dispatchers are not recycled yet.
+    CoreState& c = core();
+    if (d->id == 1 && !c.user_report) c.user_report = 1 + (d->exited ? d->exit_code : ~0ull - 1);
+}
+
+[[noreturn]] void Scheduler::resume(Dispatcher* d) {
+    if (current_ != d) {
+        current_ = d;
+        slice_start_ = core().ticks;
+        arch::mmu::activate(d->space.root());
+    }
+    core().user_frame = &d->frame;
+    arch::user_enter(d->frame);
+}
+
+[[noreturn]] void Scheduler::schedule() {
+    for (;;) {
+        if (current_ && current_->state == DispatcherState::Runnable) resume(current_);
+        if (Dispatcher* d = ready_.pop()) resume(d);
+        // Nothing to run: let the hook end the run if it wants, then halt until an
+        // interrupt, which may make someone runnable.
+        current_ = nullptr;
+        if (idle_hook_) idle_hook_(*this);
+        if (!ready_.empty()) continue;
+        arch::interrupts_enable();
+        arch::wait_for_interrupt();
+        arch::interrupts_disable();
+    }
+}
+
+[[noreturn]] void Scheduler::run() {
+    arch::interrupts_disable();
+    schedule();
+}
+
+[[noreturn]] void Scheduler::interrupted() {
+    Dispatcher* d = current_;
+    if (d && d->state == DispatcherState::Runnable && core().ticks - slice_start_ >= kSliceTicks && !ready_.empty()) {
+        // Its slice is over and someone else is waiting: to the back of the queue.
+        ++d->preemptions;
+        current_ = nullptr;
+        ready_.push(d);
+    }
+    schedule();
+}
+
+[[noreturn]] void Scheduler::fault(const TrapInfo& info) {
+    Dispatcher* d = current_;
+    if (!d) schedule();
+    d->faulted = true;
+    d->fault = info;
+    kprint("user fault: dispatcher '{}' (id {}) on core {:x}: {} (cause {:x}) at pc {:x}, address {:x}; dispatcher ended\n",
+           d->name, d->id, core().hw_id, kind_name(info.kind), info.cause, info.pc, info.address);
+    end(d);
+    schedule();
+}
+
+Result<usize> Scheduler::copy_from_user(Dispatcher* d, u64 va, void* to, usize n) {
+    if (!in_user_window(arch::user_window_base(), va, n)) return Error::BadAddress;
+    u8* out = static_cast<u8*>(to);
+    for (usize done = 0; done < n;) {
+        u64 at = va + done;
+        auto m = d->space.lookup(at);
+        if (!m.ok() || !m->flags.user) return Error::BadAddress;
+        usize chunk = min<usize>(n - done, kPageSize - (at % kPageSize));
+        const u8* from = reinterpret_cast<const u8*>(uptr(m->pa));
+        for (usize k = 0; k < chunk; ++k) out[done + k] = from[k];
+        done += chunk;
+    }
+    return n;
+}
+
+sys::Return Scheduler::call(Dispatcher* d, const sys::Args& a, bool& switched) {
+    using sys::Number;
+    sys::Return r;
+    auto fail = [&](Error e) {
+        r.error = u64(e);
+        return r;
+    };
+    if (auto st = decode_syscall(a); !st.ok()) {
+        if (st.error() == Error::UnknownSyscall)
+            kprint("user: dispatcher '{}' (id {}) on core {:x}: unknown system call {}\n", d->name, d->id, core().hw_id, a.number);
+        return fail(st.error());
+    }
+    switch (Number(a.number)) {
+    case Number::Null:
+        return r;
+    case Number::Print: {
+        char buf[sys::kMaxPrint];
+        auto n = copy_from_user(d, a.arg[0], buf, usize(a.arg[1]));
+        if (!n.ok()) return fail(n.error());
+        ConsoleLock lock;
+        arch::console_write(buf, *n);
+        return r;
+    }
+    case Number::Yield:
+        if (!ready_.empty()) {
+            ready_.push(d);
+            current_ = nullptr;
+            switched = true;
+        }
+        return r;
+    case Number::Exit:
+        d->exited = true;
+        d->exit_code = a.arg[0];
+        end(d);
+        switched = true;
+        return r;
+    case Number::LmpSend: {
+        Dispatcher* to = find(a.arg[0]);
+        if (!to || to->state == DispatcherState::Dead) return fail(Error::NotFound);
+        LmpMessage m{d->id, {a.arg[1], a.arg[2], a.arg[3], a.arg[4]}};
+        if (to->state == DispatcherState::Blocked) {
+            // The receiver waits: hand the message over in its registers and run it now
+            // (the sender goes to the back of the queue), as a directed yield.
+            sys::Return got{0, {m.sender, m.word[0], m.word[1], m.word[2], m.word[3]}};
+            arch::set_syscall_return(to->frame, got);
+            to->state = DispatcherState::Runnable;
+            ready_.push(d);
+            current_ = nullptr;
+            direct_ = to;
+            switched = true;
+            return r;
+        }
+        if (!to->mailbox.push(m)) return fail(Error::WouldBlock);
+        return r;
+    }
+    case Number::LmpReceive: {
+        LmpMessage m;
+        if (d->mailbox.pop(m)) return {0, {m.sender, m.word[0], m.word[1], m.word[2], m.word[3]}};
+        d->state = DispatcherState::Blocked; // the sender (or an interrupt) fills in the return
+        current_ = nullptr;
+        switched = true;
+        return r;
+    }
+    case Number::CoreInfo:
+        return {0, {core().hw_id, core().index, d->id, u64(core().boot->isa), arch::counter_hz()}};
+    case Number::IrqAttach:
+    case Number::IrqAck:
+    case Number::ConsoleRead:
+        // PLACEHOLDER: interrupts to user space arrive with the interrupt-controller code.
+        return fail(Error::Unsupported);
+    }
+    return fail(Error::UnknownSyscall);
+}
+
+[[noreturn]] void Scheduler::syscall() {
+    Dispatcher* d = current_;
+    if (!d) schedule();
+    ++d->syscalls;
+    bool switched = false;
+    sys::Return r = call(d, arch::syscall_args(d->frame), switched);
+    if (d->state != DispatcherState::Dead && d->state != DispatcherState::Blocked) arch::set_syscall_return(d->frame, r);
+    if (!switched) resume(d);
+    if (Dispatcher* to = direct_) {
+        direct_ = nullptr;
+        resume(to);
+    }
+    schedule();
+}
+
+bool Scheduler::deliver_irq(u64 kind, u32 irq) {
+    for (u32 i = 0; i < count_; ++i) {
+        Dispatcher* d = all_[i];
+        if (d->irq_kind != kind || d->state == DispatcherState::Dead) continue;
+        LmpMessage m{sys::kIrqSender, {irq, 0, 0, 0}};
+        if (d->state == DispatcherState::Blocked) {
+            arch::set_syscall_return(d->frame, {0, {m.sender, m.word[0], 0, 0, 0}});
+            make_runnable(d);
+            return true;
+        }
+        return d->mailbox.push(m);
+    }
+    return false;
+}
+
+[[noreturn]] void on_user_syscall() { core().sched->syscall(); }
+[[noreturn]] void on_user_fault(const TrapInfo& info) { core().sched->fault(info); }
+[[noreturn]] void on_user_interrupt() { core().sched->interrupted(); }
+
+} // namespace mosaic::cpudriver

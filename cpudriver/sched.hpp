@@ -1,0 +1,89 @@
+// Dispatchers and their scheduler: each core's user-mode execution contexts, time-sliced
+// round robin by the timer, with yield, block (waiting for an LMP message) and exit, and
+// the system calls they make. One Scheduler per core, in that core's own memory.
+#pragma once
+
+#include "vm.hpp"
+
+#include <mosaic/cpudriver/dispatch.hpp>
+
+namespace mosaic::cpudriver {
+
+enum class DispatcherState : u8 { Runnable, Blocked, Dead };
+
+struct Dispatcher {
+    arch::UserFrame frame;     // the user registers while it is not running
+    Dispatcher* next = nullptr; // run-queue link
+    AddressSpace space;
+    Mailbox mailbox;
+    DispatcherState state = DispatcherState::Runnable;
+    u32 id = 0;                // this core's name for it: the LMP destination
+    char name[24] = {};
+    u64 entry = 0;             // its program's entry point
+    // How it ended: by exit(code), or by a fault (the trap is kept).
+    bool exited = false, faulted = false;
+    u64 exit_code = 0;
+    TrapInfo fault{};
+    // What the tests and benchmarks look at.
+    u32 preemptions = 0;       // times the timer took the core away from it
+    u64 syscalls = 0;
+    u64 irq_kind = 0;          // sys::kIrqConsoleRx once attached
+};
+static_assert(sizeof(Dispatcher) <= kPageSize, "a dispatcher fits in one page of its core's pool");
+
+class Scheduler {
+  public:
+    static constexpr u32 kMaxDispatchers = 16;
+    static constexpr u64 kSliceTicks = 1; // timer ticks a dispatcher runs before the next one's turn
+
+    // A scheduler on this core, its dispatchers' memory from [pool, pool + size), their
+    // address spaces sharing the kernel's map under kernel_root.
+    Status init(u64 pool, u64 size, u64 kernel_root);
+    // Loads a user program (an ELF of this ISA) into a new dispatcher's address space and
+    // makes it runnable, entered at its entry point with arg in the first argument register.
+    Result<Dispatcher*> spawn(const char* name, const u8* elf, usize len, u64 arg);
+    // Runs dispatchers until the core powers off; with nothing to run, calls the idle hook
+    // (if any) and halts until the next interrupt.
+    [[noreturn]] void run();
+    void set_idle_hook(void (*hook)(Scheduler&)) { idle_hook_ = hook; }
+
+    Dispatcher* find(u64 id);
+    Dispatcher* current() { return current_; }
+    u32 count() const { return count_; }
+    Dispatcher* at(u32 i) { return i < count_ ? all_[i] : nullptr; }
+    u32 live() const;
+    u64 pool_left() const { return pool_.remaining(); }
+
+    // Entries from user mode (see arch.hpp).
+    [[noreturn]] void syscall();
+    [[noreturn]] void fault(const TrapInfo& info);
+    [[noreturn]] void interrupted();
+    // A device interrupt for an attached dispatcher: true if one took it.
+    bool deliver_irq(u64 kind, u32 irq);
+
+  private:
+    [[noreturn]] void resume(Dispatcher* d);
+    [[noreturn]] void schedule();
+    void end(Dispatcher* d);
+    void make_runnable(Dispatcher* d);
+    Result<usize> copy_from_user(Dispatcher* d, u64 va, void* to, usize n);
+    sys::Return call(Dispatcher* d, const sys::Args& a, bool& switched);
+
+    PagePool pool_;
+    u64 kernel_root_ = 0;
+    Dispatcher* all_[kMaxDispatchers] = {};
+    u32 count_ = 0;
+    RunQueue<Dispatcher> ready_;
+    Dispatcher* current_ = nullptr;
+    Dispatcher* direct_ = nullptr; // the receiver an LMP send hands the core to
+    u64 slice_start_ = 0;
+    void (*idle_hook_)(Scheduler&) = nullptr;
+};
+
+// This core's scheduler, set up on first use from the core's dispatcher pool.
+Result<Scheduler*> core_scheduler(CoreState& core, u64 kernel_root);
+
+// Ticks of this core's timer since it started.
+u64 core_ticks();
+
+} // namespace mosaic::cpudriver

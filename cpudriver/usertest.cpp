@@ -1,0 +1,157 @@
+// User mode on the boot core: the test programs run as dispatchers in two phases, and
+// the idle hook (called whenever the core has nothing to run) checks what each did,
+// starts the next phase, waits for the other cores' first dispatchers, and hands over to
+// the rest of the boot sequence.
+#include "usertest.hpp"
+
+#include "console.hpp"
+
+namespace mosaic::cpudriver {
+
+namespace {
+
+constexpr u64 kPhaseTimeoutTicks = 30 * 100;   // 30 s at 100 Hz
+constexpr u64 kLmpRounds = 2000, kNullCalls = 20000, kSpinMs = 300;
+constexpr u64 kUnmappedOffset = 512ull << 20;  // as in userland/programs/fault.cpp
+
+struct Run {
+    SelfTest* t = nullptr;
+    const BootInfo* bi = nullptr;
+    bundle::View view;
+    void (*done)() = nullptr;
+    u32 phase = 0;
+    u64 deadline = 0;
+    Dispatcher *hello = nullptr, *ping = nullptr, *pong = nullptr, *bench = nullptr;
+    Dispatcher *spin[2] = {}, *fault[5] = {}, *after = nullptr;
+} g_run;
+
+Dispatcher* spawn(Scheduler& s, const char* program, u64 arg) {
+    auto m = g_run.view.find_module(g_run.bi->isa, program);
+    if (!m.ok()) {
+        kprint("  user: no {} module '{}' in the image: {}\n", isa_name(g_run.bi->isa), program, error_name(m.error()));
+        return nullptr;
+    }
+    auto d = s.spawn(program, g_run.view.data(*m), usize(m->size), arg);
+    if (!d.ok()) {
+        kprint("  user: cannot start '{}': {}\n", program, error_name(d.error()));
+        return nullptr;
+    }
+    return *d;
+}
+
+bool exited_ok(const Dispatcher* d) { return d && d->exited && d->exit_code == 0; }
+
+// "exit 0", "exit 3", "fault <kind> at <pc>", "not started" for failure messages.
+const char* how_ended(const Dispatcher* d) {
+    if (!d) return "not started";
+    if (d->faulted) return "ended by a fault";
+    if (!d->exited) return "still alive";
+    return d->exit_code == 0 ? "exit 0" : "exit with an error code";
+}
+
+void start_phase1(Scheduler& s) {
+    u64 hw = g_run.bi->boot_core;
+    g_run.hello = spawn(s, "hello", hw);
+    g_run.pong = spawn(s, "lmp", (kLmpRounds << 1) | 0);
+    if (g_run.pong) g_run.ping = spawn(s, "lmp", (u64(g_run.pong->id) << 32) | (kLmpRounds << 1) | 1);
+    g_run.bench = spawn(s, "bench", kNullCalls);
+}
+
+void check_phase1() {
+    SelfTest& t = *g_run.t;
+    t.check(exited_ok(g_run.hello), "user-hello", "the hello dispatcher: {}", how_ended(g_run.hello));
+    t.check(exited_ok(g_run.ping) && exited_ok(g_run.pong), "user-lmp-pingpong", "ping: {}, pong: {}",
+            how_ended(g_run.ping), how_ended(g_run.pong));
+    t.check(exited_ok(g_run.bench), "user-null-syscall", "the benchmark dispatcher: {}", how_ended(g_run.bench));
+}
+
+void start_phase2(Scheduler& s) {
+    for (auto& d : g_run.spin) d = spawn(s, "spin", kSpinMs);
+    for (u64 mode = 0; mode < 5; ++mode) g_run.fault[mode] = spawn(s, "fault", mode);
+    g_run.after = spawn(s, "hello", g_run.bi->boot_core);
+}
+
+bool faulted_with(const Dispatcher* d, TrapKind kind, u64 address, bool check_address) {
+    return d && d->faulted && d->fault.kind == kind && d->fault.from_user && (!check_address || d->fault.address == address);
+}
+
+void check_phase2() {
+    SelfTest& t = *g_run.t;
+    Dispatcher *a = g_run.spin[0], *b = g_run.spin[1];
+    t.check(exited_ok(a) && exited_ok(b) && a->preemptions > 0 && b->preemptions > 0, "user-timeslice",
+            "spinners: {} / {}, preempted {} / {} times", how_ended(a), how_ended(b), a ? a->preemptions : 0,
+            b ? b->preemptions : 0);
+    u64 window = arch::user_window_base();
+    Dispatcher** f = g_run.fault;
+    t.check(faulted_with(f[0], TrapKind::PageFault, window + kUnmappedOffset, true), "user-fault-unmapped",
+            "read of unmapped {:x}: {}", window + kUnmappedOffset, how_ended(f[0]));
+    t.check(faulted_with(f[1], TrapKind::IllegalInstruction, 0, false), "user-fault-illegal",
+            "undefined instruction: {}", how_ended(f[1]));
+    t.check(f[2] && faulted_with(f[2], TrapKind::PageFault, f[2]->entry, true), "user-fault-readonly",
+            "write to read-only code at {:x}: {}", f[2] ? f[2]->entry : 0, how_ended(f[2]));
+    t.check(exited_ok(f[3]), "user-unknown-syscall", "dispatcher making an unknown call: {}", how_ended(f[3]));
+    t.check(exited_ok(f[4]), "user-bad-address", "dispatcher printing from bad addresses: {}", how_ended(f[4]));
+    t.check(exited_ok(g_run.after), "user-core-goes-on", "a dispatcher started after the faulting ones: {}",
+            how_ended(g_run.after));
+}
+
+// The other cores of the node: each ran its first dispatcher; all must have ended well.
+// Returns false while some are still running (and the deadline has not passed).
+bool check_other_cores(bool final) {
+    const BootInfo& bi = *g_run.bi;
+    u32 online = 0, good = 0, waiting = 0;
+    for (u32 i = 0; i < bi.core_count; ++i) {
+        if (bi.core_ids[i] == bi.boot_core) continue;
+        auto* c = reinterpret_cast<const CoreState*>(uptr(core_memory(i)));
+        if (c->online != 1) continue;
+        ++online;
+        if (c->user_report == 1) ++good;
+        else if (c->user_report == 0) ++waiting;
+    }
+    if (waiting && !final) return false;
+    g_run.t->check(good == online, "user-every-core", "{} of {} other cores reported from user mode", good, online);
+    return true;
+}
+
+void idle(Scheduler& s) {
+    bool late = core_ticks() > g_run.deadline;
+    if (s.live() != 0 && !late) return; // someone is blocked and may still be woken
+    if (late && g_run.phase < 3)
+        kprint("  user: phase {} timed out with {} dispatchers alive\n", g_run.phase, s.live());
+    switch (g_run.phase) {
+    case 1:
+        check_phase1();
+        start_phase2(s);
+        break;
+    case 2:
+        check_phase2();
+        break;
+    default:
+        if (!check_other_cores(late)) return;
+        kprint("  user: {} dispatchers ran on this core, {} KiB of its dispatcher memory left\n", s.count(),
+               s.pool_left() >> 10);
+        arch::interrupts_enable();
+        g_run.done();
+    }
+    ++g_run.phase;
+    g_run.deadline = core_ticks() + kPhaseTimeoutTicks;
+}
+
+} // namespace
+
+[[noreturn]] void run_user_tests(SelfTest& t, const BootInfo& bi, u64 kernel_root, const bundle::View& view, void (*done)()) {
+    g_run.t = &t;
+    g_run.bi = &bi;
+    g_run.view = view;
+    g_run.done = done;
+    auto s = kernel_root ? core_scheduler(*arch::core_state(), kernel_root) : Result<Scheduler*>(Error::NotFound);
+    if (!t.check(s.ok(), "user-scheduler", "no scheduler: {}", kernel_root ? error_name(s.error()) : "no kernel map"))
+        done();
+    start_phase1(**s);
+    g_run.phase = 1;
+    g_run.deadline = core_ticks() + kPhaseTimeoutTicks;
+    (*s)->set_idle_hook(idle);
+    (*s)->run();
+}
+
+} // namespace mosaic::cpudriver

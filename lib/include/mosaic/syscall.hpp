@@ -1,0 +1,65 @@
+// The system-call ABI of the CPU driver, declared once for every ISA: the numbers, what
+// each takes and returns, and the error codes (mosaic::Error values). Only the mapping of
+// the seven ABI registers onto machine registers differs per ISA:
+//
+//   ABI register      x86-64 (int $0x80)   aarch64 (svc #0)   riscv64 (ecall)
+//   number / error    rax                  x8  / x0           a7  / a0
+//   arg0..arg5 in     rdi rsi rdx r10 r8 r9  x0..x5           a0..a5
+//   value0..value4    rdi rsi rdx r10 r8   x1..x5             a1..a5
+//
+// A call takes a number and up to six arguments; it returns an error (0 = Ok) and up to
+// five values. Every other user register is preserved. Each ISA's user-side trap
+// instruction lives in arch/<isa>/user/; the CPU driver side is arch::syscall_args and
+// arch::set_syscall_return in arch/<isa>/include/mosaic/arch/user.hpp.
+#pragma once
+
+#include <mosaic/error.hpp>
+
+namespace mosaic::sys {
+
+#define MOSAIC_SYSCALLS(X)                                                                         \
+    /* does nothing: the round-trip cost of a system call */                                      \
+    X(Null, 0)                                                                                     \
+    /* print(ptr, len): len <= kMaxPrint bytes of the caller's memory on the console */            \
+    X(Print, 1)                                                                                    \
+    /* yield(): to the next runnable dispatcher of this core, if any */                            \
+    X(Yield, 2)                                                                                    \
+    /* exit(code): ends the caller; never returns */                                               \
+    X(Exit, 3)                                                                                     \
+    /* lmp_send(dest, w0, w1, w2, w3, cap): to dispatcher dest on this core; cap must be 0 */      \
+    X(LmpSend, 4)                                                                                  \
+    /* lmp_receive() -> (sender, w0, w1, w2, w3): blocks until a message is there */               \
+    X(LmpReceive, 5)                                                                               \
+    /* core_info() -> (hardware core id, core index, dispatcher id, isa, timer hz) */              \
+    X(CoreInfo, 6)                                                                                 \
+    /* irq_attach(irq_kind): interrupts of that kind arrive as LMP messages (sender kIrqSender) */  \
+    X(IrqAttach, 7)                                                                                \
+    /* irq_ack(irq): the handler is done; the line is unmasked */                                  \
+    X(IrqAck, 8)                                                                                   \
+    /* console_read() -> (byte count, up to 8 bytes packed little-endian): the kernel console */  \
+    X(ConsoleRead, 9)
+
+enum class Number : u64 {
+#define X(name, value) name = value,
+    MOSAIC_SYSCALLS(X)
+#undef X
+};
+constexpr u64 kSyscallCount = 10;
+
+// The ISA-neutral view of a call and of its return.
+struct Args {
+    u64 number = 0;
+    u64 arg[6] = {};
+};
+struct Return {
+    u64 error = 0; // a mosaic::Error value
+    u64 value[5] = {};
+};
+
+// Limits and special values of the calls above.
+constexpr u64 kMaxPrint = 256;
+constexpr u32 kLmpWords = 4;
+constexpr u64 kIrqSender = ~0ull;   // the sender of an interrupt message
+constexpr u64 kIrqConsoleRx = 1;    // irq_attach kinds: the console UART's receive interrupt
+
+} // namespace mosaic::sys

@@ -1,0 +1,54 @@
+// The user runtime: system calls as functions (lib/include/mosaic/syscall.hpp is the
+// ABI), formatted printing, and the ISA helpers every program may need. Programs define
+// `int main(u64 arg)`; the runtime's _start calls it and exits with its result.
+#pragma once
+
+#include <mosaic/fmt.hpp>
+#include <mosaic/isa.hpp>
+#include <mosaic/syscall.hpp>
+
+// The ISA's system-call instruction (arch/<isa>/user/syscall.S): loads the ABI registers
+// from *in, traps into the CPU driver, stores the ABI registers it returns in *out.
+extern "C" void mosaic_syscall(const mosaic::sys::Args* in, mosaic::sys::Return* out);
+// Executes an instruction that is undefined on this ISA (for the fault tests).
+extern "C" void mosaic_user_illegal();
+// The ISA's free-running counter, readable in user mode (TSC, CNTVCT_EL0, time).
+extern "C" mosaic::u64 mosaic_user_counter();
+
+namespace mosaic::user {
+
+inline sys::Return call(sys::Number n, u64 a0 = 0, u64 a1 = 0, u64 a2 = 0, u64 a3 = 0, u64 a4 = 0, u64 a5 = 0) {
+    sys::Args in{u64(n), {a0, a1, a2, a3, a4, a5}};
+    sys::Return out;
+    mosaic_syscall(&in, &out);
+    return out;
+}
+
+inline Error error_of(const sys::Return& r) { return Error(u16(r.error)); }
+
+[[noreturn]] void exit(u64 code);
+inline Error yield() { return error_of(call(sys::Number::Yield)); }
+
+struct CoreInfo {
+    u64 hw_id = 0, index = 0, dispatcher = 0, isa = 0, counter_hz = 0;
+};
+CoreInfo core_info();
+
+struct Message {
+    u64 sender = 0;
+    u64 word[sys::kLmpWords] = {};
+};
+Error lmp_send(u64 dest, const u64 (&w)[sys::kLmpWords]);
+Result<Message> lmp_receive();
+
+// Writes text to the console through the Print call, in pieces of at most kMaxPrint.
+void write(const char* s, usize n);
+template <typename... Args> void print(const char* fmt, Args... args) {
+    // Formats into a buffer first so that one line leaves in one system call.
+    char buf[sys::kMaxPrint];
+    BufferSink b(buf, sizeof buf);
+    format(b.sink(), fmt, args...);
+    write(buf, b.size());
+}
+
+} // namespace mosaic::user
