@@ -90,6 +90,7 @@ Result<Dispatcher*> Scheduler::spawn(const char* name, const u8* image, usize le
                 u8* to = reinterpret_cast<u8*>(uptr(frame));
                 for (u64 k = 0; k < bytes; ++k) to[k] = from[k];
             }
+            if (f.exec) arch::sync_icache(reinterpret_cast<const void*>(uptr(frame)), kPageSize);
             TRY_STATUS(d->space.map(s.vaddr + off, frame, kPageSize, f));
         }
     }

@@ -53,6 +53,9 @@ u64 user_window_base() { return 0x10'0000'0000ull; }
 
 [[noreturn]] void user_enter(UserFrame& f) { riscv_user_enter(&f); }
 
+// Zifencei: this hart's instruction fetch sees its own earlier stores.
+void sync_icache(const void*, usize) { asm volatile("fence.i" ::: "memory"); }
+
 void trigger_breakpoint() { asm volatile("ebreak"); }
 
 void timer_start(u32 hz) {

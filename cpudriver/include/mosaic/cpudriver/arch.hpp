@@ -36,6 +36,9 @@ void wait_for_interrupt();
 // Writes this core's cached copies of [p, p + n) back to memory, for a core that starts
 // with its caches off (a no-op where such accesses are coherent with the caches).
 void clean_dcache(const void* p, usize n);
+// Makes instructions just written to [p, p + n) (through the kernel's map) visible to
+// instruction fetch on this core, for code loaded into a user program.
+void sync_icache(const void* p, usize n);
 // Orders all earlier memory accesses before all later ones, for other observers too.
 void full_barrier();
 // Reads/writes 32-bit PCI configuration registers without ECAM (all ones if there is none).
