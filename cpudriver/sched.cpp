@@ -104,28 +104,20 @@ Result<Dispatcher*> Scheduler::spawn(const char* name, const u8* image, usize le
     d->entry = file.entry();
     copy_name(d->name, sizeof d->name, name);
     all_[count_++] = d;
-    ready_.push(d);
+    policy_.make_runnable(d);
     return d;
 }
 
-void Scheduler::make_runnable(Dispatcher* d) {
-    d->state = DispatcherState::Runnable;
-    if (d != current_) ready_.push(d);
-}
-
 void Scheduler::end(Dispatcher* d) {
-    d->state = DispatcherState::Dead;
-    ready_.remove(d);
-    if (d == current_) current_ = nullptr;
+    policy_.end(d);
     // Its pages stay with the core's pool: dispatchers are not recycled yet.
     CoreState& c = core();
     if (d->id == 1 && !c.user_report) c.user_report = 1 + (d->exited ? d->exit_code : ~0ull - 1);
 }
 
 [[noreturn]] void Scheduler::resume(Dispatcher* d) {
-    if (current_ != d) {
-        current_ = d;
-        slice_start_ = core().ticks;
+    if (loaded_ != d) {
+        loaded_ = d;
         arch::mmu::activate(d->space.root());
     }
     core().user_frame = &d->frame;
@@ -134,13 +126,11 @@ void Scheduler::end(Dispatcher* d) {
 
 [[noreturn]] void Scheduler::schedule() {
     for (;;) {
-        if (current_ && current_->state == DispatcherState::Runnable) resume(current_);
-        if (Dispatcher* d = ready_.pop()) resume(d);
-        // Nothing to run: let the hook end the run if it wants, then halt until an
+        if (Dispatcher* d = policy_.pick(core().ticks)) resume(d);
+        // Nothing to run: let the hook end the run or start more, else halt until an
         // interrupt, which may make someone runnable.
-        current_ = nullptr;
         if (idle_hook_) idle_hook_(*this);
-        if (!ready_.empty()) continue;
+        if (policy_.has_waiting()) continue;
         arch::interrupts_enable();
         arch::wait_for_interrupt();
         arch::interrupts_disable();
@@ -153,18 +143,12 @@ void Scheduler::end(Dispatcher* d) {
 }
 
 [[noreturn]] void Scheduler::interrupted() {
-    Dispatcher* d = current_;
-    if (d && d->state == DispatcherState::Runnable && core().ticks - slice_start_ >= kSliceTicks && !ready_.empty()) {
-        // Its slice is over and someone else is waiting: to the back of the queue.
-        ++d->preemptions;
-        current_ = nullptr;
-        ready_.push(d);
-    }
+    policy_.tick(core().ticks);
     schedule();
 }
 
 [[noreturn]] void Scheduler::fault(const TrapInfo& info) {
-    Dispatcher* d = current_;
+    Dispatcher* d = policy_.current();
     if (!d) schedule();
     d->faulted = true;
     d->fault = info;
@@ -189,7 +173,7 @@ Result<usize> Scheduler::copy_from_user(Dispatcher* d, u64 va, void* to, usize n
     return n;
 }
 
-sys::Return Scheduler::call(Dispatcher* d, const sys::Args& a, bool& switched) {
+sys::Return Scheduler::call(Dispatcher* d, const sys::Args& a) {
     using sys::Number;
     sys::Return r;
     auto fail = [&](Error e) {
@@ -213,17 +197,12 @@ sys::Return Scheduler::call(Dispatcher* d, const sys::Args& a, bool& switched) {
         return r;
     }
     case Number::Yield:
-        if (!ready_.empty()) {
-            ready_.push(d);
-            current_ = nullptr;
-            switched = true;
-        }
+        policy_.yield();
         return r;
     case Number::Exit:
         d->exited = true;
         d->exit_code = a.arg[0];
         end(d);
-        switched = true;
         return r;
     case Number::LmpSend: {
         Dispatcher* to = find(a.arg[0]);
@@ -234,11 +213,7 @@ sys::Return Scheduler::call(Dispatcher* d, const sys::Args& a, bool& switched) {
             // (the sender goes to the back of the queue), as a directed yield.
             sys::Return got{0, {m.sender, m.word[0], m.word[1], m.word[2], m.word[3]}};
             arch::set_syscall_return(to->frame, got);
-            to->state = DispatcherState::Runnable;
-            ready_.push(d);
-            current_ = nullptr;
-            direct_ = to;
-            switched = true;
+            policy_.hand_off(to, core().ticks);
             return r;
         }
         if (!to->mailbox.push(m)) return fail(Error::WouldBlock);
@@ -247,9 +222,7 @@ sys::Return Scheduler::call(Dispatcher* d, const sys::Args& a, bool& switched) {
     case Number::LmpReceive: {
         LmpMessage m;
         if (d->mailbox.pop(m)) return {0, {m.sender, m.word[0], m.word[1], m.word[2], m.word[3]}};
-        d->state = DispatcherState::Blocked; // the sender (or an interrupt) fills in the return
-        current_ = nullptr;
-        switched = true;
+        policy_.block(); // the sender (or an interrupt) fills in its return registers
         return r;
     }
     case Number::CoreInfo:
@@ -264,18 +237,13 @@ sys::Return Scheduler::call(Dispatcher* d, const sys::Args& a, bool& switched) {
 }
 
 [[noreturn]] void Scheduler::syscall() {
-    Dispatcher* d = current_;
+    Dispatcher* d = policy_.current();
     if (!d) schedule();
     ++d->syscalls;
-    bool switched = false;
-    sys::Return r = call(d, arch::syscall_args(d->frame), switched);
-    if (d->state != DispatcherState::Dead && d->state != DispatcherState::Blocked) arch::set_syscall_return(d->frame, r);
-    if (!switched) resume(d);
-    if (Dispatcher* to = direct_) {
-        direct_ = nullptr;
-        resume(to);
-    }
-    schedule();
+    sys::Return r = call(d, arch::syscall_args(d->frame));
+    // A blocked caller gets its return registers from whoever wakes it.
+    if (d->state == DispatcherState::Runnable) arch::set_syscall_return(d->frame, r);
+    schedule(); // the caller again, unless the call gave the core away
 }
 
 bool Scheduler::deliver_irq(u64 kind, u32 irq) {
@@ -285,7 +253,7 @@ bool Scheduler::deliver_irq(u64 kind, u32 irq) {
         LmpMessage m{sys::kIrqSender, {irq, 0, 0, 0}};
         if (d->state == DispatcherState::Blocked) {
             arch::set_syscall_return(d->frame, {0, {m.sender, m.word[0], 0, 0, 0}});
-            make_runnable(d);
+            policy_.make_runnable(d);
             return true;
         }
         return d->mailbox.push(m);

@@ -9,8 +9,6 @@
 
 namespace mosaic::cpudriver {
 
-enum class DispatcherState : u8 { Runnable, Blocked, Dead };
-
 struct Dispatcher {
     arch::UserFrame frame;     // the user registers while it is not running
     Dispatcher* next = nullptr; // run-queue link
@@ -48,7 +46,7 @@ class Scheduler {
     void set_idle_hook(void (*hook)(Scheduler&)) { idle_hook_ = hook; }
 
     Dispatcher* find(u64 id);
-    Dispatcher* current() { return current_; }
+    Dispatcher* current() { return policy_.current(); }
     u32 count() const { return count_; }
     Dispatcher* at(u32 i) { return i < count_ ? all_[i] : nullptr; }
     u32 live() const;
@@ -65,18 +63,15 @@ class Scheduler {
     [[noreturn]] void resume(Dispatcher* d);
     [[noreturn]] void schedule();
     void end(Dispatcher* d);
-    void make_runnable(Dispatcher* d);
     Result<usize> copy_from_user(Dispatcher* d, u64 va, void* to, usize n);
-    sys::Return call(Dispatcher* d, const sys::Args& a, bool& switched);
+    sys::Return call(Dispatcher* d, const sys::Args& a);
 
     PagePool pool_;
     u64 kernel_root_ = 0;
     Dispatcher* all_[kMaxDispatchers] = {};
     u32 count_ = 0;
-    RunQueue<Dispatcher> ready_;
-    Dispatcher* current_ = nullptr;
-    Dispatcher* direct_ = nullptr; // the receiver an LMP send hands the core to
-    u64 slice_start_ = 0;
+    RoundRobin<Dispatcher> policy_{kSliceTicks};
+    Dispatcher* loaded_ = nullptr; // whose address space this core translates with
     void (*idle_hook_)(Scheduler&) = nullptr;
 };
 

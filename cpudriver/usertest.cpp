@@ -1,4 +1,4 @@
-// User mode on the boot core: the test programs run as dispatchers in two phases, and
+// User mode on the boot core: the test programs run as dispatchers in three phases, and
 // the idle hook (called whenever the core has nothing to run) checks what each did,
 // starts the next phase, waits for the other cores' first dispatchers, and hands over to
 // the rest of the boot sequence.
@@ -49,22 +49,31 @@ const char* how_ended(const Dispatcher* d) {
     return d->exit_code == 0 ? "exit 0" : "exit with an error code";
 }
 
+// Phase 1: a first program, then the null-call benchmark alone on the core.
 void start_phase1(Scheduler& s) {
     u64 hw = g_run.bi->boot_core;
     g_run.hello = spawn(s, "hello", hw);
-    g_run.pong = spawn(s, "lmp", (kLmpRounds << 1) | 0);
-    if (g_run.pong) g_run.ping = spawn(s, "lmp", (u64(g_run.pong->id) << 32) | (kLmpRounds << 1) | 1);
     g_run.bench = spawn(s, "bench", kNullCalls);
 }
 
 void check_phase1() {
     SelfTest& t = *g_run.t;
     t.check(exited_ok(g_run.hello), "user-hello", "the hello dispatcher: {}", how_ended(g_run.hello));
-    t.check(exited_ok(g_run.ping) && exited_ok(g_run.pong), "user-lmp-pingpong", "ping: {}, pong: {}",
-            how_ended(g_run.ping), how_ended(g_run.pong));
     t.check(exited_ok(g_run.bench), "user-null-syscall", "the benchmark dispatcher: {}", how_ended(g_run.bench));
 }
 
+// Phase 2: LMP ping-pong between two dispatchers, alone on the core.
+void start_lmp(Scheduler& s) {
+    g_run.pong = spawn(s, "lmp", (kLmpRounds << 1) | 0);
+    if (g_run.pong) g_run.ping = spawn(s, "lmp", (u64(g_run.pong->id) << 32) | (kLmpRounds << 1) | 1);
+}
+
+void check_lmp() {
+    g_run.t->check(exited_ok(g_run.ping) && exited_ok(g_run.pong), "user-lmp-pingpong", "ping: {}, pong: {}",
+                   how_ended(g_run.ping), how_ended(g_run.pong));
+}
+
+// Phase 3: time slicing and misbehaving programs.
 void start_phase2(Scheduler& s) {
     for (auto& d : g_run.spin) d = spawn(s, "spin", kSpinMs);
     for (u64 mode = 0; mode < 5; ++mode) g_run.fault[mode] = spawn(s, "fault", mode);
@@ -116,14 +125,18 @@ bool check_other_cores(bool final) {
 void idle(Scheduler& s) {
     bool late = core_ticks() > g_run.deadline;
     if (s.live() != 0 && !late) return; // someone is blocked and may still be woken
-    if (late && g_run.phase < 3)
+    if (late && g_run.phase < 4)
         kprint("  user: phase {} timed out with {} dispatchers alive\n", g_run.phase, s.live());
     switch (g_run.phase) {
     case 1:
         check_phase1();
-        start_phase2(s);
+        start_lmp(s);
         break;
     case 2:
+        check_lmp();
+        start_phase2(s);
+        break;
+    case 3:
         check_phase2();
         break;
     default:

@@ -2,11 +2,14 @@
   boot        launch-to-banner time of every node of every board (median of 3 boots)
   idle        host CPU used by each node of each board while it idles for 5 s
   sizes       each ISA's CPU driver: text/data/bss bytes and lines of code
+  syscalls    null system call and LMP round trip per ISA, in the ISA's counter ticks and ns
+              (user programs on each single-ISA board's boot core; median of 3 boots)
   transports  host message-transport benchmark (URPC against its baselines)
   skb         host SKB benchmark (fact loading, transitive closure)"""
 import glob
 import json
 import os
+import re
 import statistics
 import subprocess
 
@@ -48,24 +51,42 @@ def bench_idle(seconds=5):
     return out
 
 
-def lines_of_code(paths):
-    n = 0
-    for p in paths:
-        with open(p) as f:
-            n += sum(1 for line in f if line.strip() and not line.strip().startswith(("//", "/*", "*", "#")))
-    return n
-
-
 def bench_sizes():
     out = {}
-    generic = glob.glob(os.path.join(ROOT, "cpudriver", "**", "*.[ch]pp"), recursive=True)
     for isa in ("x86_64", "aarch64", "riscv64"):
         elf, _ = build.isa(isa)
         text, data, bss = build.driver_size(elf)
-        arch = glob.glob(os.path.join(ROOT, "arch", isa, "*.[ch]pp"))
-        asm = glob.glob(os.path.join(ROOT, "arch", isa, "*.S"))
-        out[isa] = {"text": text, "data": data, "bss": bss, "generic_loc": lines_of_code(generic),
-                    "arch_cpp_loc": lines_of_code(arch), "arch_asm_loc": lines_of_code(asm)}
+        loc = build.driver_loc(isa)
+        out[isa] = {"text": text, "data": data, "bss": bss, "generic_loc": loc["generic"],
+                    "arch_cpp_loc": loc["arch_cpp"], "arch_asm_loc": loc["arch_asm"]}
+    return out
+
+
+BENCH_LINE = re.compile(r"^BENCH (\S+) count (\d+) ticks (\d+) hz (\d+)$")
+
+
+def bench_syscalls():
+    """Per ISA: ticks and ns per null system call and per LMP round trip, and their ratio."""
+    out = {}
+    for name in ("qemu-x86_64", "qemu-aarch64", "qemu-riscv64"):
+        board = boards.load(name)
+        img = build.image(board)
+        samples = {}
+        for _ in range(3):
+            for r in runner.Run(board, img, echo=False).go():
+                for line in r.lines:
+                    if m := BENCH_LINE.match(line):
+                        count, ticks, hz = (int(m.group(i)) for i in (2, 3, 4))
+                        samples.setdefault(m.group(1), []).append((ticks / count, ticks * 1e9 / hz / count if hz else None))
+        isa = board["nodes"][0]["isa"]
+        row = {}
+        for what, vals in samples.items():
+            row[f"{what} ticks"] = round(statistics.median(v[0] for v in vals), 1)
+            ns = [v[1] for v in vals if v[1] is not None]
+            row[f"{what} ns"] = round(statistics.median(ns)) if ns else None
+        if row.get("null-syscall ticks") and row.get("lmp-round-trip ticks"):
+            row["lmp / null-syscall"] = round(row["lmp-round-trip ticks"] / row["null-syscall ticks"], 1)
+        out[isa] = row or "not measured (no BENCH lines)"
     return out
 
 
@@ -81,13 +102,13 @@ def bench_host(name, as_json):
 
 
 def run(what, as_json):
-    kinds = ["boot", "idle", "sizes"] + [k for k in HOST_BENCHES if os.path.exists(os.path.join(ROOT, os.path.dirname(HOST_BENCHES[k])))]
-    if what != "all" and what not in ("boot", "idle", "sizes", *HOST_BENCHES):
-        raise ToolError(f"unknown benchmark '{what}'; valid: all, boot, idle, sizes, {', '.join(HOST_BENCHES)}", 2)
+    kinds = ["boot", "idle", "sizes", "syscalls"] + [k for k in HOST_BENCHES if os.path.exists(os.path.join(ROOT, os.path.dirname(HOST_BENCHES[k])))]
+    if what != "all" and what not in ("boot", "idle", "sizes", "syscalls", *HOST_BENCHES):
+        raise ToolError(f"unknown benchmark '{what}'; valid: all, boot, idle, sizes, syscalls, {', '.join(HOST_BENCHES)}", 2)
     results = {}
     for k in (kinds if what == "all" else [what]):
         step(f"benchmark: {k}")
-        local = {"boot": bench_boot, "idle": bench_idle, "sizes": bench_sizes}
+        local = {"boot": bench_boot, "idle": bench_idle, "sizes": bench_sizes, "syscalls": bench_syscalls}
         results[k] = local[k]() if k in local else bench_host(k, as_json)
         if not as_json:
             if isinstance(results[k], str):

@@ -1,5 +1,6 @@
 """Builds: one meson directory per ISA (cross files in arch/<isa>/), one native directory
 for host tests and tools, and the image bundle of a board under build/images/<board>/."""
+import glob
 import json
 import os
 import subprocess
@@ -83,6 +84,25 @@ def driver_size(elf):
     return text, data, bss
 
 
+def lines_of_code(paths):
+    """Non-blank lines that are not only a comment or a preprocessor/assembler directive."""
+    n = 0
+    for p in paths:
+        with open(p) as f:
+            n += sum(1 for line in f if line.strip() and not line.strip().startswith(("//", "/*", "*", "#")))
+    return n
+
+
+def driver_loc(name):
+    """Lines of code of one ISA's CPU driver: the generic part, the ISA's C++ and assembly
+    (the head stub and the user-side helpers in arch/<isa>/user/ are not the CPU driver)."""
+    arch = os.path.join(ROOT, "arch", name)
+    generic = glob.glob(os.path.join(ROOT, "cpudriver", "**", "*.[ch]pp"), recursive=True)
+    cpp = glob.glob(os.path.join(arch, "*.[ch]pp")) + glob.glob(os.path.join(arch, "include", "**", "*.hpp"), recursive=True)
+    asm = [p for p in glob.glob(os.path.join(arch, "*.S")) if os.path.basename(p) != "head.S"]
+    return {"generic": lines_of_code(generic), "arch_cpp": lines_of_code(cpp), "arch_asm": lines_of_code(asm)}
+
+
 def image(board):
     """Builds every ISA the board needs and bundles them into build/images/<board>/mosaic.img."""
     mtool = tool()
@@ -91,7 +111,9 @@ def image(board):
     for name in isas:
         driver, head = isa(name)
         text, data, bss = driver_size(driver)
-        step(f"  {name} CPU driver: text {text} B, data {data} B, bss {bss} B")
+        loc = driver_loc(name)
+        step(f"  {name} CPU driver: text {text} B, data {data} B, bss {bss} B; {loc['generic']} + {loc['arch_cpp']} "
+             f"lines of C++ (generic + {name}), {loc['arch_asm']} of assembly")
         args += ["--cpudriver", f"{name}={driver}", "--head", f"{name}={head}"]
         for prog, elf in user_programs(name).items():
             args += ["--module", f"{name}={prog}={elf}"]

@@ -72,3 +72,32 @@ TEST_CASE("running out of page-table pages is an error, not a crash") {
     REQUIRE(as.init(tiny).ok());
     CHECK(as.map(0x1000, 0x1000, 0x1000, kRw).error() == Error::NoMemory);
 }
+
+TEST_CASE("user address spaces share the kernel map, own their user slot, and report rights") {
+    Pool p;
+    AddressSpace kernel, user;
+    constexpr u64 kUserBase = 0x80'0000'0000ull; // root slot 1
+    REQUIRE(kernel.init(p.pool).ok());
+    REQUIRE(kernel.map(0x4000'0000, 0x4000'0000, 2u << 20, kRw).ok());
+    REQUIRE(user.init_shared(p.pool, kernel.root(), kUserBase).ok());
+    CHECK(user.root() != kernel.root());
+    CHECK(*user.translate(0x4010'0000) == 0x4010'0000); // the kernel's map is there
+    REQUIRE(user.map(kUserBase, 0x9000'0000, 0x1000, {.user = true}).ok());
+    REQUIRE(user.map(kUserBase + 0x1000, 0x9000'1000, 0x1000, {.write = true, .user = true}).ok());
+    auto ro = user.lookup(kUserBase + 8);
+    REQUIRE(ro.ok());
+    CHECK(ro->pa == 0x9000'0008);
+    CHECK(ro->flags.user);
+    CHECK_FALSE(ro->flags.write);
+    CHECK(user.lookup(kUserBase + 0x1000)->flags.write);
+    CHECK_FALSE(user.lookup(0x4000'0000)->flags.user);      // kernel pages are not the user's
+    CHECK(kernel.translate(kUserBase).error() == Error::NotFound); // the kernel's root is untouched
+    // A second user space does not see the first one's pages.
+    AddressSpace other;
+    REQUIRE(other.init_shared(p.pool, kernel.root(), kUserBase).ok());
+    CHECK(other.translate(kUserBase).error() == Error::NotFound);
+    // A kernel that already uses the user slot cannot give it away.
+    REQUIRE(kernel.map(kUserBase + 0x20'0000, 0x1000'0000, 0x1000, kRw).ok());
+    AddressSpace clash;
+    CHECK(clash.init_shared(p.pool, kernel.root(), kUserBase).error() == Error::AlreadyExists);
+}

@@ -55,6 +55,75 @@ template <typename T> class RunQueue {
     u32 size_ = 0;
 };
 
+enum class DispatcherState : u8 { Runnable, Blocked, Dead };
+
+// The scheduling policy of one core: round robin with time slices of slice_ticks timer
+// ticks, yield, block and wake, and the directed hand-off of LMP. T has `T* next`,
+// `DispatcherState state` and `u32 preemptions`. Only state changes go through here; what
+// runs is whatever pick() returns.
+template <typename T> class RoundRobin {
+  public:
+    explicit RoundRobin(u64 slice_ticks = 1) : slice_(slice_ticks) {}
+    T* current() const { return current_; }
+    bool has_waiting() const { return !ready_.empty(); }
+    u32 waiting() const { return ready_.size(); }
+    // A new or woken dispatcher: runnable, at the back of the queue.
+    void make_runnable(T* d) {
+        d->state = DispatcherState::Runnable;
+        if (d != current_) ready_.push(d);
+    }
+    // Who runs now: the current one while it is runnable, else the longest waiting one
+    // (with a fresh slice from now); nullptr if nobody can run.
+    T* pick(u64 now) {
+        if (current_ && current_->state == DispatcherState::Runnable) return current_;
+        current_ = ready_.pop();
+        slice_start_ = now;
+        return current_;
+    }
+    // A timer tick: the current one goes to the back of the queue if its slice is over
+    // and someone else waits. Returns whether it was preempted.
+    bool tick(u64 now) {
+        if (!current_ || current_->state != DispatcherState::Runnable) return false;
+        if (now - slice_start_ < slice_ || ready_.empty()) return false;
+        ++current_->preemptions;
+        ready_.push(current_);
+        current_ = nullptr;
+        return true;
+    }
+    // The current one gives up the rest of its slice if someone else waits.
+    void yield() {
+        if (!current_ || ready_.empty()) return;
+        ready_.push(current_);
+        current_ = nullptr;
+    }
+    // The current one waits for an event; it leaves the core until woken (make_runnable).
+    void block() {
+        if (!current_) return;
+        current_->state = DispatcherState::Blocked;
+        current_ = nullptr;
+    }
+    // The current one hands the core to d, a blocked dispatcher it just woke: d runs next
+    // with a fresh slice, the current one waits at the back of the queue.
+    void hand_off(T* d, u64 now) {
+        d->state = DispatcherState::Runnable;
+        ready_.remove(d);
+        if (current_ && current_ != d) ready_.push(current_);
+        current_ = d;
+        slice_start_ = now;
+    }
+    // d ends wherever it is.
+    void end(T* d) {
+        d->state = DispatcherState::Dead;
+        ready_.remove(d);
+        if (current_ == d) current_ = nullptr;
+    }
+
+  private:
+    RunQueue<T> ready_;
+    T* current_ = nullptr;
+    u64 slice_ = 1, slice_start_ = 0;
+};
+
 // One LMP message as it waits for its receiver: who sent it and its payload.
 struct LmpMessage {
     u64 sender = 0; // the sending dispatcher's id, or sys::kIrqSender
