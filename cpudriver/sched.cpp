@@ -5,6 +5,7 @@
 #include "sched.hpp"
 
 #include "console.hpp"
+#include "placement.hpp"
 
 #include <mosaic/arch/user.hpp>
 
@@ -39,12 +40,12 @@ u64 core_ticks() { return core().ticks; }
 
 Result<Scheduler*> core_scheduler(CoreState& c, u64 kernel_root) {
     if (c.sched) return c.sched;
-    static_assert(sizeof(Scheduler) <= kPageSize);
-    if (c.user_pool_size < kPageSize) return Error::NoMemory;
-    // The scheduler itself takes the first page of the pool; the rest is its dispatchers'.
-    auto* s = reinterpret_cast<Scheduler*>(uptr(c.user_pool));
-    *s = Scheduler{};
-    TRY_STATUS(s->init(c.user_pool + kPageSize, c.user_pool_size - kPageSize, kernel_root));
+    // The scheduler itself (with the core's capability table) takes the first pages of the
+    // pool; the rest is its dispatchers'.
+    const u64 own = align_up(sizeof(Scheduler), kPageSize);
+    if (c.user_pool_size < own + kPageSize) return Error::NoMemory;
+    auto* s = new (reinterpret_cast<void*>(uptr(c.user_pool))) Scheduler(u16(c.index));
+    TRY_STATUS(s->init(c.user_pool + own, c.user_pool_size - own, kernel_root));
     c.sched = s;
     return s;
 }
@@ -67,7 +68,7 @@ Dispatcher* Scheduler::find(u64 id) {
     return nullptr;
 }
 
-Result<Dispatcher*> Scheduler::spawn(const char* name, const u8* image, usize len, u64 arg) {
+Result<Dispatcher*> Scheduler::spawn(const char* name, const u8* image, usize len, u64 arg, u64 ram_bytes) {
     if (count_ == kMaxDispatchers) return Error::CapacityExceeded;
     const u64 base = arch::user_window_base();
     auto file = TRY(elf::File::open(image, len));
@@ -99,6 +100,29 @@ Result<Dispatcher*> Scheduler::spawn(const char* name, const u8* image, usize le
     for (u64 va = stack_top - kUserStackSize; va < stack_top; va += kPageSize)
         TRY_STATUS(d->space.map(va, TRY(pool_.alloc()), kPageSize, {.write = true, .user = true}));
 
+    // Its capability space: its root page table (only the heap slot of it is the user's to
+    // change, see cap_check_map) and the RAM it was given.
+    d->cnode = TRY(caps_.create_cnode());
+    caps::Capability root;
+    root.type = caps::page_table_type(int(caps::kPtLevels - arch::mmu::levels()));
+    root.rights = caps::kRead | caps::kWrite;
+    root.owner = u16(core().index);
+    root.base = d->space.root();
+    root.size = kPageSize;
+    TRY_STATUS(caps_.install(d->cnode, sys::kSlotRootTable, root, true));
+    if (ram_bytes) {
+        if (ram_bytes % kPageSize) return Error::Misaligned;
+        caps::Capability ram;
+        ram.type = caps::CapType::Ram;
+        ram.rights = caps::kRead | caps::kWrite;
+        ram.owner = u16(core().index);
+        ram.base = TRY(pool_.alloc());
+        for (u64 got = kPageSize; got < ram_bytes; got += kPageSize)
+            if (TRY(pool_.alloc()) != ram.base + got) return Error::NoMemory; // the pool hands out pages in order
+        ram.size = ram_bytes;
+        TRY_STATUS(caps_.install(d->cnode, sys::kSlotRam, ram, true));
+    }
+
     arch::user_frame_init(d->frame, file.entry(), stack_top, arg);
     d->id = count_ + 1;
     d->entry = file.entry();
@@ -110,6 +134,8 @@ Result<Dispatcher*> Scheduler::spawn(const char* name, const u8* image, usize le
 
 void Scheduler::end(Dispatcher* d) {
     policy_.end(d);
+    caps_.release_cnode(d->cnode); // its capabilities go, and with them its mappings
+    sweep_mappings();
     // Its pages stay with the core's pool: dispatchers are not recycled yet.
     CoreState& c = core();
     if (d->id == 1 && !c.user_report) c.user_report = 1 + (d->exited ? d->exit_code : ~0ull - 1);
@@ -227,6 +253,8 @@ sys::Return Scheduler::call(Dispatcher* d, const sys::Args& a) {
     }
     case Number::CoreInfo:
         return {0, {core().hw_id, core().index, d->id, u64(core().boot->isa), arch::counter_hz()}};
+    case Number::CapInvoke:
+        return cap_invoke(d, a.arg[0], a.arg[1]);
     case Number::IrqAttach:
     case Number::IrqAck:
     case Number::ConsoleRead:

@@ -5,6 +5,7 @@
 
 #include "vm.hpp"
 
+#include <mosaic/caps/invocation.hpp>
 #include <mosaic/cpudriver/dispatch.hpp>
 
 namespace mosaic::cpudriver {
@@ -26,8 +27,18 @@ struct Dispatcher {
     u32 preemptions = 0;       // times the timer took the core away from it
     u64 syscalls = 0;
     u64 irq_kind = 0;          // sys::kIrqConsoleRx once attached
+    u16 cnode = 0;             // the root CNode of its capability space in the core's CapTable
 };
 static_assert(sizeof(Dispatcher) <= kPageSize, "a dispatcher fits in one page of its core's pool");
+
+// A page-table entry written for a user capability invocation (Map, MapTable): it stays
+// only while the capability it was made from does (delete and revoke clear it).
+struct MappingRecord {
+    caps::SlotId slot = caps::kNoSlot; // the frame or table capability mapped
+    caps::CapType type = caps::CapType::Null;
+    u64 base = 0;                      // ... and what it named, to notice a reused slot
+    u64* entry = nullptr;              // the entry written
+};
 
 class Scheduler {
   public:
@@ -36,10 +47,12 @@ class Scheduler {
 
     // A scheduler on this core, its dispatchers' memory from [pool, pool + size), their
     // address spaces sharing the kernel's map under kernel_root.
+    Scheduler(u16 core) : caps_(0, core) {}
     Status init(u64 pool, u64 size, u64 kernel_root);
     // Loads a user program (an ELF of this ISA) into a new dispatcher's address space and
     // makes it runnable, entered at its entry point with arg in the first argument register.
-    Result<Dispatcher*> spawn(const char* name, const u8* elf, usize len, u64 arg);
+    // ram_bytes (a multiple of a page) of the core's memory go to it as a RAM capability.
+    Result<Dispatcher*> spawn(const char* name, const u8* elf, usize len, u64 arg, u64 ram_bytes = 0);
     // Runs dispatchers until the core powers off; with nothing to run, calls the idle hook
     // (if any) and halts until the next interrupt.
     [[noreturn]] void run();
@@ -65,6 +78,10 @@ class Scheduler {
     void end(Dispatcher* d);
     Result<usize> copy_from_user(Dispatcher* d, u64 va, void* to, usize n);
     sys::Return call(Dispatcher* d, const sys::Args& a);
+    sys::Return cap_invoke(Dispatcher* d, u64 words, u64 n);
+    Status cap_check_map(Dispatcher* d, const caps::Invocation& inv);
+    Status cap_apply(Dispatcher* d, const caps::Invocation& inv, const caps::Reply& r);
+    void sweep_mappings(); // clears entries whose capability is gone
 
     PagePool pool_;
     u64 kernel_root_ = 0;
@@ -73,7 +90,14 @@ class Scheduler {
     RoundRobin<Dispatcher> policy_{kSliceTicks};
     Dispatcher* loaded_ = nullptr; // whose address space this core translates with
     void (*idle_hook_)(Scheduler&) = nullptr;
+    static constexpr u32 kMaxMappings = 256;
+    MappingRecord mappings_[kMaxMappings];
+    caps::CapTable caps_{0, 0}; // this core's capabilities (the node is 0: one table per node's core)
 };
+
+// Where a dispatcher's own page tables (made from its RAM capabilities) map memory: the
+// root-table slot after the user window.
+u64 user_heap_base();
 
 // This core's scheduler, set up on first use from the core's dispatcher pool.
 Result<Scheduler*> core_scheduler(CoreState& core, u64 kernel_root);

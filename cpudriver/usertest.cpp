@@ -1,4 +1,4 @@
-// User mode on the boot core: the test programs run as dispatchers in three phases, and
+// User mode on the boot core: the test programs run as dispatchers in four phases, and
 // the idle hook (called whenever the core has nothing to run) checks what each did,
 // starts the next phase, waits for the other cores' first dispatchers, and hands over to
 // the rest of the boot sequence.
@@ -13,6 +13,7 @@ namespace {
 constexpr u64 kPhaseTimeoutTicks = 30 * 100;   // 30 s at 100 Hz
 constexpr u64 kLmpRounds = 2000, kNullCalls = 20000, kSpinMs = 300;
 constexpr u64 kUnmappedOffset = 512ull << 20;  // as in userland/programs/fault.cpp
+constexpr u64 kCapsRam = 64 * 1024;             // RAM given to each capability test dispatcher
 
 struct Run {
     SelfTest* t = nullptr;
@@ -23,15 +24,16 @@ struct Run {
     u64 deadline = 0;
     Dispatcher *hello = nullptr, *ping = nullptr, *pong = nullptr, *bench = nullptr;
     Dispatcher *spin[2] = {}, *fault[5] = {}, *after = nullptr;
+    Dispatcher *caps = nullptr, *caps_revoked = nullptr;
 } g_run;
 
-Dispatcher* spawn(Scheduler& s, const char* program, u64 arg) {
+Dispatcher* spawn(Scheduler& s, const char* program, u64 arg, u64 ram = 0) {
     auto m = g_run.view.find_module(g_run.bi->isa, program);
     if (!m.ok()) {
         kprint("  user: no {} module '{}' in the image: {}\n", isa_name(g_run.bi->isa), program, error_name(m.error()));
         return nullptr;
     }
-    auto d = s.spawn(program, g_run.view.data(*m), usize(m->size), arg);
+    auto d = s.spawn(program, g_run.view.data(*m), usize(m->size), arg, ram);
     if (!d.ok()) {
         kprint("  user: cannot start '{}': {}\n", program, error_name(d.error()));
         return nullptr;
@@ -104,6 +106,20 @@ void check_phase2() {
             how_ended(g_run.after));
 }
 
+// Phase 4: capabilities from user mode.
+void start_caps(Scheduler& s) {
+    g_run.caps = spawn(s, "caps", 0, kCapsRam);
+    g_run.caps_revoked = spawn(s, "caps", 1, kCapsRam);
+}
+
+void check_caps() {
+    SelfTest& t = *g_run.t;
+    t.check(exited_ok(g_run.caps), "user-cap-escalation", "capability tests: {} ({} failed)", how_ended(g_run.caps),
+            g_run.caps && g_run.caps->exited ? g_run.caps->exit_code : 0);
+    t.check(faulted_with(g_run.caps_revoked, TrapKind::PageFault, user_heap_base(), true), "user-cap-revoke-unmaps",
+            "touching a revoked frame at {:x}: {}", user_heap_base(), how_ended(g_run.caps_revoked));
+}
+
 // The other cores of the node: each ran its first dispatcher; all must have ended well.
 // Returns false while some are still running (and the deadline has not passed).
 bool check_other_cores(bool final) {
@@ -125,7 +141,7 @@ bool check_other_cores(bool final) {
 void idle(Scheduler& s) {
     bool late = core_ticks() > g_run.deadline;
     if (s.live() != 0 && !late) return; // someone is blocked and may still be woken
-    if (late && g_run.phase < 4)
+    if (late && g_run.phase < 5)
         kprint("  user: phase {} timed out with {} dispatchers alive\n", g_run.phase, s.live());
     switch (g_run.phase) {
     case 1:
@@ -138,6 +154,10 @@ void idle(Scheduler& s) {
         break;
     case 3:
         check_phase2();
+        start_caps(s);
+        break;
+    case 4:
+        check_caps();
         break;
     default:
         if (!check_other_cores(late)) return;

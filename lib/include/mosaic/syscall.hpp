@@ -37,14 +37,18 @@ namespace mosaic::sys {
     /* irq_ack(irq): the handler is done; the line is unmasked */                                  \
     X(IrqAck, 8)                                                                                   \
     /* console_read() -> (byte count, up to 8 bytes packed little-endian): the kernel console */  \
-    X(ConsoleRead, 9)
+    X(ConsoleRead, 9)                                                                              \
+    /* cap_invoke(words, n): a capability invocation of n <= kMaxInvokeWords words in the */      \
+    /* caller's memory (caps/include/mosaic/caps/invocation.hpp) against its capability space */  \
+    /* -> Identify: (type wire id, rights, base, size); HasDescendants: (flag) */                  \
+    X(CapInvoke, 10)
 
 enum class Number : u64 {
 #define X(name, value) name = value,
     MOSAIC_SYSCALLS(X)
 #undef X
 };
-constexpr u64 kSyscallCount = 10;
+constexpr u64 kSyscallCount = 11;
 
 // The ISA-neutral view of a call and of its return.
 struct Args {
@@ -61,5 +65,11 @@ constexpr u64 kMaxPrint = 256;
 constexpr u32 kLmpWords = 4;
 constexpr u64 kIrqSender = ~0ull;   // the sender of an interrupt message
 constexpr u64 kIrqConsoleRx = 1;    // irq_attach kinds: the console UART's receive interrupt
+constexpr u64 kMaxInvokeWords = 7;
+
+// The capability space every dispatcher starts with: slots of its root CNode.
+constexpr u32 kSlotRootTable = 0; // its root page table (Read, Write); only the heap slot may be changed
+constexpr u32 kSlotRam = 1;       // RAM given to it at start, if any (Read, Write)
+constexpr u32 kSlotFirstFree = 2;
 
 } // namespace mosaic::sys

@@ -1,0 +1,193 @@
+// Capabilities from user mode: builds its own page tables and maps a frame from the RAM it
+// was given, then tries to escalate in every way listed below; each attempt must be refused
+// with the right error while it goes on running. arg 0: the tests (exit code: failures);
+// arg 1: map a frame, revoke the RAM, and touch the frame again: the CPU driver must have
+// removed the mapping, so this dispatcher ends with a page fault at the heap's first page.
+#include <mosaic/caps/invocation.hpp>
+#include <mosaic/user/sys.hpp>
+
+using namespace mosaic;
+using namespace mosaic::caps;
+
+namespace {
+
+constexpr CPtr kRoot = CPtr::at(sys::kSlotRootTable), kRam = CPtr::at(sys::kSlotRam);
+constexpr u64 kPattern = 0x6361'7073'7465'7374ull;
+
+u32 g_failed = 0;
+u32 g_next_slot = sys::kSlotFirstFree;
+
+Error invoke(const u64* w, usize n) { return user::error_of(user::call(sys::Number::CapInvoke, u64(uptr(w)), n)); }
+
+struct Ident {
+    Error error;
+    CapType type;
+    u64 rights, base, size;
+};
+Ident identify(CPtr p) {
+    u64 w[2];
+    usize n = encode_slot_op(w, Op::Identify, p);
+    auto r = user::call(sys::Number::CapInvoke, u64(uptr(w)), n);
+    return {user::error_of(r), type_from_wire(r.value[0]), r.value[1], r.value[2], r.value[3]};
+}
+Error copy(CPtr from, CPtr to) {
+    u64 w[3];
+    return invoke(w, encode_copy(w, from, to));
+}
+Error mint(CPtr from, CPtr to, u64 rights) {
+    u64 w[5];
+    return invoke(w, encode_mint(w, from, to, rights, 0));
+}
+Error retype(CPtr from, CPtr to, CapType type, u64 size, u64 count, u64 offset) {
+    u64 w[7];
+    return invoke(w, encode_retype(w, from, to, type, size, count, offset));
+}
+Error slot_op(Op op, CPtr p) {
+    u64 w[2];
+    return invoke(w, encode_slot_op(w, op, p));
+}
+Error map(CPtr table, u64 index, CPtr frame, u64 rights) {
+    u64 w[6];
+    return invoke(w, encode_map(w, {table, index, frame, 0, rights}));
+}
+Error map_table(CPtr table, u64 index, CPtr child) {
+    u64 w[4];
+    return invoke(w, encode_map_table(w, table, index, child));
+}
+CPtr fresh_slot() { return CPtr::at(g_next_slot++); }
+
+void expect(const char* name, Error got, Error want) {
+    if (got == want) {
+        user::print("TEST cap-{} PASS\n", name);
+        return;
+    }
+    ++g_failed;
+    user::print("TEST cap-{} FAIL expected '{}', got '{}'\n", name, error_name(want), error_name(got));
+}
+void expect_true(const char* name, bool ok, const char* what) {
+    if (ok) {
+        user::print("TEST cap-{} PASS\n", name);
+        return;
+    }
+    ++g_failed;
+    user::print("TEST cap-{} FAIL {}\n", name, what);
+}
+
+// The heap: the root-table slot after the user window, built from RAM at [0, 16 KiB): one
+// table per level below the root, then a frame at 16 KiB. Returns the heap's address.
+struct Heap {
+    u64 va = 0;
+    CPtr tables[kPtLevels];
+    CPtr frame;
+    int root_level = 0;
+    Error error = Error::Ok;
+};
+Heap build_heap() {
+    Heap h;
+    Ident root = identify(kRoot);
+    if (root.error != Error::Ok || !is_page_table(root.type)) {
+        h.error = root.error != Error::Ok ? root.error : Error::WrongType;
+        return h;
+    }
+    h.root_level = pt_level(root.type);
+    const u64 slot_bytes = entry_bytes(h.root_level);
+    const u64 window = u64(uptr(&user::exit)) & ~(slot_bytes - 1); // the slot the program runs in
+    h.va = window + slot_bytes;
+    const u64 heap_index = (h.va / slot_bytes) % kPtEntries;
+    CPtr parent = kRoot;
+    u64 index = heap_index;
+    for (int level = h.root_level + 1; level < int(kPtLevels); ++level) {
+        CPtr t = fresh_slot();
+        h.tables[level] = t;
+        Error e = retype(kRam, t, page_table_type(level), kPageTableBytes, 1, u64(level - h.root_level - 1) * kPageSize);
+        if (e == Error::Ok) e = map_table(parent, index, t);
+        if (e != Error::Ok) {
+            h.error = e;
+            return h;
+        }
+        parent = t;
+        index = (h.va / entry_bytes(level)) % kPtEntries;
+    }
+    h.frame = fresh_slot();
+    h.error = retype(kRam, h.frame, CapType::Frame, kPageSize, 1, 4 * kPageSize);
+    if (h.error == Error::Ok) h.error = map(parent, index, h.frame, kRead | kWrite);
+    return h;
+}
+
+int tests() {
+    Heap h = build_heap();
+    expect("build-page-tables-and-map", h.error, Error::Ok);
+    if (h.error != Error::Ok) return int(++g_failed);
+    volatile u64* heap = reinterpret_cast<volatile u64*>(uptr(h.va));
+    expect_true("frame-starts-zeroed", heap[0] == 0 && heap[511] == 0, "fresh frame not zero");
+    heap[0] = kPattern;
+    heap[511] = ~kPattern;
+    expect_true("map-frame-read-write", heap[0] == kPattern && heap[511] == ~kPattern, "heap write not read back");
+    CPtr last = h.tables[kPtLevels - 1];
+
+    // Naming capabilities that are not there.
+    expect("forged-slot-address", identify(CPtr{u64(3) << 16}).error, Error::InvalidSlot);
+    expect("slot-beyond-cnode", identify(CPtr::at(200)).error, Error::InvalidSlot);
+    expect("empty-slot", identify(CPtr::at(kCNodeSlots - 1)).error, Error::SlotEmpty);
+    CPtr c = fresh_slot();
+    expect("copy", copy(h.frame, c), Error::Ok);
+    expect("delete", slot_op(Op::Delete, c), Error::Ok);
+    expect("use-after-delete", identify(c).error, Error::SlotEmpty);
+    expect("copy-into-occupied-slot", copy(h.frame, kRam), Error::SlotOccupied);
+    // Mapping what must never be mapped, or with more rights than held.
+    expect("map-page-table-as-frame", map(last, 1, last, kRead), Error::PermissionDenied);
+    CPtr cnode = fresh_slot();
+    expect("retype-cnode", retype(kRam, cnode, CapType::CNode, kCNodeBytes, 1, 6 * kPageSize), Error::Ok);
+    expect("map-cnode", map(last, 2, cnode, kRead), Error::PermissionDenied);
+    expect("map-ram-unretyped", map(last, 3, kRam, kRead), Error::WrongType);
+    expect("map-root-table-into-itself", map(last, 3, kRoot, kRead), Error::PermissionDenied);
+    CPtr ro = fresh_slot(), rw = fresh_slot();
+    expect("mint-read-only", mint(h.frame, ro, kRead), Error::Ok);
+    expect("mint-more-rights", mint(ro, rw, kRead | kWrite), Error::PermissionDenied);
+    expect("map-more-rights-than-held", map(last, 4, ro, kRead | kWrite), Error::PermissionDenied);
+    expect("map-writable-and-executable", map(last, 5, h.frame, kRead | kWrite | kExecute), Error::PermissionDenied);
+    expect("map-over-existing-entry", map(last, (h.va / kPageSize) % kPtEntries, h.frame, kRead), Error::AlreadyExists);
+    expect("map-entry-out-of-range", map(last, kPtEntries, h.frame, kRead), Error::OutOfRange);
+    expect("map-into-kernel-root-slot", map_table(kRoot, 0, h.tables[h.root_level + 1]), Error::PermissionDenied);
+    // Retyping what may not be retyped.
+    CPtr t = fresh_slot();
+    expect("retype-with-live-descendants", retype(kRam, t, CapType::Frame, kPageSize, 1, 4 * kPageSize), Error::HasDescendants);
+    expect("retype-oversized", retype(kRam, t, CapType::Frame, kPageSize, 64, 0), Error::OutOfRange);
+    expect("retype-misaligned", retype(kRam, t, CapType::Frame, kPageSize, 1, kPageSize / 2), Error::Misaligned);
+    expect("retype-into-kernel-cap", retype(kRam, t, CapType::Kernel, 0, 1, 8 * kPageSize), Error::WrongType);
+    expect("retype-non-ram", retype(kRoot, t, CapType::Frame, kPageSize, 1, 0), Error::WrongType);
+    // Malformed invocations.
+    expect("invocation-from-kernel-memory", user::error_of(user::call(sys::Number::CapInvoke, 0x1000, 2)), Error::BadAddress);
+    u64 bad[7] = {99, kRam.raw};
+    expect("unknown-operation", invoke(bad, 2), Error::InvalidArgument);
+    u64 shortw[7] = {u64(Op::Copy), kRam.raw};
+    expect("truncated-invocation", invoke(shortw, 2), Error::Truncated);
+    expect("oversized-invocation", invoke(shortw, sys::kMaxInvokeWords + 1), Error::Malformed);
+    // Revoke: every descendant of the RAM goes, with its mappings; the memory can be
+    // retyped again and comes back zeroed.
+    expect("revoke", slot_op(Op::Revoke, kRam), Error::Ok);
+    expect("use-after-revoke", identify(h.frame).error, Error::SlotEmpty);
+    u64 w[2];
+    auto d = user::call(sys::Number::CapInvoke, u64(uptr(w)), encode_slot_op(w, Op::HasDescendants, kRam));
+    expect_true("revoke-leaves-no-descendant", d.error == 0 && d.value[0] == 0, "RAM still has descendants");
+    g_next_slot = sys::kSlotFirstFree;
+    Heap again = build_heap();
+    expect("rebuild-after-revoke", again.error, Error::Ok);
+    expect_true("retyped-memory-is-cleared", again.error == Error::Ok && heap[0] == 0 && heap[511] == 0,
+                "old contents visible after revoke and retype");
+    user::print("user: capability tests: {} failed\n", g_failed);
+    return int(g_failed);
+}
+
+int touch_after_revoke() {
+    Heap h = build_heap();
+    if (h.error != Error::Ok) return 1;
+    volatile u64* heap = reinterpret_cast<volatile u64*>(uptr(h.va));
+    heap[0] = kPattern;
+    if (slot_op(Op::Revoke, kRam) != Error::Ok) return 2;
+    return int(heap[0] == kPattern ? 3 : 4); // must fault instead
+}
+
+} // namespace
+
+int main(u64 arg) { return arg == 1 ? touch_after_revoke() : tests(); }
