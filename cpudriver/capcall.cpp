@@ -91,6 +91,18 @@ void Scheduler::sweep_mappings() {
     if (cleared && loaded_) arch::mmu::activate(loaded_->space.root());
 }
 
+Status Scheduler::cap_transfer(Dispatcher* from, u64 cptr, Dispatcher* to) {
+    caps::SlotId src = TRY(caps_.lookup(from->cnode, caps::CPtr{cptr}, caps::Want::Cap));
+    const caps::Capability& c = caps_.at(src);
+    if (!(c.rights & caps::kGrant) || caps::has_flag(c.type, caps::kMonitorOnly)) return Error::PermissionDenied;
+    if (!to->recv_slot) return Error::InvalidSlot; // the receiver takes no capabilities now
+    caps::SlotId dest = TRY(caps_.lookup(to->cnode, caps::CPtr{to->recv_slot}, caps::Want::Empty));
+    // A copy, derived from the sender's: revoking the sender's takes it back.
+    caps_.insert(dest, c, src, false);
+    to->recv_slot = 0; // one capability per receive slot the receiver names
+    return {};
+}
+
 sys::Return Scheduler::cap_invoke(Dispatcher* d, u64 words, u64 n) {
     sys::Return r;
     auto fail = [&](Error e) {

@@ -17,8 +17,9 @@ Status decode_syscall(const sys::Args& a) {
         if (a.arg[0] + a.arg[1] < a.arg[0]) return Error::BadAddress;
         return {};
     case Number::LmpSend:
-        // Capabilities do not travel with messages yet; the slot is reserved for them.
-        if (a.arg[5] != 0) return Error::Unsupported;
+    case Number::LmpReceiveSlot:
+        // A capability slot address, if any: depth 1 or 2 in its low 24 bits (caps::CPtr).
+        if ((Number(a.number) == Number::LmpSend ? a.arg[5] : a.arg[0]) >> 24) return Error::InvalidSlot;
         return {};
     case Number::IrqAttach:
         if (a.arg[0] != sys::kIrqConsoleRx) return Error::InvalidArgument;

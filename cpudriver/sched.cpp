@@ -114,7 +114,7 @@ Result<Dispatcher*> Scheduler::spawn(const char* name, const u8* image, usize le
         if (ram_bytes % kPageSize) return Error::Misaligned;
         caps::Capability ram;
         ram.type = caps::CapType::Ram;
-        ram.rights = caps::kRead | caps::kWrite;
+        ram.rights = caps::kRead | caps::kWrite | caps::kGrant;
         ram.owner = u16(core().index);
         ram.base = TRY(pool_.alloc());
         for (u64 got = kPageSize; got < ram_bytes; got += kPageSize)
@@ -234,6 +234,13 @@ sys::Return Scheduler::call(Dispatcher* d, const sys::Args& a) {
         Dispatcher* to = find(a.arg[0]);
         if (!to || to->state == DispatcherState::Dead) return fail(Error::NotFound);
         LmpMessage m{d->id, {a.arg[1], a.arg[2], a.arg[3], a.arg[4]}};
+        if (!to->mailbox.full() || to->state == DispatcherState::Blocked) {
+            if (a.arg[5]) {
+                Status st = cap_transfer(d, a.arg[5], to);
+                if (!st.ok()) return fail(st.error());
+                m.sender |= sys::kLmpCapArrived;
+            }
+        }
         if (to->state == DispatcherState::Blocked) {
             // The receiver waits: hand the message over in its registers and run it now
             // (the sender goes to the back of the queue), as a directed yield.
@@ -255,6 +262,9 @@ sys::Return Scheduler::call(Dispatcher* d, const sys::Args& a) {
         return {0, {core().hw_id, core().index, d->id, u64(core().boot->isa), arch::counter_hz()}};
     case Number::CapInvoke:
         return cap_invoke(d, a.arg[0], a.arg[1]);
+    case Number::LmpReceiveSlot:
+        d->recv_slot = a.arg[0];
+        return r;
     case Number::IrqAttach:
     case Number::IrqAck:
     case Number::ConsoleRead:

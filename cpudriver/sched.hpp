@@ -28,6 +28,7 @@ struct Dispatcher {
     u64 syscalls = 0;
     u64 irq_kind = 0;          // sys::kIrqConsoleRx once attached
     u16 cnode = 0;             // the root CNode of its capability space in the core's CapTable
+    u64 recv_slot = 0;         // where a capability sent to it goes (a CPtr; 0: nowhere)
 };
 static_assert(sizeof(Dispatcher) <= kPageSize, "a dispatcher fits in one page of its core's pool");
 
@@ -42,7 +43,7 @@ struct MappingRecord {
 
 class Scheduler {
   public:
-    static constexpr u32 kMaxDispatchers = 16;
+    static constexpr u32 kMaxDispatchers = 32;
     static constexpr u64 kSliceTicks = 1; // timer ticks a dispatcher runs before the next one's turn
 
     // A scheduler on this core, its dispatchers' memory from [pool, pool + size), their
@@ -79,6 +80,7 @@ class Scheduler {
     Result<usize> copy_from_user(Dispatcher* d, u64 va, void* to, usize n);
     sys::Return call(Dispatcher* d, const sys::Args& a);
     sys::Return cap_invoke(Dispatcher* d, u64 words, u64 n);
+    Status cap_transfer(Dispatcher* from, u64 cptr, Dispatcher* to); // copies a capability sent with LMP
     Status cap_check_map(Dispatcher* d, const caps::Invocation& inv);
     Status cap_apply(Dispatcher* d, const caps::Invocation& inv, const caps::Reply& r);
     void sweep_mappings(); // clears entries whose capability is gone

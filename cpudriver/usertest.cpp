@@ -14,6 +14,7 @@ constexpr u64 kPhaseTimeoutTicks = 30 * 100;   // 30 s at 100 Hz
 constexpr u64 kLmpRounds = 2000, kNullCalls = 20000, kSpinMs = 300;
 constexpr u64 kUnmappedOffset = 512ull << 20;  // as in userland/programs/fault.cpp
 constexpr u64 kCapsRam = 64 * 1024;             // RAM given to each capability test dispatcher
+constexpr u64 kServerRam = 256 * 1024;          // RAM the memory server hands out
 
 struct Run {
     SelfTest* t = nullptr;
@@ -24,7 +25,7 @@ struct Run {
     u64 deadline = 0;
     Dispatcher *hello = nullptr, *ping = nullptr, *pong = nullptr, *bench = nullptr;
     Dispatcher *spin[2] = {}, *fault[5] = {}, *after = nullptr;
-    Dispatcher *caps = nullptr, *caps_revoked = nullptr;
+    Dispatcher *caps = nullptr, *caps_revoked = nullptr, *memserv = nullptr, *memclient = nullptr;
 } g_run;
 
 Dispatcher* spawn(Scheduler& s, const char* program, u64 arg, u64 ram = 0) {
@@ -110,6 +111,9 @@ void check_phase2() {
 void start_caps(Scheduler& s) {
     g_run.caps = spawn(s, "caps", 0, kCapsRam);
     g_run.caps_revoked = spawn(s, "caps", 1, kCapsRam);
+    // The memory server gets RAM it may pass on (Grant); its client gets none of its own.
+    g_run.memserv = spawn(s, "memserv", 0, kServerRam);
+    if (g_run.memserv) g_run.memclient = spawn(s, "caps", (u64(g_run.memserv->id) << 8) | 2);
 }
 
 void check_caps() {
@@ -118,6 +122,8 @@ void check_caps() {
             g_run.caps && g_run.caps->exited ? g_run.caps->exit_code : 0);
     t.check(faulted_with(g_run.caps_revoked, TrapKind::PageFault, user_heap_base(), true), "user-cap-revoke-unmaps",
             "touching a revoked frame at {:x}: {}", user_heap_base(), how_ended(g_run.caps_revoked));
+    t.check(exited_ok(g_run.memserv) && exited_ok(g_run.memclient), "user-memory-server",
+            "memory server: {}, its client: {}", how_ended(g_run.memserv), how_ended(g_run.memclient));
 }
 
 // The other cores of the node: each ran its first dispatcher; all must have ended well.

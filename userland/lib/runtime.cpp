@@ -20,14 +20,15 @@ CoreInfo core_info() {
     return {r.value[0], r.value[1], r.value[2], r.value[3], r.value[4]};
 }
 
-Error lmp_send(u64 dest, const u64 (&w)[sys::kLmpWords]) {
-    return error_of(call(sys::Number::LmpSend, dest, w[0], w[1], w[2], w[3], 0));
+Error lmp_send(u64 dest, const u64 (&w)[sys::kLmpWords], u64 cap) {
+    return error_of(call(sys::Number::LmpSend, dest, w[0], w[1], w[2], w[3], cap));
 }
 
 Result<Message> lmp_receive() {
     auto r = call(sys::Number::LmpReceive);
     if (r.error) return error_of(r);
-    return Message{r.value[0], {r.value[1], r.value[2], r.value[3], r.value[4]}};
+    return Message{r.value[0] & ~sys::kLmpCapArrived, (r.value[0] & sys::kLmpCapArrived) != 0,
+                   {r.value[1], r.value[2], r.value[3], r.value[4]}};
 }
 
 void write(const char* s, usize n) {

@@ -3,7 +3,10 @@
 // with the right error while it goes on running. arg 0: the tests (exit code: failures);
 // arg 1: map a frame, revoke the RAM, and touch the frame again: the CPU driver must have
 // removed the mapping, so this dispatcher ends with a page fault at the heap's first page.
+// arg (server << 8) | 2: a client of the memory server: its heap is built from a RAM
+// capability the server sends it.
 #include <mosaic/caps/invocation.hpp>
+#include <mosaic/user/memserv.hpp>
 #include <mosaic/user/sys.hpp>
 
 using namespace mosaic;
@@ -82,7 +85,7 @@ struct Heap {
     int root_level = 0;
     Error error = Error::Ok;
 };
-Heap build_heap() {
+Heap build_heap(CPtr ram = kRam) {
     Heap h;
     Ident root = identify(kRoot);
     if (root.error != Error::Ok || !is_page_table(root.type)) {
@@ -99,7 +102,7 @@ Heap build_heap() {
     for (int level = h.root_level + 1; level < int(kPtLevels); ++level) {
         CPtr t = fresh_slot();
         h.tables[level] = t;
-        Error e = retype(kRam, t, page_table_type(level), kPageTableBytes, 1, u64(level - h.root_level - 1) * kPageSize);
+        Error e = retype(ram, t, page_table_type(level), kPageTableBytes, 1, u64(level - h.root_level - 1) * kPageSize);
         if (e == Error::Ok) e = map_table(parent, index, t);
         if (e != Error::Ok) {
             h.error = e;
@@ -109,7 +112,7 @@ Heap build_heap() {
         index = (h.va / entry_bytes(level)) % kPtEntries;
     }
     h.frame = fresh_slot();
-    h.error = retype(kRam, h.frame, CapType::Frame, kPageSize, 1, 4 * kPageSize);
+    h.error = retype(ram, h.frame, CapType::Frame, kPageSize, 1, 4 * kPageSize);
     if (h.error == Error::Ok) h.error = map(parent, index, h.frame, kRead | kWrite);
     return h;
 }
@@ -188,6 +191,40 @@ int touch_after_revoke() {
     return int(heap[0] == kPattern ? 3 : 4); // must fault instead
 }
 
+int memory_client(u64 server) {
+    constexpr u64 kChunk = 32 * 1024;
+    const CPtr got = fresh_slot();
+    expect("set-receive-slot", user::lmp_receive_slot(got.raw), Error::Ok);
+    const u64 ask[sys::kLmpWords] = {memserv::kAlloc, kChunk, 0, 0};
+    expect("memserv-request", user::lmp_send(server, ask), Error::Ok);
+    auto m = user::lmp_receive();
+    bool arrived = m.ok() && m->sender == server && m->cap_arrived && m->word[0] == 0;
+    Ident chunk = identify(got);
+    expect_true("memserv-sends-ram", arrived && chunk.error == Error::Ok && chunk.type == CapType::Ram && chunk.size == kChunk,
+                "no RAM capability of the size asked for came back");
+    Heap h = build_heap(got);
+    expect("memserv-ram-becomes-heap", h.error, Error::Ok);
+    if (h.error == Error::Ok) {
+        volatile u64* heap = reinterpret_cast<volatile u64*>(uptr(h.va));
+        heap[7] = kPattern;
+        expect_true("memserv-heap-read-write", heap[7] == kPattern, "heap write not read back");
+    }
+    // Capabilities travel only with Grant, and only to a receiver that named a slot.
+    const u64 hello[sys::kLmpWords] = {0, 0, 0, 0};
+    expect("lmp-cap-needs-grant", user::lmp_send(server, hello, kRoot.raw), Error::PermissionDenied);
+    expect("lmp-cap-needs-receive-slot", user::lmp_send(server, hello, got.raw), Error::InvalidSlot);
+    expect("lmp-cap-bad-slot", user::lmp_send(server, hello, CPtr::at(kCNodeSlots - 1).raw), Error::SlotEmpty);
+    const u64 quit[sys::kLmpWords] = {memserv::kQuit, 0, 0, 0};
+    expect("memserv-quit", user::lmp_send(server, quit), Error::Ok);
+    return int(g_failed);
+}
+
 } // namespace
 
-int main(u64 arg) { return arg == 1 ? touch_after_revoke() : tests(); }
+int main(u64 arg) {
+    switch (arg & 0xff) {
+    case 1: return touch_after_revoke();
+    case 2: return memory_client(arg >> 8);
+    default: return tests();
+    }
+}

@@ -26,9 +26,10 @@ namespace mosaic::sys {
     X(Yield, 2)                                                                                    \
     /* exit(code): ends the caller; never returns */                                               \
     X(Exit, 3)                                                                                     \
-    /* lmp_send(dest, w0, w1, w2, w3, cap): to dispatcher dest on this core; cap must be 0 */      \
+    /* lmp_send(dest, w0, w1, w2, w3, cap): to dispatcher dest on this core; cap 0, or a slot */   \
+    /* address (caps CPtr) of a capability with Grant, copied into the receiver's receive slot */ \
     X(LmpSend, 4)                                                                                  \
-    /* lmp_receive() -> (sender, w0, w1, w2, w3): blocks until a message is there */               \
+    /* lmp_receive() -> (sender [| kLmpCapArrived], w0, w1, w2, w3): blocks until a message */     \
     X(LmpReceive, 5)                                                                               \
     /* core_info() -> (hardware core id, core index, dispatcher id, isa, timer hz) */              \
     X(CoreInfo, 6)                                                                                 \
@@ -41,14 +42,17 @@ namespace mosaic::sys {
     /* cap_invoke(words, n): a capability invocation of n <= kMaxInvokeWords words in the */      \
     /* caller's memory (caps/include/mosaic/caps/invocation.hpp) against its capability space */  \
     /* -> Identify: (type wire id, rights, base, size); HasDescendants: (flag) */                  \
-    X(CapInvoke, 10)
+    X(CapInvoke, 10)                                                                               \
+    /* lmp_receive_slot(cptr): the empty slot of the caller's space the next capability sent */   \
+    /* to it goes to (0: refuse capabilities) */                                                   \
+    X(LmpReceiveSlot, 11)
 
 enum class Number : u64 {
 #define X(name, value) name = value,
     MOSAIC_SYSCALLS(X)
 #undef X
 };
-constexpr u64 kSyscallCount = 11;
+constexpr u64 kSyscallCount = 12;
 
 // The ISA-neutral view of a call and of its return.
 struct Args {
@@ -63,13 +67,14 @@ struct Return {
 // Limits and special values of the calls above.
 constexpr u64 kMaxPrint = 256;
 constexpr u32 kLmpWords = 4;
-constexpr u64 kIrqSender = ~0ull;   // the sender of an interrupt message
+constexpr u64 kIrqSender = 1ull << 32;      // the sender of an interrupt message (dispatcher ids are smaller)
+constexpr u64 kLmpCapArrived = 1ull << 63;  // or-ed into the sender: a capability came with the message
 constexpr u64 kIrqConsoleRx = 1;    // irq_attach kinds: the console UART's receive interrupt
 constexpr u64 kMaxInvokeWords = 7;
 
 // The capability space every dispatcher starts with: slots of its root CNode.
 constexpr u32 kSlotRootTable = 0; // its root page table (Read, Write); only the heap slot may be changed
-constexpr u32 kSlotRam = 1;       // RAM given to it at start, if any (Read, Write)
+constexpr u32 kSlotRam = 1;       // RAM given to it at start, if any (Read, Write, Grant)
 constexpr u32 kSlotFirstFree = 2;
 
 } // namespace mosaic::sys

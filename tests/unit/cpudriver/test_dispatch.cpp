@@ -183,7 +183,9 @@ TEST_CASE("system-call decoding: numbers, lengths, address overflow, reserved ca
     CHECK(dec(u64(Number::Print), {0x1000, sys::kMaxPrint + 1}).error() == Error::InvalidArgument);
     CHECK(dec(u64(Number::Print), {~0ull - 2, 8}).error() == Error::BadAddress);
     CHECK(dec(u64(Number::LmpSend), {1, 2, 3, 4, 5, 0}).ok());
-    CHECK(dec(u64(Number::LmpSend), {1, 2, 3, 4, 5, 9}).error() == Error::Unsupported);
+    CHECK(dec(u64(Number::LmpSend), {1, 2, 3, 4, 5, 0x10003}).ok()); // with a capability
+    CHECK(dec(u64(Number::LmpSend), {1, 2, 3, 4, 5, 1ull << 40}).error() == Error::InvalidSlot);
+    CHECK(dec(u64(Number::LmpReceiveSlot), {1ull << 24}).error() == Error::InvalidSlot);
     CHECK(dec(u64(Number::IrqAttach), {sys::kIrqConsoleRx}).ok());
     CHECK(dec(u64(Number::IrqAttach), {77}).error() == Error::InvalidArgument);
 }

@@ -35,11 +35,14 @@ struct CoreInfo {
 CoreInfo core_info();
 
 struct Message {
-    u64 sender = 0;
+    u64 sender = 0;            // a dispatcher id, or sys::kIrqSender
+    bool cap_arrived = false;  // a capability was put in the slot lmp_receive_slot named
     u64 word[sys::kLmpWords] = {};
 };
-Error lmp_send(u64 dest, const u64 (&w)[sys::kLmpWords]);
+// cap: 0, or the raw slot address (caps::CPtr) of a capability with Grant to send along.
+Error lmp_send(u64 dest, const u64 (&w)[sys::kLmpWords], u64 cap = 0);
 Result<Message> lmp_receive();
+inline Error lmp_receive_slot(u64 cptr) { return error_of(call(sys::Number::LmpReceiveSlot, cptr)); }
 
 // Writes text to the console through the Print call, in pieces of at most kMaxPrint.
 void write(const char* s, usize n);
