@@ -68,23 +68,71 @@ Dispatcher* Scheduler::find(u64 id) {
     return nullptr;
 }
 
+namespace {
+
+constexpr u64 kTablePages = 8; // a user window's tables: far fewer with programs under 2 MiB
+
+// The frames of one program: its page count cut into naturally aligned powers of two,
+// largest first, handed out page by page.
+struct ImageFrames {
+    u64 base[sys::kImageSlots] = {}, pages[sys::kImageSlots] = {};
+    u32 count = 0, at = 0;
+    u64 used = 0;
+    Status carve(PagePool& pool, u64 total_pages, u32 max) {
+        for (u64 rest = total_pages; rest;) {
+            if (count == max) return Error::CapacityExceeded;
+            u64 chunk = u64(1) << (63 - __builtin_clzll(rest));
+            base[count] = TRY(pool.alloc_range(chunk * kPageSize, chunk * kPageSize));
+            pages[count++] = chunk;
+            rest -= chunk;
+        }
+        return {};
+    }
+    u64 next() {
+        if (used == pages[at]) ++at, used = 0;
+        return base[at] + kPageSize * used++;
+    }
+};
+
+u64 pages_of(u64 bytes) { return (bytes + kPageSize - 1) / kPageSize; }
+
+// Calls f(table, caps level) for every table under `table` that came from `pool`.
+template <typename F> void for_each_table(u64 table, u32 level, const PagePool& pool, F&& f) {
+    const u64* e = reinterpret_cast<const u64*>(uptr(table));
+    for (u32 i = 0; i < 512; ++i) {
+        if (!arch::mmu::is_valid(e[i]) || !arch::mmu::is_table(e[i], level)) continue;
+        u64 child = arch::mmu::entry_address(e[i]);
+        if (!pool.contains(child)) continue; // the kernel's tables
+        f(child, level + 1);
+        for_each_table(child, level + 1, pool, f);
+    }
+}
+
+} // namespace
+
 Result<Dispatcher*> Scheduler::spawn(const char* name, const u8* image, usize len, u64 arg, u64 ram_bytes) {
     if (count_ == kMaxDispatchers) return Error::CapacityExceeded;
     const u64 base = arch::user_window_base();
     auto file = TRY(elf::File::open(image, len));
     UserSegment segs[8];
     u32 n = TRY(plan_user_image(file, elf_machine(core().boot->isa), base, segs, 8));
+    u64 pages = pages_of(kUserStackSize);
+    for (u32 i = 0; i < n; ++i) pages += pages_of(segs[i].seg.memsz);
 
     auto* d = reinterpret_cast<Dispatcher*>(uptr(TRY(pool_.alloc())));
     *d = Dispatcher{};
-    TRY_STATUS(d->space.init_shared(pool_, kernel_root_, base));
-    // Each page of each segment: a fresh frame filled from the file, mapped with the
-    // segment's rights (never writable and executable at once).
+    d->tables = PagePool(TRY(pool_.alloc_range(kTablePages * kPageSize, kPageSize)), kTablePages * kPageSize);
+    const u32 image_frames_max = sys::kImageSlots - u32(kTablePages - 1); // the root's cap has its own slot
+    ImageFrames frames;
+    TRY_STATUS(frames.carve(pool_, pages, image_frames_max));
+    TRY_STATUS(d->space.init_shared(d->tables, kernel_root_, base));
+    // Each page of each segment: filled from the file, mapped with the segment's rights
+    // (never writable and executable at once).
     for (u32 i = 0; i < n; ++i) {
         const elf::Segment& s = segs[i].seg;
         const arch::mmu::MapFlags f{.write = segs[i].write, .exec = segs[i].exec, .user = true};
         for (u64 off = 0; off < s.memsz; off += kPageSize) {
-            u64 frame = TRY(pool_.alloc());
+            u64 frame = frames.next();
             if (off < s.filesz) {
                 u64 bytes = min(kPageSize, s.filesz - off);
                 const u8* from = image + s.offset + off;
@@ -98,29 +146,40 @@ Result<Dispatcher*> Scheduler::spawn(const char* name, const u8* image, usize le
     // The stack at the top of the window, a never-mapped guard page under it.
     const u64 stack_top = base + kUserWindowSize;
     for (u64 va = stack_top - kUserStackSize; va < stack_top; va += kPageSize)
-        TRY_STATUS(d->space.map(va, TRY(pool_.alloc()), kPageSize, {.write = true, .user = true}));
+        TRY_STATUS(d->space.map(va, frames.next(), kPageSize, {.write = true, .user = true}));
 
-    // Its capability space: its root page table (only the heap slot of it is the user's to
-    // change, see cap_check_map) and the RAM it was given.
+    // Its capability space holds everything it runs on: its root page table (only the heap
+    // slot of it is the user's to change, see cap_check_map), the tables and frames of its
+    // program, and the RAM it was given.
     d->cnode = TRY(caps_.create_cnode());
-    caps::Capability root;
-    root.type = caps::page_table_type(int(caps::kPtLevels - arch::mmu::levels()));
-    root.rights = caps::kRead | caps::kWrite;
-    root.owner = u16(core().index);
-    root.base = d->space.root();
-    root.size = kPageSize;
-    TRY_STATUS(caps_.install(d->cnode, sys::kSlotRootTable, root, true));
+    const int root_level = int(caps::kPtLevels - arch::mmu::levels());
+    auto install = [&](u32 slot, caps::CapType type, u64 at, u64 size, u8 rights) -> Status {
+        if (slot >= sys::kSlotImage + sys::kImageSlots && slot != sys::kSlotRam && slot != sys::kSlotRootTable)
+            return Error::CapacityExceeded;
+        caps::Capability c;
+        c.type = type;
+        c.rights = rights;
+        c.owner = u16(core().index);
+        c.base = at;
+        c.size = size;
+        return caps_.install(d->cnode, slot, c, true);
+    };
+    TRY_STATUS(install(sys::kSlotRootTable, caps::page_table_type(root_level), d->space.root(), kPageSize,
+                       caps::kRead | caps::kWrite));
+    u32 slot = sys::kSlotImage;
+    Status tables_ok;
+    for_each_table(d->space.root(), 0, d->tables, [&](u64 table, u32 level) {
+        if (tables_ok.ok()) tables_ok = install(slot++, caps::page_table_type(root_level + int(level)), table, kPageSize,
+                                                caps::kRead | caps::kWrite);
+    });
+    TRY_STATUS(tables_ok);
+    for (u32 i = 0; i < frames.count; ++i)
+        TRY_STATUS(install(slot++, caps::CapType::Frame, frames.base[i], frames.pages[i] * kPageSize,
+                           caps::kRead | caps::kWrite | caps::kExecute));
     if (ram_bytes) {
         if (ram_bytes % kPageSize) return Error::Misaligned;
-        caps::Capability ram;
-        ram.type = caps::CapType::Ram;
-        ram.rights = caps::kRead | caps::kWrite | caps::kGrant;
-        ram.owner = u16(core().index);
-        ram.base = TRY(pool_.alloc());
-        for (u64 got = kPageSize; got < ram_bytes; got += kPageSize)
-            if (TRY(pool_.alloc()) != ram.base + got) return Error::NoMemory; // the pool hands out pages in order
-        ram.size = ram_bytes;
-        TRY_STATUS(caps_.install(d->cnode, sys::kSlotRam, ram, true));
+        TRY_STATUS(install(sys::kSlotRam, caps::CapType::Ram, TRY(pool_.alloc_range(ram_bytes, kPageSize)), ram_bytes,
+                           caps::kRead | caps::kWrite | caps::kGrant));
     }
 
     arch::user_frame_init(d->frame, file.entry(), stack_top, arg);

@@ -14,6 +14,7 @@ struct Dispatcher {
     arch::UserFrame frame;     // the user registers while it is not running
     Dispatcher* next = nullptr; // run-queue link
     AddressSpace space;
+    PagePool tables;           // where its page tables come from (all of them in its capability space)
     Mailbox mailbox;
     DispatcherState state = DispatcherState::Runnable;
     u32 id = 0;                // this core's name for it: the LMP destination

@@ -17,6 +17,14 @@ Result<u64> PagePool::alloc() {
     return page;
 }
 
+Result<u64> PagePool::alloc_range(u64 size, u64 align) {
+    u64 at = align_up(next_, max(align, kPageSize));
+    if (at < next_ || size > end_ || at > end_ - size || size % kPageSize) return Error::NoMemory;
+    next_ = at;
+    for (u64 off = 0; off < size; off += kPageSize) TRY(alloc());
+    return at;
+}
+
 Status AddressSpace::init(PagePool& pool) {
     pool_ = &pool;
     root_ = TRY(pool.alloc());

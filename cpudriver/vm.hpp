@@ -13,12 +13,15 @@ constexpr u64 kPageSize = 4096, kBlockSize = 2ull << 20;
 class PagePool {
   public:
     PagePool() = default;
-    PagePool(u64 base, u64 size) : next_(align_up(base, kPageSize)), end_(base + size) {}
+    PagePool(u64 base, u64 size) : start_(align_up(base, kPageSize)), next_(start_), end_(base + size) {}
     Result<u64> alloc();
+    // size bytes (zeroed) aligned to align (a power of two); pages skipped to align are lost.
+    Result<u64> alloc_range(u64 size, u64 align);
+    bool contains(u64 pa) const { return pa >= start_ && pa < next_; }
     u64 remaining() const { return end_ > next_ ? end_ - next_ : 0; }
 
   private:
-    u64 next_ = 0, end_ = 0;
+    u64 start_ = 0, next_ = 0, end_ = 0;
 };
 
 // A valid leaf: where it maps to and with which rights.

@@ -128,6 +128,18 @@ int tests() {
     expect_true("map-frame-read-write", heap[0] == kPattern && heap[511] == ~kPattern, "heap write not read back");
     CPtr last = h.tables[kPtLevels - 1];
 
+    // Its own program's memory came with capabilities: tables it may not map, frames it may
+    // not retype.
+    CPtr image_table{}, image_frame{};
+    for (u32 i = sys::kSlotImage; i < sys::kSlotImage + sys::kImageSlots; ++i) {
+        Ident id = identify(CPtr::at(i));
+        if (id.error == Error::Ok && is_page_table(id.type) && !image_table.raw) image_table = CPtr::at(i);
+        if (id.error == Error::Ok && id.type == CapType::Frame && !image_frame.raw) image_frame = CPtr::at(i);
+    }
+    expect_true("image-tables-and-frames-held", image_table.raw && image_frame.raw, "no capability for its own memory");
+    expect("map-own-image-table", map(last, 6, image_table, kRead), Error::PermissionDenied);
+    expect("retype-image-frame", retype(image_frame, CPtr::at(kCNodeSlots - 2), CapType::Frame, kPageSize, 1, 0),
+           Error::WrongType);
     // Naming capabilities that are not there.
     expect("forged-slot-address", identify(CPtr{u64(3) << 16}).error, Error::InvalidSlot);
     expect("slot-beyond-cnode", identify(CPtr::at(200)).error, Error::InvalidSlot);

@@ -75,6 +75,9 @@ constexpr u64 kMaxInvokeWords = 7;
 // The capability space every dispatcher starts with: slots of its root CNode.
 constexpr u32 kSlotRootTable = 0; // its root page table (Read, Write); only the heap slot may be changed
 constexpr u32 kSlotRam = 1;       // RAM given to it at start, if any (Read, Write, Grant)
-constexpr u32 kSlotFirstFree = 2;
+// Its program's memory: the page tables of its user window, then the frames (naturally
+// aligned powers of two) that hold its code, data and stack; unused slots stay empty.
+constexpr u32 kSlotImage = 2, kImageSlots = 16;
+constexpr u32 kSlotFirstFree = kSlotImage + kImageSlots;
 
 } // namespace mosaic::sys

@@ -46,7 +46,7 @@ static_assert(__builtin_offsetof(CoreState, scratch) == MOSAIC_CORE_SCRATCH);
 // give it, the pool for its own page tables, its stack (up to kCoreStackTop), and the
 // memory of its dispatchers (up to the end). The boot core, whose state and stack are
 // in the CPU driver's image, uses only the dispatcher part of its slot.
-constexpr u64 kCoreMemory = 2304 * 1024;
+constexpr u64 kCoreMemory = 4096 * 1024;
 constexpr u64 kCorePingRings = 4096;
 constexpr u64 kCorePagePool = 8192, kCorePagePoolSize = 128 * 1024;
 constexpr u64 kCoreStackTop = 256 * 1024;
