@@ -3,6 +3,7 @@
 #include "console.hpp"
 #include "fwcfg.hpp"
 #include "interconnect.hpp"
+#include "irqtest.hpp"
 #include "selftest.hpp"
 #include "pingpong.hpp"
 #include "skbtest.hpp"
@@ -21,6 +22,7 @@ constexpr u32 kTimerHz = 100;
 constexpr u32 kTimerTestTicks = 10;
 constexpr u64 kInterconnectTimeoutTicks = 60 * kTimerHz;
 constexpr u64 kPingTimeoutTicks = 30 * kTimerHz;
+constexpr u64 kInputTimeoutTicks = 10 * kTimerHz;
 // Where the node-to-node rings live in the interconnect region: one 4 KiB page per
 // ordered (writer, reader) pair of nodes, after the greeting slots.
 constexpr u64 kNodeRings = 0x10000, kNodeRingStride = 0x1000;
@@ -214,22 +216,24 @@ void on_tick() { self().ticks = self().ticks + 1; }
     test_timer(t);
     // 6. This core's own page tables: the MMU on, and map, protect and unmap checked.
     test_mmu(t, bi, g_boot_core);
-    // 7. The other cores of this node, each with its own CPU driver instance.
+    // 7. Device interrupts: the console UART's receive interrupt, with input from the runner.
+    test_uart_rx_irq(t, ticks, kInputTimeoutTicks);
+    // 8. The other cores of this node, each with its own CPU driver instance.
     CoreState* ping_peer = nullptr;
     u32 online = start_secondaries(bi, ping_peer, ticks);
     t.check(online + 1 == bi.core_count, "smp-cores-online", "{} of {} cores came online", online + 1, bi.core_count);
-    // 8. Messages: the wire format is the same bytes here as on every ISA, and URPC works
+    // 9. Messages: the wire format is the same bytes here as on every ISA, and URPC works
     //    between two cores of this node.
     u64 digest = transports::conformance_digest();
     t.check(digest == transports::kExpectedConformanceDigest, "wire-digest", "digest {:x}, expected {:x}", digest,
             transports::kExpectedConformanceDigest);
     kprint("  wire conformance digest {:x}\n", digest);
     test_core_pingpong(t, bi, ping_peer);
-    // 9. The SKB: the board's facts and rules, answered here as on the host.
+    // 10. The SKB: the board's facts and rules, answered here as on the host.
     test_skb(t, *board);
-    // 10. Other nodes of the board, over the interconnect region.
+    // 11. Other nodes of the board, over the interconnect region.
     if (board->node_count > 1) test_interconnect(t, bi, *board, *self);
-    // 11. Idle if the runner asked for it (benchmarks), then report and power off.
+    // 12. Idle if the runner asked for it (benchmarks), then report and power off.
     idle_if_asked(bi);
     t.finish();
 }

@@ -57,6 +57,8 @@ extern "C" void riscv_trap(mosaic::riscv::TrapFrame* f) {
         if ((cause & ~riscv::kCauseInterrupt) == riscv::kIrqSupervisorTimer) {
             arch::timer_rearm();
             cpudriver::on_tick();
+        } else {
+            riscv::irq_handle(cause & ~riscv::kCauseInterrupt);
         }
         return;
     }

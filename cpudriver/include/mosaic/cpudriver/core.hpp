@@ -23,6 +23,8 @@ struct CoreState {
     u64 ping_rings;            // if set before start: two URPC rings (boot->this, this->boot)
     u32 ping_count;            //   and how many pings this core answers on them
     volatile u32 ping_served;  // written by this core when done
+    volatile u32 irqs;         // device interrupts this core took (cpudriver::on_irq)
+    volatile u32 last_irq;     //   and the number of the last one
 };
 
 // The memory each core gets at boot: its CoreState, ping-pong rings the boot core may
