@@ -202,7 +202,7 @@ bundle::Entry first_program(const bundle::View& view, Isa isa) {
 // The end of the boot sequence, after user mode on this core is done.
 [[noreturn]] void finish_boot() {
     const BootInfo& bi = *g_boot_core.boot;
-    // 12. Idle if the runner asked for it (benchmarks), then report and power off.
+    // 13. Idle if the runner asked for it (benchmarks), then report and power off.
     idle_if_asked(bi);
     g_test.finish();
 }
@@ -239,24 +239,28 @@ bundle::Entry first_program(const bundle::View& view, Isa isa) {
     test_timer(t);
     // 6. This core's own page tables: the MMU on, and map, protect and unmap checked.
     test_mmu(t, bi, g_boot_core);
-    // 7. The other cores of this node, each with its own CPU driver instance.
+    // 7. Device interrupts: this node's interrupt controller (the console's receive
+    //    interrupt goes to a user-level driver in step 12).
+    auto irq = arch::irq_init(true);
+    t.check(irq.ok(), "irq-controller", "interrupt controller setup failed: {}", error_name(irq.error()));
+    // 8. The other cores of this node, each with its own CPU driver instance.
     CoreState* ping_peer = nullptr;
     auto view = bundle::View::open(bi.bundle, bundle_limit(bi)); // checked in step 2
     bundle::Entry first = first_program(*view, bi.isa);
     u32 online = start_secondaries(bi, ping_peer, ticks, first.size ? view->data(first) : nullptr, first.size);
     t.check(online + 1 == bi.core_count, "smp-cores-online", "{} of {} cores came online", online + 1, bi.core_count);
-    // 8. Messages: the wire format is the same bytes here as on every ISA, and URPC works
+    // 9. Messages: the wire format is the same bytes here as on every ISA, and URPC works
     //    between two cores of this node.
     u64 digest = transports::conformance_digest();
     t.check(digest == transports::kExpectedConformanceDigest, "wire-digest", "digest {:x}, expected {:x}", digest,
             transports::kExpectedConformanceDigest);
     kprint("  wire conformance digest {:x}\n", digest);
     test_core_pingpong(t, bi, ping_peer);
-    // 9. The SKB: the board's facts and rules, answered here as on the host.
+    // 10. The SKB: the board's facts and rules, answered here as on the host.
     test_skb(t, *board);
-    // 10. Other nodes of the board, over the interconnect region.
+    // 11. Other nodes of the board, over the interconnect region.
     if (board->node_count > 1) test_interconnect(t, bi, *board, *self);
-    // 11. User mode: dispatchers on this core (the other cores run theirs already).
+    // 12. User mode: dispatchers on this core (the other cores run theirs already).
     run_user_tests(t, bi, kernel_root(), *view, finish_boot);
 }
 

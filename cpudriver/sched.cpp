@@ -324,11 +324,27 @@ sys::Return Scheduler::call(Dispatcher* d, const sys::Args& a) {
     case Number::LmpReceiveSlot:
         d->recv_slot = a.arg[0];
         return r;
-    case Number::IrqAttach:
+    case Number::IrqAttach: {
+        // One driver per device: the console's receive interrupt, routed to this core.
+        for (u32 i = 0; i < count_; ++i)
+            if (all_[i]->irq_kind == a.arg[0] && all_[i]->state != DispatcherState::Dead) return fail(Error::Busy);
+        auto line = arch::console_rx_irq_enable();
+        if (!line.ok()) return fail(line.error());
+        d->irq_kind = a.arg[0];
+        d->irq_line = *line;
+        return {0, {*line}};
+    }
     case Number::IrqAck:
-    case Number::ConsoleRead:
-        // PLACEHOLDER: interrupts to user space arrive with the interrupt-controller code.
-        return fail(Error::Unsupported);
+        if (!d->irq_kind || a.arg[0] != d->irq_line) return fail(Error::PermissionDenied);
+        arch::irq_unmask(d->irq_line);
+        return r;
+    case Number::ConsoleRead: {
+        if (d->irq_kind != sys::kIrqConsoleRx) return fail(Error::PermissionDenied);
+        u64 packed = 0, n = 0;
+        u8 byte;
+        while (n < 8 && arch::console_read(byte)) packed |= u64(byte) << (8 * n++);
+        return {0, {n, packed}};
+    }
     }
     return fail(Error::UnknownSyscall);
 }
@@ -343,17 +359,19 @@ sys::Return Scheduler::call(Dispatcher* d, const sys::Args& a) {
     schedule(); // the caller again, unless the call gave the core away
 }
 
-bool Scheduler::deliver_irq(u64 kind, u32 irq) {
+bool Scheduler::deliver_irq(u32 irq) {
     for (u32 i = 0; i < count_; ++i) {
         Dispatcher* d = all_[i];
-        if (d->irq_kind != kind || d->state == DispatcherState::Dead) continue;
+        if (!d->irq_kind || d->irq_line != irq || d->state == DispatcherState::Dead) continue;
         LmpMessage m{sys::kIrqSender, {irq, 0, 0, 0}};
         if (d->state == DispatcherState::Blocked) {
             arch::set_syscall_return(d->frame, {0, {m.sender, m.word[0], 0, 0, 0}});
             policy_.make_runnable(d);
-            return true;
+        } else if (!d->mailbox.push(m)) {
+            return false;
         }
-        return d->mailbox.push(m);
+        ++d->irqs_delivered;
+        return true;
     }
     return false;
 }

@@ -28,6 +28,8 @@ struct Dispatcher {
     u32 preemptions = 0;       // times the timer took the core away from it
     u64 syscalls = 0;
     u64 irq_kind = 0;          // sys::kIrqConsoleRx once attached
+    u32 irq_line = 0;          //   the controller's line for it
+    u32 irqs_delivered = 0;
     u16 cnode = 0;             // the root CNode of its capability space in the core's CapTable
     u64 recv_slot = 0;         // where a capability sent to it goes (a CPtr; 0: nowhere)
 };
@@ -67,12 +69,14 @@ class Scheduler {
     u32 live() const;
     u64 pool_left() const { return pool_.remaining(); }
 
+    // Ends a dispatcher from the CPU driver's side (a test that gave up on it).
+    void stop(Dispatcher* d) { end(d); }
     // Entries from user mode (see arch.hpp).
     [[noreturn]] void syscall();
     [[noreturn]] void fault(const TrapInfo& info);
     [[noreturn]] void interrupted();
-    // A device interrupt for an attached dispatcher: true if one took it.
-    bool deliver_irq(u64 kind, u32 irq);
+    // A device interrupt for the dispatcher attached to its line: true if one took it.
+    bool deliver_irq(u32 irq);
 
   private:
     [[noreturn]] void resume(Dispatcher* d);

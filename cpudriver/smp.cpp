@@ -65,6 +65,8 @@ u32 start_secondaries(const BootInfo& bi, CoreState*& ping_peer, u64 (*ticks)(),
     AddressSpace as;
     bool mapped = as.init(pool).ok() && build_kernel_map(as, *self.boot).ok();
     if (mapped) arch::mmu::activate(as.root());
+    auto irq = arch::irq_init(false); // this core's part of the interrupt controller
+    if (!irq.ok()) kprint("  core {:x}: interrupt controller: {}\n", self.hw_id, error_name(irq.error()));
     self.expect_breakpoint = true;
     arch::trigger_breakpoint();
     self.expect_breakpoint = false;
@@ -75,7 +77,7 @@ u32 start_secondaries(const BootInfo& bi, CoreState*& ping_peer, u64 (*ticks)(),
     // that cores do not start their timers at the same time).
     arch::timer_start(kTimerHz);
     arch::full_barrier();
-    self.online = self.breakpoints == 1 && mapped ? 1 : 2;
+    self.online = self.breakpoints == 1 && mapped && irq.ok() ? 1 : 2;
     arch::full_barrier();
     if (self.ping_rings) {
         auto* rings = reinterpret_cast<u8*>(uptr(self.ping_rings));

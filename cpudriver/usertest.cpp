@@ -11,6 +11,7 @@ namespace mosaic::cpudriver {
 namespace {
 
 constexpr u64 kPhaseTimeoutTicks = 30 * 100;   // 30 s at 100 Hz
+constexpr u64 kInputTimeoutTicks = 10 * 100;   // for the runner's answer to "INPUT ready"
 constexpr u64 kLmpRounds = 2000, kNullCalls = 20000, kSpinMs = 300;
 constexpr u64 kUnmappedOffset = 512ull << 20;  // as in userland/programs/fault.cpp
 constexpr u64 kCapsRam = 64 * 1024;             // RAM given to each capability test dispatcher
@@ -23,6 +24,7 @@ struct Run {
     void (*done)() = nullptr;
     u32 phase = 0;
     u64 deadline = 0;
+    Dispatcher* uart = nullptr;
     Dispatcher *hello = nullptr, *ping = nullptr, *pong = nullptr, *bench = nullptr;
     Dispatcher *spin[2] = {}, *fault[5] = {}, *after = nullptr;
     Dispatcher *caps = nullptr, *caps_revoked = nullptr, *memserv = nullptr, *memclient = nullptr;
@@ -50,6 +52,20 @@ const char* how_ended(const Dispatcher* d) {
     if (d->faulted) return "ended by a fault";
     if (!d->exited) return "still alive";
     return d->exit_code == 0 ? "exit 0" : "exit with an error code";
+}
+
+// Phase 0: a user-level driver for the console's receive interrupt, fed by the runner.
+void start_irq(Scheduler& s) { g_run.uart = spawn(s, "uart", 0); }
+
+void check_irq(Scheduler& s, bool late) {
+    Dispatcher* d = g_run.uart;
+    if (late && d && !d->exited && !d->faulted) {
+        g_run.t->check(false, "uart-rx-irq", "timeout after {} ticks: {} receive interrupts delivered to the driver",
+                       kInputTimeoutTicks, d->irqs_delivered);
+        s.stop(d); // ends the waiting driver
+        return;
+    }
+    g_run.t->check(exited_ok(d), "uart-rx-irq", "{}", d && d->exited && d->exit_code == 1 ? "wrong bytes (see the driver's line above)" : how_ended(d));
 }
 
 // Phase 1: a first program, then the null-call benchmark alone on the core.
@@ -150,6 +166,10 @@ void idle(Scheduler& s) {
     if (late && g_run.phase < 5)
         kprint("  user: phase {} timed out with {} dispatchers alive\n", g_run.phase, s.live());
     switch (g_run.phase) {
+    case 0:
+        check_irq(s, late);
+        start_phase1(s);
+        break;
     case 1:
         check_phase1();
         start_lmp(s);
@@ -186,9 +206,9 @@ void idle(Scheduler& s) {
     auto s = kernel_root ? core_scheduler(*arch::core_state(), kernel_root) : Result<Scheduler*>(Error::NotFound);
     if (!t.check(s.ok(), "user-scheduler", "no scheduler: {}", kernel_root ? error_name(s.error()) : "no kernel map"))
         done();
-    start_phase1(**s);
-    g_run.phase = 1;
-    g_run.deadline = core_ticks() + kPhaseTimeoutTicks;
+    start_irq(**s);
+    g_run.phase = 0;
+    g_run.deadline = core_ticks() + kInputTimeoutTicks;
     (*s)->set_idle_hook(idle);
     (*s)->run();
 }

@@ -25,4 +25,8 @@ struct Platform {
 };
 extern Platform g_platform;
 
+// Device interrupts (irq.cpp): handles an acknowledged SPI (GICC_IAR value): masks it, ends
+// it at the CPU interface and calls cpudriver::on_irq; false for any other interrupt.
+bool irq_handle(u32 iar);
+
 } // namespace mosaic::aarch64

@@ -45,6 +45,8 @@ void handle_irq() {
     if (intid == g_platform.timer_intid) {
         timer_rearm();
         cpudriver::on_tick();
+    } else if (aarch64::irq_handle(iar)) {
+        return; // a device interrupt: masked, ended and reported by irq.cpp
     }
     mmio_write32(g_platform.gicc + kGiccEoir, iar);
 }

@@ -11,7 +11,7 @@ namespace mosaic::riscv {
 #define MOSAIC_CSR_SET(name, v) asm volatile("csrs " #name ", %0" ::"r"(u64(v)))
 
 constexpr u64 kSstatusSie = 1u << 1, kSstatusSpp = 1u << 8;
-constexpr u64 kSieStie = 1u << 5;
+constexpr u64 kSieStie = 1u << 5, kSieSeie = 1u << 9;
 constexpr u64 kCauseInterrupt = 1ull << 63;
 constexpr u64 kIrqSupervisorTimer = 5;
 
@@ -45,5 +45,9 @@ struct Platform {
     u64 timebase = 10000000; // time CSR frequency
 };
 extern Platform g_platform;
+
+// Device interrupts (irq.cpp): handles an interrupt cause; for the supervisor external
+// interrupt claims each PLIC source, masks and completes it, and calls cpudriver::on_irq.
+void irq_handle(u64 code);
 
 } // namespace mosaic::riscv

@@ -45,7 +45,8 @@ bool handle_interrupt(u64 cause) {
         cpudriver::on_tick();
         return true;
     }
-    return false;
+    riscv::irq_handle(cause & ~riscv::kCauseInterrupt); // external (PLIC) and anything else
+    return true;
 }
 
 // Root slot 64 of Sv39 (64 GiB): the kernel map uses slots 0-3 (and RAM above 4 GiB).

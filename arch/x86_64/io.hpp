@@ -23,6 +23,12 @@ constexpr u32 kApicId = 0x20, kApicEoi = 0xb0, kApicSvr = 0xf0, kApicLvtTimer = 
               kApicTimerCurrent = 0x390, kApicTimerDivide = 0x3e0;
 constexpr u32 kVectorTimer = 32, kVectorSpurious = 47;
 u64 lapic_base();
+// The ACPI MADT, checksum verified (ACPI 6.4, 5.2.12), or nullptr; entries start at offset 44.
+const u8* find_madt();
+// Device interrupts (irq.cpp): vectors 33-46 carry GSIs 0-13. Handles one such vector (masks
+// its line, EOI, cpudriver::on_irq) and returns true; false for any other vector.
+constexpr u32 kVectorIrqBase = 33, kVectorIrqCount = 14;
+bool irq_handle(u64 vector);
 
 
 } // namespace mosaic::x86

@@ -83,25 +83,17 @@ const u8* find_rsdp() {
 
 // Counts the enabled processors of the MADT (local APIC and x2APIC entries).
 void cores_from_acpi() {
-    const u8* rsdp = find_rsdp();
-    if (!rsdp) return;
-    auto* rsdt = reinterpret_cast<const u8*>(uptr(load_le32(rsdp + 16)));
-    u32 rsdt_len = load_le32(rsdt + 4);
-    if (!mem_eq(rsdt, "RSDT", 4) || rsdt_len < 36 || rsdt_len > 65536 || !acpi_sum_ok(rsdt, rsdt_len)) return;
-    for (u32 i = 36; i + 4 <= rsdt_len; i += 4) {
-        auto* t = reinterpret_cast<const u8*>(uptr(load_le32(rsdt + i)));
-        u32 len = load_le32(t + 4);
-        if (!mem_eq(t, "APIC", 4) || len < 44 || len > 65536 || !acpi_sum_ok(t, len)) continue;
-        for (u32 off = 44; off + 2 <= len;) {
-            u8 type = t[off], elen = t[off + 1];
-            if (elen < 2 || off + elen > len) break;
-            if (type == 0 && elen >= 8 && (load_le32(t + off + 4) & 1) && g_boot.core_count < BootInfo::kMaxCores)
-                g_boot.core_ids[g_boot.core_count++] = t[off + 3];
-            if (type == 9 && elen >= 16 && (load_le32(t + off + 8) & 1) && g_boot.core_count < BootInfo::kMaxCores)
-                g_boot.core_ids[g_boot.core_count++] = load_le32(t + off + 4);
-            off += elen;
-        }
-        return;
+    const u8* t = x86::find_madt();
+    if (!t) return;
+    u32 len = load_le32(t + 4);
+    for (u32 off = 44; off + 2 <= len;) {
+        u8 type = t[off], elen = t[off + 1];
+        if (elen < 2 || off + elen > len) break;
+        if (type == 0 && elen >= 8 && (load_le32(t + off + 4) & 1) && g_boot.core_count < BootInfo::kMaxCores)
+            g_boot.core_ids[g_boot.core_count++] = t[off + 3];
+        if (type == 9 && elen >= 16 && (load_le32(t + off + 8) & 1) && g_boot.core_count < BootInfo::kMaxCores)
+            g_boot.core_ids[g_boot.core_count++] = load_le32(t + off + 4);
+        off += elen;
     }
 }
 
@@ -109,6 +101,20 @@ void cores_from_acpi() {
 
 namespace mosaic::x86 {
 u64 lapic_base() { return rdmsr(0x1b) & ~0xfffull; }
+
+const u8* find_madt() {
+    const u8* rsdp = find_rsdp();
+    if (!rsdp) return nullptr;
+    auto* rsdt = reinterpret_cast<const u8*>(uptr(load_le32(rsdp + 16)));
+    u32 rsdt_len = load_le32(rsdt + 4);
+    if (!mem_eq(rsdt, "RSDT", 4) || rsdt_len < 36 || rsdt_len > 65536 || !acpi_sum_ok(rsdt, rsdt_len)) return nullptr;
+    for (u32 i = 36; i + 4 <= rsdt_len; i += 4) {
+        auto* t = reinterpret_cast<const u8*>(uptr(load_le32(rsdt + i)));
+        u32 len = load_le32(t + 4);
+        if (mem_eq(t, "APIC", 4) && len >= 44 && len <= 65536 && acpi_sum_ok(t, len)) return t;
+    }
+    return nullptr;
+}
 } // namespace mosaic::x86
 
 extern "C" [[noreturn]] void x86_boot(u32 magic, u32 info, u32 bundle) {

@@ -109,7 +109,7 @@ extern "C" void x86_trap(mosaic::x86::TrapFrame* f) {
         arch::lapic_write(x86::kApicEoi, 0);
         return;
     }
-    if (f->vector == x86::kVectorSpurious) return;
+    if (f->vector == x86::kVectorSpurious || x86::irq_handle(f->vector)) return;
     u64 address = 0;
     if (f->vector == 14) asm volatile("mov %%cr2, %0" : "=r"(address));
     cpudriver::TrapInfo info{arch::kind_of(f->vector), f->vector, f->rip, address, (f->cs & 3) == 3};

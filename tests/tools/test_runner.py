@@ -225,6 +225,59 @@ class BootParameters(unittest.TestCase):
             self.assertEqual(len(r.idle_samples), 2, name)
 
 
+FAKE_NODE = r"""
+import select, sys
+ask = sys.argv[1] == "ask"
+if ask:
+    print("INPUT ready", flush=True)
+ready = select.select([sys.stdin], [], [], 10 if ask else 1)[0]
+got = sys.stdin.buffer.readline() if ready else b""
+ok = got == (b"mosaic\n" if ask else b"")
+print(f"TEST input {'PASS' if ok else 'FAIL'} {got!r}", flush=True)
+print("VERDICT PASS", flush=True)
+"""
+
+
+class FakeRun(runner.Run):
+    """A run whose nodes are small Python programs instead of QEMU."""
+
+    def commands(self):
+        return [[sys.executable, "-c", FAKE_NODE, n["mode"]] for n in self.board["nodes"]]
+
+
+class ConsoleInput(unittest.TestCase):
+    def test_only_a_node_that_asks_gets_the_input_line(self):
+        nodes = [{"name": "asks", "isa": "riscv64", "exit": "sifive-test", "mode": "ask"},
+                 {"name": "quiet", "isa": "riscv64", "exit": "sifive-test", "mode": "quiet"}]
+        board = {"name": "fake-input", "timeout": 30, "interconnect": 0, "nodes": nodes}
+        results = FakeRun(board, "unused.img", echo=False).go()
+        for r in results:
+            self.assertTrue(r.passed, f"{r.node['name']}: {r.error} {r.lines}")
+            self.assertEqual([t[:2] for t in r.tests], [("input", True)], r.lines)
+
+    def boot_riscv(self, input_text):
+        board = boards.load("qemu-riscv64")
+        (r,) = runner.Run(board, build.image(board), echo=False, input_text=input_text).go()
+        return r
+
+    def test_guest_without_input_fails_by_its_own_timeout(self):
+        t0 = time.monotonic()
+        r = self.boot_riscv(None)
+        self.assertFalse(r.passed)
+        self.assertIn(("uart-rx-irq", False), [t[:2] for t in r.tests], r.lines)
+        reason = dict((t[0], t[2]) for t in r.tests)["uart-rx-irq"]
+        self.assertIn("timeout after 1000 ticks: 0 receive interrupts", reason, r.lines)
+        self.assertIn("guest verdict FAIL (", r.error)
+        self.assertLess(time.monotonic() - t0, 55, r.error)  # before the board's 60 s timeout
+
+    def test_guest_names_wrong_input(self):
+        r = self.boot_riscv(b"mosaix\n")
+        reason = dict((t[0], t[2]) for t in r.tests).get("uart-rx-irq")
+        self.assertTrue(reason and reason.startswith("wrong bytes"), r.lines)
+        self.assertIn("brought 7 bytes 'mosaix.'", "\n".join(r.lines))
+        self.assertFalse(r.passed)
+
+
 class Verdicts(unittest.TestCase):
     NODE = {"name": "n", "isa": "x86_64", "exit": "isa-debug-exit"}
 

@@ -1,7 +1,7 @@
 """The board runner: starts one QEMU process per node, streams each node's serial output
-with a prefix, keeps logs, enforces the timeout, and decides the verdict. Every QEMU
-process it starts is ended by its own pid; the interconnect file is removed, also on
-timeout and Ctrl-C."""
+with a prefix, answers a node's request for console input, keeps logs, enforces the
+timeout, and decides the verdict. Every QEMU process it starts is ended by its own pid;
+the interconnect file is removed, also on timeout and Ctrl-C."""
 import os
 import re
 import select
@@ -17,6 +17,10 @@ RISCV_KERNEL_ADDR = 0x80200000  # where QEMU/OpenSBI load a raw riscv64 kernel
 NODE_COLOURS = ("36", "35", "33", "32", "34", "31")
 TEST_LINE = re.compile(r"^TEST (\S+) (PASS|FAIL)(?: (.*))?$")
 VERDICT_LINE = re.compile(r"^VERDICT (PASS|FAIL)")
+# A node that prints INPUT_READY gets INPUT_TEXT on its serial input (the uart-rx-irq boot
+# test); nothing else is ever written to a node.
+INPUT_READY = "INPUT ready"
+INPUT_TEXT = b"mosaic\n"
 
 
 def qemu_command(board, node, index, image, shm_path=None, gdb_port=None, idle=0):
@@ -122,13 +126,14 @@ class NodeResult:
 class Run:
     """One boot of a board; use as `Run(...).go()`."""
 
-    def __init__(self, board, image, timeout=None, gdb=False, echo=True, idle=0):
+    def __init__(self, board, image, timeout=None, gdb=False, echo=True, idle=0, input_text=INPUT_TEXT):
         self.board = board
         self.image = image
         self.timeout = timeout or board["timeout"]
         self.gdb = gdb
         self.echo = echo
         self.idle = idle
+        self.input_text = input_text  # the answer to INPUT_READY; None: no answer (tests of the guest's checks)
         self.logdir = os.path.join(BUILD, "logs", board["name"])
         self.shm = (f"/dev/shm/mosaic-{board['name']}-{os.getpid()}" if board["interconnect"] else None)
         self.procs = []
@@ -154,7 +159,10 @@ class Run:
                 logs.append(open(os.path.join(self.logdir, f"{node['name']}.log"), "w"))
                 logs[-1].write("# " + " ".join(cmd) + "\n")
                 try:
-                    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                    # stdin is a pipe, never the terminal: QEMU's stdio serial then leaves the
+                    # terminal's modes (echo, line editing) alone, and input reaches the guest
+                    # only when the runner writes it.
+                    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                          stderr=subprocess.STDOUT, start_new_session=True)
                 except OSError as e:
                     raise ToolError(f"node '{node['name']}': cannot start {cmd[0]}: {e}")
@@ -197,6 +205,8 @@ class Run:
                     results[i].feed(line, time.monotonic() - t0)
                     if line.startswith("IDLE "):
                         results[i].idle_samples.append((time.monotonic(), cpu_seconds(self.procs[i].pid)))
+                    if line == INPUT_READY and self.input_text is not None:
+                        logs[i].write(f"# runner: {self._send(i, self.input_text)}\n")
                     if self.echo:
                         print(self._prefix(i, self.board["nodes"][i]["name"]), line, flush=True)
                 if eof:
@@ -213,6 +223,16 @@ class Run:
                 return "timeout"
         return None
 
+    def _send(self, i, data):
+        """Writes data to node i's serial input; says what happened, for the node's log. A
+        node that has exited cannot take it; its verdict then says why."""
+        try:
+            self.procs[i].stdin.write(data)
+            self.procs[i].stdin.flush()
+            return f"wrote {data!r} to the serial input"
+        except OSError as e:  # BrokenPipeError among them
+            return f"could not write {data!r} to the serial input: {e}"
+
     def stop(self):
         """Ends every QEMU process this run started (by pid) and removes the region file.
         A second Ctrl-C or SIGTERM meanwhile waits: QEMU runs in its own session and would
@@ -226,6 +246,11 @@ class Run:
 
     def _stop(self):
         for p in self.procs:
+            if p.stdin:
+                try:
+                    p.stdin.close()
+                except OSError:  # unflushed bytes to a node that has gone
+                    pass
             if p.poll() is None:
                 p.terminate()
         for p in self.procs:

@@ -63,6 +63,18 @@ u64 user_window_base();
 // Ends the machine with a verdict the board runner reads (see boards/*.board "exit").
 [[noreturn]] void power_off(bool pass);
 
+// Device interrupts (the interrupt controller is in arch/<isa>/irq.cpp).
+// Sets up the interrupt controller for this core (boot core: also the global part: IOAPIC / GIC distributor / PLIC).
+Status irq_init(bool boot_core);
+// Routes the console UART's receive interrupt to this core and enables it at the UART; returns its interrupt number
+// (the ISA's own numbering: IOAPIC pin/GSI, GIC INTID, PLIC source), used only for logs and mask/unmask.
+Result<u32> console_rx_irq_enable();
+// Masks/unmasks one device interrupt line at the controller.
+void irq_mask(u32 irq);
+void irq_unmask(u32 irq);
+// Reads one byte the console UART has received, if any.
+bool console_read(u8& out);
+
 } // namespace mosaic::arch
 
 // Memory-management unit: the page-table format of the ISA, used by the generic
@@ -121,6 +133,10 @@ enum class TrapAction : u8 { Resume, Fixup, Panic };
 TrapAction on_trap(const TrapInfo& info);
 // Called by the ISA's timer interrupt handler.
 void on_tick();
+// Called by the ISA's interrupt handler for a device interrupt, after it acknowledged it at the controller and
+// MASKED the line (level-triggered sources stay asserted until the device is serviced; whoever handles the
+// interrupt unmasks it when done).
+void on_irq(u32 irq);
 // Entries from user mode, on a fresh kernel stack, with the user's registers saved in
 // the current dispatcher's frame; none of them returns (they end in arch::user_enter or
 // idle). A system call arrives with the pc already past the trapping instruction; an

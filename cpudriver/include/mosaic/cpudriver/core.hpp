@@ -37,6 +37,8 @@ struct CoreState {
     u64 first_program_size;
     volatile u64 user_report;  // mailbox to the boot core: 0 until this core's first dispatcher ended,
                                // then 1 + its exit code (only this core writes it)
+    volatile u32 irqs;         // device interrupts this core took (cpudriver::on_irq)
+    volatile u32 last_irq;     //   and the number of the last one
 };
 static_assert(__builtin_offsetof(CoreState, stack_top) == MOSAIC_CORE_STACK_TOP);
 static_assert(__builtin_offsetof(CoreState, user_frame) == MOSAIC_CORE_USER_FRAME);
