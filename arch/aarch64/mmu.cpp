@@ -23,6 +23,7 @@ constexpr u64 kSctlrM = 1 << 0, kSctlrC = 1 << 2, kSctlrI = 1 << 12;
 
 u32 levels() { return 4; }
 u32 root_shift() { return 39; }
+// APTable, UXNTable and PXNTable stay 0: the leaves alone decide, also for user pages.
 u64 table_entry(u64 table) { return table | kValid | kTableOrPage; }
 
 u64 leaf_entry(u64 pa, const MapFlags& f, u32 level) {

@@ -6,6 +6,7 @@
 #include <mosaic/mmio.hpp>
 
 extern "C" char aarch64_vectors[];
+extern "C" [[noreturn]] void aarch64_user_enter(mosaic::arch::UserFrame* f);
 extern "C" char aarch64_probe_read_insn[], aarch64_probe_write_insn[], aarch64_probe_fixup[];
 
 namespace mosaic::arch {
@@ -54,17 +55,39 @@ void handle_irq() {
 
 void traps_init() {
     MOSAIC_SYSREG_WRITE(vbar_el1, u64(uptr(aarch64_vectors)));
+    // CNTKCTL_EL1.EL0VCTEN: user mode may read the virtual counter (CNTVCT_EL0), and
+    // nothing else of the timer.
+    MOSAIC_SYSREG_WRITE(cntkctl_el1, 1u << 1);
+    // The user's read-only thread register: nothing of the firmware's shows through.
+    MOSAIC_SYSREG_WRITE(tpidrro_el0, 0);
     asm volatile("isb");
+}
+
+// Level-0 slot 1 (512 GiB): the kernel map uses slot 0 (RAM, devices, PCI ECAM).
+u64 user_window_base() { return 0x80'0000'0000ull; }
+
+[[noreturn]] void user_enter(UserFrame& f) { aarch64_user_enter(&f); }
+
+// Cleans the data cache to the point of unification by line (CTR_EL0.DminLine), then
+// invalidates this core's instruction cache whole, which also covers the user's alias of
+// the same frames (Arm ARM D7.5.9, B2.4.4).
+void sync_icache(const void* p, usize n) {
+    u64 line = 4u << ((MOSAIC_SYSREG_READ(ctr_el0) >> 16) & 0xf);
+    for (u64 a = u64(uptr(p)) & ~(line - 1); a < u64(uptr(p)) + n; a += line) asm volatile("dc cvau, %0" ::"r"(a) : "memory");
+    asm volatile("dsb ish; ic iallu; dsb ish; isb" ::: "memory");
 }
 
 void trigger_breakpoint() { asm volatile("brk #0x4d"); }
 
 void timer_start(u32 hz) {
     g_timer_interval = MOSAIC_SYSREG_READ(cntfrq_el0) / hz;
+    // The timer's PPI: its priority and enable bits are banked per core, so every core
+    // sets its own; the distributor is one for all cores and enabled by the first.
     u32 id = g_platform.timer_intid;
     mmio_write8(g_platform.gicd + kGicdIpriority + id, 0x80);
     mmio_write32(g_platform.gicd + kGicdIsenabler + 4 * (id / 32), 1u << (id % 32));
-    mmio_write32(g_platform.gicd + kGicdCtlr, 1);
+    if (!(mmio_read32(g_platform.gicd + kGicdCtlr) & 1)) mmio_write32(g_platform.gicd + kGicdCtlr, 1);
+    // This core's CPU interface (banked at the same address on every core).
     mmio_write32(g_platform.gicc + kGiccPmr, 0xff);
     mmio_write32(g_platform.gicc + kGiccCtlr, 1);
     timer_rearm();
@@ -77,13 +100,15 @@ u64 counter() {
 u64 counter_hz() { return MOSAIC_SYSREG_READ(cntfrq_el0); }
 
 void interrupts_enable() { asm volatile("msr daifclr, #2" ::: "memory"); }
+void interrupts_disable() { asm volatile("msr daifset, #2" ::: "memory"); }
 
 void wait_for_interrupt() { asm volatile("wfi"); }
 
 } // namespace mosaic::arch
 
 // Vector index: 0-3 current EL with SP0, 4-7 current EL with SPx, 8-11 lower EL AArch64,
-// 12-15 lower EL AArch32; within each group sync, IRQ, FIQ, SError.
+// 12-15 lower EL AArch32; within each group sync, IRQ, FIQ, SError. Entries 0-7 (traps in
+// the CPU driver) arrive here; 8-15 at aarch64_user_trap.
 extern "C" void aarch64_trap(mosaic::aarch64::TrapFrame* f, mosaic::u64 index) {
     using namespace mosaic;
     if (index % 4 == 1) {
@@ -92,7 +117,7 @@ extern "C" void aarch64_trap(mosaic::aarch64::TrapFrame* f, mosaic::u64 index) {
     }
     u64 esr = MOSAIC_SYSREG_READ(esr_el1);
     cpudriver::TrapInfo info{index % 4 == 0 ? arch::kind_of(esr) : cpudriver::TrapKind::Other, esr, f->elr,
-                             MOSAIC_SYSREG_READ(far_el1), index >= 8};
+                             MOSAIC_SYSREG_READ(far_el1), false};
     auto action = cpudriver::on_trap(info);
     if (action == cpudriver::TrapAction::Fixup &&
         (f->elr == u64(uptr(aarch64_probe_read_insn)) || f->elr == u64(uptr(aarch64_probe_write_insn)))) {
@@ -104,4 +129,23 @@ extern "C" void aarch64_trap(mosaic::aarch64::TrapFrame* f, mosaic::u64 index) {
         return;
     }
     arch::power_off(false);
+}
+
+// Every entry from user mode (user_entry.S), on a fresh kernel stack, with the user's
+// registers in f.
+extern "C" [[noreturn]] void aarch64_user_trap(mosaic::arch::UserFrame* f, mosaic::u64 index) {
+    using namespace mosaic;
+    if (index == 9) { // IRQ from AArch64 EL0
+        arch::handle_irq();
+        cpudriver::on_user_interrupt();
+    }
+    if (index == 8) { // synchronous, from AArch64 EL0
+        u64 esr = MOSAIC_SYSREG_READ(esr_el1);
+        auto kind = arch::kind_of(esr);
+        if (kind == cpudriver::TrapKind::Syscall) cpudriver::on_user_syscall(); // ELR is past the svc
+        cpudriver::on_user_fault({kind, esr, f->pc, MOSAIC_SYSREG_READ(far_el1), true});
+    }
+    // FIQ, SError, or anything from AArch32 (which no dispatcher runs): the vector offset
+    // is the cause.
+    cpudriver::on_user_fault({cpudriver::TrapKind::Other, index * 0x80, f->pc, 0, true});
 }

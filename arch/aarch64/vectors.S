@@ -1,5 +1,6 @@
-/* aarch64 exception vectors (VBAR_EL1): every entry saves x0-x30, ELR and SPSR in a
-   TrapFrame on the stack and calls aarch64_trap(frame, entry index); see frame.hpp. */
+/* aarch64 exception vectors (VBAR_EL1). Entries from the CPU driver (EL1) save x0-x30,
+   ELR and SPSR in a TrapFrame on the stack and call aarch64_trap(frame, entry index); see
+   frame.hpp. Entries from user mode (EL0, AArch64 or AArch32) go to user_entry.S. */
     .macro ventry index
     .align  7
     sub     sp, sp, #272
@@ -22,12 +23,23 @@
     b       vector_common
     .endm
 
+/* From EL0: SP_EL1 is the fresh kernel stack (user_entry.S); free x0/x1 on it. */
+    .macro uentry index
+    .align  7
+    stp     x0, x1, [sp, #-16]!
+    mov     x1, #\index
+    b       aarch64_user_trap_entry
+    .endm
+
     .section .text
     .align  11
     .globl  aarch64_vectors
 aarch64_vectors:
-    .irp i, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+    .irp i, 0,1,2,3,4,5,6,7
     ventry  \i
+    .endr
+    .irp i, 8,9,10,11,12,13,14,15
+    uentry  \i
     .endr
 
 vector_common:
