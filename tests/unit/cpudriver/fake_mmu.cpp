@@ -19,6 +19,9 @@ u64 leaf_entry(u64 pa, const MapFlags& f, u32) {
     return pa | kValid | (f.write ? kWrite : 0) | (f.exec ? kExec : 0) | (f.user ? kUser : 0) | (f.device ? kDevice : 0);
 }
 bool is_valid(u64 e) { return e & kValid; }
+MapFlags leaf_flags(u64 e) {
+    return {.write = (e & kWrite) != 0, .exec = (e & kExec) != 0, .user = (e & kUser) != 0, .device = (e & kDevice) != 0};
+}
 bool is_table(u64 e, u32 level) { return (e & kTable) && level < 3; }
 u64 entry_address(u64 e) { return e & ~0xfffull; }
 void invalidate(u64) { ++g_invalidations; }
