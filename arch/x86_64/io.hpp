@@ -1,5 +1,8 @@
-// x86 port I/O, MSRs and the register frame of vectors.S, private to arch/x86_64.
+// x86 port I/O, MSRs, the register frame of vectors.S and the segment selectors, private
+// to arch/x86_64.
 #pragma once
+
+#include "selectors.h"
 
 #include <mosaic/types.hpp>
 
@@ -21,7 +24,7 @@ static_assert(sizeof(TrapFrame) == 22 * 8);
 // The local APIC's registers (Intel SDM vol. 3 ch. 11), at the base the APIC-base MSR gives.
 constexpr u32 kApicId = 0x20, kApicEoi = 0xb0, kApicSvr = 0xf0, kApicLvtTimer = 0x320, kApicTimerInit = 0x380,
               kApicTimerCurrent = 0x390, kApicTimerDivide = 0x3e0;
-constexpr u32 kVectorTimer = 32, kVectorSpurious = 47;
+constexpr u32 kVectorTimer = 32, kVectorSpurious = 47, kVectorSyscall = 0x80; // int $0x80: vectors.S
 u64 lapic_base();
 // The ACPI MADT, checksum verified (ACPI 6.4, 5.2.12), or nullptr; entries start at offset 44.
 const u8* find_madt();
@@ -30,5 +33,10 @@ const u8* find_madt();
 constexpr u32 kVectorIrqBase = 33, kVectorIrqCount = 14;
 bool irq_handle(u64 vector);
 
+constexpr u16 kSelKernelCode = X86_SEL_KERNEL_CODE, kSelKernelData = X86_SEL_KERNEL_DATA,
+              kSelUserData = X86_SEL_USER_DATA, kSelUserCode = X86_SEL_USER_CODE, kSelTss = X86_SEL_TSS;
+// Loads this core's own GDT and TSS (the kernel stack for entries from user mode) and sets
+// the control bits user mode needs; index is the core's position in BootInfo::core_ids.
+void cpu_init(u32 index, u64 kernel_stack);
 
 } // namespace mosaic::x86

@@ -1,11 +1,14 @@
-// x86_64 exceptions and the timer: the IDT, the local APIC timer calibrated against the
-// PIT, and the decoding of exception vectors into ISA-neutral TrapInfo.
+// x86_64 exceptions, interrupts and user mode: the IDT, the local APIC timer calibrated
+// against the PIT, the decoding of exception vectors into ISA-neutral TrapInfo, and the
+// entries from and into user mode (user_entry.S).
 #include "io.hpp"
 
 #include <mosaic/cpudriver/arch.hpp>
 #include <mosaic/mmio.hpp>
 
 extern "C" const mosaic::u64 x86_vector_stubs[48];
+extern "C" char x86_syscall_stub[];
+extern "C" [[noreturn]] void x86_user_enter(mosaic::arch::UserFrame* f);
 extern "C" char x86_probe_read_insn[], x86_probe_write_insn[], x86_probe_fixup[];
 
 namespace mosaic::arch {
@@ -20,8 +23,17 @@ struct [[gnu::packed]] IdtGate {
 };
 static_assert(sizeof(IdtGate) == 16);
 
-IdtGate g_idt[48];
+// Written once by the boot core before any other core starts; read-only after that.
+IdtGate g_idt[x86::kVectorSyscall + 1];
 u64 g_tsc_hz = 0;
+u32 g_lapic_per_10ms = 0;
+
+bool is_boot_core() { return core_state()->hw_id == core_state()->boot->boot_core; }
+
+// An interrupt gate (IF cleared on entry) to a stub; dpl 3 lets user mode use int n on it.
+IdtGate gate(u64 stub, u8 dpl) {
+    return IdtGate{u16(stub), x86::kSelKernelCode, 0, u8(0x8e | dpl << 5), u16(stub >> 16), u32(stub >> 32), 0};
+}
 
 u64 rdtsc() {
     u32 lo, hi;
@@ -70,24 +82,43 @@ cpudriver::TrapKind kind_of(u64 vector) {
     }
 }
 
+// Handles an interrupt vector; false if it was not one this driver expects.
+bool handle_interrupt(u64 vector) {
+    if (vector == x86::kVectorTimer) {
+        cpudriver::on_tick();
+        lapic_write(x86::kApicEoi, 0);
+        return true;
+    }
+    if (vector == x86::kVectorSpurious) return true; // never acknowledged
+    return x86::irq_handle(vector);                  // device interrupts (irq.cpp)
+}
+
 } // namespace
 
+// Needs core_state() with index, hw_id, boot and stack_top set.
 void traps_init() {
-    for (u32 v = 0; v < 48; ++v) {
-        u64 a = x86_vector_stubs[v];
-        g_idt[v] = IdtGate{u16(a), 0x08, 0, 0x8e, u16(a >> 16), u32(a >> 32), 0};
+    cpudriver::CoreState* s = core_state();
+    if (is_boot_core()) {
+        for (u32 v = 0; v < 48; ++v) g_idt[v] = gate(x86_vector_stubs[v], v == 3 ? 3 : 0); // int3 from user mode is a #BP
+        g_idt[x86::kVectorSyscall] = gate(u64(uptr(x86_syscall_stub)), 3);
     }
     IdtPointer p{sizeof g_idt - 1, u64(uptr(g_idt))};
     asm volatile("lidt %0" ::"m"(p));
+    x86::cpu_init(s->index, s->stack_top);
 }
 
 void trigger_breakpoint() { asm volatile("int3"); }
 
+// The boot core calibrates (its timer starts before any other core does); the other
+// cores' local APIC timers run at the same bus clock and reuse its figures.
 void timer_start(u32 hz) {
-    x86::outb(0x21, 0xff); // mask both legacy PICs: the local APIC delivers our interrupts
-    x86::outb(0xa1, 0xff);
+    if (is_boot_core()) {
+        x86::outb(0x21, 0xff); // mask both legacy PICs: the local APIC delivers our interrupts
+        x86::outb(0xa1, 0xff);
+        g_lapic_per_10ms = calibrate_lapic_per_10ms();
+    }
     lapic_write(x86::kApicSvr, 0x100 | x86::kVectorSpurious);
-    u32 per_tick = calibrate_lapic_per_10ms() * 100 / hz;
+    u32 per_tick = g_lapic_per_10ms * 100 / hz;
     lapic_write(x86::kApicTimerDivide, 0x3);
     lapic_write(x86::kApicLvtTimer, x86::kVectorTimer | (1u << 17)); // periodic
     lapic_write(x86::kApicTimerInit, per_tick ? per_tick : 1);
@@ -97,22 +128,42 @@ u64 counter() { return rdtsc(); }
 u64 counter_hz() { return g_tsc_hz; }
 
 void interrupts_enable() { asm volatile("sti" ::: "memory"); }
+void interrupts_disable() { asm volatile("cli" ::: "memory"); }
+
+// Instruction fetch is coherent with stores on x86.
+void sync_icache(const void*, usize) {}
+
+// Slot 1 of the PML4 (512 GiB): the kernel map uses slot 0.
+u64 user_window_base() { return 0x80'0000'0000ull; }
+
+[[noreturn]] void user_enter(UserFrame& f) {
+    // Only the flags user code may change itself (CF PF AF ZF SF TF DF OF NT AC ID), then
+    // interrupts on and I/O privilege 0 whatever the frame held.
+    constexpr u64 kUserFlags = 0x4dd5 | 1u << 18 | 1u << 21;
+    f.rflags = (f.rflags & kUserFlags) | 0x202;
+    // iretq to a non-canonical rip would fault in the CPU driver, after swapgs: such a
+    // dispatcher (one that jumped there and faulted) is reported as faulting instead.
+    if (u64(i64(f.rip << 16) >> 16) != f.rip) cpudriver::on_user_fault({cpudriver::TrapKind::Other, 13, f.rip, 0, true});
+    x86_user_enter(&f);
+}
 
 void wait_for_interrupt() { asm volatile("hlt" ::: "memory"); }
 
 } // namespace mosaic::arch
 
+namespace {
+mosaic::u64 fault_address(mosaic::u64 vector) {
+    mosaic::u64 address = 0;
+    if (vector == 14) asm volatile("mov %%cr2, %0" : "=r"(address));
+    return address;
+}
+} // namespace
+
+// Traps and interrupts of the CPU driver itself (from user mode: x86_user_trap).
 extern "C" void x86_trap(mosaic::x86::TrapFrame* f) {
     using namespace mosaic;
-    if (f->vector == x86::kVectorTimer) {
-        cpudriver::on_tick();
-        arch::lapic_write(x86::kApicEoi, 0);
-        return;
-    }
-    if (f->vector == x86::kVectorSpurious || x86::irq_handle(f->vector)) return;
-    u64 address = 0;
-    if (f->vector == 14) asm volatile("mov %%cr2, %0" : "=r"(address));
-    cpudriver::TrapInfo info{arch::kind_of(f->vector), f->vector, f->rip, address, (f->cs & 3) == 3};
+    if (arch::handle_interrupt(f->vector)) return;
+    cpudriver::TrapInfo info{arch::kind_of(f->vector), f->vector, f->rip, fault_address(f->vector), false};
     // int3 is a trap: rip already points past it, so resuming needs no adjustment.
     auto action = cpudriver::on_trap(info);
     if (action == cpudriver::TrapAction::Fixup &&
@@ -122,4 +173,17 @@ extern "C" void x86_trap(mosaic::x86::TrapFrame* f) {
     }
     if (action == cpudriver::TrapAction::Resume) return;
     arch::power_off(false);
+}
+
+// Every entry from user mode (user_entry.S), on a fresh kernel stack with the user's
+// registers in f. Vectors from 32 up are interrupts: the user's int n reaches only the
+// DPL-3 gates (#BP and the system call), any other raises #GP.
+extern "C" [[noreturn]] void x86_user_trap(mosaic::arch::UserFrame* f, mosaic::u64 vector) {
+    using namespace mosaic;
+    if (vector == x86::kVectorSyscall) cpudriver::on_user_syscall(); // rip is already past int $0x80
+    if (vector >= 32) {
+        arch::handle_interrupt(vector);
+        cpudriver::on_user_interrupt();
+    }
+    cpudriver::on_user_fault({arch::kind_of(vector), vector, f->rip, fault_address(vector), true});
 }

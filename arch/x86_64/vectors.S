@@ -1,7 +1,9 @@
-/* x86_64 interrupt and exception entry stubs for vectors 0-47: each pushes an error
-   code (0 where the CPU pushes none) and its vector, then trap_common saves the general
-   registers into a TrapFrame (frame.hpp) and calls x86_trap(frame). x86_vector_stubs is
-   the table of stub addresses the IDT is built from. */
+/* x86_64 interrupt and exception entry stubs for vectors 0-47 and the system call
+   (int $0x80): each pushes an error code (0 where the CPU pushes none) and its vector.
+   trap_common sends what interrupted user mode (CPL 3) to x86_user_trap_entry
+   (user_entry.S); for the CPU driver itself it saves the general registers into a
+   TrapFrame (io.hpp) and calls x86_trap(frame). x86_vector_stubs is the table of stub
+   addresses the IDT is built from. */
     .altmacro
     .macro stub n
     .align  16
@@ -25,7 +27,16 @@ stub_\n:
     .set    i, i + 1
     .endr
 
+    .align  16
+    .globl  x86_syscall_stub
+x86_syscall_stub:
+    pushq   $0
+    pushq   $0x80                    /* x86::kVectorSyscall */
+    jmp     trap_common
+
 trap_common:
+    testb   $3, 24(%rsp)             /* the interrupted CS's privilege level */
+    jnz     x86_user_trap_entry
     pushq   %rax
     pushq   %rbx
     pushq   %rcx
