@@ -8,7 +8,7 @@
 using namespace mosaic;
 
 namespace {
-constexpr u32 kChunkSlots = 32, kFirstChunkSlot = 8;
+constexpr u32 kChunkSlots = 32, kFirstChunkSlot = sys::kSlotFirstFree; // slots it may fill
 
 void reply(u64 to, u64 error, u64 size, u64 cap) {
     const u64 w[sys::kLmpWords] = {error, size, 0, 0};
