@@ -38,6 +38,10 @@ struct Message {
     u64 sender = 0;
     u64 word[sys::kLmpWords] = {};
 };
+// The start data the CPU driver copied for this dispatcher (sys::kStartDataOffset),
+// read-only. Mapped only when it was given one: the program's arg says whether, and how long.
+const u8* start_data();
+
 Error lmp_send(u64 dest, const u64 (&w)[sys::kLmpWords]);
 Result<Message> lmp_receive();
 
