@@ -31,7 +31,7 @@ Status decode_syscall(const sys::Args& a) {
 
 Result<u32> plan_user_image(const elf::File& f, u16 machine, u64 base, UserSegment* out, u32 max) {
     if (f.machine() != machine) return Error::Unsupported;
-    const u64 limit = base + kUserWindowSize - kUserStackSize - kUserPage; // a guard page under the stack
+    const u64 limit = base + sys::kStartDataOffset; // the start data and the stack lie above
     u32 n = 0;
     bool entry_ok = false;
     for (u32 i = 0; i < f.segment_count(); ++i) {

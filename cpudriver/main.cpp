@@ -5,6 +5,7 @@
 #include "interconnect.hpp"
 #include "selftest.hpp"
 #include "pingpong.hpp"
+#include "skbbench.hpp"
 #include "skbtest.hpp"
 #include "smp.hpp"
 #include "usertest.hpp"
@@ -90,9 +91,11 @@ void test_timer(SelfTest& t) {
 
 void test_node_pingpong(SelfTest& t, const BoardProfile& board, u32 self_node, u64 region);
 
-void test_interconnect(SelfTest& t, const BootInfo& bi, const BoardProfile& board, u32 self) {
+void test_interconnect(SelfTest& t, const BootInfo& bi, const BoardProfile& board, u32 self, SkbDiscovery& found) {
     auto r = interconnect_greet(bi, board, self, kInterconnectTimeoutTicks, ticks);
     if (!t.check(r.ok(), "interconnect-found", "no interconnect region: {}", error_name(r.error()))) return;
+    found.region_base = r->base;
+    found.region_size = r->size;
     kprint("  interconnect: {} MiB at {:x}, node '{}' announced in slot {}\n", r->size >> 20, r->base,
            board.nodes[self].name, self);
     kprint("  heard from:");
@@ -107,19 +110,21 @@ void test_interconnect(SelfTest& t, const BootInfo& bi, const BoardProfile& boar
 // Stops a ping-pong loop after kPingTimeoutTicks of this core's timer.
 bool ping_timed_out(void* start) { return ticks() - *static_cast<u64*>(start) > kPingTimeoutTicks; }
 
-// Prints a ping-pong's rate, timed with the ISA's counter (c0 = its value at the start).
-void report_rate(const char* what, u32 round_trips, u64 c0) {
+// Prints a ping-pong's rate, timed with the ISA's counter (c0 = its value at the start);
+// returns the nanoseconds per round trip (0 if it cannot tell).
+u64 report_rate(const char* what, u32 round_trips, u64 c0) {
     u64 hz = arch::counter_hz(), elapsed = arch::counter() - c0;
     if (!hz || !round_trips) {
         kprint("  {}: {} round trips (no counter frequency to time them)\n", what, round_trips);
-        return;
+        return 0;
     }
     u64 us = elapsed * 1000 / (hz / 1000 ? hz / 1000 : 1);
     kprint("  {}: {} round trips in {} us, {} ns each ({} round trips/s)\n", what, round_trips, us,
            us * 1000 / round_trips, us ? u64(round_trips) * 1000000 / us : 0);
+    return elapsed * 1000 / round_trips * 1000000 / hz; // in milli-ticks first: no overflow, no rounding to ticks
 }
 
-void test_core_pingpong(SelfTest& t, const BootInfo& bi, CoreState* peer) {
+void test_core_pingpong(SelfTest& t, const BootInfo& bi, CoreState* peer, SkbDiscovery& found) {
     if (bi.core_count < 2) return;
     if (!t.check(peer && peer->online == 1, "urpc-core-peer", "no other core came online to answer pings")) return;
     auto* rings = reinterpret_cast<u8*>(uptr(peer->ping_rings));
@@ -129,9 +134,14 @@ void test_core_pingpong(SelfTest& t, const BootInfo& bi, CoreState* peer) {
         return;
     u64 t0 = ticks(), c0 = arch::counter();
     auto st = ping_pong(&client, kCorePingPongs, nullptr, 0, ping_timed_out, &t0);
-    report_rate("URPC core to core", st.round_trips, c0);
-    t.check(st.round_trips == kCorePingPongs && st.bad == 0, "urpc-core-pingpong",
-            "{} of {} round trips with core {:x}, {} bad replies", st.round_trips, kCorePingPongs, peer->hw_id, st.bad);
+    u64 ns = report_rate("URPC core to core", st.round_trips, c0);
+    bool ok = t.check(st.round_trips == kCorePingPongs && st.bad == 0, "urpc-core-pingpong",
+                      "{} of {} round trips with core {:x}, {} bad replies", st.round_trips, kCorePingPongs, peer->hw_id,
+                      st.bad);
+    if (ok) { // a measurement for the SKB
+        found.peer = peer->index;
+        found.round_trip_ns = ns;
+    }
 }
 
 void test_node_pingpong(SelfTest& t, const BoardProfile& board, u32 self_node, u64 region) {
@@ -202,7 +212,8 @@ bundle::Entry first_program(const bundle::View& view, Isa isa) {
 // The end of the boot sequence, after user mode on this core is done.
 [[noreturn]] void finish_boot() {
     const BootInfo& bi = *g_boot_core.boot;
-    // 13. Idle if the runner asked for it (benchmarks), then report and power off.
+    // 14. Benchmarks if the runner asked for them: the SKB's, then idling; report and power off.
+    bench_skb_if_asked(bi);
     idle_if_asked(bi);
     g_test.finish();
 }
@@ -255,12 +266,15 @@ bundle::Entry first_program(const bundle::View& view, Isa isa) {
     t.check(digest == transports::kExpectedConformanceDigest, "wire-digest", "digest {:x}, expected {:x}", digest,
             transports::kExpectedConformanceDigest);
     kprint("  wire conformance digest {:x}\n", digest);
-    test_core_pingpong(t, bi, ping_peer);
+    SkbDiscovery found{.node = *self};
+    test_core_pingpong(t, bi, ping_peer, found);
     // 10. The SKB: the board's facts and rules, answered here as on the host.
     test_skb(t, *board);
     // 11. Other nodes of the board, over the interconnect region.
-    if (board->node_count > 1) test_interconnect(t, bi, *board, *self);
-    // 12. User mode: dispatchers on this core (the other cores run theirs already).
+    if (board->node_count > 1) test_interconnect(t, bi, *board, *self, found);
+    // 12. The SKB learns what this boot discovered and measured.
+    test_skb_discovered(t, bi, *board, found);
+    // 13. User mode: dispatchers on this core (the other cores run theirs already).
     run_user_tests(t, bi, kernel_root(), *view, finish_boot);
 }
 

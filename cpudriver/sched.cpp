@@ -110,13 +110,14 @@ template <typename F> void for_each_table(u64 table, u32 level, const PagePool& 
 
 } // namespace
 
-Result<Dispatcher*> Scheduler::spawn(const char* name, const u8* image, usize len, u64 arg, u64 ram_bytes) {
-    if (count_ == kMaxDispatchers) return Error::CapacityExceeded;
+Result<Dispatcher*> Scheduler::spawn(const char* name, const u8* image, usize len, u64 arg, u64 ram_bytes,
+                                     const u8* data, usize data_len) {
+    if (count_ == kMaxDispatchers || data_len > sys::kMaxStartData) return Error::CapacityExceeded;
     const u64 base = arch::user_window_base();
     auto file = TRY(elf::File::open(image, len));
     UserSegment segs[8];
     u32 n = TRY(plan_user_image(file, elf_machine(core().boot->isa), base, segs, 8));
-    u64 pages = pages_of(kUserStackSize);
+    u64 pages = pages_of(kUserStackSize) + pages_of(data_len);
     for (u32 i = 0; i < n; ++i) pages += pages_of(segs[i].seg.memsz);
 
     auto* d = reinterpret_cast<Dispatcher*>(uptr(TRY(pool_.alloc())));
@@ -142,6 +143,20 @@ Result<Dispatcher*> Scheduler::spawn(const char* name, const u8* image, usize le
             if (f.exec) arch::sync_icache(reinterpret_cast<const void*>(uptr(frame)), kPageSize);
             TRY_STATUS(d->space.map(s.vaddr + off, frame, kPageSize, f));
         }
+    }
+    // Its start data: a copy, so that it sees nothing else of the CPU driver's memory, read-only.
+    for (u64 off = 0; off < data_len; off += kPageSize) {
+        u64 frame = TRY(pool_.alloc());
+        u8* to = reinterpret_cast<u8*>(uptr(frame));
+        for (u64 k = 0; k < kPageSize && off + k < data_len; ++k) to[k] = data[off + k];
+        TRY_STATUS(d->space.map(base + sys::kStartDataOffset + off, frame, kPageSize, {.user = true}));
+    }
+    // Its start data: a copy, so that it sees nothing else of the CPU driver's memory, read-only.
+    for (u64 off = 0; off < data_len; off += kPageSize) {
+        u64 frame = frames.next();
+        u8* to = reinterpret_cast<u8*>(uptr(frame));
+        for (u64 k = 0; k < kPageSize && off + k < data_len; ++k) to[k] = data[off + k];
+        TRY_STATUS(d->space.map(base + sys::kStartDataOffset + off, frame, kPageSize, {.user = true}));
     }
     // The stack at the top of the window, a never-mapped guard page under it.
     const u64 stack_top = base + kUserWindowSize;

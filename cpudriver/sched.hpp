@@ -55,8 +55,10 @@ class Scheduler {
     Status init(u64 pool, u64 size, u64 kernel_root);
     // Loads a user program (an ELF of this ISA) into a new dispatcher's address space and
     // makes it runnable, entered at its entry point with arg in the first argument register.
-    // ram_bytes (a multiple of a page) of the core's memory go to it as a RAM capability.
-    Result<Dispatcher*> spawn(const char* name, const u8* elf, usize len, u64 arg, u64 ram_bytes = 0);
+    // ram_bytes (a multiple of a page) of the core's memory go to it as a RAM capability;
+    // data[0..data_len) (at most sys::kMaxStartData bytes) is copied to its start data.
+    Result<Dispatcher*> spawn(const char* name, const u8* elf, usize len, u64 arg, u64 ram_bytes = 0,
+                              const u8* data = nullptr, usize data_len = 0);
     // Runs dispatchers until the core powers off; with nothing to run, calls the idle hook
     // (if any) and halts until the next interrupt.
     [[noreturn]] void run();

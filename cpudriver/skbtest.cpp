@@ -3,6 +3,7 @@
 #include "skbtest.hpp"
 
 #include <mosaic/skb/board.hpp>
+#include <mosaic/skb/report.hpp>
 #include <mosaic/transports/conformance.hpp>
 
 namespace mosaic::cpudriver {
@@ -12,6 +13,37 @@ namespace {
 alignas(16) u8 g_skb_arena[640 * 1024];
 char g_answers[16 * 1024];
 skb::Engine g_skb;
+// Every fact loaded, as text: the board's, then what boot discovered and measured.
+char g_facts[8 * 1024];
+usize g_facts_len = 0;
+u64 g_digest = 0;
+u32 g_lines = 0;
+
+// The standard answers (kBoardQueries) of the facts loaded now: their digest and lines.
+Status standard_answers(u64& digest, u32& lines) {
+    usize used = 0;
+    for (const char* q : skb::kBoardQueries) used += TRY(skb::render_answers(g_skb, q, g_answers + used, sizeof g_answers - used));
+    lines = 0;
+    for (usize i = 0; i < used; ++i) lines += g_answers[i] == '\n';
+    digest = transports::fnv1a64(reinterpret_cast<const u8*>(g_answers), u32(used));
+    return {};
+}
+
+// The number of answers of a query formatted from fmt and args (an error counts none).
+template <typename... Args> u32 answers(const char* fmt, Args... args) {
+    char q[96];
+    BufferSink b(q, sizeof q);
+    format(b.sink(), fmt, args...);
+    auto each = [](const skb::Answer&) {};
+    auto n = b.size() < sizeof q ? g_skb.query(q, b.size(), each) : Result<u32>(Error::CapacityExceeded);
+    return n.ok() ? *n : 0;
+}
+
+// The board's name for the interconnect device of a node (as skb/src/board.cpp names it).
+void ivshmem_name(char (&name)[16], u32 node) {
+    BufferSink b(name, sizeof name);
+    format(b.sink(), "ivshmem{}", node);
+}
 } // namespace
 
 void test_skb(SelfTest& t, const BoardProfile& board) {
@@ -24,6 +56,87 @@ void test_skb(SelfTest& t, const BoardProfile& board) {
     for (usize i = 0; i < *n; ++i) lines += g_answers[i] == '\n';
     u64 digest = transports::fnv1a64(reinterpret_cast<const u8*>(g_answers), u32(*n));
     kprint("SKB answers {} lines digest {:x}\n", lines, digest);
+    // The same facts as text, for the SKB server.
+    static skb::BoardFacts facts;
+    auto text = skb::board_facts(board, facts).ok() ? skb::render_facts(facts.view, g_facts, sizeof g_facts)
+                                                      : Result<usize>(Error::CapacityExceeded);
+    g_facts_len = text.ok() ? *text : 0;
+    g_digest = digest;
+    g_lines = lines;
 }
+
+void test_skb_discovered(SelfTest& t, const BootInfo& bi, const BoardProfile& board, const SkbDiscovery& found) {
+    if (g_facts_len == 0) return; // the board's facts did not load: test_skb failed already
+    const u32 node = found.node;
+    u32 first = 0, total = 0; // the board's numbering of cores: node by node
+    for (u32 n = 0; n < board.node_count; ++n) {
+        if (n < node) first += board.nodes[n].cores;
+        total += board.nodes[n].cores;
+    }
+    u32 self = first;
+    for (u32 i = 0; i < bi.core_count; ++i)
+        if (bi.core_ids[i] == bi.boot_core) self = first + i;
+    const u32 peer = first + found.peer;
+    // The facts: cores by hardware id, free RAM, the interconnect device, the round trip.
+    skb::CoreHwFact hw[BootInfo::kMaxCores];
+    for (u32 i = 0; i < bi.core_count; ++i) hw[i] = {first + i, bi.core_ids[i]};
+    skb::MemoryFact memory[BootInfo::kMaxRanges];
+    for (u32 i = 0; i < bi.memory_count; ++i) memory[i] = {node, bi.memory[i].base, bi.memory[i].size};
+    char device[16];
+    ivshmem_name(device, node);
+    skb::DeviceFact dev{device, node, "ivshmem"};
+    skb::DeviceMemFact region{device, found.region_base, found.region_size};
+    skb::LatencyFact lat{self, peer, found.round_trip_ns};
+    skb::MachineFacts m;
+    m.core_hw = {hw, bi.core_count};
+    m.memory = {memory, bi.memory_count};
+    if (found.region_size) {
+        m.devices = {&dev, 1};
+        m.device_memory = {&region, 1};
+    }
+    if (found.round_trip_ns) m.latencies = {&lat, 1};
+    auto n = skb::render_facts(m, g_facts + g_facts_len, sizeof g_facts - g_facts_len);
+    Status s = n.ok() ? g_skb.load(g_facts + g_facts_len, *n) : Status(n.error());
+    if (!t.check(s.ok(), "skb-discovered-facts", "discovered facts not loaded: {}", error_name(s.error()))) {
+        g_facts[g_facts_len] = 0;
+        return;
+    }
+    g_facts_len += *n;
+
+    u32 cores = answers("?- core_hw(C, H), core(C, _, node{}).", node);
+    u32 alloc = answers("?- alloc_from(C, B, S), core(C, _, node{}).", node);
+    u32 pairs = answers("?- transport(A, B, T).");
+    u32 measured = found.round_trip_ns ? answers("?- latency({}, {}, L).", self, peer) : 0;
+    u32 placed = found.region_size ? answers("?- device_mem({}, B, S), place({}, C), core(C, _, node{}).", device,
+                                             device, node)
+                                   : 0;
+    {
+        ConsoleLock lock; // one line, even with other cores printing
+        kprint("SKB discovered {} cores, {} memory ranges ({} cores allocate from one), transport for {} core pairs", cores,
+               bi.memory_count, alloc, pairs);
+        if (found.round_trip_ns) kprint(", latency core {} -> {} {} ns", self, peer, found.round_trip_ns);
+        if (found.region_size) kprint(", {} at {:x} placed on this node", device, found.region_base);
+        kprint("\n");
+    }
+    t.check(cores == bi.core_count && cores == board.nodes[node].cores, "skb-discovered-cores",
+            "{} cores with hardware ids, {} discovered, the board has {}", cores, bi.core_count, board.nodes[node].cores);
+    t.check(alloc == board.nodes[node].cores, "skb-discovered-memory", "{} of {} cores have memory to allocate from",
+            alloc, board.nodes[node].cores);
+    if (found.round_trip_ns)
+        t.check(measured == 1, "skb-measured-latency", "latency({}, {}, L) answers {} times", self, peer, measured);
+    if (found.region_size)
+        t.check(placed == 1, "skb-discovered-device", "{} with its memory placed on node {}: {} answers", device, node,
+                placed);
+    // The standard answers depend only on the board's facts: the discovered ones must not
+    // change them (so the server, which has every fact, answers as the host does).
+    u64 digest = 0;
+    u32 lines = 0;
+    Status same = standard_answers(digest, lines);
+    t.check(same.ok() && digest == g_digest && pairs == total * total, "skb-discovered-consistent",
+            "standard answers {} lines digest {:x} (before: {} lines {:x}), {} of {} transport pairs",
+            lines, digest, g_lines, g_digest, pairs, total * total);
+}
+
+SkbBootFacts skb_boot_facts() { return {g_facts, g_facts_len, g_digest, g_lines}; }
 
 } // namespace mosaic::cpudriver

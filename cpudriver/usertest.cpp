@@ -1,10 +1,11 @@
-// User mode on the boot core: the test programs run as dispatchers in four phases, and
+// User mode on the boot core: the test programs run as dispatchers in five phases, and
 // the idle hook (called whenever the core has nothing to run) checks what each did,
 // starts the next phase, waits for the other cores' first dispatchers, and hands over to
 // the rest of the boot sequence.
 #include "usertest.hpp"
 
 #include "console.hpp"
+#include "skbtest.hpp"
 
 namespace mosaic::cpudriver {
 
@@ -28,15 +29,16 @@ struct Run {
     Dispatcher *hello = nullptr, *ping = nullptr, *pong = nullptr, *bench = nullptr;
     Dispatcher *spin[2] = {}, *fault[5] = {}, *after = nullptr;
     Dispatcher *caps = nullptr, *caps_revoked = nullptr, *memserv = nullptr, *memclient = nullptr;
+    Dispatcher *skb = nullptr, *skb_client = nullptr;
 } g_run;
 
-Dispatcher* spawn(Scheduler& s, const char* program, u64 arg, u64 ram = 0) {
+Dispatcher* spawn(Scheduler& s, const char* program, u64 arg, u64 ram = 0, const void* data = nullptr, usize len = 0) {
     auto m = g_run.view.find_module(g_run.bi->isa, program);
     if (!m.ok()) {
         kprint("  user: no {} module '{}' in the image: {}\n", isa_name(g_run.bi->isa), program, error_name(m.error()));
         return nullptr;
     }
-    auto d = s.spawn(program, g_run.view.data(*m), usize(m->size), arg, ram);
+    auto d = s.spawn(program, g_run.view.data(*m), usize(m->size), arg, ram, static_cast<const u8*>(data), len);
     if (!d.ok()) {
         kprint("  user: cannot start '{}': {}\n", program, error_name(d.error()));
         return nullptr;
@@ -142,6 +144,24 @@ void check_caps() {
             "memory server: {}, its client: {}", how_ended(g_run.memserv), how_ended(g_run.memclient));
 }
 
+// Phase 5: the SKB server, with every fact the boot core's SKB has as its start data, and
+// a client that asks it the standard queries over a channel and compares the answers with
+// the boot core's (passed as the client's start data).
+void start_skb(Scheduler& s) {
+    SkbBootFacts facts = skb_boot_facts();
+    if (facts.len == 0) return; // the SKB failed at boot; the check says so
+    g_run.skb = spawn(s, "skb", facts.len, 0, facts.text, facts.len);
+    u8 expected[16];
+    store_le64(expected, facts.digest);
+    store_le64(expected + 8, facts.lines);
+    if (g_run.skb) g_run.skb_client = spawn(s, "skbclient", g_run.skb->id, 0, expected, sizeof expected);
+}
+
+void check_skb() {
+    g_run.t->check(exited_ok(g_run.skb) && exited_ok(g_run.skb_client), "user-skb-server", "server: {}, client: {}",
+                   how_ended(g_run.skb), how_ended(g_run.skb_client));
+}
+
 // The other cores of the node: each ran its first dispatcher; all must have ended well.
 // Returns false while some are still running (and the deadline has not passed).
 bool check_other_cores(bool final) {
@@ -163,7 +183,7 @@ bool check_other_cores(bool final) {
 void idle(Scheduler& s) {
     bool late = core_ticks() > g_run.deadline;
     if (s.live() != 0 && !late) return; // someone is blocked and may still be woken
-    if (late && g_run.phase < 5)
+    if (late && g_run.phase < 6)
         kprint("  user: phase {} timed out with {} dispatchers alive\n", g_run.phase, s.live());
     switch (g_run.phase) {
     case 0:
@@ -184,6 +204,10 @@ void idle(Scheduler& s) {
         break;
     case 4:
         check_caps();
+        start_skb(s);
+        break;
+    case 5:
+        check_skb();
         break;
     default:
         if (!check_other_cores(late)) return;

@@ -117,6 +117,23 @@ void render_resources(const MachineFacts& m, TextOut& out) {
         out.symbol(d.kind);
         out.close();
     }
+    for (u32 i = 0; i < m.core_hw.count; ++i) {
+        out.open("core_hw");
+        out.number(m.core_hw.items[i].core, false);
+        out.sep();
+        out.number(m.core_hw.items[i].hw_id, true);
+        out.close();
+    }
+    for (u32 i = 0; i < m.device_memory.count; ++i) {
+        const DeviceMemFact& d = m.device_memory.items[i];
+        out.open("device_mem");
+        out.symbol(d.device);
+        out.sep();
+        out.number(d.base, true);
+        out.sep();
+        out.number(d.size, true);
+        out.close();
+    }
 }
 
 void render_measurements(const MachineFacts& m, TextOut& out) {

@@ -39,7 +39,7 @@ def native(flavour="host", targets=None):
 
 
 # The user programs of every ISA (userland/meson.build), bundled as modules by name.
-USER_PROGRAMS = ("hello", "spin", "fault", "lmp", "bench", "caps", "memserv", "uart")
+USER_PROGRAMS = ("hello", "spin", "fault", "lmp", "bench", "caps", "memserv", "uart", "skb", "skbclient")
 
 
 def user_programs(name):

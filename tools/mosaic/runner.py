@@ -23,9 +23,10 @@ INPUT_READY = "INPUT ready"
 INPUT_TEXT = b"mosaic\n"
 
 
-def qemu_command(board, node, index, image, shm_path=None, gdb_port=None, idle=0):
+def qemu_command(board, node, index, image, shm_path=None, gdb_port=None, idle=0, params=None):
     """The QEMU command line of one node. fw_cfg tells the guest which node it is and, for
-    benchmarks, how many seconds to stay idle before powering off."""
+    benchmarks, how many seconds to stay idle before powering off and any other boot
+    parameters (`params`, e.g. {"skbbench": 1}: run the SKB benchmark)."""
     isa = node["isa"]
     cmd = [QEMU[isa], "-M", node["machine"], "-smp", f"{node['cores']},maxcpus={max(node['cores'], 2)}",
            "-m", f"{node['memory'] >> 20}M", "-nodefaults", "-display", "none", "-monitor", "none",
@@ -43,7 +44,7 @@ def qemu_command(board, node, index, image, shm_path=None, gdb_port=None, idle=0
             raise ToolError(f"{board['path']}: node '{node['name']}' field 'image_addr': riscv64 images are loaded "
                             f"by QEMU at {RISCV_KERNEL_ADDR:#x}")
         cmd += ["-kernel", image]
-    params = {"node": index, **({"idle": idle} if idle else {})}
+    params = {"node": index, **({"idle": idle} if idle else {}), **(params or {})}
     if isa == "riscv64":  # QEMU 7.2's riscv virt takes no -fw_cfg: the kernel command line instead
         cmd += ["-append", " ".join(f"mosaic.{k}={v}" for k, v in params.items())]
     else:
@@ -126,7 +127,7 @@ class NodeResult:
 class Run:
     """One boot of a board; use as `Run(...).go()`."""
 
-    def __init__(self, board, image, timeout=None, gdb=False, echo=True, idle=0, input_text=INPUT_TEXT):
+    def __init__(self, board, image, timeout=None, gdb=False, echo=True, idle=0, params=None, input_text=INPUT_TEXT):
         self.board = board
         self.image = image
         self.timeout = timeout or board["timeout"]
@@ -134,12 +135,14 @@ class Run:
         self.echo = echo
         self.idle = idle
         self.input_text = input_text  # the answer to INPUT_READY; None: no answer (tests of the guest's checks)
+        self.params = params
         self.logdir = os.path.join(BUILD, "logs", board["name"])
         self.shm = (f"/dev/shm/mosaic-{board['name']}-{os.getpid()}" if board["interconnect"] else None)
         self.procs = []
 
     def commands(self):
-        return [qemu_command(self.board, n, i, self.image, self.shm, 1234 + i if self.gdb else None, self.idle)
+        return [qemu_command(self.board, n, i, self.image, self.shm, 1234 + i if self.gdb else None, self.idle,
+                             self.params)
                 for i, n in enumerate(self.board["nodes"])]
 
     def _prefix(self, i, name):

@@ -3,6 +3,8 @@
 
 int main(mosaic::u64 arg);
 
+extern "C" const char __user_window[]; // user.ld
+
 // The CPU driver enters here with the stack set and arg in the first argument register.
 extern "C" [[noreturn]] __attribute__((section(".text.start"))) void _start(mosaic::u64 arg) {
     mosaic::user::exit(mosaic::u64(main(arg)));
@@ -19,6 +21,8 @@ CoreInfo core_info() {
     auto r = call(sys::Number::CoreInfo);
     return {r.value[0], r.value[1], r.value[2], r.value[3], r.value[4]};
 }
+
+const u8* start_data() { return reinterpret_cast<const u8*>(uptr(__user_window) + sys::kStartDataOffset); }
 
 Error lmp_send(u64 dest, const u64 (&w)[sys::kLmpWords], u64 cap) {
     return error_of(call(sys::Number::LmpSend, dest, w[0], w[1], w[2], w[3], cap));

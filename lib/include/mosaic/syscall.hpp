@@ -72,6 +72,12 @@ constexpr u64 kLmpCapArrived = 1ull << 63;  // or-ed into the sender: a capabili
 constexpr u64 kIrqConsoleRx = 1;    // irq_attach kinds: the console UART's receive interrupt
 constexpr u64 kMaxInvokeWords = 7;
 
+// Start data: bytes the CPU driver may hand a dispatcher when it starts it (e.g. the SKB
+// server's facts), copied to fresh pages mapped read-only at this offset from the user
+// window's base; programs are loaded below it. The program's arg says what and how long.
+constexpr u64 kStartDataOffset = 256ull << 20;
+constexpr u64 kMaxStartData = 64 * 1024;
+
 // The capability space every dispatcher starts with: slots of its root CNode.
 constexpr u32 kSlotRootTable = 0; // its root page table (Read, Write); only the heap slot may be changed
 constexpr u32 kSlotRam = 1;       // RAM given to it at start, if any (Read, Write, Grant)

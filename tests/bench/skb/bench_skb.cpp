@@ -1,7 +1,9 @@
 // bench-skb: load and query time of the SKB's Datalog engine on the host: 10^5 facts, and
 // transitive closure over 1,000-node graphs, beside a hand-written BFS closure as the
-// baseline. Reported, never asserted. --json prints one JSON object.
+// baseline. Reported, never asserted. --json prints one JSON object. The workloads are
+// skb/workload.hpp's, the same the guest benchmark (mosaic.skbbench=1) runs.
 #include <mosaic/skb/engine.hpp>
+#include <mosaic/skb/workload.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -27,17 +29,6 @@ struct Db {
         if (!engine.init(memory.get(), Engine::arena_bytes(l), l)) std::abort();
     }
 };
-
-Limits big_limits() {
-    Limits l;
-    l.max_symbols = 1 << 12;
-    l.max_relations = 64;
-    l.max_tuples = 1 << 21;
-    l.max_values = 1 << 22;
-    l.max_index_entries = 1 << 23;
-    l.index_buckets = 1 << 21;
-    return l;
-}
 
 Status count(void* ctx, const Answer&) {
     ++*static_cast<u64*>(ctx);
@@ -65,15 +56,13 @@ struct Figures {
 
 // Loads 10^5 facts from text, then runs a selective query over them.
 void bench_facts(Figures& f) {
-    std::string text;
-    const u32 n = 100000;
-    for (u32 i = 0; i < n; ++i)
-        text += "fact(" + std::to_string(i) + ", " + std::to_string(i * 7919 % 1000) + ", s" + std::to_string(i % 100) + ").\n";
-    Db db(big_limits());
+    std::string text(64 * workload::kFacts, '\0');
+    usize len = workload::fact_text(workload::kFacts, text.data(), text.size()).value();
+    Db db(workload::kFactLimits);
     double t0 = now_ms();
-    if (!db.engine.load(text.data(), text.size())) std::abort();
+    if (!db.engine.load(text.data(), len)) std::abort();
     double t1 = now_ms();
-    const char* q = "?- fact(X, 5, S).";
+    const char* q = workload::kFactQuery;
     f.facts_answers = must(db.engine.query(q, std::strlen(q), count, &f.facts_answers), "fact query");
     f.facts_load_ms = t1 - t0;
     f.facts_query_ms = now_ms() - t1;
@@ -99,20 +88,20 @@ u64 bfs_closure(const std::vector<std::vector<u32>>& adj) {
 }
 
 void bench_closure(Figures::Closure& c, const std::vector<std::pair<u32, u32>>& edges) {
-    Db db(big_limits());
-    std::vector<std::vector<u32>> adj(1000);
+    Db db(workload::kClosureLimits);
+    std::vector<std::vector<u32>> adj(workload::kGraphNodes);
     for (auto [a, b] : edges) {
         Value v[2] = {Value::integer(a), Value::integer(b)};
         if (!db.engine.add_fact("edge", v, 2)) std::abort();
         adj[a].push_back(b);
     }
-    const char* rules = "reach(X, Y) :- edge(X, Y).\nreach(X, Y) :- edge(X, Z), reach(Z, Y).\n";
+    const char* rules = workload::kClosureRules;
     if (!db.engine.load(rules, std::strlen(rules))) std::abort();
     double t0 = now_ms();
     if (!db.engine.solve()) std::abort();
     double t1 = now_ms();
     u64 answers = 0;
-    const char* q = "?- reach(0, Y).";
+    const char* q = workload::kClosureQuery;
     must(db.engine.query(q, std::strlen(q), count, &answers), "reach query");
     double t2 = now_ms();
     c.edges = edges.size();
@@ -124,21 +113,10 @@ void bench_closure(Figures::Closure& c, const std::vector<std::pair<u32, u32>>& 
     c.baseline_ms = now_ms() - t3;
 }
 
-std::vector<std::pair<u32, u32>> chain_graph() {
+std::vector<std::pair<u32, u32>> graph(workload::Graph g) {
     std::vector<std::pair<u32, u32>> e;
-    for (u32 i = 0; i + 1 < 1000; ++i) e.push_back({i, i + 1});
-    return e;
-}
-
-// 1,500 pseudo-random edges (fixed seed): mostly one large strongly connected part.
-std::vector<std::pair<u32, u32>> random_graph() {
-    std::vector<std::pair<u32, u32>> e;
-    u64 x = 88172645463325252ull;
-    auto next = [&] {
-        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-        return u32(x % 1000);
-    };
-    for (u32 i = 0; i < 1500; ++i) e.push_back({next(), next()});
+    workload::Edges edges(g);
+    for (u32 a, b; edges.next(a, b);) e.push_back({a, b});
     return e;
 }
 
@@ -147,12 +125,12 @@ std::vector<std::pair<u32, u32>> random_graph() {
 int main(int argc, char** argv) {
     bool json = argc > 1 && std::strcmp(argv[1], "--json") == 0;
     Figures f;
-    f.arena_bytes = Engine::arena_bytes(big_limits());
+    f.arena_bytes = Engine::arena_bytes(workload::kClosureLimits); // the larger of the two
     bench_facts(f);
     f.closures[0].graph = "chain";
-    bench_closure(f.closures[0], chain_graph());
+    bench_closure(f.closures[0], graph(workload::Graph::Chain));
     f.closures[1].graph = "random";
-    bench_closure(f.closures[1], random_graph());
+    bench_closure(f.closures[1], graph(workload::Graph::Random));
     if (json) {
         std::printf("{\"bench\":\"skb\",\"arena_bytes\":%zu,\"facts\":%llu,\"facts_load_ms\":%.3f,"
                     "\"facts_query_ms\":%.3f,\"facts_answers\":%llu",
@@ -166,7 +144,7 @@ int main(int argc, char** argv) {
         std::printf("}\n");
         return 0;
     }
-    std::printf("skb arena: %.1f MiB\n", f.arena_bytes / 1048576.0);
+    std::printf("skb arena (the guest's capacities): %.1f MiB\n", f.arena_bytes / 1048576.0);
     std::printf("load %llu facts from text: %.1f ms; query fact(X, 5, S): %llu answers in %.3f ms\n",
                 (unsigned long long)f.facts, f.facts_load_ms, (unsigned long long)f.facts_answers, f.facts_query_ms);
     for (auto& c : f.closures)

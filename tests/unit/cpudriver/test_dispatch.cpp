@@ -224,6 +224,10 @@ TEST_CASE("user images: hostile and broken programs are refused with a reason") 
           Error::OutOfRange);
     CHECK(plan(make_elf(kMachine, kBase, {{5, kBase, 0x10, kUserWindowSize - kUserStackSize}}), out).error() ==
           Error::OutOfRange);
+    // Into the start data the CPU driver may map (the last page below it is still the program's).
+    CHECK(plan(make_elf(kMachine, kBase, {{5, kBase, 0x10, sys::kStartDataOffset + 0x10}}), out).error() ==
+          Error::OutOfRange);
+    CHECK(plan(make_elf(kMachine, kBase, {{5, kBase, 0x10, sys::kStartDataOffset}}), out).ok());
     // Not page aligned, overlapping pages, entry outside code, wrong ISA, nothing to load.
     CHECK(plan(make_elf(kMachine, kBase + 0x10, {{5, kBase + 0x10, 0x10, 0x10}}), out).error() == Error::Misaligned);
     CHECK(plan(make_elf(kMachine, kBase, {{5, kBase, 0x10, 0x1800}, {6, kBase + 0x1000, 0x10, 0x10}}), out).error() ==

@@ -52,3 +52,27 @@ TEST_CASE("render_facts rejects what the syntax cannot carry and small buffers")
     CHECK(render_facts(p.facts(), big.data(), n + 1).value() == n);
     CHECK(render_facts(p.facts(), big.data(), n).error() == Error::CapacityExceeded);
 }
+
+TEST_CASE("discovered facts: hardware ids and device memory render and load") {
+    CoreFact cores[2] = {{0, "riscv64", 0}, {1, "riscv64", 0}};
+    CoreHwFact hw[2] = {{0, 0x3}, {1, 0x10}};
+    DeviceFact dev[1] = {{"ivshmem0", 0, "ivshmem"}};
+    DeviceMemFact mem[1] = {{"ivshmem0", 0x10000000, 0x1000000}};
+    MachineFacts m;
+    m.cores = {cores, 2};
+    m.devices = {dev, 1};
+    m.core_hw = {hw, 2};
+    m.device_memory = {mem, 1};
+    char buf[1024];
+    usize n = render_facts(m, buf, sizeof buf).value();
+    std::string t(buf, n);
+    CHECK(t.find("core_hw(1, 0x10).\n") != std::string::npos);
+    CHECK(t.find("device_mem(ivshmem0, 0x10000000, 0x1000000).\n") != std::string::npos);
+    Db db;
+    REQUIRE(db.load(t) == Error::Ok);
+    CHECK(db.ask("?- core_hw(C, H), core(C, _, node0).") == rows({"0,3", "1,16"}));
+    CHECK(db.ask("?- device(D, N, ivshmem), device_mem(D, B, S).") == rows({"ivshmem0,node0,268435456,16777216"}));
+    DeviceMemFact bad[1] = {{"ivshmem0", 0, ~0ull}};
+    m.device_memory = {bad, 1};
+    CHECK(render_facts(m, buf, sizeof buf).error() == Error::Overflow);
+}

@@ -168,7 +168,7 @@ struct UserSegment {
 };
 // Checks a user program against the user window at `base` and lists its segments (at
 // most max): an executable ELF of `machine`, every segment page aligned inside the window
-// and below the stack, none both writable and executable, no two overlapping, and the
+// and below its start data (sys::kStartDataOffset), none both writable and executable, no two overlapping, and the
 // entry inside an executable one. Returns the number of segments.
 Result<u32> plan_user_image(const elf::File& f, u16 machine, u64 base, UserSegment* out, u32 max);
 

@@ -37,6 +37,15 @@ struct LatencyFact {
     u32 from, to; // cores
     u64 ns;       // measured message round trip
 };
+struct CoreHwFact {
+    u32 core;  // system-wide core id
+    u64 hw_id; // what the hardware calls it: APIC id, MPIDR affinity, hart id
+};
+struct DeviceMemFact {
+    const char* device; // a device of DeviceFact
+    u64 base;           // physical address of the memory it exposes (a PCI BAR), on its node
+    u64 size;           // bytes
+};
 struct CoreLoadFact {
     u32 core;
     u32 load; // any monotone measure; lower is less loaded
@@ -48,6 +57,8 @@ struct MachineFacts {
     FactList<CoreFact> cores;
     FactList<MemoryFact> memory;
     FactList<DeviceFact> devices;
+    FactList<CoreHwFact> core_hw;
+    FactList<DeviceMemFact> device_memory;
     FactList<InterconnectFact> interconnects;
     FactList<LatencyFact> latencies;
     FactList<CoreLoadFact> loads;

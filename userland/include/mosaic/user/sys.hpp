@@ -39,6 +39,10 @@ struct Message {
     bool cap_arrived = false;  // a capability was put in the slot lmp_receive_slot named
     u64 word[sys::kLmpWords] = {};
 };
+// The start data the CPU driver copied for this dispatcher (sys::kStartDataOffset),
+// read-only. Mapped only when it was given one: the program's arg says whether, and how long.
+const u8* start_data();
+
 // cap: 0, or the raw slot address (caps::CPtr) of a capability with Grant to send along.
 Error lmp_send(u64 dest, const u64 (&w)[sys::kLmpWords], u64 cap = 0);
 Result<Message> lmp_receive();
