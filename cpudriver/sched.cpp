@@ -146,13 +146,6 @@ Result<Dispatcher*> Scheduler::spawn(const char* name, const u8* image, usize le
     }
     // Its start data: a copy, so that it sees nothing else of the CPU driver's memory, read-only.
     for (u64 off = 0; off < data_len; off += kPageSize) {
-        u64 frame = TRY(pool_.alloc());
-        u8* to = reinterpret_cast<u8*>(uptr(frame));
-        for (u64 k = 0; k < kPageSize && off + k < data_len; ++k) to[k] = data[off + k];
-        TRY_STATUS(d->space.map(base + sys::kStartDataOffset + off, frame, kPageSize, {.user = true}));
-    }
-    // Its start data: a copy, so that it sees nothing else of the CPU driver's memory, read-only.
-    for (u64 off = 0; off < data_len; off += kPageSize) {
         u64 frame = frames.next();
         u8* to = reinterpret_cast<u8*>(uptr(frame));
         for (u64 k = 0; k < kPageSize && off + k < data_len; ++k) to[k] = data[off + k];
