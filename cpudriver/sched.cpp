@@ -224,6 +224,9 @@ void Scheduler::end(Dispatcher* d) {
         // interrupt, which may make someone runnable.
         if (idle_hook_) idle_hook_(*this);
         if (policy_.has_waiting()) continue;
+        // Nobody left who could ever run again, and nobody watching: no more ticks, so the
+        // core sleeps until a device interrupt.
+        if (!idle_hook_ && live() == 0) arch::timer_stop();
         arch::interrupts_enable();
         arch::wait_for_interrupt();
         arch::interrupts_disable();

@@ -93,6 +93,8 @@ void timer_start(u32 hz) {
     timer_rearm();
 }
 
+void timer_stop() { MOSAIC_SYSREG_WRITE(cntv_ctl_el0, 0); } // disabled: no more interrupts
+
 u64 counter() {
     asm volatile("isb" ::: "memory");
     return MOSAIC_SYSREG_READ(cntvct_el0);

@@ -65,6 +65,11 @@ void timer_start(u32 hz) {
     timer_rearm();
 }
 
+void timer_stop() {
+    asm volatile("csrc sie, %0" ::"r"(riscv::kSieStie));
+    riscv::sbi_call(riscv::kSbiTime, 0, ~0ull); // and no pending compare
+}
+
 u64 counter() { return riscv::read_time(); }
 u64 counter_hz() { return riscv::g_platform.timebase; }
 

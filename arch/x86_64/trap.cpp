@@ -124,6 +124,11 @@ void timer_start(u32 hz) {
     lapic_write(x86::kApicTimerInit, per_tick ? per_tick : 1);
 }
 
+void timer_stop() {
+    lapic_write(x86::kApicTimerInit, 0); // a zero count stops the timer
+    lapic_write(x86::kApicLvtTimer, x86::kVectorTimer | (1u << 16)); // and its entry masked
+}
+
 u64 counter() { return rdtsc(); }
 u64 counter_hz() { return g_tsc_hz; }
 

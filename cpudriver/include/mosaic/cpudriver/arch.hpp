@@ -24,6 +24,9 @@ void traps_init();
 void trigger_breakpoint();
 // Starts the periodic timer interrupt at about hz; each tick calls cpudriver::on_tick.
 void timer_start(u32 hz);
+// Stops this core's timer interrupt until the next timer_start (a core with nothing to
+// run sleeps until a device interrupt instead of waking every tick).
+void timer_stop();
 // The ISA's free-running counter (TSC, CNTVCT_EL0, time) and its frequency in Hz
 // (0 until known: x86 measures the TSC against the PIT in timer_start).
 u64 counter();
