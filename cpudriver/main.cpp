@@ -36,10 +36,6 @@ SelfTest g_test;
 CoreState& self() { return *arch::core_state(); }
 u64 ticks() { return self().ticks; }
 
-const char* trap_kind_name(TrapKind k) {
-    constexpr const char* names[] = {"Breakpoint", "IllegalInstruction", "PageFault", "Alignment", "Syscall", "Other"};
-    return u32(k) < sizeof names / sizeof names[0] ? names[u32(k)] : "Unknown";
-}
 
 void print_banner(const BootInfo& bi) {
     kprint("\nMosaic CPU driver on {} core {} (firmware: {})\n", isa_name(bi.isa), bi.boot_core, bi.firmware);

@@ -29,10 +29,6 @@ u16 elf_machine(Isa isa) {
     }
 }
 
-const char* kind_name(TrapKind k) {
-    constexpr const char* names[] = {"breakpoint", "illegal instruction", "page fault", "alignment fault", "system call", "exception"};
-    return u32(k) < sizeof names / sizeof names[0] ? names[u32(k)] : "exception";
-}
 
 } // namespace
 
@@ -249,7 +245,7 @@ void Scheduler::end(Dispatcher* d) {
     d->faulted = true;
     d->fault = info;
     kprint("user fault: dispatcher '{}' (id {}) on core {:x}: {} (cause {:x}) at pc {:x}, address {:x}; dispatcher ended\n",
-           d->name, d->id, core().hw_id, kind_name(info.kind), info.cause, info.pc, info.address);
+           d->name, d->id, core().hw_id, trap_kind_name(info.kind), info.cause, info.pc, info.address);
     end(d);
     schedule();
 }

@@ -121,6 +121,11 @@ namespace mosaic::cpudriver {
 
 // What a trap was, in ISA-neutral terms, filled by the ISA's trap entry.
 enum class TrapKind : u8 { Breakpoint, IllegalInstruction, PageFault, Alignment, Syscall, Other };
+// Its name, for panics and fault reports.
+inline const char* trap_kind_name(TrapKind k) {
+    constexpr const char* names[] = {"Breakpoint", "IllegalInstruction", "PageFault", "Alignment", "Syscall", "Other"};
+    return u32(k) < sizeof names / sizeof names[0] ? names[u32(k)] : "Unknown";
+}
 struct TrapInfo {
     TrapKind kind;
     u64 cause;     // the ISA's raw cause (vector, ESR, scause)
