@@ -245,6 +245,12 @@ u32 BoardProfile::total_cores() const {
     return n;
 }
 
+u32 BoardProfile::first_core(u32 node) const {
+    u32 n = 0;
+    for (u32 i = 0; i < node && i < node_count; ++i) n += nodes[i].cores;
+    return n;
+}
+
 Result<u32> BoardProfile::node_of(Isa isa) const {
     for (u32 i = 0; i < node_count; ++i)
         if (nodes[i].isa == isa) return i;

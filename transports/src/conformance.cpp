@@ -1,5 +1,7 @@
 // The fixed conformance message set and its digest (see conformance.hpp).
 #include <mosaic/transports/conformance.hpp>
+#include <mosaic/transports/interfaces/boot.hpp>
+#include <mosaic/transports/interfaces/interconnect.hpp>
 #include <mosaic/transports/interfaces/name_service.hpp>
 #include <mosaic/transports/interfaces/ping.hpp>
 #include <mosaic/transports/wire.hpp>
@@ -56,6 +58,15 @@ u64 conformance_digest() {
     name.bytes[31] = 0xFF;
     h = hash_stub(h, ns::register_request{name, 0x00C0FFEEu, 0xFEDCBA9876543210ull}, 8, pos);
     h = hash_stub(h, ns::lookup_reply{0xFFFF, 3, 0x4000}, 9, pos);
+    // The messages cores and nodes exchange at boot, across ISAs on a heterogeneous board.
+    namespace boot = ifaces::boot;
+    namespace ic = ifaces::interconnect;
+    h = hash_stub(h, boot::online_message{0xFFFFFFFEu, 0x8000000000000001ull, 0x7FFF, 0x0000FFFF00001000ull}, 10, pos);
+    h = hash_stub(h, boot::report_message{3, boot::kFaulted, 0xFFFFFFFFFFFFFFFFull}, 11, pos);
+    ic::NodeName node = {};
+    for (u32 i = 0; i < 16; ++i) node.bytes[i] = u8(0xF0 + i);
+    h = hash_stub(h, ic::hello_message{7, 0x80000000u, 64, 0xFFFFFFFFu, 0x81000000FFull, node}, 12, pos);
+    h = hash_stub(h, ic::latency_message{1, 0xFFFFFFFFu, 0x00000001FFFFFFFFull}, 13, pos);
     return h;
 }
 

@@ -37,6 +37,9 @@ struct BoardProfile {
     NodeProfile nodes[kMaxNodes];
     u32 node_count = 0;
     u32 total_cores() const;
+    // The board-wide number of node `node`'s first core (cores are numbered node by node,
+    // in manifest order, as the SKB's facts number them).
+    u32 first_core(u32 node) const;
     // The index of the first node of this ISA; NotFound if none.
     Result<u32> node_of(Isa isa) const;
 };

@@ -51,6 +51,12 @@ struct Profile {
             if (l.from == a && l.to == b && (best < 0 || (long long)l.ns < best)) best = (long long)l.ns;
         return best;
     }
+    // The smallest round trip measured either way between a and b, or -1 (a round trip
+    // measured from a to b is one from b to a too, as rules/multicast.dl reads them).
+    long long round_trip(mosaic::u32 a, mosaic::u32 b) const {
+        long long x = latency(a, b), y = latency(b, a);
+        return x < 0 ? y : y < 0 ? x : (x < y ? x : y);
+    }
 };
 
 // Measured-looking latencies: cheap within a node, expensive across, varying per core.
