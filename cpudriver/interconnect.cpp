@@ -1,50 +1,184 @@
-// The interconnect greeting (see interconnect.hpp).
+// The boot cores' conversation over the interconnect region (see interconnect.hpp). Every
+// message goes through a transports Channel, one per other node, on the SKB's route.
 #include "interconnect.hpp"
 
+#include "channels.hpp"
 #include "pci.hpp"
+#include "pingpong.hpp"
 
 #include <mosaic/cpudriver/arch.hpp>
-#include <mosaic/mmio.hpp>
+#include <mosaic/transports/interfaces/interconnect.hpp>
 
 namespace mosaic::cpudriver {
 
 namespace {
+namespace ic = ifaces::interconnect;
+using transports::Message;
+
 constexpr u16 kIvshmemVendor = 0x1af4, kIvshmemDevice = 0x1110;
 constexpr u32 kIvshmemSharedBar = 2;
+constexpr u32 kPings = kNodePingPongs + 1; // ping 0 is the untimed warm-up
+// Idle polls before the boot core halts until its next tick (see smp.cpp's kBootPollSpins).
+constexpr u32 kIdleSpins = 1u << 18;
+constexpr u32 kMaxFacts = 64;
 
-void write_slot(u64 slot, const BootInfo& bi, const NodeProfile& node) {
-    mmio_write32(slot + 8, u32(bi.isa));
-    mmio_write32(slot + 12, bi.core_count);
-    for (u32 i = 0; i < 16; i += 4) mmio_write32(slot + 16 + i, load_le32(reinterpret_cast<const u8*>(node.name) + i));
-    mmio_write64(slot + 32, bi.boot_core);
-    arch::full_barrier(); // the fields are visible before the magic that publishes them
-    mmio_write64(slot, kSlotMagic);
-    arch::full_barrier();
+// This node's end of its channel to one other node.
+struct Peer {
+    transports::Channel ch;
+    u32 sent = 0, answered = 0; // pings sent, and replies to them seen
+    u64 c0 = 0;                 // the counter at the first timed ping
+    u32 facts_out = 0;          // our facts sent so far
+    bool done_sent = false;
+    u32 facts_heard = 0;        // its latency facts received
+};
+
+struct Talk {
+    const BoardProfile* board = nullptr;
+    NodeSelf self;
+    InterconnectResult r;
+    Peer peers[BoardProfile::kMaxNodes];
+    skb::LatencyFact heard[kMaxFacts]; // facts other nodes sent
+    u32 heard_count = 0;
+};
+Talk g_talk; // the boot core's; too large for its stack
+
+void* ring(u64 base, u32 writer, u32 reader) {
+    return reinterpret_cast<void*>(uptr(base + (u64(writer) * BoardProfile::kMaxNodes + reader) * kNodeRingStride));
 }
 
-u32 heard(u64 base, const BoardProfile& board) {
-    u32 mask = 0;
-    for (u32 i = 0; i < board.node_count; ++i) {
-        u64 slot = base + kSlotSize * i;
-        if (mmio_read64(slot) != kSlotMagic) continue;
-        arch::full_barrier(); // read the magic before the fields it publishes
-        if (mmio_read32(slot + 8) == u32(board.nodes[i].isa)) mask |= 1u << i;
+bool heard(const Talk& t, u32 j) { return t.r.heard_mask & (1u << j); }
+
+void on_ping(Talk& t, u32 j, const Message& m) {
+    Peer& p = t.peers[j];
+    if (!m.reply) {
+        if (answer_ping(p.ch, m).ok()) ++t.r.served[j];
+        else ++t.r.bad;
+        return;
     }
-    return mask;
+    bool good = p.answered < p.sent && is_pong(m, p.answered);
+    if (!good) {
+        ++t.r.bad;
+        if (p.answered >= p.sent) return; // nothing outstanding: not an answer to anything
+    }
+    if (good && p.answered > 0) ++t.r.round_trips[j];
+    if (++p.answered == kPings && t.r.round_trips[j])
+        t.r.ns[j] = round_trip_ns(arch::counter() - p.c0, t.r.round_trips[j]);
 }
+
+void on_message(Talk& t, u32 j, const Message& m) {
+    if (is_ping_interface(m)) return on_ping(t, j, m);
+    const NodeProfile& node = t.board->nodes[j];
+    if (auto h = transports::decode_message<ic::hello_message>(m); h.ok()) {
+        bool right = h->node == j && h->isa == u32(node.isa) && h->cores == node.cores &&
+                     h->boot_core >= t.board->first_core(j) && h->boot_core < t.board->first_core(j) + node.cores;
+        if (!right) {
+            ++t.r.bad;
+            return;
+        }
+        t.r.heard_mask |= 1u << j;
+        t.r.boot_core[j] = h->boot_core;
+        return;
+    }
+    if (auto l = transports::decode_message<ic::latency_message>(m); l.ok()) {
+        u32 total = t.board->total_cores();
+        if (l->from_core >= total || l->to_core >= total || t.heard_count == kMaxFacts) {
+            ++t.r.bad;
+            return;
+        }
+        t.heard[t.heard_count++] = skb::LatencyFact{l->from_core, l->to_core, l->ns};
+        ++t.peers[j].facts_heard;
+        return;
+    }
+    if (auto d = transports::decode_message<ic::done_message>(m); d.ok()) {
+        if (d->node != j || d->facts != t.peers[j].facts_heard) ++t.r.bad;
+        t.r.done_mask |= 1u << j; // done either way: it will say nothing more
+        return;
+    }
+    ++t.r.bad;
+}
+
+// Sends our facts to peer j from where it left off, then done; false while the ring is full.
+bool send_facts(Talk& t, u32 j, const skb::LatencyFact* facts, u32 n) {
+    Peer& p = t.peers[j];
+    for (; p.facts_out < n; ++p.facts_out) {
+        const skb::LatencyFact& f = facts[p.facts_out];
+        if (!transports::send_message(p.ch, ic::latency_message{f.from, f.to, f.ns}).ok()) return false;
+    }
+    if (!p.done_sent) p.done_sent = transports::send_message(p.ch, ic::done_message{t.self.node, n}).ok();
+    return p.done_sent;
+}
+
 } // namespace
 
-Result<InterconnectResult> interconnect_greet(const BootInfo& bi, const BoardProfile& board, u32 self,
-                                              u64 timeout_ticks, u64 (*ticks)()) {
+Result<InterconnectResult> interconnect_talk(const BootInfo& bi, const BoardProfile& board, NodeSelf self,
+                                             Result<transports::Route> (*route)(u32, u32), u64 timeout_ticks,
+                                             u64 (*ticks)(), skb::LatencyFact* facts, u32* n, u32 cap) {
     Pci pci(bi.pci);
     PciFunction dev = TRY(pci.find(kIvshmemVendor, kIvshmemDevice));
-    InterconnectResult r;
+    Talk& t = g_talk;
+    t.r = InterconnectResult{};
+    t.heard_count = 0;
+    t.board = &board;
+    t.self = self;
+    InterconnectResult& r = t.r;
     r.base = TRY(pci.map_bar64(dev, kIvshmemSharedBar, r.size));
-    if (r.size < board.interconnect || board.node_count * kSlotSize > r.size) return Error::OutOfRange;
-    write_slot(r.base + kSlotSize * self, bi, board.nodes[self]);
-    u32 all = (1u << board.node_count) - 1;
-    u64 start = ticks();
-    while ((r.heard_mask = heard(r.base, board)) != all && ticks() - start < timeout_ticks) arch::wait_for_interrupt();
+    if (r.size < board.interconnect || r.size < kNodeRingsBytes) return Error::OutOfRange;
+    r.boot_core[self.node] = self.boot_core;
+    const u32 all = ((1u << board.node_count) - 1) & ~(1u << self.node);
+    // 1. A channel to every other node, on the route the SKB gives between the boot cores
+    //    (to the other node's first core: which core boots there is not known yet).
+    for (u32 j = 0; j < board.node_count; ++j) {
+        if (j == self.node) continue;
+        t.peers[j] = Peer{};
+        auto rt = route(self.boot_core, board.first_core(j));
+        RingPair rings{ring(r.base, self.node, j), ring(r.base, j, self.node), kNodeRingSlots};
+        if (rt.ok() && bind_route(t.peers[j].ch, *rt, transports::RingMemory::Interconnect, rings).ok())
+            r.bound_mask |= 1u << j;
+    }
+    // 2. Greet every node, then answer, measure, share and listen until all are done.
+    NodeProfile const& me = board.nodes[self.node];
+    ic::NodeName name = {};
+    for (u32 i = 0; i < sizeof name.bytes && me.name[i]; ++i) name.bytes[i] = u8(me.name[i]);
+    for (u32 j = 0; j < board.node_count; ++j)
+        if (r.bound_mask & (1u << j))
+            (void)transports::send_message(t.peers[j].ch, ic::hello_message{self.node, u32(bi.isa), bi.core_count,
+                                                                            self.boot_core, bi.boot_core, name});
+    bool measured = false, shared = false;
+    u32 idle = 0;
+    for (u64 start = ticks(); ticks() - start < timeout_ticks;) {
+        bool busy = false, pinging = false;
+        for (u32 j = 0; j < board.node_count; ++j) {
+            if (!(r.bound_mask & (1u << j))) continue;
+            Peer& p = t.peers[j];
+            Message m;
+            for (Status s; (s = p.ch.poll(m)).ok() || s.error() == Error::Malformed; busy = true)
+                if (s.ok()) on_message(t, j, m);
+                else ++r.bad;
+            if (heard(t, j) && p.sent < kPings && p.sent == p.answered) {
+                if (p.sent == 1) p.c0 = arch::counter();
+                if (send_ping(p.ch, p.sent).ok()) ++p.sent;
+            }
+            pinging |= p.answered < kPings;
+        }
+        // Our pings are all answered: the round trips become facts, and go to every node.
+        if (!pinging && !measured) {
+            for (u32 j = 0; j < board.node_count; ++j)
+                if (r.ns[j] && *n < cap) facts[(*n)++] = skb::LatencyFact{self.boot_core, r.boot_core[j], r.ns[j]};
+            measured = true;
+        }
+        if (measured && !shared) {
+            shared = true;
+            for (u32 j = 0; j < board.node_count; ++j)
+                if (r.bound_mask & (1u << j)) shared &= send_facts(t, j, facts, *n);
+        }
+        if (shared && (r.done_mask & r.bound_mask) == r.bound_mask && r.bound_mask == all) break;
+        if (shared && r.bound_mask != all) break; // a node we cannot reach: nothing to wait for
+        if (busy) idle = 0;
+        if (busy || pinging || ++idle < kIdleSpins) transports::cpu_relax();
+        else arch::wait_for_interrupt(); // nothing for a while: halt until the next tick
+    }
+    // 3. What the other nodes measured joins what we did.
+    for (u32 i = 0; i < t.heard_count && *n < cap; ++i) facts[(*n)++] = t.heard[i];
     return r;
 }
 

@@ -24,9 +24,6 @@ namespace {
 constexpr u32 kTimerTestTicks = 10;
 constexpr u64 kInterconnectTimeoutTicks = 60 * kTimerHz;
 constexpr u64 kPingTimeoutTicks = 30 * kTimerHz;
-// Where the node-to-node rings live in the interconnect region: one 4 KiB page per
-// ordered (writer, reader) pair of nodes, after the greeting slots.
-constexpr u64 kNodeRings = 0x10000, kNodeRingStride = 0x1000;
 
 // The boot core's state; the others carve theirs in smp.cpp. The boot sequence's test
 // record outlives main's stack frame, which user mode reuses as its kernel stack.
@@ -85,77 +82,83 @@ void test_timer(SelfTest& t) {
     kprint("  timer: {} ticks at {} Hz\n", self().ticks, kTimerHz);
 }
 
-void test_node_pingpong(SelfTest& t, const BoardProfile& board, u32 self_node, u64 region);
-
-void test_interconnect(SelfTest& t, const BootInfo& bi, const BoardProfile& board, u32 self, SkbDiscovery& found) {
-    auto r = interconnect_greet(bi, board, self, kInterconnectTimeoutTicks, ticks);
-    if (!t.check(r.ok(), "interconnect-found", "no interconnect region: {}", error_name(r.error()))) return;
-    found.region_base = r->base;
-    found.region_size = r->size;
-    kprint("  interconnect: {} MiB at {:x}, node '{}' announced in slot {}\n", r->size >> 20, r->base,
-           board.nodes[self].name, self);
-    kprint("  heard from:");
-    for (u32 i = 0; i < board.node_count; ++i)
-        if (r->heard_mask & (1u << i)) kprint(" {} (node {})", isa_name(board.nodes[i].isa), board.nodes[i].name);
-    kprint("\n");
-    u32 all = (1u << board.node_count) - 1;
-    if (t.check(r->heard_mask == all, "interconnect-greeting", "heard from mask {:x} of {:x}", r->heard_mask, all))
-        test_node_pingpong(t, board, self, r->base);
-}
-
 // Stops a ping-pong loop after kPingTimeoutTicks of this core's timer.
 bool ping_timed_out(void* start) { return ticks() - *static_cast<u64*>(start) > kPingTimeoutTicks; }
 
-// Prints a ping-pong's rate, timed with the ISA's counter (c0 = its value at the start);
-// returns the nanoseconds per round trip (0 if it cannot tell).
-u64 report_rate(const char* what, u32 round_trips, u64 c0) {
-    u64 hz = arch::counter_hz(), elapsed = arch::counter() - c0;
-    if (!hz || !round_trips) {
-        kprint("  {}: {} round trips (no counter frequency to time them)\n", what, round_trips);
+// Prints a measurement's rate; returns the nanoseconds per round trip (0 if it cannot tell).
+u64 report_rate(const char* what, u32 round_trips, u64 counter_ticks) {
+    u64 ns = round_trip_ns(counter_ticks, round_trips);
+    if (!ns) {
+        kprint("  {}: {} round trips (not timed)\n", what, round_trips);
         return 0;
     }
-    u64 us = elapsed * 1000 / (hz / 1000 ? hz / 1000 : 1);
-    kprint("  {}: {} round trips in {} us, {} ns each ({} round trips/s)\n", what, round_trips, us,
-           us * 1000 / round_trips, us ? u64(round_trips) * 1000000 / us : 0);
-    return elapsed * 1000 / round_trips * 1000000 / hz; // in milli-ticks first: no overflow, no rounding to ticks
+    kprint("  {}: {} round trips, {} ns each ({} round trips/s)\n", what, round_trips, ns, 1000000000ull / ns);
+    return ns;
 }
 
-void test_core_pingpong(SelfTest& t, const BootInfo& bi, CoreState* peer, SkbDiscovery& found) {
+// Round trips from this core to every other core of the node over each one's boot channel,
+// then the core is released to user mode. Each measurement becomes a latency fact.
+// `first` is the board's number of this node's core 0.
+void test_core_pingpong(SelfTest& t, const BootInfo& bi, u32 first, SkbDiscovery& found) {
     if (bi.core_count < 2) return;
-    if (!t.check(peer && peer->online == 1, "urpc-core-peer", "no other core came online to answer pings")) return;
-    auto* rings = reinterpret_cast<u8*>(uptr(peer->ping_rings));
-    transports::Channel client;
-    if (!t.check(bind_urpc(client, rings, rings + transports::urpc_region_bytes(kPingSlots)).ok(), "urpc-core-bind",
-                 "cannot bind the ring pair"))
-        return;
-    u64 t0 = ticks(), c0 = arch::counter();
-    auto st = ping_pong(&client, kCorePingPongs, nullptr, 0, ping_timed_out, &t0);
-    u64 ns = report_rate("URPC core to core", st.round_trips, c0);
-    bool ok = t.check(st.round_trips == kCorePingPongs && st.bad == 0, "urpc-core-pingpong",
-                      "{} of {} round trips with core {:x}, {} bad replies", st.round_trips, kCorePingPongs, peer->hw_id,
-                      st.bad);
-    if (ok) { // a measurement for the SKB
-        found.peer = peer->index;
-        found.round_trip_ns = ns;
+    u32 measured = 0, expected = 0, released = 0, bad = 0;
+    for (u32 i = 0; i < bi.core_count; ++i) {
+        CoreLink* link = core_link(i);
+        if (bi.core_ids[i] == bi.boot_core || !link || !link->online || link->online_status) continue;
+        ++expected;
+        u64 t0 = ticks();
+        auto st = ping_pong(link->ch, kCorePingPongs, ping_timed_out, &t0);
+        char what[48];
+        BufferSink b(what, sizeof what);
+        format(b.sink(), "URPC core {:x} to core {:x}", bi.boot_core, link->hw_id);
+        u64 ns = report_rate(what, st.round_trips, st.counter_ticks);
+        bad += st.bad;
+        if (st.round_trips == kCorePingPongs && st.bad == 0) {
+            ++measured;
+            if (ns && found.latency_count < SkbDiscovery::kMaxLatencies)
+                found.latencies[found.latency_count++] = skb::LatencyFact{found.boot_core, first + i, ns};
+        }
+        if (release_core(i).ok()) ++released;
     }
+    t.check(expected + 1 == bi.core_count, "urpc-core-peer", "{} of {} other cores came online to answer pings", expected,
+            bi.core_count - 1);
+    t.check(measured == expected && released == expected, "urpc-core-pingpong",
+            "{} of {} cores answered {} round trips ({} bad replies), {} released", measured, expected, kCorePingPongs,
+            bad, released);
 }
 
-void test_node_pingpong(SelfTest& t, const BoardProfile& board, u32 self_node, u64 region) {
-    u32 n = board.node_count, next = (self_node + 1) % n, prev = (self_node + n - 1) % n;
-    auto ring = [&](u32 writer, u32 reader) {
-        return reinterpret_cast<void*>(uptr(region + kNodeRings + (writer * BoardProfile::kMaxNodes + reader) * kNodeRingStride));
-    };
-    transports::Channel client, server;
-    bool bound = bind_urpc(client, ring(self_node, next), ring(next, self_node)).ok() &&
-                 bind_urpc(server, ring(self_node, prev), ring(prev, self_node)).ok();
-    if (!t.check(bound, "urpc-node-bind", "cannot bind rings in the interconnect region")) return;
-    u64 t0 = ticks(), c0 = arch::counter();
-    auto st = ping_pong(&client, kNodePingPongs, &server, kNodePingPongs, ping_timed_out, &t0);
-    kprint("  pinged node '{}' ({}), answered node '{}' ({})\n", board.nodes[next].name, isa_name(board.nodes[next].isa),
-           board.nodes[prev].name, isa_name(board.nodes[prev].isa));
-    report_rate("URPC node to node across ISAs", st.round_trips, c0);
-    t.check(st.round_trips == kNodePingPongs && st.bad == 0 && st.served == kNodePingPongs, "urpc-node-pingpong",
-            "{} of {} round trips, {} answered, {} bad replies", st.round_trips, kNodePingPongs, st.served, st.bad);
+void test_interconnect(SelfTest& t, const BootInfo& bi, const BoardProfile& board, SkbDiscovery& found) {
+    NodeSelf me{found.node, found.boot_core};
+    auto r = interconnect_talk(bi, board, me, skb_route, kInterconnectTimeoutTicks, ticks, found.latencies,
+                               &found.latency_count, SkbDiscovery::kMaxLatencies);
+    if (!t.check(r.ok(), "interconnect-found", "no interconnect region: {}", error_name(r.error()))) return;
+    found.region_base = r->base;
+    found.region_size = r->size;
+    found.mc_root = r->boot_core[0];
+    const u32 all = ((1u << board.node_count) - 1) & ~(1u << found.node);
+    kprint("  interconnect: {} MiB at {:x}, node '{}' heard from:", r->size >> 20, r->base, board.nodes[found.node].name);
+    for (u32 i = 0; i < board.node_count; ++i)
+        if (r->heard_mask & (1u << i)) kprint(" {} (node {}, boot core {})", isa_name(board.nodes[i].isa),
+                                              board.nodes[i].name, r->boot_core[i]);
+    kprint("\n");
+    t.check(r->bound_mask == all, "urpc-node-bind", "channels bound to nodes {:x} of {:x} on the SKB's routes",
+            r->bound_mask, all);
+    t.check(r->heard_mask == all, "interconnect-greeting", "heard from nodes {:x} of {:x}", r->heard_mask, all);
+    u32 pinged = 0, answered = 0;
+    for (u32 i = 0; i < board.node_count; ++i) {
+        if (i == found.node) continue;
+        pinged += r->round_trips[i] == kNodePingPongs;
+        answered += r->served[i] == kNodePingPongs + 1;
+        char what[64];
+        BufferSink b(what, sizeof what);
+        format(b.sink(), "URPC node to node across ISAs, to '{}' ({})", board.nodes[i].name, isa_name(board.nodes[i].isa));
+        if (r->ns[i]) kprint("  {}: {} round trips, {} ns each ({} round trips/s)\n", what, r->round_trips[i], r->ns[i],
+                             1000000000ull / r->ns[i]);
+    }
+    t.check(pinged + 1 == board.node_count && answered + 1 == board.node_count && r->bad == 0, "urpc-node-pingpong",
+            "{} of {} nodes answered {} round trips, {} pinged us fully, {} bad messages", pinged, board.node_count - 1,
+            kNodePingPongs, answered, r->bad);
+    t.check(r->done_mask == all, "interconnect-facts", "nodes {:x} of {:x} shared their measurements", r->done_mask, all);
 }
 
 // Which node of the board this is: as the runner says (fw_cfg or bootargs) when it does (and
@@ -247,29 +250,35 @@ bundle::Entry first_program(const bundle::View& view, Isa isa) {
     // 6. This core's own page tables: the MMU on, and map, protect and unmap checked.
     test_mmu(t, bi, g_boot_core);
     // 7. Device interrupts: this node's interrupt controller (the console's receive
-    //    interrupt goes to a user-level driver in step 12).
+    //    interrupt goes to a user-level driver in step 13).
     auto irq = arch::irq_init(true);
     t.check(irq.ok(), "irq-controller", "interrupt controller setup failed: {}", error_name(irq.error()));
-    // 8. The other cores of this node, each with its own CPU driver instance.
-    CoreState* ping_peer = nullptr;
+    // 8. The SKB: the board's facts and rules, answered here as on the host. It decides the
+    //    transport of every channel from here on.
+    test_skb(t, *board);
+    SkbDiscovery found{.node = *self, .boot_core = board->first_core(*self) + g_boot_core.index};
+    found.mc_root = found.boot_core; // until the other nodes say who boots there
+    // 9. The other cores of this node, each with its own CPU driver instance and a boot
+    //    channel to this core on the route the SKB gives.
     auto view = bundle::View::open(bi.bundle, bundle_limit(bi)); // checked in step 2
     bundle::Entry first = first_program(*view, bi.isa);
-    u32 online = start_secondaries(bi, ping_peer, ticks, first.size ? view->data(first) : nullptr, first.size);
+    u32 online = start_secondaries(bi, board->first_core(*self), skb_route, ticks,
+                                   first.size ? view->data(first) : nullptr, first.size);
     t.check(online + 1 == bi.core_count, "smp-cores-online", "{} of {} cores came online", online + 1, bi.core_count);
-    // 9. Messages: the wire format is the same bytes here as on every ISA, and URPC works
-    //    between two cores of this node.
+    // 10. Messages: the wire format is the same bytes here as on every ISA; round trips to
+    //     every other core of the node, which then go on to user mode.
     u64 digest = transports::conformance_digest();
     t.check(digest == transports::kExpectedConformanceDigest, "wire-digest", "digest {:x}, expected {:x}", digest,
             transports::kExpectedConformanceDigest);
     kprint("  wire conformance digest {:x}\n", digest);
-    SkbDiscovery found{.node = *self};
-    test_core_pingpong(t, bi, ping_peer, found);
-    // 10. The SKB: the board's facts and rules, answered here as on the host.
-    test_skb(t, *board);
-    // 11. Other nodes of the board, over the interconnect region.
-    if (board->node_count > 1) test_interconnect(t, bi, *board, *self, found);
-    // 12. The SKB learns what this boot discovered and measured.
+    test_core_pingpong(t, bi, board->first_core(*self), found);
+    // 11. Other nodes of the board, over the interconnect region: greetings, round trips,
+    //     and the measurements of every node shared with every node.
+    if (board->node_count > 1) test_interconnect(t, bi, *board, found);
+    // 12. The SKB learns what this boot discovered and measured, and builds the board's
+    //     multicast tree from the measurements.
     test_skb_discovered(t, bi, *board, found);
+    test_skb_multicast(t, *board, found);
     // 13. User mode: dispatchers on this core (the other cores run theirs already).
     run_user_tests(t, bi, kernel_root(), *view, finish_boot);
 }

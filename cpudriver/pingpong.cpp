@@ -1,6 +1,7 @@
-// The ping-pong loop (see pingpong.hpp).
+// Ping round trips (see pingpong.hpp).
 #include "pingpong.hpp"
 
+#include <mosaic/cpudriver/arch.hpp>
 #include <mosaic/transports/interfaces/ping.hpp>
 
 namespace mosaic::cpudriver {
@@ -13,49 +14,58 @@ using transports::Message;
 
 constexpr u64 kPattern = 0x5a5a'0123'4567'89abull;
 
+u64 payload_of(u32 seq) { return u64(seq) * 0x9e3779b97f4a7c15ull; }
+
 // The server side of the ping interface: echoes the sequence, transforms the payload so
 // that a reply cannot be mistaken for a reflected request.
 struct Echo {
-    u32 served = 0;
-    Result<ping::pong_reply> ping(const ping::ping_request& r) {
-        ++served;
-        return ping::pong_reply{r.seq, r.payload ^ kPattern};
-    }
+    Result<ping::pong_reply> ping(const ping::ping_request& r) { return ping::pong_reply{r.seq, r.payload ^ kPattern}; }
     Status note(const ping::note_message&) { return {}; }
 };
 
 } // namespace
 
-Status bind_urpc(Channel& ch, void* tx, void* rx) {
-    transports::Binding b;
-    b.kind = transports::TransportKind::Urpc;
-    b.tx_base = tx;
-    b.tx_slots = kPingSlots;
-    b.rx_base = rx;
-    b.rx_slots = kPingSlots;
-    return ch.bind(b);
+Status send_ping(Channel& ch, u32 seq) { return transports::send_message(ch, ping::ping_request{seq, payload_of(seq)}); }
+
+bool is_pong(const Message& m, u32 seq) {
+    auto reply = transports::decode_message<ping::pong_reply>(m);
+    return reply.ok() && m.reply && reply->seq == seq && reply->payload == (payload_of(seq) ^ kPattern);
 }
 
-PingStats ping_pong(Channel* client, u32 count, Channel* server, u32 serve, bool (*give_up)(void*), void* ctx) {
-    PingStats st;
+Status answer_ping(Channel& ch, const Message& m) {
     Echo echo;
-    u32 sent = 0;
+    return ping::serve(ch, m, echo);
+}
+
+bool is_ping_interface(const Message& m) { return m.interface == ping::kInterfaceId; }
+
+u64 round_trip_ns(u64 counter_ticks, u32 round_trips) {
+    u64 hz = arch::counter_hz();
+    if (!hz || !round_trips) return 0;
+    // In milli-ticks first: no overflow for any plausible run, no rounding to whole ticks.
+    return counter_ticks * 1000 / round_trips * 1000000 / hz;
+}
+
+PingStats ping_pong(Channel& client, u32 count, bool (*give_up)(void*), void* ctx) {
+    PingStats st;
+    u64 c0 = 0;
+    u32 sent = 0, total = count + 1; // ping 0 is the warm-up
+    u32 answered = 0;
     Message m;
-    while ((client && st.round_trips < count) || (server && echo.served < serve)) {
-        if (give_up(ctx)) break;
-        if (client && sent < count && sent == st.round_trips + st.bad) {
-            ping::ping_request req{sent, u64(sent) * 0x9e3779b97f4a7c15ull};
-            if (transports::send_message(*client, req).ok()) ++sent;
+    while (answered < total && !give_up(ctx)) {
+        if (sent < total && sent == answered) {
+            if (sent == 1) c0 = arch::counter();
+            if (send_ping(client, sent).ok()) ++sent;
         }
-        while (client && client->poll(m).ok()) {
-            auto reply = transports::decode_message<ping::pong_reply>(m);
-            u64 want = (u64(st.round_trips) * 0x9e3779b97f4a7c15ull) ^ kPattern;
-            if (reply.ok() && reply->seq == st.round_trips && reply->payload == want) ++st.round_trips;
-            else ++st.bad;
+        while (client.poll(m).ok()) {
+            bool reply = m.reply && is_ping_interface(m); // answers the outstanding ping, right or wrong
+            bool good = is_pong(m, answered);
+            if (good && answered > 0) ++st.round_trips;
+            if (!good) ++st.bad;
+            if (reply) ++answered;
         }
-        while (server && echo.served < serve && server->poll(m).ok()) (void)ping::serve(*server, m, echo);
     }
-    st.served = echo.served;
+    if (st.round_trips) st.counter_ticks = arch::counter() - c0;
     return st;
 }
 

@@ -1,32 +1,37 @@
-// URPC ping-pong boot tests over the transports' one channel interface and the ping
-// interface's generated stubs: boot core to another core of the node, and node to node
-// across the interconnect region. Boot-time tests of the foundation; the monitors own
-// channel setup once they exist.
+// Round trips over the transports' channel interface with the ping interface's stubs: the
+// boot core measures them to every other core of its node on the cores' boot channels, and
+// node to node across the interconnect region (interconnect.cpp).
 #pragma once
 
 #include <mosaic/transports/channel.hpp>
 
 namespace mosaic::cpudriver {
 
-// How many round trips each test makes.
-constexpr u32 kCorePingPongs = 1000;
+// How many timed round trips each measurement makes.
+constexpr u32 kCorePingPongs = 500;
 constexpr u32 kNodePingPongs = 200;
-// Slots in each one-way ring; a ring pair needs 2 * urpc_region_bytes(kPingSlots) bytes.
-constexpr u32 kPingSlots = 16;
+
+// Sends ping number `seq`; WouldBlock when the ring is full.
+Status send_ping(transports::Channel& ch, u32 seq);
+// True if m is the right reply to ping number `seq`.
+bool is_pong(const transports::Message& m, u32 seq);
+// Answers m if it is a ping request (the reply goes back on ch); Malformed if it is not.
+Status answer_ping(transports::Channel& ch, const transports::Message& m);
+// True if m belongs to the ping interface (request or reply).
+bool is_ping_interface(const transports::Message& m);
 
 struct PingStats {
-    u32 round_trips = 0; // replies received and checked
-    u32 served = 0;      // requests answered for the peer
-    u32 bad = 0;         // replies with the wrong sequence or payload
+    u32 round_trips = 0; // replies received and checked, the warm-up not counted
+    u32 bad = 0;         // replies with the wrong sequence or payload, or other messages
+    u64 counter_ticks = 0; // the ISA's counter from the first timed ping to the last reply
 };
 
-// Binds a channel to a pair of URPC rings (tx written here, rx read here).
-Status bind_urpc(transports::Channel& ch, void* tx, void* rx);
+// Nanoseconds per round trip, from the ISA's counter ticks `round_trips` of them took (0
+// when the counter's rate is unknown or nothing was timed).
+u64 round_trip_ns(u64 counter_ticks, u32 round_trips);
 
-// Runs one side: sends `count` pings on `client` (one outstanding at a time) and answers
-// pings arriving on `server` until `serve` of them were answered, until both are done or
-// `give_up()` says stop. Either channel may be null.
-PingStats ping_pong(transports::Channel* client, u32 count, transports::Channel* server, u32 serve,
-                    bool (*give_up)(void*), void* ctx);
+// Sends one untimed warm-up ping (so that a peer halted between polls is awake), then
+// `count` pings one at a time, until done or `give_up()` says stop.
+PingStats ping_pong(transports::Channel& client, u32 count, bool (*give_up)(void*), void* ctx);
 
 } // namespace mosaic::cpudriver

@@ -6,8 +6,10 @@
 
 #include "console.hpp"
 #include "placement.hpp"
+#include "smp.hpp"
 
 #include <mosaic/arch/user.hpp>
+#include <mosaic/transports/interfaces/boot.hpp>
 
 namespace mosaic::cpudriver {
 
@@ -200,8 +202,8 @@ void Scheduler::end(Dispatcher* d) {
     caps_.release_cnode(d->cnode); // its capabilities go, and with them its mappings
     sweep_mappings();
     // Its pages stay with the core's pool: dispatchers are not recycled yet.
-    CoreState& c = core();
-    if (d->id == 1 && !c.user_report) c.user_report = 1 + (d->exited ? d->exit_code : ~0ull - 1);
+    // A core's first dispatcher tells its boot core how the core's user mode went.
+    if (d->id == 1) report_first_dispatcher(d->exited ? ifaces::boot::kExited : ifaces::boot::kFaulted, d->exit_code);
 }
 
 [[noreturn]] void Scheduler::resume(Dispatcher* d) {

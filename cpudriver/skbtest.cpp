@@ -3,6 +3,7 @@
 #include "skbtest.hpp"
 
 #include <mosaic/skb/board.hpp>
+#include <mosaic/skb/decide.hpp>
 #include <mosaic/skb/report.hpp>
 #include <mosaic/transports/conformance.hpp>
 
@@ -18,6 +19,7 @@ char g_facts[8 * 1024];
 usize g_facts_len = 0;
 u64 g_digest = 0;
 u32 g_lines = 0;
+bool g_ready = false; // the board's facts and the rules are loaded
 
 // The standard answers (kBoardQueries) of the facts loaded now: their digest and lines.
 Status standard_answers(u64& digest, u32& lines) {
@@ -63,20 +65,19 @@ void test_skb(SelfTest& t, const BoardProfile& board) {
     g_facts_len = text.ok() ? *text : 0;
     g_digest = digest;
     g_lines = lines;
+    g_ready = true;
+}
+
+Result<transports::Route> skb_route(u32 from, u32 to) {
+    if (!g_ready) return Error::NotFound;
+    skb::StrView name = TRY(skb::transport_between(g_skb, from, to));
+    return transports::route_from_name(name.data, name.len);
 }
 
 void test_skb_discovered(SelfTest& t, const BootInfo& bi, const BoardProfile& board, const SkbDiscovery& found) {
     if (g_facts_len == 0) return; // the board's facts did not load: test_skb failed already
     const u32 node = found.node;
-    u32 first = 0, total = 0; // the board's numbering of cores: node by node
-    for (u32 n = 0; n < board.node_count; ++n) {
-        if (n < node) first += board.nodes[n].cores;
-        total += board.nodes[n].cores;
-    }
-    u32 self = first;
-    for (u32 i = 0; i < bi.core_count; ++i)
-        if (bi.core_ids[i] == bi.boot_core) self = first + i;
-    const u32 peer = first + found.peer;
+    const u32 first = board.first_core(node), total = board.total_cores();
     // The facts: cores by hardware id, free RAM, the interconnect device, the round trip.
     skb::CoreHwFact hw[BootInfo::kMaxCores];
     for (u32 i = 0; i < bi.core_count; ++i) hw[i] = {first + i, bi.core_ids[i]};
@@ -86,7 +87,6 @@ void test_skb_discovered(SelfTest& t, const BootInfo& bi, const BoardProfile& bo
     ivshmem_name(device, node);
     skb::DeviceFact dev{device, node, "ivshmem"};
     skb::DeviceMemFact region{device, found.region_base, found.region_size};
-    skb::LatencyFact lat{self, peer, found.round_trip_ns};
     skb::MachineFacts m;
     m.core_hw = {hw, bi.core_count};
     m.memory = {memory, bi.memory_count};
@@ -94,7 +94,7 @@ void test_skb_discovered(SelfTest& t, const BootInfo& bi, const BoardProfile& bo
         m.devices = {&dev, 1};
         m.device_memory = {&region, 1};
     }
-    if (found.round_trip_ns) m.latencies = {&lat, 1};
+    m.latencies = {found.latencies, found.latency_count};
     auto n = skb::render_facts(m, g_facts + g_facts_len, sizeof g_facts - g_facts_len);
     Status s = n.ok() ? g_skb.load(g_facts + g_facts_len, *n) : Status(n.error());
     if (!t.check(s.ok(), "skb-discovered-facts", "discovered facts not loaded: {}", error_name(s.error()))) {
@@ -106,7 +106,7 @@ void test_skb_discovered(SelfTest& t, const BootInfo& bi, const BoardProfile& bo
     u32 cores = answers("?- core_hw(C, H), core(C, _, node{}).", node);
     u32 alloc = answers("?- alloc_from(C, B, S), core(C, _, node{}).", node);
     u32 pairs = answers("?- transport(A, B, T).");
-    u32 measured = found.round_trip_ns ? answers("?- latency({}, {}, L).", self, peer) : 0;
+    u32 measured = answers("?- latency(A, B, L).");
     u32 placed = found.region_size ? answers("?- device_mem({}, B, S), place({}, C), core(C, _, node{}).", device,
                                              device, node)
                                    : 0;
@@ -114,7 +114,7 @@ void test_skb_discovered(SelfTest& t, const BootInfo& bi, const BoardProfile& bo
         ConsoleLock lock; // one line, even with other cores printing
         kprint("SKB discovered {} cores, {} memory ranges ({} cores allocate from one), transport for {} core pairs", cores,
                bi.memory_count, alloc, pairs);
-        if (found.round_trip_ns) kprint(", latency core {} -> {} {} ns", self, peer, found.round_trip_ns);
+        kprint(", {} round trips measured", found.latency_count);
         if (found.region_size) kprint(", {} at {:x} placed on this node", device, found.region_base);
         kprint("\n");
     }
@@ -122,8 +122,8 @@ void test_skb_discovered(SelfTest& t, const BootInfo& bi, const BoardProfile& bo
             "{} cores with hardware ids, {} discovered, the board has {}", cores, bi.core_count, board.nodes[node].cores);
     t.check(alloc == board.nodes[node].cores, "skb-discovered-memory", "{} of {} cores have memory to allocate from",
             alloc, board.nodes[node].cores);
-    if (found.round_trip_ns)
-        t.check(measured == 1, "skb-measured-latency", "latency({}, {}, L) answers {} times", self, peer, measured);
+    t.check(measured == found.latency_count && (bi.core_count < 2 || measured > 0), "skb-measured-latency",
+            "latency(A, B, L) answers {} times for {} measured round trips", measured, found.latency_count);
     if (found.region_size)
         t.check(placed == 1, "skb-discovered-device", "{} with its memory placed on node {}: {} answers", device, node,
                 placed);
@@ -135,6 +135,40 @@ void test_skb_discovered(SelfTest& t, const BootInfo& bi, const BoardProfile& bo
     t.check(same.ok() && digest == g_digest && pairs == total * total, "skb-discovered-consistent",
             "standard answers {} lines digest {:x} (before: {} lines {:x}), {} of {} transport pairs",
             lines, digest, g_lines, g_digest, pairs, total * total);
+}
+
+namespace {
+// Prints every measured fact on a line of its own, as the runner reads them back.
+void print_measured(const SkbDiscovery& found) {
+    skb::MachineFacts m;
+    m.latencies = {found.latencies, found.latency_count};
+    char text[SkbDiscovery::kMaxLatencies * 48];
+    auto n = skb::render_facts(m, text, sizeof text);
+    if (!n.ok()) return;
+    ConsoleLock lock;
+    for (usize i = 0, start = 0; i < *n; ++i)
+        if (text[i] == '\n') {
+            text[i] = 0;
+            kprint("SKB fact {}\n", static_cast<const char*>(text + start));
+            start = i + 1;
+        }
+}
+} // namespace
+
+void test_skb_multicast(SelfTest& t, const BoardProfile& board, const SkbDiscovery& found) {
+    if (!g_ready) return;
+    print_measured(found);
+    u32 members[skb::BoardFacts::kMaxCores], count = 0;
+    for (u32 c = 0; c < board.total_cores() && count < skb::BoardFacts::kMaxCores; ++c)
+        if (c != found.mc_root) members[count++] = c;
+    skb::McEdge edges[skb::BoardFacts::kMaxCores];
+    auto n = skb::multicast_tree(g_skb, found.mc_root, members, count, edges, skb::BoardFacts::kMaxCores);
+    Status tree = n.ok() ? skb::check_tree(found.mc_root, members, count, edges, *n) : Status(n.error());
+    char line[skb::BoardFacts::kMaxCores * 12];
+    auto text = n.ok() ? skb::render_tree(found.mc_root, edges, *n, line, sizeof line) : Result<usize>(n.error());
+    if (text.ok()) kprint("SKB multicast {}\n", static_cast<const char*>(line));
+    t.check(tree.ok() && text.ok(), "skb-multicast-tree", "no multicast tree over the board's {} cores from core {}: {}",
+            count + 1, found.mc_root, error_name(tree.ok() ? text.error() : tree.error()));
 }
 
 SkbBootFacts skb_boot_facts() { return {g_facts, g_facts_len, g_digest, g_lines}; }

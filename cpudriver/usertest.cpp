@@ -6,6 +6,9 @@
 
 #include "console.hpp"
 #include "skbtest.hpp"
+#include "smp.hpp"
+
+#include <mosaic/transports/interfaces/boot.hpp>
 
 namespace mosaic::cpudriver {
 
@@ -162,21 +165,25 @@ void check_skb() {
                    how_ended(g_run.skb), how_ended(g_run.skb_client));
 }
 
-// The other cores of the node: each ran its first dispatcher; all must have ended well.
-// Returns false while some are still running (and the deadline has not passed).
+// The other cores of the node: each ran its first dispatcher and says on its boot channel
+// how it ended; all must have ended well. Returns false while some have not said yet (and
+// the deadline has not passed).
 bool check_other_cores(bool final) {
     const BootInfo& bi = *g_run.bi;
-    u32 online = 0, good = 0, waiting = 0;
+    u32 online = 0, good = 0, waiting = 0, refused = 0;
     for (u32 i = 0; i < bi.core_count; ++i) {
-        if (bi.core_ids[i] == bi.boot_core) continue;
-        auto* c = reinterpret_cast<const CoreState*>(uptr(core_memory(i)));
-        if (c->online != 1) continue;
+        CoreLink* link = core_link(i);
+        if (!link || !link->online || link->online_status) continue;
+        poll_core_link(*link);
         ++online;
-        if (c->user_report == 1) ++good;
-        else if (c->user_report == 0) ++waiting;
+        refused += link->refused;
+        if (!link->reported) ++waiting;
+        else if (link->report_status == ifaces::boot::kExited && link->exit_code == 0) ++good;
     }
     if (waiting && !final) return false;
-    g_run.t->check(good == online, "user-every-core", "{} of {} other cores reported from user mode", good, online);
+    g_run.t->check(good == online && refused == 0, "user-every-core",
+                   "{} of {} other cores reported a clean exit from user mode ({} silent, {} messages refused)", good,
+                   online, waiting, refused);
     return true;
 }
 

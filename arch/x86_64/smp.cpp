@@ -55,10 +55,11 @@ Status start_core(u64 hw_id, cpudriver::CoreState* s) {
     full_barrier();
     send_ipi(hw_id, 0x4500);                       // INIT, assert, level
     wait_ticks(2);                                 // >= 10 ms at 100 Hz (one tick may be partial)
+    // STARTUP twice with the trampoline's page (the universal start-up sequence); a core
+    // that is already running ignores the second one.
     for (int i = 0; i < 2; ++i) {
-        send_ipi(hw_id, 0x4600 | u32(kTrampoline >> 12)); // STARTUP with the trampoline's page
+        send_ipi(hw_id, 0x4600 | u32(kTrampoline >> 12));
         wait_ticks(1);
-        if (s->online) break;
     }
     return {};
 }

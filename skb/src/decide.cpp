@@ -90,4 +90,20 @@ Status check_tree(u32 root, const u32* members, u32 count, const McEdge* edges, 
     return {};
 }
 
+Result<usize> render_tree(u32 root, McEdge* edges, u32 n, char* buf, usize cap) {
+    for (u32 i = 1; i < n; ++i) // insertion sort: trees are small
+        for (u32 k = i; k > 0 && (edges[k].child < edges[k - 1].child ||
+                                  (edges[k].child == edges[k - 1].child && edges[k].parent < edges[k - 1].parent));
+             --k) {
+            McEdge e = edges[k];
+            edges[k] = edges[k - 1];
+            edges[k - 1] = e;
+        }
+    BufferSink b(buf, cap);
+    format(b.sink(), "root {} edges", root);
+    for (u32 i = 0; i < n; ++i) format(b.sink(), " {}>{}", edges[i].parent, edges[i].child);
+    if (b.truncated()) return Error::CapacityExceeded;
+    return b.size();
+}
+
 } // namespace mosaic::skb

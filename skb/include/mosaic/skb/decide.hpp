@@ -26,4 +26,9 @@ Result<u32> multicast_tree(Engine& e, u32 root, const u32* members, u32 count, M
 // following parents from any member leads to the root. InvalidArgument where it does not.
 Status check_tree(u32 root, const u32* members, u32 count, const McEdge* edges, u32 n);
 
+// Writes a tree as one canonical line, "root R edges P>C P>C ..." with the edges sorted by
+// child (they are sorted in place), so that two SKBs that hold the same facts in another
+// order print the same line. Returns its length; CapacityExceeded when buf is too small.
+Result<usize> render_tree(u32 root, McEdge* edges, u32 n, char* buf, usize cap);
+
 } // namespace mosaic::skb

@@ -46,7 +46,9 @@ struct Binding {
 
 class Channel {
   public:
-    Channel() : kind_(TransportKind::None), tx_seq_(0) {}
+    // constexpr, so that a CPU driver may keep channels in globals (constant-initialized:
+    // boards run no global constructors).
+    constexpr Channel() : kind_(TransportKind::None), tx_seq_(0), backend_{} {}
 
     // Binds the channel to a transport; InvalidArgument/Misaligned for a bad binding.
     Status bind(const Binding& b);

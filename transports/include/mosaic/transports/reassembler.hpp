@@ -30,7 +30,7 @@ class Reassembler {
     bool resync_ = false; // The next first fragment sets the expected sequence number.
     u8 next_fragment_ = 0;
     u64 rejected_ = 0;
-    Message partial_;
+    Message partial_ = {};
 };
 
 } // namespace mosaic::transports

@@ -14,7 +14,7 @@ using NodeName = transports::FixedString<16>; // the board profile's node name, 
 // clang-format off
 #define MOSAIC_INTERCONNECT_INTERFACE(IFACE, MESSAGE, RPC, EVENT, F)                         \
     IFACE(interconnect, 0x0005)                                                             \
-    MESSAGE(hello_message, 1, F(u32, node) F(u32, isa) F(u32, cores) F(u32, first_core)     \
+    MESSAGE(hello_message, 1, F(u32, node) F(u32, isa) F(u32, cores) F(u32, boot_core)      \
                               F(u64, boot_hw_id) F(NodeName, name))                         \
     MESSAGE(latency_message, 2, F(u32, from_core) F(u32, to_core) F(u64, ns))               \
     /* the sender's pings are done and it sent `facts` latency messages before this one */  \
