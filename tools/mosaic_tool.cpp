@@ -6,11 +6,17 @@
 //   mosaic-tool inspect IMG                 check an image bundle and list its entries
 //   mosaic-tool skb FILE                    the SKB's standard answers for a board, and
 //                                           their digest as the guests print it
+//   mosaic-tool skb FILE --facts F --multicast ROOT
+//                                           the board's multicast tree from core ROOT over
+//                                           all its cores, with the facts in F (SKB text,
+//                                           e.g. the latencies a boot measured) added, as
+//                                           the guests print it ("SKB multicast ...")
 // Exit status: 0 success, 1 bad input (message names the file and field), 2 usage.
 #include <mosaic/board.hpp>
 #include <mosaic/bundle.hpp>
 #include <mosaic/elf.hpp>
 #include <mosaic/skb/board.hpp>
+#include <mosaic/skb/decide.hpp>
 #include <mosaic/transports/conformance.hpp>
 
 #include <algorithm>
@@ -236,7 +242,7 @@ int cmd_inspect(const std::string& path) {
     return 0;
 }
 
-int cmd_skb(const std::string& path) {
+int cmd_skb(const std::string& path, const std::string& facts_path = "", long root = -1) {
     BoardProfile b = load_board(path);
     std::vector<u8> arena(skb::Engine::arena_bytes(skb::kBoardLimits));
     skb::Engine e;
@@ -244,16 +250,37 @@ int cmd_skb(const std::string& path) {
     std::vector<char> buf(16 * 1024);
     auto n = skb::board_answers(e, b, buf.data(), buf.size());
     if (!n.ok()) die(path + ": the SKB could not answer: " + error_name(n.error()));
-    std::fwrite(buf.data(), 1, *n, stdout);
-    unsigned lines = unsigned(std::count(buf.begin(), buf.begin() + long(*n), '\n'));
-    std::printf("SKB answers %u lines digest 0x%llx\n", lines,
-                (unsigned long long)transports::fnv1a64(reinterpret_cast<const u8*>(buf.data()), u32(*n)));
+    if (root < 0) {
+        std::fwrite(buf.data(), 1, *n, stdout);
+        unsigned lines = unsigned(std::count(buf.begin(), buf.begin() + long(*n), '\n'));
+        std::printf("SKB answers %u lines digest 0x%llx\n", lines,
+                    (unsigned long long)transports::fnv1a64(reinterpret_cast<const u8*>(buf.data()), u32(*n)));
+        return 0;
+    }
+    Bytes text = read_file(facts_path);
+    skb::ParseError err;
+    if (!e.load(reinterpret_cast<const char*>(text.data()), text.size(), &err).ok())
+        die(facts_path + ":" + std::to_string(err.line) + ":" + std::to_string(err.column) + ": " + err.message);
+    u32 total = b.total_cores();
+    if (u64(root) >= total) die("core " + std::to_string(root) + " is not a core of board " + b.name);
+    std::vector<u32> members;
+    for (u32 c = 0; c < total; ++c)
+        if (c != u32(root)) members.push_back(c);
+    std::vector<skb::McEdge> edges(total + 1);
+    auto m = skb::multicast_tree(e, u32(root), members.data(), u32(members.size()), edges.data(), u32(edges.size()));
+    if (!m.ok()) die(std::string("no multicast tree: ") + error_name(m.error()));
+    if (!skb::check_tree(u32(root), members.data(), u32(members.size()), edges.data(), *m).ok())
+        die("the multicast answers are not a tree over the board's cores");
+    std::vector<char> line(64 + 24 * total);
+    auto len = skb::render_tree(u32(root), edges.data(), *m, line.data(), line.size());
+    if (!len.ok()) die("multicast tree does not fit its line");
+    std::printf("SKB multicast %s\n", line.data());
     return 0;
 }
 
 int usage() {
     std::fprintf(stderr, "usage: mosaic-tool board FILE | bundle --board F --out IMG --head ISA=ELF --cpudriver ISA=ELF "
-                         "[--module ISA=NAME=FILE] [--facts FILE] | inspect IMG | skb FILE\n");
+                         "[--module ISA=NAME=FILE] [--facts FILE] | inspect IMG | skb FILE [--facts F --multicast ROOT]\n");
     return 2;
 }
 
@@ -263,6 +290,12 @@ int run(int argc, char** argv) {
     if (cmd == "board" && argc == 3) return cmd_board(argv[2]);
     if (cmd == "inspect" && argc == 3) return cmd_inspect(argv[2]);
     if (cmd == "skb" && argc == 3) return cmd_skb(argv[2]);
+    if (cmd == "skb" && argc == 7 && std::string(argv[3]) == "--facts" && std::string(argv[5]) == "--multicast") {
+        char* end = nullptr;
+        long root = std::strtol(argv[6], &end, 10);
+        if (end == argv[6] || *end || root < 0) return usage();
+        return cmd_skb(argv[2], argv[4], root);
+    }
     if (cmd != "bundle") return usage();
     BundleArgs a;
     for (int i = 2; i + 1 < argc; i += 2) {

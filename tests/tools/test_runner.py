@@ -314,3 +314,38 @@ class Verdicts(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class MulticastCheck(unittest.TestCase):
+    """The host recomputes each guest's multicast tree from the facts the guest printed."""
+
+    class Node:
+        def __init__(self, name, lines):
+            self.node, self.lines = {"name": name}, lines
+
+    FACTS = ["SKB fact latency(0, 1, 900).", "SKB fact latency(0, 2, 40000).", "SKB fact latency(0, 4, 30000).",
+             "SKB fact latency(4, 5, 800).", "SKB fact latency(2, 3, 700)."]
+
+    def judge(self, *nodes):
+        from mosaic import testing
+        res = testing.Results(echo=False)
+        testing.check_multicast(res, "qemu-hetero", boards.load("qemu-hetero"), list(nodes))
+        return {c[1]: c[2] for c in res.cases}
+
+    def test_the_tree_the_host_builds_passes(self):
+        tree = "SKB multicast root 0 edges 0>1 0>2 2>3 0>4 4>5"
+        got = self.judge(self.Node("x86", self.FACTS + [tree]), self.Node("rv", self.FACTS[::-1] + [tree]))
+        self.assertEqual(set(got.values()), {"pass"}, got)
+
+    def test_a_wrong_tree_or_disagreeing_replicas_fail(self):
+        wrong = "SKB multicast root 0 edges 0>1 0>3 2>3 0>4 4>5"  # node 1's aggregator is core 2, not 3
+        got = self.judge(self.Node("x86", self.FACTS + ["SKB multicast root 0 edges 0>1 0>2 2>3 0>4 4>5"]),
+                         self.Node("rv", self.FACTS + [wrong]))
+        self.assertEqual(got["qemu-hetero/x86/skb-multicast-matches-host"], "pass")
+        self.assertEqual(got["qemu-hetero/rv/skb-multicast-matches-host"], "fail")
+        self.assertEqual(got["qemu-hetero/skb-multicast-replicas-agree"], "fail")
+
+    def test_missing_or_garbled_output_fails_without_crashing(self):
+        got = self.judge(self.Node("x86", self.FACTS), self.Node("rv", ["SKB fact latency(0, 1", "SKB multicast root x"]))
+        self.assertEqual(got["qemu-hetero/x86/skb-multicast-matches-host"], "fail")
+        self.assertEqual(got["qemu-hetero/rv/skb-multicast-matches-host"], "fail")

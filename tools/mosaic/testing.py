@@ -5,6 +5,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 import xml.etree.ElementTree as ET
@@ -23,11 +24,14 @@ def xml_attr(text):
 
 
 class Results:
-    def __init__(self):
+    def __init__(self, echo=True):
         self.cases = []  # (suite, name, outcome, seconds, message); outcome in pass/fail/skip
+        self.echo = echo  # print a line per result as it comes
 
     def add(self, suite, name, outcome, seconds, message=""):
         self.cases.append((suite, name, outcome, seconds, message))
+        if not self.echo:
+            return
         tag = {"pass": color("PASS", "32"), "fail": color("FAIL", "31"), "skip": color("SKIP", "33")}[outcome]
         print(f"{tag} {suite}/{name} ({seconds:.2f} s){': ' + message if message else ''}", flush=True)
 
@@ -156,6 +160,44 @@ def host_skb_line(board):
     return r.stdout.strip().splitlines()[-1] if r.returncode == 0 and r.stdout.strip() else f"host failed: {r.stdout}"
 
 
+def host_multicast_line(board, guest_lines):
+    """The multicast tree the host's SKB builds for a board from the facts a guest printed
+    ("SKB fact ..." lines) and from the root it named, as the guest prints it; None when the
+    guest printed no tree."""
+    tree = next((line for line in guest_lines if line.startswith("SKB multicast ")), None)
+    if tree is None:
+        return None, None
+    words = tree.split()
+    if len(words) < 4 or words[2] != "root" or not words[3].isdigit():
+        return tree, f"guest printed a malformed tree line: {tree!r}"
+    facts = "".join(line[len("SKB fact "):] + "\n" for line in guest_lines if line.startswith("SKB fact "))
+    with tempfile.NamedTemporaryFile("w", suffix=".dl", delete=False) as f:
+        f.write(facts)
+    try:
+        r = subprocess.run([build.tool(), "skb", board["path"], "--facts", f.name, "--multicast", words[3]],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    finally:
+        os.unlink(f.name)
+    out = r.stdout.strip().splitlines()
+    return tree, (out[-1] if r.returncode == 0 and out else f"host failed: {r.stdout.strip()}")
+
+
+def check_multicast(res, name, board, results):
+    """Every node's multicast tree matches the host's for the same facts, and on a board of
+    several nodes every node built the same tree (their SKBs hold the same measurements)."""
+    trees = []
+    for r in results:
+        tree, host = host_multicast_line(board, r.lines)
+        ok = tree is not None and tree == host
+        res.add("boot", f"{name}/{r.node['name']}/skb-multicast-matches-host", "pass" if ok else "fail", 0.0,
+                "" if ok else f"guest: {tree!r}, host: {host!r}")
+        trees.append(tree)
+    if len(results) > 1:
+        same = trees[0] is not None and all(t == trees[0] for t in trees)
+        res.add("boot", f"{name}/skb-multicast-replicas-agree", "pass" if same else "fail", 0.0,
+                "" if same else "; ".join(f"{r.node['name']}: {t!r}" for r, t in zip(results, trees)))
+
+
 def boot_suite(res, board_names):
     for name in board_names:
         board = boards.load(name)
@@ -179,6 +221,7 @@ def boot_suite(res, board_names):
                     0.0, "" if guest_skb == host_skb else f"guest: {guest_skb!r}, host: {host_skb!r}")
             res.add("boot", f"{name}/{r.node['name']} verdict", "pass" if r.passed else "fail",
                     r.banner_time or 0.0, r.error or "")
+        check_multicast(res, name, board, results)
         print(f"     {name}: booted and judged in {time.monotonic() - t0:.1f} s", flush=True)
 
 
