@@ -29,9 +29,9 @@ constexpr u64 kBootRingBytes = transports::urpc_region_bytes(kBootSlots);
 constexpr u64 kCoreBootLink = kCoreBootRings + 2 * kBootRingBytes;
 static_assert(kCoreBootLink % 64 == 0 && kCoreBootLink + sizeof(transports::Channel) <= kCorePagePool,
               "the boot channel fits between a core's CoreState and its page-table pool");
-// Polls of an idle boot channel before a core halts until its next timer tick: enough that
-// it stays awake between the pings of a round-trip measurement once the first one woke it.
-constexpr u32 kBootPollSpins = 1u << 18;
+// Polls of an idle boot channel before a core sleeps on it until its doorbell rings: enough
+// that it stays awake between the pings of a round-trip measurement once the first woke it.
+constexpr u32 kBootPollSpins = 1u << 17;
 
 CoreLink g_links[BootInfo::kMaxCores]; // the boot core's; no other core touches them
 
@@ -41,10 +41,19 @@ RingPair rings_of(u64 base, bool boot_side) {
     return boot_side ? RingPair{to_core, to_boot, kBootSlots} : RingPair{to_boot, to_core, kBootSlots};
 }
 
+// The channel hooks: ring the doorbell whose id ctx points at (when known), sleep until
+// an interrupt.
+void ring(void* id) {
+    u64 bell = *static_cast<const u64*>(id);
+    if (bell != kNoDoorbell) arch::doorbell_ring(bell);
+}
+void sleep(void*) { arch::wait_for_interrupt(); }
+
 void record(CoreLink& link, const Message& m) {
     if (auto on = transports::decode_message<boot::online_message>(m); on.ok()) {
         link.online = true;
         link.online_status = on->status;
+        link.doorbell = on->doorbell;
         return;
     }
     if (auto r = transports::decode_message<boot::report_message>(m); r.ok()) {
@@ -71,7 +80,8 @@ bool prepare(const BootInfo& bi, u32 i, u32 first_core, RouteFn route, const u8*
     s->boot_rings = uptr(s) + kCoreBootRings;
     u8* rings = reinterpret_cast<u8*>(uptr(s->boot_rings));
     for (u64 k = 0; k < 2 * kBootRingBytes; ++k) rings[k] = 0; // zeroed rings are empty
-    Status bound = r.ok() ? bind_route(link.ch, *r, RingMemory::NodeRam, rings_of(s->boot_rings, true))
+    transports::Hooks hooks{.notify = ring, .wait = sleep, .ctx = &link.doorbell};
+    Status bound = r.ok() ? bind_route(link.ch, *r, RingMemory::NodeRam, rings_of(s->boot_rings, true), hooks)
                           : Status(r.error());
     if (!bound.ok()) {
         kprint("  core {:x}: no boot channel on the SKB's route ({}): {}\n", link.hw_id,
@@ -79,6 +89,7 @@ bool prepare(const BootInfo& bi, u32 i, u32 first_core, RouteFn route, const u8*
         return false;
     }
     s->boot_route = u8(*r);
+    s->boot_doorbell = arch::doorbell_id();
     s->stack_top = uptr(s) + kCoreStackTop;
     s->boot = &bi;
     s->hw_id = link.hw_id;
@@ -91,36 +102,31 @@ bool prepare(const BootInfo& bi, u32 i, u32 first_core, RouteFn route, const u8*
 }
 
 // The new core's side: binds its end of the boot channel, says it is up, answers pings
-// until released. False if it has no channel (the boot core then gives up on it).
+// until released, sleeping on the channel with its timer stopped, so that only the boot
+// core's doorbell can wake it. False if it has no channel (the boot core then gives up on it).
 bool join_boot_channel(CoreState& self, u16 status, u64 page_root) {
     auto* link = new (reinterpret_cast<void*>(uptr(&self) + kCoreBootLink)) transports::Channel();
-    Status bound = bind_route(*link, Route(self.boot_route), RingMemory::NodeRam, rings_of(self.boot_rings, false));
+    transports::Hooks hooks{.notify = ring, .wait = sleep, .ctx = &self.boot_doorbell};
+    Status bound = bind_route(*link, Route(self.boot_route), RingMemory::NodeRam, rings_of(self.boot_rings, false), hooks);
     if (!bound.ok()) {
         kprint("  core {:x}: cannot bind its boot channel: {}\n", self.hw_id, error_name(bound.error()));
         return false;
     }
     self.boot_link = link;
-    if (!transports::send_message(*link, boot::online_message{self.index, self.hw_id, status, page_root}).ok())
+    if (!transports::send_message(*link, boot::online_message{self.index, self.hw_id, status, page_root,
+                                                              arch::doorbell_id()})
+             .ok())
         return false;
+    arch::timer_stop();
     Message m;
-    // Polls since the last message: after kBootPollSpins, halt between polls. Halted from the
-    // start, so that a core waiting for its turn costs no host CPU while others are measured.
-    u32 idle = kBootPollSpins;
     for (;;) {
-        Status got = link->poll(m);
-        if (got.ok()) {
-            idle = 0;
-            if (is_ping_interface(m)) (void)answer_ping(*link, m);
-            else if (transports::decode_message<boot::release_message>(m).ok()) return true;
-        } else if (got.error() == Error::WouldBlock) {
-            if (idle < kBootPollSpins) {
-                ++idle;
-                transports::cpu_relax();
-            } else {
-                arch::wait_for_interrupt();
-            }
-        } // a malformed frame was refused: the channel goes on
+        Status got = link->wait(m, kBootPollSpins);
+        if (!got.ok()) continue; // a malformed frame was refused: the channel goes on
+        if (is_ping_interface(m)) (void)answer_ping(*link, m);
+        else if (transports::decode_message<boot::release_message>(m).ok()) break;
     }
+    arch::timer_start(kTimerHz); // time slices for its dispatchers
+    return true;
 }
 } // namespace
 
@@ -201,9 +207,8 @@ void report_first_dispatcher(u16 status, u64 exit_code) {
     kprint("  core {:x} ({}) online: own stack at {:x}, own page tables at {:x} ({}), breakpoint traps taken: {}\n",
            self.hw_id, isa_name(self.boot->isa), self.stack_top, as.root(), mapped.ok() ? "MMU on" : "MAP FAILED",
            u32(self.breakpoints));
-    // The timer, for time slices once dispatchers run here and to wake this core while it
-    // polls its boot channel (started before saying it is up, so that cores do not start
-    // their timers at the same time).
+    // The timer, checked here before the core says it is up (it is stopped while the core
+    // sleeps on its boot channel, and runs again for its dispatchers' time slices).
     arch::timer_start(kTimerHz);
     arch::interrupts_enable();
     Error status = !mapped.ok() ? mapped.error() : !irq.ok() ? irq.error()

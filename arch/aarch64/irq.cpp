@@ -13,7 +13,9 @@ using aarch64::g_platform;
 
 constexpr u32 kGicdCtlr = 0x000, kGicdTyper = 0x004, kGicdIsenabler = 0x100, kGicdIcenabler = 0x180,
               kGicdIpriority = 0x400, kGicdItargets = 0x800, kGicdIcfgr = 0xc00;
+constexpr u32 kGicdSgir = 0xf00;
 constexpr u32 kGiccCtlr = 0x000, kGiccPmr = 0x004, kGiccEoir = 0x010;
+constexpr u32 kDoorbellSgi = 1; // a software-generated interrupt; handle_irq just ends it
 constexpr u32 kUartFr = 0x18, kUartImsc = 0x38, kUartIcr = 0x44;
 constexpr u32 kUartRxfe = 1u << 4, kUartRxim = 1u << 4, kUartRtim = 1u << 6;
 constexpr u8 kDevicePriority = 0xa0; // below the timer's 0x80, above the mask of 0xff
@@ -49,6 +51,9 @@ Status irq_init(bool boot_core) {
         for (u32 n = 32; n < g_lines; n += 32) mmio_write32(g_platform.gicd + kGicdIcenabler + n / 8, 0xffffffffu);
         mmio_write32(g_platform.gicd + kGicdCtlr, 1);
     }
+    // The doorbell SGI, enabled and prioritised in this CPU interface's banked registers.
+    mmio_write8(g_platform.gicd + kGicdIpriority + kDoorbellSgi, kDevicePriority);
+    mmio_write32(g_platform.gicd + kGicdIsenabler, 1u << kDoorbellSgi);
     mmio_write32(g_platform.gicc + kGiccPmr, 0xff); // accept every priority
     mmio_write32(g_platform.gicc + kGiccCtlr, 1);
     return {};
@@ -79,6 +84,14 @@ Result<u32> console_rx_irq_enable() {
     mmio_write32(g_platform.uart + kUartImsc, mmio_read32(g_platform.uart + kUartImsc) | kUartRxim | kUartRtim);
     set_enabled(intid, true);
     return intid;
+}
+
+// ITARGETSR0 reads as this CPU interface's own bit (GICv2 4.3.12); GICD_SGIR sends the SGI
+// to the interfaces in its target list (bits 23:16, filter 0: the list).
+u64 doorbell_id() { return mmio_read8(g_platform.gicd + kGicdItargets); }
+void doorbell_ring(u64 id) {
+    arch::full_barrier(); // the message the doorbell announces is visible first
+    mmio_write32(g_platform.gicd + kGicdSgir, (u32(id & 0xff) << 16) | kDoorbellSgi);
 }
 
 void irq_mask(u32 irq) { set_enabled(irq, false); }

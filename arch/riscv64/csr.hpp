@@ -11,7 +11,8 @@ namespace mosaic::riscv {
 #define MOSAIC_CSR_SET(name, v) asm volatile("csrs " #name ", %0" ::"r"(u64(v)))
 
 constexpr u64 kSstatusSie = 1u << 1, kSstatusSpp = 1u << 8;
-constexpr u64 kSieStie = 1u << 5, kSieSeie = 1u << 9;
+constexpr u64 kSieSsie = 1u << 1, kSieStie = 1u << 5, kSieSeie = 1u << 9;
+constexpr u64 kIrqSupervisorSoftware = 1;
 constexpr u64 kCauseInterrupt = 1ull << 63;
 constexpr u64 kIrqSupervisorTimer = 5;
 
@@ -31,6 +32,7 @@ inline SbiRet sbi_call(u64 eid, u64 fid, u64 a0 = 0, u64 a1 = 0, u64 a2 = 0) {
 }
 
 constexpr u64 kSbiTime = 0x54494D45; // "TIME": set_timer
+constexpr u64 kSbiIpi = 0x735049;   // "sPI": send_ipi(hart_mask, hart_mask_base)
 
 inline u64 read_time() {
     u64 v;

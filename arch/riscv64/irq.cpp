@@ -98,7 +98,7 @@ Status irq_init(bool boot_core) {
     g_context[hart] = ctx;
     for (u32 src = 0; src <= g_sources; src += 32) mmio_write32(enable_reg(ctx, src), 0);
     mmio_write32(threshold_reg(ctx), 0); // every priority above 0 interrupts
-    MOSAIC_CSR_SET(sie, riscv::kSieSeie);
+    MOSAIC_CSR_SET(sie, riscv::kSieSeie | riscv::kSieSsie); // devices, and the doorbell
     return {};
 }
 
@@ -139,7 +139,17 @@ bool console_read(u8& out) {
 
 } // namespace mosaic::arch
 
+namespace mosaic::arch {
+// The doorbell is the supervisor software interrupt, sent through the SBI IPI extension.
+u64 doorbell_id() { return core_state()->hw_id; }
+void doorbell_ring(u64 id) { riscv::sbi_call(riscv::kSbiIpi, 0, 1, id); }
+} // namespace mosaic::arch
+
 void mosaic::riscv::irq_handle(u64 code) {
+    if (code == kIrqSupervisorSoftware) { // a doorbell: it woke us
+        asm volatile("csrc sip, %0" ::"r"(kSieSsie));
+        return;
+    }
     if (code != arch::kIrqSupervisorExternal || !arch::g_plic) return;
     u32 ctx = arch::g_context[arch::my_slot()];
     // Claim every pending source of this context; each is masked and completed before it is reported.

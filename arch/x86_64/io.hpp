@@ -28,9 +28,11 @@ constexpr u32 kVectorTimer = 32, kVectorSpurious = 47, kVectorSyscall = 0x80; //
 u64 lapic_base();
 // The ACPI MADT, checksum verified (ACPI 6.4, 5.2.12), or nullptr; entries start at offset 44.
 const u8* find_madt();
-// Device interrupts (irq.cpp): vectors 33-46 carry GSIs 0-13. Handles one such vector (masks
+// Device interrupts (irq.cpp): vectors 33-45 carry GSIs 0-12. Handles one such vector (masks
 // its line, EOI, cpudriver::on_irq) and returns true; false for any other vector.
-constexpr u32 kVectorIrqBase = 33, kVectorIrqCount = 14;
+constexpr u32 kVectorIrqBase = 33, kVectorIrqCount = 13;
+// The doorbell: a fixed inter-processor interrupt (smp.cpp), just acknowledged.
+constexpr u32 kVectorDoorbell = 46;
 bool irq_handle(u64 vector);
 
 constexpr u16 kSelKernelCode = X86_SEL_KERNEL_CODE, kSelKernelData = X86_SEL_KERNEL_DATA,

@@ -64,6 +64,12 @@ Status start_core(u64 hw_id, cpudriver::CoreState* s) {
     return {};
 }
 
+// Fixed delivery, physical destination, assert: the doorbell vector on the core with that APIC id.
+u64 doorbell_id() { return core_state()->hw_id; }
+void doorbell_ring(u64 id) {
+    if (id <= 0xff) send_ipi(id, 0x4000 | x86::kVectorDoorbell);
+}
+
 u64 image_end() { return u64(uptr(__image_end)); }
 
 } // namespace mosaic::arch

@@ -61,7 +61,12 @@ void Channel::ack(bool lazy) {
 }
 
 void Channel::notify() {
-    if (hooks_.notify) hooks_.notify(hooks_.ctx);
+    if (!hooks_.notify) return;
+    if (kind_ == TransportKind::Urpc || kind_ == TransportKind::Loopback) {
+        __atomic_thread_fence(__ATOMIC_SEQ_CST); // our publish before the reader's flag
+        if (!backend_.urpc.tx.should_ring()) return;
+    }
+    hooks_.notify(hooks_.ctx);
 }
 
 Status Channel::send_quiet(const Outgoing& m) {
@@ -136,7 +141,18 @@ Status Channel::wait(Message& out, u32 spins) {
             cpu_relax();
         }
         if (!hooks_.wait) return Error::WouldBlock;
+        bool urpc = kind_ == TransportKind::Urpc || kind_ == TransportKind::Loopback;
+        if (urpc) {
+            backend_.urpc.rx.set_waiting(true);
+            __atomic_thread_fence(__ATOMIC_SEQ_CST); // our flag before the writer's next publish
+        }
+        Status s = poll(out); // what was published before the writer could see the flag
+        if (s.ok() || s.error() != Error::WouldBlock) {
+            if (urpc) backend_.urpc.rx.set_waiting(false);
+            return s;
+        }
         hooks_.wait(hooks_.ctx);
+        if (urpc) backend_.urpc.rx.set_waiting(false);
     }
 }
 

@@ -61,7 +61,7 @@ u64 conformance_digest() {
     // The messages cores and nodes exchange at boot, across ISAs on a heterogeneous board.
     namespace boot = ifaces::boot;
     namespace ic = ifaces::interconnect;
-    h = hash_stub(h, boot::online_message{0xFFFFFFFEu, 0x8000000000000001ull, 0x7FFF, 0x0000FFFF00001000ull}, 10, pos);
+    h = hash_stub(h, boot::online_message{0xFFFFFFFEu, 0x8000000000000001ull, 0x7FFF, 0x0000FFFF00001000ull, 0x80}, 10, pos);
     h = hash_stub(h, boot::report_message{3, boot::kFaulted, 0xFFFFFFFFFFFFFFFFull}, 11, pos);
     ic::NodeName node = {};
     for (u32 i = 0; i < 16; ++i) node.bytes[i] = u8(0xF0 + i);

@@ -2,6 +2,9 @@
 #include "helpers.hpp"
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <doctest.h>
 #include <thread>
 
@@ -72,4 +75,62 @@ TEST_CASE("stress: 10^7 messages between two threads with a slow reader") {
     CHECK(p.b.rejected() == 0);
     CHECK(would_block.load() > 0); // The reader really was slower at times.
     MESSAGE("writer saw a full ring " << would_block.load() << " times");
+}
+
+// A doorbell for the test: the reader sleeps on it, the writer's notify hook rings it.
+struct TestDoorbell {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool rung = false;
+    u64 rings = 0, sleeps = 0, timeouts = 0;
+    static void ring(void* c) {
+        auto* d = static_cast<TestDoorbell*>(c);
+        std::lock_guard<std::mutex> lock(d->mu);
+        d->rung = true;
+        ++d->rings;
+        d->cv.notify_one();
+    }
+    static void sleep(void* c) {
+        auto* d = static_cast<TestDoorbell*>(c);
+        std::unique_lock<std::mutex> lock(d->mu);
+        ++d->sleeps;
+        if (!d->cv.wait_for(lock, std::chrono::seconds(5), [d] { return d->rung; })) ++d->timeouts;
+        d->rung = false;
+    }
+};
+
+TEST_CASE("stress: a reader that sleeps between bursts is always woken by the doorbell") {
+    constexpr u64 kBurstMessages = 200'000;
+    TestDoorbell bell;
+    UrpcPair p(16);
+    Binding a{.kind = TransportKind::Urpc, .tx_base = p.ab.base(), .tx_slots = 16, .rx_base = p.ba.base(),
+              .rx_slots = 16, .hooks = {.notify = &TestDoorbell::ring, .ctx = &bell}};
+    Binding b{.kind = TransportKind::Urpc, .tx_base = p.ba.base(), .tx_slots = 16, .rx_base = p.ab.base(),
+              .rx_slots = 16, .hooks = {.wait = &TestDoorbell::sleep, .ctx = &bell}};
+    REQUIRE(p.a_bind(a));
+    REQUIRE(p.b_bind(b));
+    std::thread writer([&] {
+        u8 buf[8];
+        for (u64 i = 0; i < kBurstMessages; ++i) {
+            store_le64(buf, i);
+            Outgoing m{.interface = 1, .type = 1, .payload = buf, .length = 8};
+            Backoff backoff;
+            while (!p.a.send(m).ok()) backoff.pause();
+            if (i % 97 == 0) std::this_thread::sleep_for(std::chrono::microseconds(50)); // the reader falls asleep
+        }
+    });
+    u64 next = 0, errors = 0;
+    Message m;
+    while (next < kBurstMessages && errors == 0) {
+        Status s = p.b.wait(m, 64);
+        if (!s.ok() || m.length != 8 || load_le64(m.payload) != next) ++errors;
+        ++next;
+    }
+    writer.join();
+    CHECK(errors == 0);
+    CHECK(next == kBurstMessages);
+    CHECK(bell.timeouts == 0); // no wake-up was lost
+    CHECK(bell.sleeps > 0);    // the reader really slept
+    CHECK(bell.rings <= bell.sleeps); // once per sleep at most, not once per message
+    MESSAGE("reader slept " << bell.sleeps << " times, doorbell rang " << bell.rings << " times");
 }

@@ -160,35 +160,44 @@ TEST_CASE("receive_batch skips rejected frames and counts them") {
     CHECK(peer.channel.rejected() == 1);
 }
 
-TEST_CASE("the doorbell rings once per send and once per batch; wait sleeps on the hook") {
+TEST_CASE("the doorbell rings only while the reader sleeps, once per sleep; wait sleeps on the hook") {
     struct Bell {
         int rings = 0, waits = 0;
-        Channel* peer = nullptr;
+        Channel* writer = nullptr;
     } bell;
     Ring ab(8), ba(8);
-    Hooks hooks{.notify = [](void* c) { static_cast<Bell*>(c)->rings++; },
-                .wait = [](void* c) {
-                    auto* b = static_cast<Bell*>(c);
-                    b->waits++;
-                    (void)b->peer->send(text_message(1, "wake"));
-                },
-                .ctx = &bell};
+    // a writes to b. b's wait hook stands for sleeping: while b "sleeps", a sends.
+    Hooks a_hooks{.notify = [](void* c) { static_cast<Bell*>(c)->rings++; }, .ctx = &bell};
+    Hooks b_hooks{.wait = [](void* c) {
+                      auto* b = static_cast<Bell*>(c);
+                      b->waits++;
+                      (void)b->writer->send(text_message(1, "wake"));
+                      std::string t[2] = {"1", "2"};
+                      Outgoing batch[2] = {text_message(1, t[0]), text_message(1, t[1])};
+                      (void)b->writer->send_batch(batch, 2);
+                  },
+                  .ctx = &bell};
     Channel a, b;
     REQUIRE(a.bind({.kind = TransportKind::Urpc, .tx_base = ab.base(), .tx_slots = 8,
-                    .rx_base = ba.base(), .rx_slots = 8, .hooks = hooks}).ok());
+                    .rx_base = ba.base(), .rx_slots = 8, .hooks = a_hooks}).ok());
     REQUIRE(b.bind({.kind = TransportKind::Urpc, .tx_base = ba.base(), .tx_slots = 8,
-                    .rx_base = ab.base(), .rx_slots = 8}).ok());
-    bell.peer = &b;
+                    .rx_base = ab.base(), .rx_slots = 8, .hooks = b_hooks}).ok());
+    bell.writer = &a;
     CHECK(a.send(text_message(1, "x")).ok());
-    CHECK(bell.rings == 1);
-    std::string t[3] = {"1", "2", "3"};
-    Outgoing batch[3] = {text_message(1, t[0]), text_message(1, t[1]), text_message(1, t[2])};
-    CHECK(a.send_batch(batch, 3).value() == 3);
-    CHECK(bell.rings == 2);
+    CHECK(bell.rings == 0); // b is awake: no doorbell
     Message m;
-    REQUIRE(a.wait(m, 10).ok()); // Nothing there: spins, then the wait hook makes b send.
+    REQUIRE(b.wait(m, 10).ok()); // the message is there: no sleep
+    CHECK(payload_of(m) == "x");
+    CHECK(bell.waits == 0);
+    REQUIRE(b.wait(m, 10).ok()); // nothing there: spins, says it sleeps, and a's sends ring
     CHECK(payload_of(m) == "wake");
     CHECK(bell.waits == 1);
+    CHECK(bell.rings == 1); // the send rang; the batch after it found the sleep rung for
+    CHECK(b.poll(m).ok());
+    CHECK(b.poll(m).ok());
+    CHECK(payload_of(m) == "2");
+    CHECK(a.send(text_message(1, "y")).ok());
+    CHECK(bell.rings == 1); // b woke up and said so: no doorbell
     CHECK(b.wait(m, 1).ok());
     Ring lo(8);
     Channel c;

@@ -78,6 +78,15 @@ void irq_unmask(u32 irq);
 // Reads one byte the console UART has received, if any.
 bool console_read(u8& out);
 
+// Doorbells: an inter-processor interrupt whose only effect is to wake the core it is sent
+// to (from wait_for_interrupt, or between two instructions of a dispatcher; the CPU driver
+// takes it and goes on). irq_init() makes this core's doorbell ring.
+// What another core of the node passes to doorbell_ring() to reach this core (APIC id, GIC
+// CPU-interface mask, hart id).
+u64 doorbell_id();
+// Rings the doorbell of the core whose doorbell_id() is id.
+void doorbell_ring(u64 id);
+
 } // namespace mosaic::arch
 
 // Memory-management unit: the page-table format of the ISA, used by the generic

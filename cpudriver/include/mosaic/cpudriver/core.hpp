@@ -30,6 +30,7 @@ struct CoreState {
     u64 boot_rings;            // set before start: the core's boot channel, two URPC rings in its own
                                //   memory (boot core -> this core, then this core -> boot core)
     u8 boot_route;             //   and the route the boot core's SKB gave for it (transports::Route)
+    u64 boot_doorbell;         //   and the boot core's doorbell (arch::doorbell_id)
     transports::Channel* boot_link; // this core's end of its boot channel, bound by this core (null on the boot core)
     Scheduler* sched;          // this core's dispatchers (cpudriver/sched.hpp), once user mode is up
     u64 user_pool;             // physical memory for this core's dispatchers: base and size

@@ -19,7 +19,10 @@ enum class TransportKind : u8 {
 };
 
 // Notification hooks the arch/monitor layer supplies: notify rings the peer's doorbell
-// after a send; wait blocks this side until it is notified. Both optional.
+// after a send; wait blocks this side until it is notified (or for a while: waking early
+// is harmless). Both optional. Over URPC the doorbell rings only when the reader said it
+// sleeps (the ring's control line), once per sleep, so a busy channel sends no
+// interrupts; LMP rings it after every send.
 struct Hooks {
     void (*notify)(void* ctx) = nullptr;
     void (*wait)(void* ctx) = nullptr;
@@ -70,8 +73,8 @@ class Channel {
     // many (WouldBlock if none). Rejected frames are skipped and counted in rejected().
     Result<u32> receive_batch(Message* out, u32 max);
 
-    // Polls `spins` times, then (if a wait hook exists) sleeps until notified and repeats;
-    // WouldBlock without a wait hook.
+    // Polls `spins` times, then (if a wait hook exists) says it sleeps, polls once more and
+    // sleeps until notified, and repeats; WouldBlock without a wait hook.
     Status wait(Message& out, u32 spins);
 
     u64 rejected() const { return reassembler_.rejected(); }

@@ -5,6 +5,8 @@
 //
 //   base + 0                 control line, written only by the reader:
 //                              u64 consumed   frames the reader has finished with
+//                              u64 waiting    while the reader sleeps until notified: the
+//                                             number of that sleep (never 0); 0 when awake
 //   base + 64 * (1 + i)      slot i (i < slots, slots a power of two):
 //                              56-byte frame, then u64 sequence word at offset 56
 //
@@ -33,7 +35,8 @@ static_assert(sizeof(UrpcSlot) == kSlotBytes && offsetof(UrpcSlot, seq) == kSlot
 
 struct alignas(64) UrpcControl {
     u64 consumed;
-    u8 pad[56];
+    u64 waiting;
+    u8 pad[48];
 };
 static_assert(sizeof(UrpcControl) == kSlotBytes);
 
@@ -76,6 +79,7 @@ class UrpcWriter : UrpcRing {
         TRY_STATUS(attach(base, slots, prefetch));
         head_ = 0;
         consumed_ = 0;
+        rung_ = 0;
         return {};
     }
 
@@ -100,6 +104,17 @@ class UrpcWriter : UrpcRing {
     // The one-frame fast path: the caller encodes straight into the slot returned by
     // claim() (null when the ring is full) and then calls publish().
     u8* claim() { return space(1) ? slots_[head_ & mask_].frame : nullptr; }
+
+    // True if the reader sleeps until notified and nobody rang for this sleep yet (then the
+    // caller rings: once per sleep, however many messages follow). Callers publish first,
+    // then issue a full fence, then ask (the reader stores its flag, fences, then polls once
+    // more: one of the two sees the other, so a wake-up is never lost).
+    bool should_ring() {
+        u64 w = __atomic_load_n(&control_->waiting, __ATOMIC_ACQUIRE);
+        if (w == 0 || w == rung_) return false;
+        rung_ = w;
+        return true;
+    }
     void publish() {
         UrpcSlot* s = &slots_[head_ & mask_];
         ++head_;
@@ -115,6 +130,7 @@ class UrpcWriter : UrpcRing {
 
     u64 head_;     // Frames written.
     u64 consumed_; // The reader's count as last seen.
+    u64 rung_;     // The reader's sleep we last rang for.
 };
 
 // The reader's private state.
@@ -124,6 +140,7 @@ class UrpcReader : UrpcRing {
         TRY_STATUS(attach(base, slots, prefetch));
         tail_ = 0;
         acked_ = 0;
+        sleeps_ = 0;
         return {};
     }
 
@@ -136,6 +153,9 @@ class UrpcReader : UrpcRing {
         if (prefetch_) prefetch_read(&slots_[tail_ & mask_]);
         return {};
     }
+
+    // Says whether this reader sleeps until notified (see UrpcWriter::should_ring).
+    void set_waiting(bool on) { __atomic_store_n(&control_->waiting, on ? ++sleeps_ : 0, __ATOMIC_RELEASE); }
 
     // Hands every frame read so far back to the writer.
     void ack() {
@@ -154,6 +174,7 @@ class UrpcReader : UrpcRing {
   private:
     u64 tail_;  // Frames read.
     u64 acked_; // Frames handed back to the writer.
+    u64 sleeps_; // Times this reader slept.
 };
 
 } // namespace mosaic::transports
