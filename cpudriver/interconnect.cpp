@@ -7,6 +7,7 @@
 #include "pingpong.hpp"
 
 #include <mosaic/cpudriver/arch.hpp>
+#include <mosaic/skb/value.hpp>
 #include <mosaic/transports/interfaces/interconnect.hpp>
 
 namespace mosaic::cpudriver {
@@ -81,7 +82,8 @@ void on_message(Talk& t, u32 j, const Message& m) {
     }
     if (auto l = transports::decode_message<ic::latency_message>(m); l.ok()) {
         u32 total = t.board->total_cores();
-        if (l->from_core >= total || l->to_core >= total || t.heard_count == kMaxFacts) {
+        bool fits = l->ns > 0 && l->ns <= u64(skb::Value::kMaxInt); // an SKB integer
+        if (l->from_core >= total || l->to_core >= total || !fits || t.heard_count == kMaxFacts) {
             ++t.r.bad;
             return;
         }
