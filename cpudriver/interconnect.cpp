@@ -30,7 +30,10 @@ struct Peer {
     u64 c0 = 0;                 // the counter at the first timed ping
     u32 facts_out = 0;          // our facts sent so far
     bool done_sent = false;
+    bool refused = false;       // its greeting was not the node the manifest says: ignored
     u32 facts_heard = 0;        // its latency facts received
+    bool owes_pong = false;     // a ping of its is answered once the ring has room
+    Message owed;
 };
 
 struct Talk {
@@ -49,11 +52,21 @@ void* ring(u64 base, u32 writer, u32 reader) {
 
 bool heard(const Talk& t, u32 j) { return t.r.heard_mask & (1u << j); }
 
+// Answers peer j's ping, or keeps it while our ring to j is full; false while it is kept.
+bool answer(Talk& t, u32 j, const Message& m) {
+    Peer& p = t.peers[j];
+    Status s = answer_ping(p.ch, m);
+    p.owes_pong = !s.ok() && s.error() == Error::WouldBlock;
+    if (p.owes_pong) p.owed = m;
+    else if (s.ok()) ++t.r.served[j];
+    else ++t.r.bad;
+    return !p.owes_pong;
+}
+
 void on_ping(Talk& t, u32 j, const Message& m) {
     Peer& p = t.peers[j];
     if (!m.reply) {
-        if (answer_ping(p.ch, m).ok()) ++t.r.served[j];
-        else ++t.r.bad;
+        (void)answer(t, j, m);
         return;
     }
     bool good = p.answered < p.sent && is_pong(m, p.answered);
@@ -74,6 +87,7 @@ void on_message(Talk& t, u32 j, const Message& m) {
                      h->boot_core >= t.board->first_core(j) && h->boot_core < t.board->first_core(j) + node.cores;
         if (!right) {
             ++t.r.bad;
+            t.peers[j].refused = true;
             return;
         }
         t.r.heard_mask |= 1u << j;
@@ -84,7 +98,7 @@ void on_message(Talk& t, u32 j, const Message& m) {
         u32 total = t.board->total_cores();
         bool fits = l->ns > 0 && l->ns <= u64(skb::Value::kMaxInt); // an SKB integer
         if (l->from_core >= total || l->to_core >= total || !fits || t.heard_count == kMaxFacts) {
-            ++t.r.bad;
+            ++t.r.bad; // a fact dropped counts: replicas would differ
             return;
         }
         t.heard[t.heard_count++] = skb::LatencyFact{l->from_core, l->to_core, l->ns};
@@ -126,7 +140,6 @@ Result<InterconnectResult> interconnect_talk(const BootInfo& bi, const BoardProf
     r.base = TRY(pci.map_bar64(dev, kIvshmemSharedBar, r.size));
     if (r.size < board.interconnect || r.size < kNodeRingsBytes) return Error::OutOfRange;
     r.boot_core[self.node] = self.boot_core;
-    const u32 all = ((1u << board.node_count) - 1) & ~(1u << self.node);
     // 1. A channel to every other node, on the route the SKB gives between the boot cores
     //    (to the other node's first core: which core boots there is not known yet).
     for (u32 j = 0; j < board.node_count; ++j) {
@@ -145,42 +158,56 @@ Result<InterconnectResult> interconnect_talk(const BootInfo& bi, const BoardProf
         if (r.bound_mask & (1u << j))
             (void)transports::send_message(t.peers[j].ch, ic::hello_message{self.node, u32(bi.isa), bi.core_count,
                                                                             self.boot_core, bi.boot_core, name});
+    // A peer counts until it is done, refused, or silent past the greeting deadline.
+    const u64 start = ticks(), greet_deadline = timeout_ticks / 2;
+    auto expected = [&](u32 j) {
+        const Peer& p = t.peers[j];
+        return (r.bound_mask & (1u << j)) && !p.refused && (heard(t, j) || ticks() - start < greet_deadline);
+    };
     bool measured = false, shared = false;
     u32 idle = 0;
-    for (u64 start = ticks(); ticks() - start < timeout_ticks;) {
-        bool busy = false, pinging = false;
+    while (ticks() - start < timeout_ticks) {
+        bool busy = false, pinging = false, waiting = false;
         for (u32 j = 0; j < board.node_count; ++j) {
             if (!(r.bound_mask & (1u << j))) continue;
             Peer& p = t.peers[j];
             Message m;
-            for (Status s; (s = p.ch.poll(m)).ok() || s.error() == Error::Malformed; busy = true)
+            if (p.owes_pong) busy |= answer(t, j, p.owed); // nothing new from j until it has its pong
+            for (Status s; !p.owes_pong && ((s = p.ch.poll(m)).ok() || s.error() == Error::Malformed); busy = true)
                 if (s.ok()) on_message(t, j, m);
                 else ++r.bad;
+            if (!expected(j)) continue;
             if (heard(t, j) && p.sent < kPings && p.sent == p.answered) {
                 if (p.sent == 1) p.c0 = arch::counter();
                 if (send_ping(p.ch, p.sent).ok()) ++p.sent;
             }
             pinging |= p.answered < kPings;
+            waiting |= !(r.done_mask & (1u << j));
         }
         // Our pings are all answered: the round trips become facts, and go to every node.
         if (!pinging && !measured) {
             for (u32 j = 0; j < board.node_count; ++j)
-                if (r.ns[j] && *n < cap) facts[(*n)++] = skb::LatencyFact{self.boot_core, r.boot_core[j], r.ns[j]};
+                if (r.ns[j]) {
+                    if (*n < cap) facts[(*n)++] = skb::LatencyFact{self.boot_core, r.boot_core[j], r.ns[j]};
+                    else ++r.bad;
+                }
             measured = true;
         }
         if (measured && !shared) {
             shared = true;
             for (u32 j = 0; j < board.node_count; ++j)
-                if (r.bound_mask & (1u << j)) shared &= send_facts(t, j, facts, *n);
+                if (expected(j)) shared &= send_facts(t, j, facts, *n);
         }
-        if (shared && (r.done_mask & r.bound_mask) == r.bound_mask && r.bound_mask == all) break;
-        if (shared && r.bound_mask != all) break; // a node we cannot reach: nothing to wait for
+        if (shared && !waiting) break; // every node we can still hear from is done
         if (busy) idle = 0;
         if (busy || pinging || ++idle < kIdleSpins) transports::cpu_relax();
         else arch::wait_for_interrupt(); // nothing for a while: halt until the next tick
     }
     // 3. What the other nodes measured joins what we did.
-    for (u32 i = 0; i < t.heard_count && *n < cap; ++i) facts[(*n)++] = t.heard[i];
+    for (u32 i = 0; i < t.heard_count; ++i) {
+        if (*n < cap) facts[(*n)++] = t.heard[i];
+        else ++r.bad;
+    }
     return r;
 }
 

@@ -27,7 +27,7 @@ struct InterconnectResult {
     u32 heard_mask = 0;  // bit i: node i greeted us (and is the node the manifest says)
     u32 done_mask = 0;   // bit i: node i finished: its pings are done and its facts sent
     u32 round_trips[BoardProfile::kMaxNodes] = {}; // our pings node i answered right
-    u32 served[BoardProfile::kMaxNodes] = {};      // its pings we answered
+    u32 served[BoardProfile::kMaxNodes] = {};      // its pings we answered (its warm-up ping included)
     u32 bad = 0;         // wrong replies, refused or malformed messages, inconsistent facts
     u64 ns[BoardProfile::kMaxNodes] = {};          // measured round trip to node i (0: none)
     u32 boot_core[BoardProfile::kMaxNodes] = {};   // the board's number of node i's boot core

@@ -85,15 +85,10 @@ void test_timer(SelfTest& t) {
 // Stops a ping-pong loop after kPingTimeoutTicks of this core's timer.
 bool ping_timed_out(void* start) { return ticks() - *static_cast<u64*>(start) > kPingTimeoutTicks; }
 
-// Prints a measurement's rate; returns the nanoseconds per round trip (0 if it cannot tell).
-u64 report_rate(const char* what, u32 round_trips, u64 counter_ticks) {
-    u64 ns = round_trip_ns(counter_ticks, round_trips);
-    if (!ns) {
-        kprint("  {}: {} round trips (not timed)\n", what, round_trips);
-        return 0;
-    }
-    kprint("  {}: {} round trips, {} ns each ({} round trips/s)\n", what, round_trips, ns, 1000000000ull / ns);
-    return ns;
+// Prints a measurement's rate.
+void print_rate(const char* what, u32 round_trips, u64 ns) {
+    if (ns) kprint("  {}: {} round trips, {} ns each ({} round trips/s)\n", what, round_trips, ns, 1000000000ull / ns);
+    else kprint("  {}: {} round trips (not timed)\n", what, round_trips);
 }
 
 // Round trips from this core to every other core of the node over each one's boot channel,
@@ -111,7 +106,8 @@ void test_core_pingpong(SelfTest& t, const BootInfo& bi, u32 first, SkbDiscovery
         char what[48];
         BufferSink b(what, sizeof what);
         format(b.sink(), "URPC core {:x} to core {:x}", bi.boot_core, link->hw_id);
-        u64 ns = report_rate(what, st.round_trips, st.counter_ticks);
+        u64 ns = round_trip_ns(st.counter_ticks, st.round_trips);
+        print_rate(what, st.round_trips, ns);
         bad += st.bad;
         if (st.round_trips == kCorePingPongs && st.bad == 0) {
             ++measured;
@@ -152,8 +148,7 @@ void test_interconnect(SelfTest& t, const BootInfo& bi, const BoardProfile& boar
         char what[64];
         BufferSink b(what, sizeof what);
         format(b.sink(), "URPC node to node across ISAs, to '{}' ({})", board.nodes[i].name, isa_name(board.nodes[i].isa));
-        if (r->ns[i]) kprint("  {}: {} round trips, {} ns each ({} round trips/s)\n", what, r->round_trips[i], r->ns[i],
-                             1000000000ull / r->ns[i]);
+        print_rate(what, r->round_trips[i], r->ns[i]);
     }
     t.check(pinged + 1 == board.node_count && answered + 1 == board.node_count && r->bad == 0, "urpc-node-pingpong",
             "{} of {} nodes answered {} round trips, {} pinged us fully, {} bad messages", pinged, board.node_count - 1,

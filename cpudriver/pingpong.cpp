@@ -62,7 +62,7 @@ PingStats ping_pong(Channel& client, u32 count, bool (*give_up)(void*), void* ct
             bool good = is_pong(m, answered);
             if (good && answered > 0) ++st.round_trips;
             if (!good) ++st.bad;
-            if (reply) ++answered;
+            if (reply && answered < sent) ++answered;
         }
     }
     if (st.round_trips) st.counter_ticks = arch::counter() - c0;

@@ -225,9 +225,7 @@ void Scheduler::end(Dispatcher* d) {
         // Nobody left who could ever run again, and nobody watching: no more ticks, so the
         // core sleeps until a device interrupt.
         if (!idle_hook_ && live() == 0) arch::timer_stop();
-        arch::interrupts_enable();
-        arch::wait_for_interrupt();
-        arch::interrupts_disable();
+        arch::wait_for_interrupt_masked();
     }
 }
 

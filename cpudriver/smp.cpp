@@ -41,13 +41,14 @@ RingPair rings_of(u64 base, bool boot_side) {
     return boot_side ? RingPair{to_core, to_boot, kBootSlots} : RingPair{to_boot, to_core, kBootSlots};
 }
 
-// The channel hooks: ring the doorbell whose id ctx points at (when known), sleep until
-// an interrupt.
+// The channel hooks: ring the doorbell whose id ctx points at (when known); sleep until an
+// interrupt, called with interrupts masked so that a doorbell rung after the channel's
+// last poll still ends the sleep.
 void ring(void* id) {
     u64 bell = *static_cast<const u64*>(id);
     if (bell != kNoDoorbell) arch::doorbell_ring(bell);
 }
-void sleep(void*) { arch::wait_for_interrupt(); }
+void sleep(void*) { arch::wait_for_interrupt_masked(); }
 
 void record(CoreLink& link, const Message& m) {
     if (auto on = transports::decode_message<boot::online_message>(m); on.ok()) {
@@ -65,15 +66,12 @@ void record(CoreLink& link, const Message& m) {
     ++link.refused;
 }
 
-// Sets up core i's memory and boot channel; false (said why) if the SKB gives no route
-// this node can bind.
-bool prepare(const BootInfo& bi, u32 i, u32 first_core, RouteFn route, const u8* program, u64 program_size) {
+// Sets up core i's memory and boot channel (me: the board's number of this core, first_core:
+// of this node's core 0); false (said why) if the SKB gives no route this node can bind.
+bool prepare(const BootInfo& bi, u32 i, u32 me, u32 first_core, RouteFn route, const u8* program, u64 program_size) {
     CoreLink& link = g_links[i];
     link = CoreLink{};
     link.hw_id = bi.core_ids[i];
-    u32 me = first_core;
-    for (u32 k = 0; k < bi.core_count; ++k)
-        if (bi.core_ids[k] == bi.boot_core) me = first_core + k;
     auto r = route(me, first_core + i);
     auto* s = reinterpret_cast<CoreState*>(uptr(core_memory(i)));
     *s = CoreState{};
@@ -101,9 +99,10 @@ bool prepare(const BootInfo& bi, u32 i, u32 first_core, RouteFn route, const u8*
     return true;
 }
 
-// The new core's side: binds its end of the boot channel, says it is up, answers pings
-// until released, sleeping on the channel with its timer stopped, so that only the boot
-// core's doorbell can wake it. False if it has no channel (the boot core then gives up on it).
+// The new core's side: binds its end of the boot channel, says it is up (with `status`),
+// and, if it is, answers pings until released, sleeping on the channel with its timer
+// stopped, so that only the boot core's doorbell can wake it. False if it has no channel
+// or is not up (the boot core then gives up on it).
 bool join_boot_channel(CoreState& self, u16 status, u64 page_root) {
     auto* link = new (reinterpret_cast<void*>(uptr(&self) + kCoreBootLink)) transports::Channel();
     transports::Hooks hooks{.notify = ring, .wait = sleep, .ctx = &self.boot_doorbell};
@@ -115,9 +114,11 @@ bool join_boot_channel(CoreState& self, u16 status, u64 page_root) {
     self.boot_link = link;
     if (!transports::send_message(*link, boot::online_message{self.index, self.hw_id, status, page_root,
                                                               arch::doorbell_id()})
-             .ok())
+             .ok() ||
+        status != 0)
         return false;
     arch::timer_stop();
+    arch::interrupts_disable(); // the sleep hook takes interrupts only while it halts
     Message m;
     for (;;) {
         Status got = link->wait(m, kBootPollSpins);
@@ -125,6 +126,7 @@ bool join_boot_channel(CoreState& self, u16 status, u64 page_root) {
         if (is_ping_interface(m)) (void)answer_ping(*link, m);
         else if (transports::decode_message<boot::release_message>(m).ok()) break;
     }
+    arch::interrupts_enable();
     arch::timer_start(kTimerHz); // time slices for its dispatchers
     return true;
 }
@@ -157,11 +159,13 @@ Status release_core(u32 index) {
 
 u32 start_secondaries(const BootInfo& bi, u32 first_core, RouteFn route, u64 (*ticks)(), const u8* first_program,
                       u64 first_program_size) {
-    u32 online = 0;
+    u32 online = 0, me = first_core;
+    for (u32 k = 0; k < bi.core_count; ++k)
+        if (bi.core_ids[k] == bi.boot_core) me = first_core + k;
     console_share();
     for (u32 i = 0; i < bi.core_count; ++i) {
         if (bi.core_ids[i] == bi.boot_core) continue;
-        if (!prepare(bi, i, first_core, route, first_program, first_program_size)) continue;
+        if (!prepare(bi, i, me, first_core, route, first_program, first_program_size)) continue;
         auto* s = reinterpret_cast<CoreState*>(uptr(core_memory(i)));
         CoreLink& link = g_links[i];
         arch::full_barrier();
@@ -213,7 +217,7 @@ void report_first_dispatcher(u16 status, u64 exit_code) {
     arch::interrupts_enable();
     Error status = !mapped.ok() ? mapped.error() : !irq.ok() ? irq.error()
                                 : self.breakpoints != 1 ? Error::Unsupported : Error::Ok;
-    if (!join_boot_channel(self, u16(status), as.root()) || status != Error::Ok) {
+    if (!join_boot_channel(self, u16(status), as.root())) {
         arch::timer_stop(); // not up, as the boot core knows: halted for good
         for (;;) arch::wait_for_interrupt();
     }

@@ -86,9 +86,14 @@ Result<u32> console_rx_irq_enable() {
     return intid;
 }
 
-// ITARGETSR0 reads as this CPU interface's own bit (GICv2 4.3.12); GICD_SGIR sends the SGI
-// to the interfaces in its target list (bits 23:16, filter 0: the list).
-u64 doorbell_id() { return mmio_read8(g_platform.gicd + kGicdItargets); }
+// ITARGETSR0-7 read as this CPU interface's own bit (GICv2 4.3.12; some GICs leave the
+// SGI bytes zero, so the first non-zero byte counts); GICD_SGIR sends the SGI to the
+// interfaces in its target list (bits 23:16, filter 0: the list).
+u64 doorbell_id() {
+    for (u32 i = 0; i < 32; ++i)
+        if (u8 mask = mmio_read8(g_platform.gicd + kGicdItargets + i)) return mask;
+    return 0; // a GIC with one CPU interface: nobody to ring us
+}
 void doorbell_ring(u64 id) {
     arch::full_barrier(); // the message the doorbell announces is visible first
     mmio_write32(g_platform.gicd + kGicdSgir, (u32(id & 0xff) << 16) | kDoorbellSgi);

@@ -105,6 +105,8 @@ void interrupts_enable() { asm volatile("msr daifclr, #2" ::: "memory"); }
 void interrupts_disable() { asm volatile("msr daifset, #2" ::: "memory"); }
 
 void wait_for_interrupt() { asm volatile("wfi"); }
+// WFI wakes on a pending interrupt even while PSTATE.I masks it; then it is taken.
+void wait_for_interrupt_masked() { asm volatile("wfi; msr daifclr, #2; isb; msr daifset, #2" ::: "memory"); }
 
 } // namespace mosaic::arch
 

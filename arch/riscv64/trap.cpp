@@ -77,6 +77,8 @@ void interrupts_enable() { MOSAIC_CSR_SET(sstatus, riscv::kSstatusSie); }
 void interrupts_disable() { asm volatile("csrc sstatus, %0" ::"r"(riscv::kSstatusSie) : "memory"); }
 
 void wait_for_interrupt() { asm volatile("wfi"); }
+// WFI wakes when (sip & sie) != 0 whatever sstatus.SIE says; then the interrupt is taken.
+void wait_for_interrupt_masked() { asm volatile("wfi; csrsi sstatus, 2; csrci sstatus, 2" ::: "memory"); }
 
 } // namespace mosaic::arch
 

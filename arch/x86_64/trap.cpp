@@ -157,6 +157,8 @@ u64 user_window_base() { return 0x80'0000'0000ull; }
 }
 
 void wait_for_interrupt() { asm volatile("hlt" ::: "memory"); }
+// sti holds interrupts off for one more instruction, so none is taken before hlt starts.
+void wait_for_interrupt_masked() { asm volatile("sti; hlt; cli" ::: "memory"); }
 
 } // namespace mosaic::arch
 

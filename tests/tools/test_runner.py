@@ -312,10 +312,6 @@ class Verdicts(unittest.TestCase):
         self.assertFalse(self.judge(["VERDICT PASS"], 1, node=sh).passed)
 
 
-if __name__ == "__main__":
-    unittest.main()
-
-
 class MulticastCheck(unittest.TestCase):
     """The host recomputes each guest's multicast tree from the facts the guest printed."""
 
@@ -349,3 +345,8 @@ class MulticastCheck(unittest.TestCase):
         got = self.judge(self.Node("x86", self.FACTS), self.Node("rv", ["SKB fact latency(0, 1", "SKB multicast root x"]))
         self.assertEqual(got["qemu-hetero/x86/skb-multicast-matches-host"], "fail")
         self.assertEqual(got["qemu-hetero/rv/skb-multicast-matches-host"], "fail")
+
+
+if __name__ == "__main__":
+    unittest.main()
+

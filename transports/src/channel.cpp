@@ -55,14 +55,14 @@ Status Channel::poll_frame(Frame& f) {
 }
 
 void Channel::ack(bool lazy) {
-    if (kind_ != TransportKind::Urpc && kind_ != TransportKind::Loopback) return;
+    if (!on_urpc()) return;
     if (lazy) backend_.urpc.rx.ack_lazy();
     else backend_.urpc.rx.ack();
 }
 
 void Channel::notify() {
     if (!hooks_.notify) return;
-    if (kind_ == TransportKind::Urpc || kind_ == TransportKind::Loopback) {
+    if (on_urpc()) {
         __atomic_thread_fence(__ATOMIC_SEQ_CST); // our publish before the reader's flag
         if (!backend_.urpc.tx.should_ring()) return;
     }
@@ -71,7 +71,7 @@ void Channel::notify() {
 
 Status Channel::send_quiet(const Outgoing& m) {
     // Fast path: a one-frame message over shared memory is encoded in its slot.
-    bool urpc = kind_ == TransportKind::Urpc || kind_ == TransportKind::Loopback;
+    bool urpc = on_urpc();
     if (urpc && m.length <= kFramePayload) {
         TRY_STATUS(check_outgoing(m));
         u8* slot = backend_.urpc.tx.claim();
@@ -141,7 +141,7 @@ Status Channel::wait(Message& out, u32 spins) {
             cpu_relax();
         }
         if (!hooks_.wait) return Error::WouldBlock;
-        bool urpc = kind_ == TransportKind::Urpc || kind_ == TransportKind::Loopback;
+        bool urpc = on_urpc();
         if (urpc) {
             backend_.urpc.rx.set_waiting(true);
             __atomic_thread_fence(__ATOMIC_SEQ_CST); // our flag before the writer's next publish

@@ -36,6 +36,11 @@ void interrupts_enable();
 void interrupts_disable();
 // Waits for the next interrupt with the core halted (hlt, wfi): costs no host CPU.
 void wait_for_interrupt();
+// Called with interrupts disabled: halts until an interrupt is pending, lets it be taken,
+// and returns with interrupts disabled again. An interrupt that became pending before the
+// call (say a doorbell rung after the caller's last look at its channel) ends the wait at
+// once: nothing is lost between deciding to sleep and sleeping.
+void wait_for_interrupt_masked();
 // Writes this core's cached copies of [p, p + n) back to memory, for a core that starts
 // with its caches off (a no-op where such accesses are coherent with the caches).
 void clean_dcache(const void* p, usize n);
