@@ -41,12 +41,13 @@ RingPair rings_of(u64 base, bool boot_side) {
     return boot_side ? RingPair{to_core, to_boot, kBootSlots} : RingPair{to_boot, to_core, kBootSlots};
 }
 
-// The channel hooks: ring the doorbell whose id ctx points at (when known); sleep until an
-// interrupt, called with interrupts masked so that a doorbell rung after the channel's
-// last poll still ends the sleep.
-void ring(void* id) {
-    u64 bell = *static_cast<const u64*>(id);
-    if (bell != kNoDoorbell) arch::doorbell_ring(bell);
+// The channel hooks: ring the boot core's doorbell (ctx: the u64 id), ring another core's
+// once it said what rings it (ctx: its CoreLink); sleep until an interrupt, called with
+// interrupts masked so that a doorbell rung after the channel's last poll still ends it.
+void ring(void* id) { arch::doorbell_ring(*static_cast<const u64*>(id)); }
+void ring_link(void* l) {
+    const CoreLink* link = static_cast<const CoreLink*>(l);
+    if (link->has_doorbell) arch::doorbell_ring(link->doorbell);
 }
 void sleep(void*) { arch::wait_for_interrupt_masked(); }
 
@@ -55,6 +56,7 @@ void record(CoreLink& link, const Message& m) {
         link.online = true;
         link.online_status = on->status;
         link.doorbell = on->doorbell;
+        link.has_doorbell = true;
         return;
     }
     if (auto r = transports::decode_message<boot::report_message>(m); r.ok()) {
@@ -78,7 +80,7 @@ bool prepare(const BootInfo& bi, u32 i, u32 me, u32 first_core, RouteFn route, c
     s->boot_rings = uptr(s) + kCoreBootRings;
     u8* rings = reinterpret_cast<u8*>(uptr(s->boot_rings));
     for (u64 k = 0; k < 2 * kBootRingBytes; ++k) rings[k] = 0; // zeroed rings are empty
-    transports::Hooks hooks{.notify = ring, .wait = sleep, .ctx = &link.doorbell};
+    transports::Hooks hooks{.notify = ring_link, .wait = sleep, .ctx = &link};
     Status bound = r.ok() ? bind_route(link.ch, *r, RingMemory::NodeRam, rings_of(s->boot_rings, true), hooks)
                           : Status(r.error());
     if (!bound.ok()) {

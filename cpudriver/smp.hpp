@@ -8,14 +8,13 @@
 
 namespace mosaic::cpudriver {
 
-inline constexpr u64 kNoDoorbell = ~0ull;
-
 // What the boot core knows of another core of its node: only what that core said on its
-// boot channel.
+// boot channel. All zero to start with, so that the table costs the image nothing.
 struct CoreLink {
     transports::Channel ch;
     u64 hw_id = 0;
-    u64 doorbell = kNoDoorbell; // what rings its doorbell, once it said (online_message)
+    bool has_doorbell = false;  // it said what rings its doorbell (online_message)
+    u64 doorbell = 0;           //   and that is this
     bool started = false;  // its channel is bound and the core was started
     bool online = false;   // it said it is up (online_message)
     u16 online_status = 0; //   with this status (0: traps, page tables and interrupts are up)
