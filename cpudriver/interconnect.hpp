@@ -1,49 +1,17 @@
 // The interconnect region between the nodes of a board, found over PCI (ivshmem), and the
-// boot cores' first conversation over it: every node binds a URPC channel to every other
-// node on the route the SKB gives, greets it, measures the round trip to it, and shares the
-// round trips it measured (as SKB latency facts) with every node, so that every node's SKB
-// ends up with the same measured facts. The monitors take the region over later.
+// boot cores' first conversation over it (node_talk.hpp). The monitors take the region over
+// later.
 #pragma once
+
+#include "node_talk.hpp"
 
 #include <mosaic/board.hpp>
 #include <mosaic/cpudriver/bootinfo.hpp>
-#include <mosaic/skb/facts.hpp>
-#include <mosaic/transports/route.hpp>
 
 namespace mosaic::cpudriver {
 
-// Region layout: one 4 KiB page per ordered (writer, reader) pair of nodes, holding the
-// one-way URPC ring from the writer to the reader, at offset
-// (writer * BoardProfile::kMaxNodes + reader) * kNodeRingStride. A zeroed region is a set of
-// empty rings (the runner zeroes it for every boot).
-constexpr u64 kNodeRingStride = 0x1000;
-constexpr u32 kNodeRingSlots = 32;
-constexpr u64 kNodeRingsBytes = u64(BoardProfile::kMaxNodes) * BoardProfile::kMaxNodes * kNodeRingStride;
-
-// What this node says and hears, and what the conversation measured.
-struct InterconnectResult {
-    u64 base = 0, size = 0;
-    u32 bound_mask = 0;  // bit i: a channel to node i is bound
-    u32 heard_mask = 0;  // bit i: node i greeted us (and is the node the manifest says)
-    u32 done_mask = 0;   // bit i: node i finished: its pings are done and its facts sent
-    u32 round_trips[BoardProfile::kMaxNodes] = {}; // our pings node i answered right
-    u32 served[BoardProfile::kMaxNodes] = {};      // its pings we answered (its warm-up ping included)
-    u32 bad = 0;         // wrong replies, refused or malformed messages, inconsistent facts
-    u64 ns[BoardProfile::kMaxNodes] = {};          // measured round trip to node i (0: none)
-    u32 boot_core[BoardProfile::kMaxNodes] = {};   // the board's number of node i's boot core
-};
-
-// How this node is known: its index, and the board's number of its boot core.
-struct NodeSelf {
-    u32 node = 0;
-    u32 boot_core = 0;
-};
-
-// Finds the region, then talks to every other node as above until every node is done or
-// `timeout_ticks` timer ticks pass. `route` is the SKB's route between two board cores;
-// `ticks` reads the tick counter. The round trips this node measured before (facts[0..n),
-// to cores of its own node) go to the other nodes too; the node-to-node round trips it
-// measures and those the other nodes send are appended to facts (up to cap); *n counts them.
+// Finds the region on PCI and talks to every other node over it (talk_to_nodes, with the
+// SKB's `route`, `ticks` the tick counter); *n counts the facts in facts[0..cap).
 Result<InterconnectResult> interconnect_talk(const BootInfo& bi, const BoardProfile& board, NodeSelf self,
                                              Result<transports::Route> (*route)(u32, u32), u64 timeout_ticks,
                                              u64 (*ticks)(), skb::LatencyFact* facts, u32* n, u32 cap);
