@@ -102,12 +102,21 @@ Result<u32> Channel::send_batch(const Outgoing* msgs, u32 count) {
     return sent;
 }
 
-// Takes frames until a message completes, a frame is rejected, or none is left.
+// Takes frames until a message completes, a frame is rejected, or none is left. Over shared
+// memory each frame is read in its slot (its payload copied once, into `out`).
 Status Channel::poll_quiet(Message& out) {
     for (;;) {
-        Frame f;
-        TRY_STATUS(poll_frame(f));
-        Status s = reassembler_.accept(f, out);
+        Status s;
+        if (on_urpc()) {
+            const u8* frame = backend_.urpc.rx.peek();
+            if (!frame) return Error::WouldBlock;
+            s = reassembler_.accept(frame, out);
+            backend_.urpc.rx.consume();
+        } else {
+            Frame f;
+            TRY_STATUS(poll_frame(f));
+            s = reassembler_.accept(f, out);
+        }
         if (!s.ok() && s.error() == Error::WouldBlock) continue;
         return s;
     }

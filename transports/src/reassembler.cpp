@@ -3,7 +3,7 @@
 
 namespace mosaic::transports {
 
-Status Reassembler::accept(const Frame& f, Message& out) {
+Status Reassembler::accept(const u8* f, Message& out) {
     Result<FrameHeader> h = decode_frame(f);
     if (!h.ok()) return reject();
     if (h->fragment == 0) {
@@ -28,7 +28,7 @@ Status Reassembler::reject() {
 }
 
 // Starts a message with its first fragment; a single-fragment message goes straight to `out`.
-Status Reassembler::start(const FrameHeader& h, const Frame& f, Message& out) {
+Status Reassembler::start(const FrameHeader& h, const u8* f, Message& out) {
     if (h.seq != expected_seq_ && !resync_) {
         expected_seq_ = h.seq + 1; // A gap or a repeat: drop it and follow the sender.
         active_ = false;
@@ -53,7 +53,7 @@ Status Reassembler::start(const FrameHeader& h, const Frame& f, Message& out) {
 }
 
 // Appends a later fragment, which must continue the message being collected.
-Status Reassembler::extend(const FrameHeader& h, const Frame& f, Message& out) {
+Status Reassembler::extend(const FrameHeader& h, const u8* f, Message& out) {
     const Message& p = partial_;
     if (!active_ || h.fragment != next_fragment_ || h.seq != p.seq || h.interface != p.interface ||
         h.type != p.type || h.length != p.length || h.rpc_id != p.rpc_id ||
@@ -76,9 +76,9 @@ Status Reassembler::extend(const FrameHeader& h, const Frame& f, Message& out) {
 // Copies a fragment's whole 40-byte payload area (a fixed-size copy the compiler inlines);
 // bytes past the message length are the frame's zero padding. Fragment 11 of a
 // maximum message ends exactly at kMaxPayload, so this never writes past the buffer.
-void Reassembler::copy_fragment(const FrameHeader& h, const Frame& f, Message& m) {
+void Reassembler::copy_fragment(const FrameHeader& h, const u8* f, Message& m) {
     static_assert(kMaxFragments * kFramePayload <= sizeof(Message::payload));
-    __builtin_memcpy(m.payload + h.fragment * kFramePayload, f.bytes + field::kPayload, kFramePayload);
+    __builtin_memcpy(m.payload + h.fragment * kFramePayload, f + field::kPayload, kFramePayload);
 }
 
 } // namespace mosaic::transports

@@ -24,8 +24,8 @@ FrameHeader decode_header(const u8* frame) {
     };
 }
 
-Result<FrameHeader> decode_frame(const Frame& f) {
-    FrameHeader h = decode_header(f.bytes);
+Result<FrameHeader> decode_frame(const u8* frame) {
+    FrameHeader h = decode_header(frame);
     if (h.type == 0 || h.type > kMaxMessageType) return Error::Malformed;
     if (h.length > kMaxPayload || (h.flags & ~kFlagMask) != 0) return Error::Malformed;
     u32 count = fragment_count(h.length);

@@ -144,13 +144,23 @@ class UrpcReader : UrpcRing {
         return {};
     }
 
-    // Copies the next published frame out, or WouldBlock. The slot stays reserved until ack().
-    Status poll_frame(Frame& out) {
-        UrpcSlot* s = &slots_[tail_ & mask_];
-        if (__atomic_load_n(&s->seq, __ATOMIC_ACQUIRE) != tail_ + 1) return Error::WouldBlock;
-        __builtin_memcpy(out.bytes, s->frame, kFrameBytes);
+    // The next published frame where it lies, or null; it stays there, unchanged by the
+    // writer, until consume() and then ack() hand its slot back.
+    const u8* peek() const {
+        const UrpcSlot* s = &slots_[tail_ & mask_];
+        return __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE) == tail_ + 1 ? s->frame : nullptr;
+    }
+    void consume() {
         ++tail_;
         if (prefetch_) prefetch_read(&slots_[tail_ & mask_]);
+    }
+
+    // Copies the next published frame out, or WouldBlock. The slot stays reserved until ack().
+    Status poll_frame(Frame& out) {
+        const u8* f = peek();
+        if (!f) return Error::WouldBlock;
+        __builtin_memcpy(out.bytes, f, kFrameBytes);
+        consume();
         return {};
     }
 

@@ -102,7 +102,8 @@ FrameHeader decode_header(const u8* frame);
 // Decodes a frame header and checks everything a single frame can show: type range,
 // length bound, fragment index inside the message, first/last flags that match the
 // index, no unknown flag bits. Malformed otherwise.
-Result<FrameHeader> decode_frame(const Frame& f);
+Result<FrameHeader> decode_frame(const u8* frame); // kFrameBytes bytes, each header byte read once
+inline Result<FrameHeader> decode_frame(const Frame& f) { return decode_frame(f.bytes); }
 
 // Checks what the wire cannot carry: OutOfRange if the payload exceeds kMaxPayload,
 // InvalidArgument for type 0 or above kMaxMessageType.
