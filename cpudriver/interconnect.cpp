@@ -6,7 +6,6 @@
 namespace mosaic::cpudriver {
 
 namespace {
-constexpr u16 kIvshmemVendor = 0x1af4, kIvshmemDevice = 0x1110;
 constexpr u32 kIvshmemSharedBar = 2;
 alignas(64) u8 g_talk[16 * 1024]; // the boot core's conversation state (node_talk_bytes())
 } // namespace

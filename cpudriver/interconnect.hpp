@@ -10,6 +10,9 @@
 
 namespace mosaic::cpudriver {
 
+// The PCI function that maps the region: QEMU's ivshmem-plain (Red Hat's vendor id).
+constexpr u16 kIvshmemVendor = 0x1af4, kIvshmemDevice = 0x1110;
+
 // Finds the region on PCI and talks to every other node over it (talk_to_nodes, with the
 // SKB's `route`, `ticks` the tick counter); *n counts the facts in facts[0..cap).
 Result<InterconnectResult> interconnect_talk(const BootInfo& bi, const BoardProfile& board, NodeSelf self,

@@ -21,13 +21,29 @@ void Pci::write32(const PciFunction& f, u32 off, u32 v) const {
     mmio_write32(host_.ecam_base + (u64(f.bus) << 20 | f.dev << 15 | f.fn << 12 | off), v);
 }
 
+u32 Pci::scan(PciDevice* out, u32 cap) const {
+    u32 n = 0;
+    for (u32 dev = 0; dev < 32; ++dev)
+        for (u32 fn = 0; fn < 8; ++fn) {
+            PciFunction f{0, dev, fn};
+            u32 id = read32(f, 0);
+            if (id == 0xffffffffu || (id & 0xffff) == 0xffff) {
+                if (fn == 0) break; // no device here
+                continue;
+            }
+            u32 cls = read32(f, 0x08); // class, subclass, programming interface, revision
+            if (n < cap) out[n] = {f, u16(id), u16(id >> 16), u8(cls >> 24), u8(cls >> 16)};
+            ++n;
+            if (fn == 0 && !((read32(f, 0x0c) >> 16) & 0x80)) break; // header type: one function
+        }
+    return n;
+}
+
 Result<PciFunction> Pci::find(u16 vendor, u16 device) const {
-    for (u32 dev = 0; dev < 32; ++dev) {
-        PciFunction f{0, dev, 0};
-        u32 id = read32(f, 0);
-        if (id == 0xffffffffu) continue;
-        if ((id & 0xffff) == vendor && (id >> 16) == device) return f;
-    }
+    PciDevice found[kMaxScan];
+    u32 n = scan(found, kMaxScan);
+    for (u32 i = 0; i < n && i < kMaxScan; ++i)
+        if (found[i].vendor == vendor && found[i].device == device) return found[i].at;
     return Error::NotFound;
 }
 

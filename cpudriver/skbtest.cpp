@@ -2,6 +2,9 @@
 // board runner's tests.
 #include "skbtest.hpp"
 
+#include "interconnect.hpp"
+#include "pci.hpp"
+
 #include <mosaic/skb/board.hpp>
 #include <mosaic/skb/decide.hpp>
 #include <mosaic/skb/report.hpp>
@@ -39,6 +42,37 @@ template <typename... Args> u32 answers(const char* fmt, Args... args) {
     auto each = [](const skb::Answer&) {};
     auto n = b.size() < sizeof q ? g_skb.query(q, b.size(), each) : Result<u32>(Error::CapacityExceeded);
     return n.ok() ? *n : 0;
+}
+
+// What a PCI function is, by its base class (PCI 3.0, appendix D), as device facts name it.
+const char* pci_kind(u8 base_class) {
+    switch (base_class) {
+    case 0x01: return "block";
+    case 0x02: return "net";
+    case 0x03: return "display";
+    case 0x04: return "multimedia";
+    case 0x05: return "memory";
+    case 0x06: return "bridge";
+    case 0x07: return "serial";
+    case 0x0c: return "bus";
+    default: return "other";
+    }
+}
+
+// The devices on this node's PCI bus 0, as device facts named pci0_<dev>_<fn> (the
+// interconnect's function is left out: the board names it ivshmem<node>). Returns how many.
+u32 pci_device_facts(const BootInfo& bi, u32 node, skb::DeviceFact* out, char (*names)[16], u32 cap) {
+    if (!bi.pci.present) return 0;
+    PciDevice found[Pci::kMaxScan];
+    u32 n = Pci(bi.pci).scan(found, Pci::kMaxScan), facts = 0;
+    for (u32 i = 0; i < n && i < Pci::kMaxScan && facts < cap; ++i) {
+        if (found[i].vendor == kIvshmemVendor && found[i].device == kIvshmemDevice) continue;
+        BufferSink b(names[facts], sizeof names[facts]);
+        format(b.sink(), "pci0_{}_{}", found[i].at.dev, found[i].at.fn);
+        out[facts] = {names[facts], node, pci_kind(found[i].base_class)};
+        ++facts;
+    }
+    return facts;
 }
 
 // The board's name for the interconnect device of a node (as skb/src/board.cpp names it).
@@ -85,15 +119,19 @@ void test_skb_discovered(SelfTest& t, const BootInfo& bi, const BoardProfile& bo
     for (u32 i = 0; i < bi.memory_count; ++i) memory[i] = {node, bi.memory[i].base, bi.memory[i].size};
     char device[16];
     ivshmem_name(device, node);
-    skb::DeviceFact dev{device, node, "ivshmem"};
+    // The devices: what PCI has on bus 0, and the interconnect's function.
+    constexpr u32 kMaxDevices = 32;
+    skb::DeviceFact devices[kMaxDevices + 1];
+    char names[kMaxDevices][16];
+    const u32 pci = pci_device_facts(bi, node, devices, names, kMaxDevices);
+    u32 ndev = pci;
+    if (found.region_size) devices[ndev++] = {device, node, "ivshmem"};
     skb::DeviceMemFact region{device, found.region_base, found.region_size};
     skb::MachineFacts m;
     m.core_hw = {hw, bi.core_count};
     m.memory = {memory, bi.memory_count};
-    if (found.region_size) {
-        m.devices = {&dev, 1};
-        m.device_memory = {&region, 1};
-    }
+    m.devices = {devices, ndev};
+    if (found.region_size) m.device_memory = {&region, 1};
     m.latencies = {found.latencies, found.latency_count};
     auto n = skb::render_facts(m, g_facts + g_facts_len, sizeof g_facts - g_facts_len);
     Status s = n.ok() ? g_skb.load(g_facts + g_facts_len, *n) : Status(n.error());
@@ -107,6 +145,7 @@ void test_skb_discovered(SelfTest& t, const BootInfo& bi, const BoardProfile& bo
     u32 alloc = answers("?- alloc_from(C, B, S), core(C, _, node{}).", node);
     u32 pairs = answers("?- transport(A, B, T).");
     u32 measured = answers("?- latency(A, B, L).");
+    u32 placed_here = answers("?- device(D, node{}, K), place(D, C), core(C, _, node{}).", node, node);
     u32 placed = found.region_size ? answers("?- device_mem({}, B, S), place({}, C), core(C, _, node{}).", device,
                                              device, node)
                                    : 0;
@@ -114,7 +153,7 @@ void test_skb_discovered(SelfTest& t, const BootInfo& bi, const BoardProfile& bo
         ConsoleLock lock; // one line, even with other cores printing
         kprint("SKB discovered {} cores, {} memory ranges ({} cores allocate from one), transport for {} core pairs", cores,
                bi.memory_count, alloc, pairs);
-        kprint(", {} round trips measured", found.latency_count);
+        kprint(", {} round trips measured, {} PCI functions", found.latency_count, pci);
         if (found.region_size) kprint(", {} at {:x} placed on this node", device, found.region_base);
         kprint("\n");
     }
@@ -124,6 +163,8 @@ void test_skb_discovered(SelfTest& t, const BootInfo& bi, const BoardProfile& bo
             alloc, board.nodes[node].cores);
     t.check(measured == found.latency_count && (bi.core_count < 2 || measured > 0), "skb-measured-latency",
             "latency(A, B, L) answers {} times for {} measured round trips", measured, found.latency_count);
+    t.check(placed_here == ndev && (pci > 0 || !bi.pci.present), "skb-discovered-pci",
+            "{} of {} devices found on this node ({} on PCI) placed on one of its cores", placed_here, ndev, pci);
     if (found.region_size)
         t.check(placed == 1, "skb-discovered-device", "{} with its memory placed on node {}: {} answers", device, node,
                 placed);

@@ -35,7 +35,8 @@ struct BoardFacts {
 Status board_facts(const BoardProfile& board, BoardFacts& out);
 
 // The standard queries, whose answers boot tests compare with the host's.
-inline constexpr const char* kBoardQueries[] = {"?- transport(A, B, T).", "?- place(D, C)."};
+// (Each fits the SKB interface's 32-byte query text.)
+inline constexpr const char* kBoardQueries[] = {"?- transport(A, B, T).", "?- place_interconnect(D, C)."};
 
 // Loads the board's facts and every rule file into e (initialised, empty) and writes the
 // answers of kBoardQueries, one line each, into buf; returns their length.
