@@ -257,7 +257,7 @@ bundle::Entry first_program(const bundle::View& view, Isa isa) {
     //    channel to this core on the route the SKB gives.
     auto view = bundle::View::open(bi.bundle, bundle_limit(bi)); // checked in step 2
     bundle::Entry first = first_program(*view, bi.isa);
-    u32 online = start_secondaries(bi, board->first_core(*self), skb_route, ticks,
+    u32 online = start_secondaries(bi, board->first_core(*self), found.boot_core, skb_route, ticks,
                                    first.size ? view->data(first) : nullptr, first.size);
     t.check(online + 1 == bi.core_count, "smp-cores-online", "{} of {} cores came online", online + 1, bi.core_count);
     // 10. Messages: the wire format is the same bytes here as on every ISA; round trips to

@@ -15,7 +15,6 @@ namespace {
 namespace ic = ifaces::interconnect;
 using transports::Message;
 
-constexpr u32 kPings = kNodePingPongs + 1; // ping 0 is the untimed warm-up
 // Idle polls before the boot core halts until its next tick (see smp.cpp's kBootPollSpins).
 constexpr u32 kIdleSpins = 1u << 18;
 constexpr u32 kMaxFacts = 64;
@@ -23,8 +22,7 @@ constexpr u32 kMaxFacts = 64;
 // This node's end of its channel to one other node.
 struct Peer {
     transports::Channel ch;
-    u32 sent = 0, answered = 0; // pings sent, and replies to them seen
-    u64 c0 = 0;                 // the counter at the first timed ping
+    PingClient ping;            // our pings to it
     u32 facts_out = 0;          // our facts sent so far
     bool done_sent = false;
     bool refused = false;       // its greeting was not the node the manifest says: ignored
@@ -69,14 +67,11 @@ void on_ping(NodeTalk& t, u32 j, const Message& m) {
         (void)answer(t, j, m);
         return;
     }
-    bool good = p.answered < p.sent && is_pong(m, p.answered);
-    if (!good) {
-        ++t.r.bad;
-        if (p.answered >= p.sent) return; // nothing outstanding: not an answer to anything
-    }
-    if (good && p.answered > 0) ++t.r.round_trips[j];
-    if (++p.answered == kPings && t.r.round_trips[j])
-        t.r.ns[j] = round_trip_ns(arch::counter() - p.c0, t.r.round_trips[j]);
+    u32 bad = p.ping.bad;
+    p.ping.on_reply(m);
+    t.r.bad += p.ping.bad - bad;
+    t.r.round_trips[j] = p.ping.round_trips;
+    if (p.ping.done()) t.r.ns[j] = p.ping.ns();
 }
 
 void on_message(NodeTalk& t, u32 j, const Message& m) {
@@ -150,6 +145,7 @@ InterconnectResult talk_to_nodes(NodeTalk& t, u8* region, const NodeTalkArgs& a,
     for (u32 j = 0; j < board.node_count; ++j) {
         if (j == self.node) continue;
         t.peers[j] = Peer{};
+        t.peers[j].ping.count = kNodePingPongs;
         auto rt = a.route(self.boot_core, board.first_core(j));
         RingPair rings{ring(region, self.node, j), ring(region, j, self.node), kNodeRingSlots};
         if (rt.ok() && bind_route(t.peers[j].ch, *rt, transports::RingMemory::Interconnect, rings).ok())
@@ -182,11 +178,8 @@ InterconnectResult talk_to_nodes(NodeTalk& t, u8* region, const NodeTalkArgs& a,
                 if (s.ok()) on_message(t, j, m);
                 else ++r.bad;
             if (!expected(j)) continue;
-            if (heard(t, j) && p.sent < kPings && p.sent == p.answered) {
-                if (p.sent == 1) p.c0 = arch::counter();
-                if (send_ping(p.ch, p.sent).ok()) ++p.sent;
-            }
-            pinging |= p.answered < kPings;
+            if (heard(t, j)) p.ping.step(p.ch);
+            pinging |= !p.ping.done();
             waiting |= !(r.done_mask & (1u << j));
         }
         // Our pings are all answered: the round trips become facts, and go to every node.

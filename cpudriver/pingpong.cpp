@@ -46,27 +46,35 @@ u64 round_trip_ns(u64 counter_ticks, u32 round_trips) {
     return counter_ticks * 1000 / round_trips * 1000000 / hz;
 }
 
-PingStats ping_pong(Channel& client, u32 count, bool (*give_up)(void*), void* ctx) {
-    PingStats st;
-    u64 c0 = 0;
-    u32 sent = 0, total = count + 1; // ping 0 is the warm-up
-    u32 answered = 0;
+void PingClient::step(Channel& ch) {
+    if (sent > count || sent != answered) return;
+    if (sent == 1) c0 = arch::counter();
+    if (send_ping(ch, sent).ok()) ++sent;
+}
+
+void PingClient::on_reply(const Message& m) {
+    bool good = answered < sent && is_pong(m, answered);
+    if (!good) {
+        ++bad;
+        if (answered >= sent) return; // nothing outstanding: not an answer to anything
+    }
+    if (good && answered > 0) ++round_trips;
+    if (++answered == count + 1 && round_trips) counter_ticks = arch::counter() - c0;
+}
+
+PingClient ping_pong(Channel& client, u32 count, bool (*give_up)(void*), void* ctx) {
+    PingClient c;
+    c.count = count;
     Message m;
-    while (answered < total && !give_up(ctx)) {
-        if (sent < total && sent == answered) {
-            if (sent == 1) c0 = arch::counter();
-            if (send_ping(client, sent).ok()) ++sent;
-        }
+    while (!c.done() && !give_up(ctx)) {
+        c.step(client);
         while (client.poll(m).ok()) {
-            bool reply = m.reply && is_ping_interface(m); // answers the outstanding ping, right or wrong
-            bool good = is_pong(m, answered);
-            if (good && answered > 0) ++st.round_trips;
-            if (!good) ++st.bad;
-            if (reply && answered < sent) ++answered;
+            if (m.reply && is_ping_interface(m)) c.on_reply(m);
+            else ++c.bad;
         }
     }
-    if (st.round_trips) st.counter_ticks = arch::counter() - c0;
-    return st;
+    if (!c.done() && c.round_trips) c.counter_ticks = arch::counter() - c.c0;
+    return c;
 }
 
 } // namespace mosaic::cpudriver

@@ -159,11 +159,9 @@ Status release_core(u32 index) {
     return transports::send_message(link->ch, boot::release_message{index});
 }
 
-u32 start_secondaries(const BootInfo& bi, u32 first_core, RouteFn route, u64 (*ticks)(), const u8* first_program,
-                      u64 first_program_size) {
-    u32 online = 0, me = first_core;
-    for (u32 k = 0; k < bi.core_count; ++k)
-        if (bi.core_ids[k] == bi.boot_core) me = first_core + k;
+u32 start_secondaries(const BootInfo& bi, u32 first_core, u32 me, RouteFn route, u64 (*ticks)(),
+                      const u8* first_program, u64 first_program_size) {
+    u32 online = 0;
     console_share();
     for (u32 i = 0; i < bi.core_count; ++i) {
         if (bi.core_ids[i] == bi.boot_core) continue;

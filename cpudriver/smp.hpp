@@ -28,12 +28,12 @@ struct CoreLink {
 using RouteFn = Result<transports::Route> (*)(u32 from, u32 to);
 
 // Starts every discovered core but the boot core, one at a time, each on a boot channel
-// bound on the route `route` gives between the boot core and it (cores are numbered from
-// first_core, the board's number of this node's core 0); waits for each to say it is up.
+// bound on the route `route` gives between the boot core and it (cores are the board's
+// numbers: first_core is this node's core 0, me the boot core); waits for each to say it is up.
 // Returns how many came online. Each core runs first_program (an ELF of this ISA) as its
 // first dispatcher once released.
-u32 start_secondaries(const BootInfo& bi, u32 first_core, RouteFn route, u64 (*ticks)(), const u8* first_program,
-                      u64 first_program_size);
+u32 start_secondaries(const BootInfo& bi, u32 first_core, u32 me, RouteFn route, u64 (*ticks)(),
+                      const u8* first_program, u64 first_program_size);
 
 // The boot core's link to core `index` (its position in BootInfo::core_ids), or null for
 // the boot core itself and cores that were never started.
