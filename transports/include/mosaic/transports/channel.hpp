@@ -21,9 +21,10 @@ enum class TransportKind : u8 {
 // Notification hooks the arch/monitor layer supplies: notify rings the peer's doorbell
 // after a send; wait blocks this side until it is notified (or for a while: waking early
 // is harmless), and must not lose a notification that arrived after the channel's last
-// poll and before it blocked (a CPU driver waits with interrupts masked). Both optional. Over URPC the doorbell rings only when the reader said it
-// sleeps (the ring's control line), once per sleep, so a busy channel sends no
-// interrupts; LMP rings it after every send.
+// poll and before it blocked (a CPU driver waits with interrupts masked). Both optional.
+// Over URPC the doorbell rings only when the reader said it sleeps (the ring's control
+// line), once per sleep, so a busy channel sends no interrupts; LMP rings it after every
+// send.
 struct Hooks {
     void (*notify)(void* ctx) = nullptr;
     void (*wait)(void* ctx) = nullptr;
