@@ -30,4 +30,16 @@ template <typename... Args> void kprint(const char* fmt, Args... args) {
     format(console_sink(), fmt, args...);
 }
 
+// Stops the machine with a failure after saying why: for what the CPU driver cannot go on
+// without (its kernel map, its monitor).
+template <typename... Args> [[noreturn]] void panic(const char* fmt, Args... args) {
+    {
+        ConsoleLock lock;
+        format(console_sink(), "\nPANIC: ");
+        format(console_sink(), fmt, args...);
+        format(console_sink(), "\n");
+    }
+    arch::power_off(false);
+}
+
 } // namespace mosaic::cpudriver

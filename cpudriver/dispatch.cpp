@@ -21,6 +21,15 @@ Status decode_syscall(const sys::Args& a) {
         // A capability slot address, if any: depth 1 or 2 in its low 24 bits (caps::CPtr).
         if ((Number(a.number) == Number::LmpSend ? a.arg[5] : a.arg[0]) >> 24) return Error::InvalidSlot;
         return {};
+    case Number::Kernel:
+        if (a.arg[0] >> 24) return Error::InvalidSlot;
+        switch (sys::KernelOp(a.arg[1])) {
+#define X(name, value) case sys::KernelOp::name:
+            MOSAIC_KERNEL_OPS(X)
+#undef X
+            return {};
+        }
+        return Error::InvalidArgument;
     case Number::IrqAttach:
         if (a.arg[0] != sys::kIrqConsoleRx) return Error::InvalidArgument;
         return {};

@@ -9,4 +9,8 @@ namespace mosaic::cpudriver {
 
 Status build_kernel_map(AddressSpace& as, const BootInfo& bi);
 
+// The boot core's kernel map, from a pool in the CPU driver's image (which only the boot
+// core uses), turned on; returns its root.
+Result<u64> boot_kernel_map(const BootInfo& bi);
+
 } // namespace mosaic::cpudriver

@@ -1,19 +1,15 @@
-// The generic CPU driver: the boot sequence every core's driver runs after its ISA's
-// boot code has filled BootInfo. Read top to bottom, it is the list of boot steps.
+// The generic CPU driver: the boot sequence the boot core's driver runs after its ISA's
+// boot code has filled BootInfo. Read top to bottom, it is the list of boot steps; every
+// step is mechanism, and everything after the last one is the monitor's.
 #include "console.hpp"
 #include "fwcfg.hpp"
-#include "interconnect.hpp"
-#include "selftest.hpp"
-#include "pingpong.hpp"
-#include "skbbench.hpp"
-#include "skbtest.hpp"
-#include "smp.hpp"
-#include "usertest.hpp"
-#include "vmtest.hpp"
+#include "kmap.hpp"
+#include "monitor_start.hpp"
+#include "pci.hpp"
+#include "sched.hpp"
 
 #include <mosaic/board.hpp>
 #include <mosaic/bundle.hpp>
-#include <mosaic/transports/conformance.hpp>
 
 extern "C" char __boot_stack_top[];
 
@@ -21,18 +17,15 @@ namespace mosaic::cpudriver {
 
 namespace {
 
-constexpr u32 kTimerTestTicks = 10;
-constexpr u64 kInterconnectTimeoutTicks = 60 * kTimerHz;
-constexpr u64 kPingTimeoutTicks = 30 * kTimerHz;
-
-// The boot core's state; the others carve theirs in smp.cpp. The boot sequence's test
-// record outlives main's stack frame, which user mode reuses as its kernel stack.
+// The boot core's state; the others carve theirs in smp.cpp.
 CoreState g_boot_core;
-SelfTest g_test;
 
 CoreState& self() { return *arch::core_state(); }
-u64 ticks() { return self().ticks; }
 
+// The PCI function that maps the interconnect region: QEMU's ivshmem-plain (Red Hat's ids),
+// its shared memory in BAR 2.
+constexpr u16 kIvshmemVendor = 0x1af4, kIvshmemDevice = 0x1110;
+constexpr u32 kIvshmemSharedBar = 2;
 
 void print_banner(const BootInfo& bi) {
     kprint("\nMosaic CPU driver on {} core {} (firmware: {})\n", isa_name(bi.isa), bi.boot_core, bi.firmware);
@@ -66,113 +59,50 @@ Result<BoardProfile> read_manifest(const BootInfo& bi) {
     return board;
 }
 
-void test_trap(SelfTest& t) {
-    arch::traps_init();
-    self().expect_breakpoint = true;
-    arch::trigger_breakpoint();
-    self().expect_breakpoint = false;
-    t.check(self().breakpoints == 1, "trap-breakpoint", "expected one breakpoint trap, saw {}", u32(self().breakpoints));
-}
-
-void test_timer(SelfTest& t) {
-    arch::timer_start(kTimerHz);
-    arch::interrupts_enable();
-    while (self().ticks < kTimerTestTicks) arch::wait_for_interrupt();
-    t.check(true, "timer-ticks", "");
-    kprint("  timer: {} ticks at {} Hz\n", self().ticks, kTimerHz);
-}
-
-// Stops a ping-pong loop after kPingTimeoutTicks of this core's timer.
-bool ping_timed_out(void* start) { return ticks() - *static_cast<u64*>(start) > kPingTimeoutTicks; }
-
-// Prints a measurement's rate.
-void print_rate(const char* what, u32 round_trips, u64 ns) {
-    if (ns) kprint("  {}: {} round trips, {} ns each ({} round trips/s)\n", what, round_trips, ns, 1000000000ull / ns);
-    else kprint("  {}: {} round trips (not timed)\n", what, round_trips);
-}
-
-// Round trips from this core to every other core of the node over each one's boot channel,
-// then the core is released to user mode. Each measurement becomes a latency fact.
-// `first` is the board's number of this node's core 0.
-void test_core_pingpong(SelfTest& t, const BootInfo& bi, u32 first, SkbDiscovery& found) {
-    if (bi.core_count < 2) return;
-    u32 measured = 0, expected = 0, released = 0, bad = 0;
-    for (u32 i = 0; i < bi.core_count; ++i) {
-        CoreLink* link = core_link(i);
-        if (bi.core_ids[i] == bi.boot_core || !link || !link->online || link->online_status) continue;
-        ++expected;
-        u64 t0 = ticks();
-        auto st = ping_pong(link->ch, kCorePingPongs, ping_timed_out, &t0);
-        char what[48];
-        BufferSink b(what, sizeof what);
-        format(b.sink(), "URPC core {:x} to core {:x}", bi.boot_core, link->hw_id);
-        u64 ns = round_trip_ns(st.counter_ticks, st.round_trips);
-        print_rate(what, st.round_trips, ns);
-        bad += st.bad;
-        if (st.round_trips == kCorePingPongs && st.bad == 0) {
-            ++measured;
-            if (ns && found.latency_count < SkbDiscovery::kMaxLatencies)
-                found.latencies[found.latency_count++] = skb::LatencyFact{found.boot_core, first + i, ns};
-        }
-        if (release_core(i).ok()) ++released;
-    }
-    t.check(expected + 1 == bi.core_count, "urpc-core-peer", "{} of {} other cores came online to answer pings", expected,
-            bi.core_count - 1);
-    t.check(measured == expected && released == expected, "urpc-core-pingpong",
-            "{} of {} cores answered {} round trips ({} bad replies), {} released", measured, expected, kCorePingPongs,
-            bad, released);
-}
-
-void test_interconnect(SelfTest& t, const BootInfo& bi, const BoardProfile& board, SkbDiscovery& found) {
-    NodeSelf me{found.node, found.boot_core};
-    auto r = interconnect_talk(bi, board, me, skb_route, kInterconnectTimeoutTicks, ticks, found.latencies,
-                               &found.latency_count, SkbDiscovery::kMaxLatencies);
-    if (!t.check(r.ok(), "interconnect-found", "no interconnect region: {}", error_name(r.error()))) return;
-    found.region_base = r->base;
-    found.region_size = r->size;
-    found.mc_root = r->boot_core[0];
-    const u32 all = ((1u << board.node_count) - 1) & ~(1u << found.node);
-    kprint("  interconnect: {} MiB at {:x}, node '{}' heard from:", r->size >> 20, r->base, board.nodes[found.node].name);
-    for (u32 i = 0; i < board.node_count; ++i)
-        if (r->heard_mask & (1u << i)) kprint(" {} (node {}, boot core {})", isa_name(board.nodes[i].isa),
-                                              board.nodes[i].name, r->boot_core[i]);
-    kprint("\n");
-    t.check(r->bound_mask == all, "urpc-node-bind", "channels bound to nodes {:x} of {:x} on the SKB's routes",
-            r->bound_mask, all);
-    t.check(r->heard_mask == all, "interconnect-greeting", "heard from nodes {:x} of {:x}", r->heard_mask, all);
-    u32 pinged = 0, answered = 0;
-    for (u32 i = 0; i < board.node_count; ++i) {
-        if (i == found.node) continue;
-        pinged += r->round_trips[i] == kNodePingPongs;
-        answered += r->served[i] == kNodePingPongs + 1;
-        char what[64];
-        BufferSink b(what, sizeof what);
-        format(b.sink(), "URPC node to node across ISAs, to '{}' ({})", board.nodes[i].name, isa_name(board.nodes[i].isa));
-        print_rate(what, r->round_trips[i], r->ns[i]);
-    }
-    t.check(pinged + 1 == board.node_count && answered + 1 == board.node_count && r->bad == 0, "urpc-node-pingpong",
-            "{} of {} nodes answered {} round trips, {} pinged us fully, {} bad messages", pinged, board.node_count - 1,
-            kNodePingPongs, answered, r->bad);
-    t.check(r->done_mask == all, "interconnect-facts", "nodes {:x} of {:x} shared their measurements", r->done_mask, all);
-}
-
 // Which node of the board this is: as the runner says (fw_cfg or bootargs) when it does (and
 // the ISA agrees), otherwise the first node of this ISA.
-Result<u32> node_index(const BoardProfile& board, const BootInfo& bi) {
-    auto given = boot_param(bi, "node");
-    if (given.ok() && *given < board.node_count && board.nodes[*given].isa == bi.isa) return u32(*given);
-    if (given.ok()) kprint("  the runner names node {}, which is not a {} node of this board\n", *given, isa_name(bi.isa));
+Result<u32> node_index(const BoardProfile& board, const CoreState& c) {
+    const BootInfo& bi = *c.boot;
+    if (c.params_given & (1u << kParamNode)) {
+        u64 given = c.params[kParamNode];
+        if (given < board.node_count && board.nodes[given].isa == bi.isa) return u32(given);
+        kprint("  the runner names node {}, which is not a {} node of this board\n", given, isa_name(bi.isa));
+    }
     return board.node_of(bi.isa);
 }
 
-// Stays idle (halted between timer ticks) for the seconds the runner asked for, so that the host can measure what an idle node costs.
-void idle_if_asked(const BootInfo& bi) {
-    auto seconds = boot_param(bi, "idle");
-    if (!seconds.ok() || *seconds == 0) return;
-    kprint("IDLE {} s\n", *seconds);
-    u64 until = ticks() + *seconds * kTimerHz;
-    while (ticks() < until) arch::wait_for_interrupt();
-    kprint("IDLE done\n");
+// The runner's boot parameters, read once here; every other core gets a copy.
+void read_params(CoreState& c) {
+    for (u32 i = 0; i < kParamCount; ++i) {
+        auto v = boot_param(*c.boot, kBootParamNames[i]);
+        if (!v.ok()) continue;
+        c.params[i] = *v;
+        c.params_given |= 1u << i;
+    }
+}
+
+// The functions on PCI bus 0 and, on a board of several nodes, the interconnect region
+// (its BAR assigned here where no firmware did), for the monitor.
+void find_devices(CoreState& c, const BoardProfile& board) {
+    const BootInfo& bi = *c.boot;
+    if (!bi.pci.present) return;
+    Pci pci(bi.pci);
+    PciDevice found[Pci::kMaxScan];
+    u32 n = min(pci.scan(found, Pci::kMaxScan), Pci::kMaxScan);
+    for (u32 i = 0; i < n && c.pci_count < BootFacts::kMaxPci; ++i)
+        c.pci[c.pci_count++] = {u8(found[i].at.dev), u8(found[i].at.fn), found[i].base_class, found[i].sub_class,
+                                found[i].vendor, found[i].device};
+    if (board.node_count < 2) return;
+    auto dev = pci.find(kIvshmemVendor, kIvshmemDevice);
+    u64 size = 0;
+    auto base = dev.ok() ? pci.map_bar64(*dev, kIvshmemSharedBar, size) : Result<u64>(dev.error());
+    if (!base.ok() || size < board.interconnect) {
+        kprint("  interconnect: no region on PCI ({})\n", base.ok() ? "too small" : error_name(base.error()));
+        return;
+    }
+    c.region = *base;
+    c.region_size = size;
+    kprint("  interconnect: {} MiB at {:x}\n", size >> 20, *base);
 }
 
 } // namespace
@@ -184,98 +114,53 @@ TrapAction on_trap(const TrapInfo& info) {
         me.fault_address = info.address;
         return TrapAction::Fixup;
     }
-    if (info.kind == TrapKind::Breakpoint && me.expect_breakpoint) {
-        me.breakpoints = me.breakpoints + 1;
-        kprint("  trap: breakpoint (cause {:x}) at pc {:x}, resuming\n", info.cause, info.pc);
-        return TrapAction::Resume;
-    }
     kprint("\nPANIC: unexpected trap in the CPU driver on {} core {}: {} (cause {:x}) at pc {:x}, address {:x}\n",
-           isa_name(me.boot->isa), me.hw_id, trap_kind_name(info.kind), info.cause,
-           info.pc, info.address);
+           isa_name(me.boot->isa), me.hw_id, trap_kind_name(info.kind), info.cause, info.pc, info.address);
     return TrapAction::Panic;
 }
 
 void on_tick() { self().ticks = self().ticks + 1; }
 
-// The program each core runs first, from the image's modules (nullptr if missing).
-bundle::Entry first_program(const bundle::View& view, Isa isa) {
-    auto e = view.find_module(isa, "hello");
-    return e.ok() ? *e : bundle::Entry{};
-}
-
-// The end of the boot sequence, after user mode on this core is done.
-[[noreturn]] void finish_boot() {
-    const BootInfo& bi = *g_boot_core.boot;
-    // 14. Benchmarks if the runner asked for them: the SKB's, then idling; report and power off.
-    bench_skb_if_asked(bi);
-    idle_if_asked(bi);
-    g_test.finish();
-}
+void on_doorbell() { self().doorbell = true; }
 
 [[noreturn]] void main(BootInfo& bi) {
-    SelfTest& t = g_test;
-    g_boot_core.boot = &bi;
-    g_boot_core.hw_id = bi.boot_core;
+    CoreState& core = g_boot_core;
+    core.boot = &bi;
+    core.hw_id = bi.boot_core;
     // Every entry from user mode starts on the boot stack again (every arch/<isa>/cpudriver.ld
     // defines __boot_stack_top): main's frame is gone once dispatchers run.
-    g_boot_core.stack_top = u64(uptr(__boot_stack_top));
+    core.stack_top = u64(uptr(__boot_stack_top));
     for (u32 i = 0; i < bi.core_count; ++i)
-        if (bi.core_ids[i] == bi.boot_core) g_boot_core.index = i;
-    g_boot_core.user_pool = core_memory(g_boot_core.index) + kCoreUserPool;
-    g_boot_core.user_pool_size = kCoreUserPoolSize;
-    arch::set_core_state(&g_boot_core);
+        if (bi.core_ids[i] == bi.boot_core) core.index = i;
+    core.user_pool = core_memory(core.index) + kCoreUserPool;
+    core.user_pool_size = kCoreUserPoolSize;
+    arch::set_core_state(&core);
     // 1. Say who we are and what the firmware told us.
     print_banner(bi);
     // 2. Find the board manifest in the image we were booted from, and our node in it.
+    read_params(core);
     auto board = read_manifest(bi);
-    if (!t.check(board.ok(), "manifest", "image bundle or manifest unusable: {}", error_name(board.error())))
-        t.finish();
-    auto self = node_index(*board, bi);
-    if (!t.check(self.ok(), "manifest-node", "board '{}' has no {} node", board->name, isa_name(bi.isa))) t.finish();
-    const NodeProfile& node = board->nodes[*self];
-    kprint("  board {}: node '{}' ({} of {} nodes, {})\n", board->name, node.name, *self + 1, board->node_count,
-           boot_param(bi, "node").ok() ? "named by the runner" : "the first node of this ISA");
-    // 3. Check discovery against the board: cores and memory.
-    t.check(bi.core_count == node.cores, "cores-discovered", "found {} cores, board says {}", bi.core_count, node.cores);
-    t.check(bi.memory_count > 0, "memory-map", "no usable memory reported");
-    // 4. Exceptions: install vectors and take a deliberate breakpoint.
-    test_trap(t);
-    // 5. The timer interrupt.
-    test_timer(t);
-    // 6. This core's own page tables: the MMU on, and map, protect and unmap checked.
-    test_mmu(t, bi, g_boot_core);
-    // 7. Device interrupts: this node's interrupt controller (the console's receive
-    //    interrupt goes to a user-level driver in step 13).
+    if (!board.ok()) panic("image bundle or manifest unusable: {}", error_name(board.error()));
+    auto node = node_index(*board, core);
+    if (!node.ok()) panic("board '{}' has no {} node", board->name, isa_name(bi.isa));
+    core.node = *node;
+    kprint("  board {}: node '{}' ({} of {} nodes, {})\n", board->name, board->nodes[*node].name, *node + 1,
+           board->node_count, core.params_given & (1u << kParamNode) ? "named by the runner" : "the first node of this ISA");
+    // 3. Exceptions and system calls: this core's trap vectors.
+    arch::traps_init();
+    // 4. This core's own kernel address space, and the MMU on.
+    auto root = boot_kernel_map(bi);
+    if (!root.ok()) panic("no kernel map: {}", error_name(root.error()));
+    // 5. Device interrupts: this node's interrupt controller.
     auto irq = arch::irq_init(true);
-    t.check(irq.ok(), "irq-controller", "interrupt controller setup failed: {}", error_name(irq.error()));
-    // 8. The SKB: the board's facts and rules, answered here as on the host. It decides the
-    //    transport of every channel from here on.
-    test_skb(t, *board);
-    SkbDiscovery found{.node = *self, .boot_core = board->first_core(*self) + g_boot_core.index};
-    found.mc_root = found.boot_core; // until the other nodes say who boots there
-    // 9. The other cores of this node, each with its own CPU driver instance and a boot
-    //    channel to this core on the route the SKB gives.
-    auto view = bundle::View::open(bi.bundle, bundle_limit(bi)); // checked in step 2
-    bundle::Entry first = first_program(*view, bi.isa);
-    u32 online = start_secondaries(bi, board->first_core(*self), found.boot_core, skb_route, ticks,
-                                   first.size ? view->data(first) : nullptr, first.size);
-    t.check(online + 1 == bi.core_count, "smp-cores-online", "{} of {} cores came online", online + 1, bi.core_count);
-    // 10. Messages: the wire format is the same bytes here as on every ISA; round trips to
-    //     every other core of the node, which then go on to user mode.
-    u64 digest = transports::conformance_digest();
-    t.check(digest == transports::kExpectedConformanceDigest, "wire-digest", "digest {:x}, expected {:x}", digest,
-            transports::kExpectedConformanceDigest);
-    kprint("  wire conformance digest {:x}\n", digest);
-    test_core_pingpong(t, bi, board->first_core(*self), found);
-    // 11. Other nodes of the board, over the interconnect region: greetings, round trips,
-    //     and the measurements of every node shared with every node.
-    if (board->node_count > 1) test_interconnect(t, bi, *board, found);
-    // 12. The SKB learns what this boot discovered and measured, and builds the board's
-    //     multicast tree from the measurements.
-    test_skb_discovered(t, bi, *board, found);
-    test_skb_multicast(t, *board, found);
-    // 13. User mode: dispatchers on this core (the other cores run theirs already).
-    run_user_tests(t, bi, kernel_root(), *view, finish_boot);
+    core.irq_error = u16(irq.ok() ? Error::Ok : irq.error());
+    if (!irq.ok()) kprint("  interrupt controller: {}\n", error_name(irq.error()));
+    // 6. The devices the monitor needs to know of: PCI bus 0 and the interconnect region.
+    find_devices(core, *board);
+    // 7. The timer: time slices for the dispatchers.
+    arch::timer_start(kTimerHz);
+    // 8. The monitor: from here on, everything is its doing.
+    start_monitor(core, *root);
 }
 
 } // namespace mosaic::cpudriver

@@ -121,15 +121,6 @@ Flat flatten(const std::string& path, u16 machine) {
     return out;
 }
 
-u16 elf_machine(Isa isa) {
-    switch (isa) {
-    case Isa::X86_64: return elf::kMachineX86_64;
-    case Isa::Aarch64: return elf::kMachineAarch64;
-    case Isa::Riscv64: return elf::kMachineRiscv;
-    }
-    return 0;
-}
-
 Isa parse_isa(const std::string& s) {
     auto r = isa_from_name(s.c_str(), s.size());
     if (!r.ok()) die("unknown ISA '" + s + "' (x86_64, aarch64, riscv64)");

@@ -28,5 +28,7 @@ extern Platform g_platform;
 // Device interrupts (irq.cpp): handles an acknowledged SPI (GICC_IAR value): masks it, ends
 // it at the CPU interface and calls cpudriver::on_irq; false for any other interrupt.
 bool irq_handle(u32 iar);
+// The software-generated interrupt that is this core's doorbell (arch::doorbell_ring).
+inline constexpr u32 kDoorbellIntid = 1;
 
 } // namespace mosaic::aarch64

@@ -15,7 +15,7 @@ constexpr u32 kGicdCtlr = 0x000, kGicdTyper = 0x004, kGicdIsenabler = 0x100, kGi
               kGicdIpriority = 0x400, kGicdItargets = 0x800, kGicdIcfgr = 0xc00;
 constexpr u32 kGicdSgir = 0xf00;
 constexpr u32 kGiccCtlr = 0x000, kGiccPmr = 0x004, kGiccEoir = 0x010;
-constexpr u32 kDoorbellSgi = 1; // a software-generated interrupt; handle_irq just ends it
+constexpr u32 kDoorbellSgi = aarch64::kDoorbellIntid; // trap.cpp's handle_irq reports it
 constexpr u32 kUartFr = 0x18, kUartImsc = 0x38, kUartIcr = 0x44;
 constexpr u32 kUartRxfe = 1u << 4, kUartRxim = 1u << 4, kUartRtim = 1u << 6;
 constexpr u8 kDevicePriority = 0xa0; // below the timer's 0x80, above the mask of 0xff

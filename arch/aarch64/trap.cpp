@@ -46,6 +46,8 @@ void handle_irq() {
     if (intid == g_platform.timer_intid) {
         timer_rearm();
         cpudriver::on_tick();
+    } else if (intid == aarch64::kDoorbellIntid) {
+        cpudriver::on_doorbell();
     } else if (aarch64::irq_handle(iar)) {
         return; // a device interrupt: masked, ended and reported by irq.cpp
     }
@@ -80,7 +82,8 @@ void sync_icache(const void* p, usize n) {
 void trigger_breakpoint() { asm volatile("brk #0x4d"); }
 
 void timer_start(u32 hz) {
-    g_timer_interval = MOSAIC_SYSREG_READ(cntfrq_el0) / hz;
+    // Written once, by the boot core before it starts any other core (they only read it).
+    if (core_state()->hw_id == core_state()->boot->boot_core) g_timer_interval = MOSAIC_SYSREG_READ(cntfrq_el0) / hz;
     // The timer's PPI: its priority and enable bits are banked per core, so every core
     // sets its own; the distributor is one for all cores and enabled by the first.
     u32 id = g_platform.timer_intid;

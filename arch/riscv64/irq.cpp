@@ -148,6 +148,7 @@ void doorbell_ring(u64 id) { riscv::sbi_call(riscv::kSbiIpi, 0, 1, id); }
 void mosaic::riscv::irq_handle(u64 code) {
     if (code == kIrqSupervisorSoftware) { // a doorbell: it woke us
         asm volatile("csrc sip, %0" ::"r"(kSieSsie));
+        cpudriver::on_doorbell();
         return;
     }
     if (code != arch::kIrqSupervisorExternal || !arch::g_plic) return;

@@ -60,7 +60,8 @@ void sync_icache(const void*, usize) { asm volatile("fence.i" ::: "memory"); }
 void trigger_breakpoint() { asm volatile("ebreak"); }
 
 void timer_start(u32 hz) {
-    g_timer_interval = riscv::g_platform.timebase / hz;
+    // Written once, by the boot core before it starts any other core (they only read it).
+    if (core_state()->hw_id == core_state()->boot->boot_core) g_timer_interval = riscv::g_platform.timebase / hz;
     MOSAIC_CSR_SET(sie, riscv::kSieStie);
     timer_rearm();
 }

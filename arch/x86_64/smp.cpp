@@ -26,9 +26,11 @@ void send_ipi(u64 apic_id, u32 low) {
 }
 
 // Waits at least n timer ticks of this core (the boot core's timer runs while cores start).
+// Called from a system call (the monitor's StartCore), where interrupts are masked: each
+// wait lets the next one in and masks them again.
 void wait_ticks(u64 n) {
     u64 t0 = core_state()->ticks;
-    while (core_state()->ticks - t0 < n) wait_for_interrupt();
+    while (core_state()->ticks - t0 < n) wait_for_interrupt_masked();
 }
 
 // Writes a trampoline field at its copy in low memory.

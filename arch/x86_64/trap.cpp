@@ -90,8 +90,9 @@ bool handle_interrupt(u64 vector) {
         return true;
     }
     if (vector == x86::kVectorSpurious) return true; // never acknowledged
-    if (vector == x86::kVectorDoorbell) {            // it woke us: nothing else to do
+    if (vector == x86::kVectorDoorbell) {            // it woke us; the monitor hears of it
         lapic_write(x86::kApicEoi, 0);
+        cpudriver::on_doorbell();
         return true;
     }
     return x86::irq_handle(vector);                  // device interrupts (irq.cpp)

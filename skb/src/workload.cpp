@@ -48,17 +48,17 @@ u32 Edges::xorshift() {
     x_ ^= x_ << 13;
     x_ ^= x_ >> 7;
     x_ ^= x_ << 17;
-    return u32(x_ % kGraphNodes);
+    return u32(x_ % nodes_);
 }
 
 bool Edges::next(u32& from, u32& to) {
     if (graph_ == Graph::Chain) {
-        if (i_ + 1 >= kGraphNodes) return false;
+        if (i_ + 1 >= nodes_) return false;
         from = i_++;
         to = i_;
         return true;
     }
-    if (i_ >= kRandomEdges) return false;
+    if (i_ >= random_edges_) return false;
     ++i_;
     from = xorshift();
     to = xorshift();

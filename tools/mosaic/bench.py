@@ -5,9 +5,11 @@
   syscalls    null system call and LMP round trip per ISA, in the ISA's counter ticks and ns
               (user programs on each single-ISA board's boot core; median of 3 boots)
   transports  host message-transport benchmark (URPC against its baselines)
-  skb         SKB benchmark (10^5 facts loaded and queried, transitive closure over 1,000-node
-              graphs): the host's release build beside each single-ISA board's boot core
-              (booted with the boot parameter skbbench=1), the same workloads (skb/workload.hpp)"""
+  skb         SKB benchmark (facts loaded and queried, transitive closure over two graphs): each
+              single-ISA board's boot core (booted with the boot parameter skbbench=1) beside the
+              host's release build on exactly the guest's scaled workloads (skb/workload.hpp's
+              kSmall*), with each guest's ratio to the host; then the host's full sizes (10^5
+              facts, 1,000-node graphs) as context"""
 import glob
 import json
 import os
@@ -104,20 +106,58 @@ def bench_host(name, as_json):
     return json.loads(r.stdout) if as_json else r.stdout
 
 
-# The SKB workloads: (label, guest BENCH name, path to the host's milliseconds in its JSON).
+def _size(n):
+    """10^k for powers of ten from 100, else n with thousands separators."""
+    k = len(str(n)) - 1
+    return f"10^{k}" if n >= 100 and n == 10 ** k else f"{n:,}"
+
+
+def _graph(f, g):
+    c = f.get(f"closure_{g}", {})
+    nodes = f"{c['nodes']:,}" if isinstance(c.get("nodes"), int) else "?"
+    return f"{nodes}-node {g}" + (f", {c['edges']:,} edges" if g == "random" and isinstance(c.get("edges"), int) else "")
+
+
+# The SKB workloads: (guest BENCH name, path to the host's milliseconds and to its count in
+# its JSON figures, label from those figures). The guest runs the scaled sizes
+# (skb/workload.hpp's kSmall*), so its rows stand beside the host's "small" figures: the same
+# generator, sizes and capacities; the labels say the sizes the figures report.
 SKB_ROWS = (
-    ("load 10^5 facts from text", "skb-load-facts", ("facts_load_ms",)),
-    ("query fact(X, 5, S)", "skb-fact-query", ("facts_query_ms",)),
-    ("closure, chain graph: solve", "skb-closure-chain", ("closure_chain", "solve_ms")),
-    ("closure, chain graph: query", "skb-closure-chain-query", ("closure_chain", "query_ms")),
-    ("closure, random graph: solve", "skb-closure-random", ("closure_random", "solve_ms")),
-    ("closure, random graph: query", "skb-closure-random-query", ("closure_random", "query_ms")),
+    ("skb-load-facts", ("facts_load_ms",), ("facts",), lambda f: f"load {_size(f.get('facts', 0))} facts"),
+    ("skb-fact-query", ("facts_query_ms",), ("facts_answers",),
+     lambda f: f"query fact(X, 5, S): {f.get('facts_answers', '?')} answers"),
+    ("skb-closure-chain", ("closure_chain", "solve_ms"), ("closure_chain", "pairs"),
+     lambda f: f"closure, {_graph(f, 'chain')}: solve"),
+    ("skb-closure-chain-query", ("closure_chain", "query_ms"), ("closure_chain", "answers"),
+     lambda f: f"closure, {_graph(f, 'chain')}: query"),
+    ("skb-closure-random", ("closure_random", "solve_ms"), ("closure_random", "pairs"),
+     lambda f: f"closure, {_graph(f, 'random')}: solve"),
+    ("skb-closure-random-query", ("closure_random", "query_ms"), ("closure_random", "answers"),
+     lambda f: f"closure, {_graph(f, 'random')}: query"),
 )
 
 
+def _at(figures, path):
+    val = figures
+    for p in path:
+        val = val.get(p) if isinstance(val, dict) else None
+    return val
+
+
+def _ms(v):
+    if not isinstance(v, (int, float)):
+        return "-"
+    return f"{v:.1f}" if v >= 10 else f"{v:.2f}" if v >= 1 else f"{v:.3f}" if v >= 0.01 else f"{v:.4f}"
+
+
 def bench_skb(as_json):
-    """Host and guest milliseconds per SKB workload, side by side (one guest boot per board)."""
+    """The guest's SKB workloads (one guest boot per single-ISA board) beside the host's run of
+    exactly those workloads, in milliseconds, with each guest's ratio to the host; the host's
+    full-size figures follow as context."""
     host = bench_host("skb", True)
+    small = host.get("small")
+    if not isinstance(small, dict):
+        raise ToolError("bench-skb printed no figures for the guest's sizes (no \"small\" in its JSON)")
     guests = {}
     for name in GUEST_BOARDS:
         board = boards.load(name)
@@ -131,31 +171,52 @@ def bench_skb(as_json):
         for line in r.lines:
             if (m := BENCH_LINE.match(line)) and m.group(1).startswith("skb-"):
                 count, ticks, hz = (int(m.group(i)) for i in (2, 3, 4))
-                row[m.group(1)] = {"count": count, "ms": round(ticks * 1000 / hz, 3) if hz else None}
+                row[m.group(1)] = {"count": count, "ms": round(ticks * 1000 / hz, 4) if hz else None}
         isa = board["nodes"][0]["isa"]
         guests[isa] = row or f"not measured (no BENCH skb lines; {r.error or 'see the log'})"
+    ratios = {}  # guest ms / host ms, per guest and workload
+    for isa, row in guests.items():
+        if not isinstance(row, dict):
+            continue
+        for key, ms_path, _, _ in SKB_ROWS:
+            got, base = (row.get(key) or {}).get("ms"), _at(small, ms_path)
+            if isinstance(got, (int, float)) and isinstance(base, (int, float)) and base > 0:
+                ratios.setdefault(isa, {})[key] = round(got / base, 2)
     if as_json:
-        return {"host": host, "guest": guests}
-    cols = ["host"] + list(guests)
-    out = [f"  {'workload (ms)':32}" + "".join(f"{c:>12}" for c in cols)]
-    for label, key, path in SKB_ROWS:
-        val = host
-        for p in path:
-            val = val.get(p, {}) if isinstance(val, dict) else {}
-        cells = [f"{val:.1f}" if isinstance(val, (int, float)) else "-"]
-        for row in guests.values():
+        return {"host": host, "guest": guests, "guest / host": ratios}
+    width = max(len(label(small)) for _, _, _, label in SKB_ROWS) + 2
+    out = [f"  {'workload (ms; guest sizes)':{width}}{'host':>10}"
+           + "".join(f"{isa:>10}{'/ host':>8}" for isa in guests)]
+    for key, ms_path, _, label in SKB_ROWS:
+        line = f"  {label(small):{width}}{_ms(_at(small, ms_path)):>10}"
+        for isa, row in guests.items():
             cell = row.get(key) if isinstance(row, dict) else None
-            cells.append(f"{cell['ms']:.1f}" if cell and cell["ms"] is not None else "-")
-        out.append(f"  {label:32}" + "".join(f"{c:>12}" for c in cells))
-    pairs = [f"{g} {host[f'closure_{g}']['pairs']} pairs" for g in ("chain", "random") if f"closure_{g}" in host]
-    out.append(f"  (1,000 nodes; {', '.join(pairs)}; guest engine arena {host.get('arena_bytes', 0) / 2**20:.1f} MiB)")
+            r = ratios.get(isa, {}).get(key)
+            line += f"{_ms(cell['ms'] if cell else None):>10}" + f"{(f'{r:.1f}x' if r is not None else '-'):>8}"
+        out.append(line)
+    out.append(f"  (host: release build; guest / host = guest ms / host ms; the guest's engine arena "
+               f"{small.get('arena_bytes', 0) / 2**20:.1f} MiB)")
+    full = [f"load {_size(host.get('facts', 0))} facts {_ms(host.get('facts_load_ms'))} ms",
+            f"query {_ms(host.get('facts_query_ms'))} ms ({host.get('facts_answers', '?')} answers)"]
+    for g in ("chain", "random"):
+        c = host.get(f"closure_{g}")
+        if isinstance(c, dict):
+            full.append(f"closure, {_graph(host, g)} ({c.get('pairs', 0):,} pairs): solve {_ms(c.get('solve_ms'))} ms, "
+                        f"query {_ms(c.get('query_ms'))} ms")
+    out.append(f"  host at full size (arena {host.get('arena_bytes', 0) / 2**20:.1f} MiB): " + "; ".join(full))
     out += [f"  {isa}: {row}" for isa, row in guests.items() if isinstance(row, str)]
     for isa, row in guests.items():  # the same work on both sides, or say so
-        for g in ("chain", "random"):
-            got, want = (row.get(f"skb-closure-{g}") or {}).get("count") if isinstance(row, dict) else None, \
-                host.get(f"closure_{g}", {}).get("pairs")
-            if got is not None and got != want:
+        if not isinstance(row, dict):
+            continue
+        for key, _, count_path, label in SKB_ROWS:
+            got, want = (row.get(key) or {}).get("count"), _at(small, count_path)
+            if got is None or got == want:
+                continue
+            if count_path[-1] == "pairs":
+                g = count_path[0].removeprefix("closure_")
                 out.append(f"  {isa}: {g} closure has {got} pairs in the guest, {want} on the host")
+            else:
+                out.append(f"  {isa}: {label(small)}: count {got} in the guest, {want} on the host")
     return "\n".join(out)
 
 

@@ -38,14 +38,12 @@ def native(flavour="host", targets=None):
     return d
 
 
-# The user programs of every ISA (userland/meson.build), bundled as modules by name.
-USER_PROGRAMS = ("hello", "spin", "fault", "lmp", "bench", "caps", "memserv", "uart", "skb", "skbclient")
-
-
 def user_programs(name):
-    """{program: ELF path} of one ISA's user programs (built by isa())."""
+    """{program: ELF path} of one ISA's user programs (built by isa(): every program
+    userland/meson.build lists, the monitor, init and the test runner among them)."""
     d = os.path.join(BUILD, name, "userland")
-    return {p: os.path.join(d, f"{p}-{name}.elf") for p in USER_PROGRAMS}
+    suffix = f"-{name}.elf"
+    return {os.path.basename(p)[:-len(suffix)]: p for p in sorted(glob.glob(os.path.join(d, "*" + suffix)))}
 
 
 def isa(name):

@@ -198,6 +198,49 @@ def check_multicast(res, name, board, results):
                 "" if same else "; ".join(f"{r.node['name']}: {t!r}" for r, t in zip(results, trees)))
 
 
+EXPECTED = os.path.join(ROOT, "tests", "boot", "expected.tests")
+
+
+def expected_tests(board):
+    """The test names every node of a board must report (tests/boot/expected.tests: one name
+    a line, "multi-node" after it for boards of several nodes only, '#' comments)."""
+    names = []
+    with open(EXPECTED) as f:
+        for line in f:
+            words = line.split("#", 1)[0].split()
+            if not words:
+                continue
+            if len(words) > 1 and words[1] == "multi-node" and len(board["nodes"]) < 2:
+                continue
+            names.append(words[0])
+    return names
+
+
+def check_expected(res, name, board, results):
+    """A test missing from a node's log fails the run like a failed one."""
+    want = expected_tests(board)
+    for r in results:
+        seen = {t for t, _, _ in r.tests}
+        for test in want:
+            if test not in seen:
+                res.add("boot", f"{name}/{r.node['name']}/{test}", "fail", 0.0, "missing from the node's log")
+
+
+def check_membership(res, name, results):
+    """Every node's boot monitor printed the membership it agreed on, and all the same."""
+    lines = []
+    for r in results:
+        line = next((l for l in r.lines if l.startswith("MEMBERSHIP ")), None)
+        ok = line is not None and line.startswith("MEMBERSHIP agreed ")
+        res.add("boot", f"{name}/{r.node['name']}/monitor-membership-printed", "pass" if ok else "fail", 0.0,
+                "" if ok else f"membership line: {line!r}")
+        lines.append(line)
+    if len(results) > 1:
+        same = lines[0] is not None and all(l == lines[0] for l in lines)
+        res.add("boot", f"{name}/monitor-membership-identical", "pass" if same else "fail", 0.0,
+                "" if same else "; ".join(f"{r.node['name']}: {l!r}" for r, l in zip(results, lines)))
+
+
 def boot_suite(res, board_names):
     for name in board_names:
         board = boards.load(name)
@@ -222,6 +265,8 @@ def boot_suite(res, board_names):
             res.add("boot", f"{name}/{r.node['name']} verdict", "pass" if r.passed else "fail",
                     r.banner_time or 0.0, r.error or "")
         check_multicast(res, name, board, results)
+        check_membership(res, name, results)
+        check_expected(res, name, board, results)
         print(f"     {name}: booted and judged in {time.monotonic() - t0:.1f} s", flush=True)
 
 

@@ -165,4 +165,10 @@ Status Channel::wait(Message& out, u32 spins) {
     }
 }
 
+void Channel::announce_sleep(bool on) {
+    if (!on_urpc()) return;
+    backend_.urpc.rx.set_waiting(on);
+    if (on) __atomic_thread_fence(__ATOMIC_SEQ_CST); // our flag before the writer's next publish
+}
+
 } // namespace mosaic::transports

@@ -1,7 +1,6 @@
 // The fixed conformance message set and its digest (see conformance.hpp).
 #include <mosaic/transports/conformance.hpp>
-#include <mosaic/transports/interfaces/boot.hpp>
-#include <mosaic/transports/interfaces/interconnect.hpp>
+#include <mosaic/transports/interfaces/intermon.hpp>
 #include <mosaic/transports/interfaces/name_service.hpp>
 #include <mosaic/transports/interfaces/ping.hpp>
 #include <mosaic/transports/wire.hpp>
@@ -58,15 +57,20 @@ u64 conformance_digest() {
     name.bytes[31] = 0xFF;
     h = hash_stub(h, ns::register_request{name, 0x00C0FFEEu, 0xFEDCBA9876543210ull}, 8, pos);
     h = hash_stub(h, ns::lookup_reply{0xFFFF, 3, 0x4000}, 9, pos);
-    // The messages cores and nodes exchange at boot, across ISAs on a heterogeneous board.
-    namespace boot = ifaces::boot;
-    namespace ic = ifaces::interconnect;
-    h = hash_stub(h, boot::online_message{0xFFFFFFFEu, 0x8000000000000001ull, 0x7FFF, 0x0000FFFF00001000ull, 0x80}, 10, pos);
-    h = hash_stub(h, boot::report_message{3, boot::kFaulted, 0xFFFFFFFFFFFFFFFFull}, 11, pos);
-    ic::NodeName node = {};
+    // What monitors say to each other, across ISAs on a heterogeneous board.
+    namespace im = ifaces::intermon;
+    h = hash_stub(h, im::core_up_message{0xFFFFFFFEu, 7, 2, 0x8000000000000001ull, 0x7FFF, 0x80}, 10, pos);
+    im::NodeName node = {};
     for (u32 i = 0; i < 16; ++i) node.bytes[i] = u8(0xF0 + i);
-    h = hash_stub(h, ic::hello_message{7, 0x80000000u, 64, 0xFFFFFFFFu, 0x81000000FFull, node}, 12, pos);
-    h = hash_stub(h, ic::latency_message{1, 0xFFFFFFFFu, 0x00000001FFFFFFFFull}, 13, pos);
+    h = hash_stub(h, im::node_hello_message{7, 0x80000000u, 64, 0xFFFFFFFFu, 0x81000000FFull, node}, 11, pos);
+    h = hash_stub(h, im::member_message{63, 7, 1, 0xFFFFFFFFFFFFFFFFull, 2}, 12, pos);
+    h = hash_stub(h, im::latency_message{1, 0xFFFFFFFFu, 0x00000001FFFFFFFFull}, 13, pos);
+    h = hash_stub(h, im::view_message{2, 6, 0xCBF29CE484222325ull}, 14, pos);
+    im::ProgramName prog = {};
+    for (u32 i = 0; i < 5; ++i) prog.bytes[i] = u8("hello"[i]);
+    h = hash_stub(h, im::spawn_message{4, prog, 0xFFFFFFFFFFFFFFFFull, 0x00010000u, 0x123456789ull}, 15, pos);
+    h = hash_stub(h, im::spawn_result_message{0, 0x8000000000000000ull, 5, 0xFFFF, 3, 1, 1, 2, 0x10000000ull, 77}, 16,
+                  pos);
     return h;
 }
 

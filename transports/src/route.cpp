@@ -38,4 +38,17 @@ const char* route_name(Route r) { return info(r).name; }
 TransportKind route_kind(Route r) { return info(r).kind; }
 RingMemory route_memory(Route r) { return info(r).memory; }
 
+Status bind_route(Channel& ch, Route route, RingMemory have, RingPair rings, Hooks hooks) {
+    if (route == Route::None) return Error::NotFound;
+    if (route_memory(route) != have) return Error::Unsupported;
+    Binding b;
+    b.kind = route_kind(route);
+    b.tx_base = rings.tx;
+    b.tx_slots = rings.slots;
+    b.rx_base = rings.rx;
+    b.rx_slots = rings.slots;
+    b.hooks = hooks;
+    return ch.bind(b);
+}
+
 } // namespace mosaic::transports

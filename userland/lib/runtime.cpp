@@ -28,12 +28,70 @@ Error lmp_send(u64 dest, const u64 (&w)[sys::kLmpWords], u64 cap) {
     return error_of(call(sys::Number::LmpSend, dest, w[0], w[1], w[2], w[3], cap));
 }
 
-Result<Message> lmp_receive() {
-    auto r = call(sys::Number::LmpReceive);
+namespace {
+
+// One message from the CPU driver, past the stash.
+Result<Message> receive_call(u64 timeout) {
+    auto r = call(sys::Number::LmpReceive, timeout);
     if (r.error) return error_of(r);
     return Message{r.value[0] & ~sys::kLmpCapArrived, (r.value[0] & sys::kLmpCapArrived) != 0,
                    {r.value[1], r.value[2], r.value[3], r.value[4]}};
 }
+
+// Messages lmp_receive_from received for other senders, oldest first (a ring).
+struct Stash {
+    Message items[kLmpStash];
+    u32 head = 0, count = 0;
+    u64 dropped = 0;
+
+    Message& at(u32 i) { return items[(head + i) % kLmpStash]; }
+    void keep(const Message& m) {
+        if (count == kLmpStash) { // the oldest goes
+            head = (head + 1) % kLmpStash;
+            --count;
+            ++dropped;
+        }
+        at(count++) = m;
+    }
+    // Takes the oldest message that `wanted` accepts; false if none.
+    template <typename F> bool take(F wanted, Message& out) {
+        for (u32 i = 0; i < count; ++i) {
+            if (!wanted(at(i))) continue;
+            out = at(i);
+            for (u32 k = i; k + 1 < count; ++k) at(k) = at(k + 1); // keep the order of the rest
+            --count;
+            return true;
+        }
+        return false;
+    }
+};
+Stash g_stash;
+
+// Whether m comes from `sender`; sys::kIrqSender stands for every interrupt message.
+bool from(const Message& m, u64 sender) {
+    if (sender == sys::kIrqSender) return (m.sender & sys::kIrqSender) != 0;
+    return m.sender == sender;
+}
+
+} // namespace
+
+Result<Message> lmp_receive(u64 timeout) {
+    Message m;
+    if (g_stash.take([](const Message&) { return true; }, m)) return m;
+    return receive_call(timeout);
+}
+
+Result<Message> lmp_receive_from(u64 sender, u64 timeout) {
+    Message m;
+    if (g_stash.take([sender](const Message& k) { return from(k, sender); }, m)) return m;
+    for (;;) {
+        m = TRY(receive_call(timeout));
+        if (from(m, sender)) return m;
+        g_stash.keep(m);
+    }
+}
+
+u64 lmp_stash_dropped() { return g_stash.dropped; }
 
 void write(const char* s, usize n) {
     while (n) {

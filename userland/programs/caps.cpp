@@ -4,7 +4,9 @@
 // arg 1: map a frame, revoke the RAM, and touch the frame again: the CPU driver must have
 // removed the mapping, so this dispatcher ends with a page fault at the heap's first page.
 // arg (server << 8) | 2: a client of the memory server: its heap is built from a RAM
-// capability the server sends it.
+// capability the server sends it. arg 3: a read-only alias of a mapped frame, written (a
+// fault at heap + 4 KiB). arg 4: a mapping whose capability was deleted, read (a fault at
+// the heap).
 #include <mosaic/caps/invocation.hpp>
 #include <mosaic/user/memserv.hpp>
 #include <mosaic/user/sys.hpp>
@@ -203,6 +205,34 @@ int touch_after_revoke() {
     return int(heap[0] == kPattern ? 3 : 4); // must fault instead
 }
 
+// The MMU through capabilities: the heap's frame mapped a second time, read-only, one page
+// further; a write through the first mapping is read through the second, and a write
+// through the second must fault at heap + 4 KiB (the dispatcher ends there).
+int readonly_alias() {
+    Heap h = build_heap();
+    if (h.error != Error::Ok) return 1;
+    const CPtr again = fresh_slot();
+    if (copy(h.frame, again) != Error::Ok) return 2;
+    if (map(h.tables[kPtLevels - 1], (h.va / kPageSize) % kPtEntries + 1, again, kRead) != Error::Ok) return 3;
+    volatile u64* heap = reinterpret_cast<volatile u64*>(uptr(h.va));
+    volatile u64* alias = reinterpret_cast<volatile u64*>(uptr(h.va + kPageSize));
+    heap[0] = kPattern;
+    if (alias[0] != kPattern) return 4;
+    alias[0] = 0; // must fault
+    return 5;
+}
+
+// Unmap by deleting the capability a mapping was made from: the next read must fault at
+// the heap's first page.
+int touch_after_delete() {
+    Heap h = build_heap();
+    if (h.error != Error::Ok) return 1;
+    volatile u64* heap = reinterpret_cast<volatile u64*>(uptr(h.va));
+    heap[0] = kPattern;
+    if (slot_op(Op::Delete, h.frame) != Error::Ok) return 2;
+    return int(heap[0] == kPattern ? 3 : 4); // must fault instead
+}
+
 int memory_client(u64 server) {
     constexpr u64 kChunk = 32 * 1024;
     const CPtr got = fresh_slot();
@@ -237,6 +267,8 @@ int main(u64 arg) {
     switch (arg & 0xff) {
     case 1: return touch_after_revoke();
     case 2: return memory_client(arg >> 8);
+    case 3: return readonly_alias();
+    case 4: return touch_after_delete();
     default: return tests();
     }
 }

@@ -1,5 +1,5 @@
 // Misbehaves on purpose, in the way arg selects; the CPU driver must report it and go on
-// running the core's other dispatchers. Modes 0-2 never reach their return.
+// running the core's other dispatchers. Modes 0-2 and 5 never reach their return.
 #include <mosaic/user/sys.hpp>
 
 using namespace mosaic;
@@ -38,6 +38,9 @@ int main(u64 arg) {
                     error_name(user::error_of(kernel)), error_name(user::error_of(unmapped)), error_name(user::error_of(big)));
         return ok ? 0 : 1;
     }
+    case 5: // a breakpoint instruction
+        mosaic_user_breakpoint();
+        return 99;
     default:
         return 98;
     }

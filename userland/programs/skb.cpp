@@ -1,19 +1,18 @@
-// The SKB server: loads the machine's facts and the rule files into the SKB engine and
-// answers queries over a channel (interface skb, transports/interfaces/skb.hpp) until its
-// client says it is done.
+// The SKB server: loads the board's facts and the rule files into the SKB engine and
+// answers the skb interface (transports/interfaces/skb.hpp) for any number of clients of
+// its core: the monitor tells it what boot discovered and measured and asks it for routes,
+// test programs ask it queries, walk answers and ask for the multicast tree. The request
+// handling is hardware-neutral (skb::Service, skb/include/mosaic/skb/service.hpp); this
+// program gives it memory and channels (user::LmpServer: one channel per client).
 //
-// Where the facts come from: a dispatcher cannot read the boot image, so the CPU driver
-// hands the server the facts it rendered itself (the board's and those discovered and
-// measured at boot, as SKB text) as its start data, a read-only copy in the server's own
-// pages (sys::kStartDataOffset). The rules are compiled in (skb/rules/*.dl).
+// Start data: the board manifest (a dispatcher cannot read the boot image; its monitor
+// copies the manifest into the server's pages, sys::kStartDataOffset). arg: its length.
 //
-// arg: the length of the facts text. It serves one client: the first dispatcher of this
-// core that sends to it.
+// It never ends on its own: a client's done event ends that client's session; only a done
+// with code ifaces::skb::kQuitCode (0xdead), which its parent sends when the node shuts
+// down, ends the server.
 #include <mosaic/skb/board.hpp>
-#include <mosaic/skb/report.hpp>
-#include <mosaic/skb/rules.hpp>
-#include <mosaic/transports/conformance.hpp>
-#include <mosaic/transports/interfaces/skb.hpp>
+#include <mosaic/skb/service.hpp>
 #include <mosaic/user/lmp.hpp>
 #include <mosaic/user/sys.hpp>
 
@@ -22,78 +21,55 @@ namespace iface = mosaic::ifaces::skb;
 
 namespace {
 
-// The engine's memory (the same capacities as the CPU driver's SKB), and room for the
-// answers of one query as text.
-alignas(16) u8 g_arena[576 * 1024];
-skb::Engine g_engine;
-char g_answers[16 * 1024];
-user::LmpPort g_port;
+alignas(16) u8 g_arena[576 * 1024]; // >= Engine::arena_bytes(kBoardLimits), checked by Service::init
+skb::Service g_service;
+user::LmpServer g_server;
 
-struct Server {
-    bool finished = false;
-    u32 queries = 0;
+// The interface's handler: the service's replies, and done.
+struct Handler {
+    u64 client = 0;
+    bool quit = false;
 
-    Result<iface::query_reply> query(const iface::query_request& r) {
-        char q[sizeof r.text.bytes + 1]; // NUL-terminated for render_answers
-        usize len = 0;
-        for (; len < sizeof r.text.bytes && r.text.bytes[len]; ++len) q[len] = char(r.text.bytes[len]);
-        q[len] = 0;
-        ++queries;
-        skb::ParseError err;
-        auto n = skb::render_answers(g_engine, q, g_answers, sizeof g_answers, &err);
-        if (!n.ok()) return iface::query_reply{u16(n.error()), err.line, err.column, 0, 0, r.seed};
-        u32 lines = 0;
-        for (usize i = 0; i < *n; ++i) lines += g_answers[i] == '\n';
-        u64 digest = transports::fnv1a64(reinterpret_cast<const u8*>(g_answers), u32(*n), r.seed);
-        return iface::query_reply{u16(Error::Ok), 0, 0, lines, u32(*n), digest};
-    }
-    Status done(const iface::done_message&) {
-        finished = true;
+    Result<iface::query_reply> query(const iface::query_request& r) { return g_service.query(r); }
+    Result<iface::answer_reply> answer(const iface::answer_request& r) { return g_service.answer(r); }
+    Result<iface::add_facts_reply> add_facts(const iface::add_facts_request& r) { return g_service.add_facts(r); }
+    Result<iface::multicast_reply> multicast(const iface::multicast_request& r) { return g_service.multicast(r); }
+    Status done(const iface::done_message& m) {
+        if (m.code == iface::kQuitCode) quit = true;
+        else g_server.forget(client);
         return {};
     }
 };
-
-Status load(const char* facts, usize len) {
-    if (skb::Engine::arena_bytes(skb::kBoardLimits) > sizeof g_arena) return Error::NoMemory;
-    TRY_STATUS(g_engine.init(g_arena, sizeof g_arena, skb::kBoardLimits));
-    skb::ParseError err;
-    if (Status s = g_engine.load(facts, len, &err); !s.ok()) {
-        user::print("user: skb: the facts do not load: {} at line {} column {}: {}\n", error_name(s.error()), err.line,
-                    err.column, err.message);
-        return s;
-    }
-    u32 count = 0;
-    const skb::RuleFile* files = skb::rule_files(count);
-    for (u32 i = 0; i < count; ++i) TRY_STATUS(g_engine.load(files[i].text, &err));
-    return {};
-}
 
 } // namespace
 
 int main(u64 arg) {
     if (arg == 0 || arg > sys::kMaxStartData) {
-        user::print("user: skb: bad argument {} (the length of the facts text)\n", arg);
+        user::print("user: skb: bad argument {} (the length of the board manifest)\n", arg);
         return 1;
     }
-    if (Status s = load(reinterpret_cast<const char*>(user::start_data()), usize(arg)); !s.ok()) {
-        user::print("user: skb: cannot load the facts and rules: {}\n", error_name(s.error()));
+    BoardError err;
+    Status s = g_service.init(g_arena, sizeof g_arena);
+    if (s.ok()) s = g_service.load_board(reinterpret_cast<const char*>(user::start_data()), usize(arg), &err);
+    if (!s.ok()) {
+        user::print("user: skb: cannot load the board's facts and the rules: {} (manifest line {}: {})\n",
+                    error_name(s.error()), err.line, err.message);
         return 2;
     }
-    transports::Channel ch;
-    if (!g_port.bind(ch, 0).ok()) return 3;
-    Server server;
-    transports::Message m;
-    u32 bad = 0;
-    while (!server.finished) {
-        Status s = ch.poll(m);
-        if (s.ok()) s = iface::serve(ch, m, server);
-        if (s.ok()) continue;
-        if (s.error() != Error::Malformed || ++bad > 16) {
-            user::print("user: skb: channel to dispatcher {} failed: {}\n", g_port.peer(), error_name(s.error()));
-            return 4;
-        }
+    Handler h;
+    u64 failures = 0;
+    while (!h.quit) {
+        transports::Message m;
+        auto ch = g_server.next(m, &h.client);
+        Status st = ch.ok() ? iface::serve(**ch, m, h) : Status(ch.error());
+        if (st.ok()) continue;
+        // A bad message, or a client that went away before its reply: that client's
+        // business only. Reported sparingly, the server goes on.
+        if (++failures <= 8)
+            user::print("user: skb: a request from dispatcher {} failed: {}\n", h.client, error_name(st.error()));
+        if (!ch.ok() && ch.error() != Error::Malformed) user::yield(); // receiving failed: no busy loop
     }
-    user::print("user: skb: served {} queries from dispatcher {} ({} tuples, {} rules loaded)\n", server.queries,
-                g_port.peer(), g_engine.tuple_count(), g_engine.rule_count());
+    user::print("user: skb: told to quit after {} queries ({} tuples, {} rules loaded)\n", g_service.queries(),
+                g_service.engine().tuple_count(), g_service.engine().rule_count());
     return 0;
 }

@@ -29,3 +29,9 @@ mosaic_user_counter:
     isb
     mrs     x0, cntvct_el0
     ret
+
+/* A breakpoint (BRK): the CPU driver ends the program with a Breakpoint fault. */
+    .globl mosaic_user_breakpoint
+mosaic_user_breakpoint:
+    brk     #0
+    ret

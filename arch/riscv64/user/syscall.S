@@ -33,3 +33,9 @@ mosaic_user_illegal:
 mosaic_user_counter:
     rdtime  a0
     ret
+
+/* A breakpoint (ebreak): the CPU driver ends the program with a Breakpoint fault. */
+    .globl mosaic_user_breakpoint
+mosaic_user_breakpoint:
+    ebreak
+    ret

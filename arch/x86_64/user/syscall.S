@@ -37,3 +37,9 @@ mosaic_user_counter:
     shlq    $32, %rdx
     orq     %rdx, %rax
     ret
+
+/* A breakpoint (#BP): the CPU driver ends the program with a Breakpoint fault. */
+    .globl mosaic_user_breakpoint
+mosaic_user_breakpoint:
+    int3
+    ret

@@ -13,5 +13,7 @@ constexpr u32 kIsaCount = 3;
 const char* isa_name(Isa isa);
 // The inverse of isa_name; NotFound for anything else.
 Result<Isa> isa_from_name(const char* name, usize len);
+// The ELF e_machine of the ISA's programs.
+u16 elf_machine(Isa isa);
 
 } // namespace mosaic

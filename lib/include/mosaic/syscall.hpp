@@ -29,7 +29,9 @@ namespace mosaic::sys {
     /* lmp_send(dest, w0, w1, w2, w3, cap): to dispatcher dest on this core; cap 0, or a slot */   \
     /* address (caps CPtr) of a capability with Grant, copied into the receiver's receive slot */ \
     X(LmpSend, 4)                                                                                  \
-    /* lmp_receive() -> (sender [| kLmpCapArrived], w0, w1, w2, w3): blocks until a message */     \
+    /* lmp_receive(timeout) -> (sender [| kLmpCapArrived], w0, w1, w2, w3): blocks until a */     \
+    /* message comes, or (timeout != 0) for at most `timeout` timer ticks: then Timeout; */       \
+    /* with timeout kNoWait it does not block (WouldBlock) */                                     \
     X(LmpReceive, 5)                                                                               \
     /* core_info() -> (hardware core id, core index, dispatcher id, isa, timer hz) */              \
     X(CoreInfo, 6)                                                                                 \
@@ -45,14 +47,21 @@ namespace mosaic::sys {
     X(CapInvoke, 10)                                                                               \
     /* lmp_receive_slot(cptr): the empty slot of the caller's space the next capability sent */   \
     /* to it goes to (0: refuse capabilities) */                                                   \
-    X(LmpReceiveSlot, 11)
+    X(LmpReceiveSlot, 11)                                                                          \
+    /* kernel(cptr, op, a0, a1, a2, a3): an operation of the Kernel capability at cptr (only */   \
+    /* the monitor holds one); op is a KernelOp, its arguments below */                           \
+    X(Kernel, 12)
 
 enum class Number : u64 {
 #define X(name, value) name = value,
     MOSAIC_SYSCALLS(X)
 #undef X
 };
-constexpr u64 kSyscallCount = 12;
+constexpr u64 kSyscallCount = 0
+#define X(name, value) +1
+    MOSAIC_SYSCALLS(X)
+#undef X
+    ;
 
 // The ISA-neutral view of a call and of its return.
 struct Args {
@@ -69,6 +78,16 @@ constexpr u64 kMaxPrint = 256;
 constexpr u32 kLmpWords = 4;
 constexpr u64 kIrqSender = 1ull << 32;      // the sender of an interrupt message (dispatcher ids are smaller)
 constexpr u64 kLmpCapArrived = 1ull << 63;  // or-ed into the sender: a capability came with the message
+// Senders of messages from the CPU driver itself, to the monitor of its core (dispatcher
+// kMonitorId): a dispatcher ended (kEndedWord*), and the core's doorbell rang (no words;
+// several rings before the monitor looks arrive as one message).
+constexpr u64 kKernelSender = 1ull << 33;
+constexpr u64 kDoorbellSender = 1ull << 34;
+constexpr u64 kMonitorId = 1; // the first dispatcher of every core
+constexpr u64 kNoWait = ~0ull; // lmp_receive's timeout: only what is there now
+// An ended message: w0 = dispatcher id | how << 32 (0 exit, 1 fault); w1 = exit code or the
+// trap kind (cpudriver TrapKind); w2 = the fault's address; w3 = times it was preempted.
+constexpr u64 kEndedFault = 1;
 constexpr u64 kIrqConsoleRx = 1;    // irq_attach kinds: the console UART's receive interrupt
 constexpr u64 kMaxInvokeWords = 7;
 
@@ -84,6 +103,41 @@ constexpr u32 kSlotRam = 1;       // RAM given to it at start, if any (Read, Wri
 // Its program's memory: the page tables of its user window, then the frames (naturally
 // aligned powers of two) that hold its code, data and stack; unused slots stay empty.
 constexpr u32 kSlotImage = 2, kImageSlots = 16;
-constexpr u32 kSlotFirstFree = kSlotImage + kImageSlots;
+// The monitor's only (never on another dispatcher's): the Kernel capability; the frame its
+// CPU driver was given for the channel to its node's boot monitor (a core started by that
+// monitor); the interconnect region between nodes (a device frame, the node's boot core).
+constexpr u32 kSlotKernel = kSlotImage + kImageSlots;
+constexpr u32 kSlotChannel = kSlotKernel + 1;
+constexpr u32 kSlotRegion = kSlotKernel + 2;
+constexpr u32 kSlotFirstFree = kSlotKernel + 3;
+
+// The operations of the Kernel capability (sys::Number::Kernel), declared once:
+// X(name, code). Arguments a0..a3:
+//   StartCore  a0 core index (in BootFacts::core_ids), a0 never this core; a1 the CPtr of a
+//              Frame of at least kChannelBytes for its channel; -> (hw id, its doorbell id)
+//              once the core runs its CPU driver (its monitor starts on its own)
+//   Spawn      a0 the address of a SpawnRequest in the caller's memory -> (dispatcher id)
+//   Doorbell   a0 a doorbell id another core's CPU driver gave its monitor (BootFacts)
+//   Stop       a0 a dispatcher id of this core: ends it (its end is reported as a fault
+//              of kind Other)
+//   PowerOff   a0 1: the run passed, 0: failed; ends the machine
+#define MOSAIC_KERNEL_OPS(X) X(StartCore, 1) X(Spawn, 2) X(Doorbell, 3) X(Stop, 4) X(PowerOff, 5)
+enum class KernelOp : u64 {
+#define X(name, value) name = value,
+    MOSAIC_KERNEL_OPS(X)
+#undef X
+};
+constexpr u64 kChannelBytes = 4096;
+
+// What Spawn starts: a module of the image by name, for this core's ISA, with its arg, RAM
+// given to it (a multiple of the page size, 0 for none) and start data copied from the
+// caller's memory (at most kMaxStartData bytes).
+struct SpawnRequest {
+    char name[16];
+    u64 arg;
+    u64 ram_bytes;
+    u64 data;
+    u64 data_len;
+};
 
 } // namespace mosaic::sys

@@ -1,10 +1,15 @@
 // bench-skb: load and query time of the SKB's Datalog engine on the host: 10^5 facts, and
 // transitive closure over 1,000-node graphs, beside a hand-written BFS closure as the
 // baseline. Reported, never asserted. --json prints one JSON object. The workloads are
-// skb/workload.hpp's, the same the guest benchmark (mosaic.skbbench=1) runs.
+// skb/workload.hpp's. It runs them twice: at the full sizes (workload::kFacts, kGraphNodes,
+// kRandomEdges; the top-level JSON keys), and at exactly the guest benchmark's scaled sizes
+// and capacities (workload::kSmall*, as userland/programs/skbbench.cpp runs them for boot
+// parameter skbbench=1; the JSON's "small" object, of the same shape), which ./mosaic bench
+// skb puts beside the guest's figures.
 #include <mosaic/skb/engine.hpp>
 #include <mosaic/skb/workload.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -43,22 +48,34 @@ u64 must(Result<u32> r, const char* what) {
     return *r;
 }
 
+// One set of workload sizes and the engine capacities that hold them.
+struct Sizes {
+    u32 facts, graph_nodes, random_edges;
+    const Limits& fact_limits;
+    const Limits& closure_limits;
+};
+const Sizes kFull{workload::kFacts, workload::kGraphNodes, workload::kRandomEdges, workload::kFactLimits,
+                  workload::kClosureLimits};
+// The guest's (userland/programs/skbbench.cpp).
+const Sizes kSmall{workload::kSmallFacts, workload::kSmallGraphNodes, workload::kSmallRandomEdges,
+                   workload::kSmallFactLimits, workload::kSmallClosureLimits};
+
 struct Figures {
     double facts_load_ms = 0, facts_query_ms = 0;
     u64 facts = 0, facts_answers = 0;
     struct Closure {
         const char* graph;
-        u64 edges = 0, pairs = 0, baseline_pairs = 0;
+        u64 nodes = 0, edges = 0, pairs = 0, answers = 0, baseline_pairs = 0;
         double solve_ms = 0, query_ms = 0, baseline_ms = 0;
     } closures[2];
     usize arena_bytes = 0;
 };
 
-// Loads 10^5 facts from text, then runs a selective query over them.
-void bench_facts(Figures& f) {
-    std::string text(64 * workload::kFacts, '\0');
-    usize len = workload::fact_text(workload::kFacts, text.data(), text.size()).value();
-    Db db(workload::kFactLimits);
+// Loads the facts from text, then runs a selective query over them.
+void bench_facts(Figures& f, const Sizes& z) {
+    std::string text(64 * usize(z.facts) + 1, '\0');
+    usize len = workload::fact_text(z.facts, text.data(), text.size()).value();
+    Db db(z.fact_limits);
     double t0 = now_ms();
     if (!db.engine.load(text.data(), len)) std::abort();
     double t1 = now_ms();
@@ -87,9 +104,17 @@ u64 bfs_closure(const std::vector<std::vector<u32>>& adj) {
     return pairs;
 }
 
-void bench_closure(Figures::Closure& c, const std::vector<std::pair<u32, u32>>& edges) {
-    Db db(workload::kClosureLimits);
-    std::vector<std::vector<u32>> adj(workload::kGraphNodes);
+std::vector<std::pair<u32, u32>> graph(workload::Graph g, const Sizes& z) {
+    std::vector<std::pair<u32, u32>> e;
+    workload::Edges edges(g, z.graph_nodes, z.random_edges);
+    for (u32 a, b; edges.next(a, b);) e.push_back({a, b});
+    return e;
+}
+
+void bench_closure(Figures::Closure& c, workload::Graph g, const Sizes& z) {
+    const auto edges = graph(g, z);
+    Db db(z.closure_limits);
+    std::vector<std::vector<u32>> adj(z.graph_nodes);
     for (auto [a, b] : edges) {
         Value v[2] = {Value::integer(a), Value::integer(b)};
         if (!db.engine.add_fact("edge", v, 2)) std::abort();
@@ -104,8 +129,11 @@ void bench_closure(Figures::Closure& c, const std::vector<std::pair<u32, u32>>& 
     const char* q = workload::kClosureQuery;
     must(db.engine.query(q, std::strlen(q), count, &answers), "reach query");
     double t2 = now_ms();
+    c.graph = g == workload::Graph::Chain ? "chain" : "random";
+    c.nodes = z.graph_nodes;
     c.edges = edges.size();
     c.pairs = must(db.engine.relation_size("reach"), "relation_size");
+    c.answers = answers;
     c.solve_ms = t1 - t0;
     c.query_ms = t2 - t1;
     double t3 = now_ms();
@@ -113,44 +141,61 @@ void bench_closure(Figures::Closure& c, const std::vector<std::pair<u32, u32>>& 
     c.baseline_ms = now_ms() - t3;
 }
 
-std::vector<std::pair<u32, u32>> graph(workload::Graph g) {
-    std::vector<std::pair<u32, u32>> e;
-    workload::Edges edges(g);
-    for (u32 a, b; edges.next(a, b);) e.push_back({a, b});
-    return e;
+Figures bench(const Sizes& z, usize arena_bytes) {
+    Figures f;
+    f.arena_bytes = arena_bytes;
+    bench_facts(f, z);
+    bench_closure(f.closures[0], workload::Graph::Chain, z);
+    bench_closure(f.closures[1], workload::Graph::Random, z);
+    return f;
+}
+
+// The figures' JSON members (without braces). Milliseconds to 0.1 us: the small queries
+// take microseconds, and ./mosaic bench skb divides the guest's times by them.
+void print_json(const Figures& f) {
+    std::printf("\"arena_bytes\":%zu,\"facts\":%llu,\"facts_load_ms\":%.4f,\"facts_query_ms\":%.4f,"
+                "\"facts_answers\":%llu",
+                f.arena_bytes, (unsigned long long)f.facts, f.facts_load_ms, f.facts_query_ms,
+                (unsigned long long)f.facts_answers);
+    for (auto& c : f.closures)
+        std::printf(",\"closure_%s\":{\"nodes\":%llu,\"edges\":%llu,\"pairs\":%llu,\"answers\":%llu,"
+                    "\"solve_ms\":%.4f,\"query_ms\":%.4f,\"baseline_bfs_ms\":%.4f,\"baseline_pairs\":%llu}",
+                    c.graph, (unsigned long long)c.nodes, (unsigned long long)c.edges, (unsigned long long)c.pairs,
+                    (unsigned long long)c.answers, c.solve_ms, c.query_ms, c.baseline_ms,
+                    (unsigned long long)c.baseline_pairs);
+}
+
+void print_text(const char* title, const Figures& f) {
+    std::printf("%s (engine arena %.1f MiB):\n", title, f.arena_bytes / 1048576.0);
+    std::printf("  load %llu facts from text: %.3f ms; query \"%s\": %llu answers in %.4f ms\n",
+                (unsigned long long)f.facts, f.facts_load_ms, workload::kFactQuery, (unsigned long long)f.facts_answers,
+                f.facts_query_ms);
+    for (auto& c : f.closures)
+        std::printf("  transitive closure, %llu nodes, %s graph (%llu edges): %llu pairs, solve %.3f ms, "
+                    "query \"%s\" (%llu answers) %.4f ms; baseline BFS %.3f ms (%llu pairs)\n",
+                    (unsigned long long)c.nodes, c.graph, (unsigned long long)c.edges, (unsigned long long)c.pairs,
+                    c.solve_ms, workload::kClosureQuery, (unsigned long long)c.answers, c.query_ms, c.baseline_ms,
+                    (unsigned long long)c.baseline_pairs);
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
     bool json = argc > 1 && std::strcmp(argv[1], "--json") == 0;
-    Figures f;
-    f.arena_bytes = Engine::arena_bytes(workload::kClosureLimits); // the larger of the two
-    bench_facts(f);
-    f.closures[0].graph = "chain";
-    bench_closure(f.closures[0], graph(workload::Graph::Chain));
-    f.closures[1].graph = "random";
-    bench_closure(f.closures[1], graph(workload::Graph::Random));
+    // Full sizes: the larger of the two arenas is the closure's. Small: the guest's arena
+    // must hold both (skbbench.cpp sizes it by their maximum).
+    Figures full = bench(kFull, Engine::arena_bytes(workload::kClosureLimits));
+    Figures small = bench(kSmall, std::max(Engine::arena_bytes(workload::kSmallFactLimits),
+                                           Engine::arena_bytes(workload::kSmallClosureLimits)));
     if (json) {
-        std::printf("{\"bench\":\"skb\",\"arena_bytes\":%zu,\"facts\":%llu,\"facts_load_ms\":%.3f,"
-                    "\"facts_query_ms\":%.3f,\"facts_answers\":%llu",
-                    f.arena_bytes, (unsigned long long)f.facts, f.facts_load_ms, f.facts_query_ms,
-                    (unsigned long long)f.facts_answers);
-        for (auto& c : f.closures)
-            std::printf(",\"closure_%s\":{\"nodes\":1000,\"edges\":%llu,\"pairs\":%llu,\"solve_ms\":%.3f,"
-                        "\"query_ms\":%.3f,\"baseline_bfs_ms\":%.3f,\"baseline_pairs\":%llu}",
-                        c.graph, (unsigned long long)c.edges, (unsigned long long)c.pairs, c.solve_ms, c.query_ms,
-                        c.baseline_ms, (unsigned long long)c.baseline_pairs);
-        std::printf("}\n");
+        std::printf("{\"bench\":\"skb\",");
+        print_json(full);
+        std::printf(",\"small\":{");
+        print_json(small);
+        std::printf("}}\n");
         return 0;
     }
-    std::printf("skb arena (the guest's capacities): %.1f MiB\n", f.arena_bytes / 1048576.0);
-    std::printf("load %llu facts from text: %.1f ms; query fact(X, 5, S): %llu answers in %.3f ms\n",
-                (unsigned long long)f.facts, f.facts_load_ms, (unsigned long long)f.facts_answers, f.facts_query_ms);
-    for (auto& c : f.closures)
-        std::printf("transitive closure, 1000 nodes, %s graph (%llu edges): %llu pairs, solve %.1f ms, "
-                    "query reach(0, Y) %.3f ms; baseline BFS %.1f ms (%llu pairs)\n",
-                    c.graph, (unsigned long long)c.edges, (unsigned long long)c.pairs, c.solve_ms, c.query_ms,
-                    c.baseline_ms, (unsigned long long)c.baseline_pairs);
+    print_text("full sizes", full);
+    print_text("the guest's scaled sizes (skbbench)", small);
     return 0;
 }

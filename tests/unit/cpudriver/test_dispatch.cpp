@@ -176,7 +176,7 @@ TEST_CASE("system-call decoding: numbers, lengths, address overflow, reserved ca
         return decode_syscall(a);
     };
     for (u64 n = 0; n < sys::kSyscallCount; ++n)
-        if (n != u64(Number::IrqAttach)) CHECK(dec(n).ok()); // needs a valid kind, below
+        if (n != u64(Number::IrqAttach) && n != u64(Number::Kernel)) CHECK(dec(n).ok()); // need valid args, below
     CHECK(dec(sys::kSyscallCount).error() == Error::UnknownSyscall);
     CHECK(dec(~0ull).error() == Error::UnknownSyscall);
     CHECK(dec(u64(Number::Print), {0x1000, sys::kMaxPrint}).ok());
@@ -188,6 +188,12 @@ TEST_CASE("system-call decoding: numbers, lengths, address overflow, reserved ca
     CHECK(dec(u64(Number::LmpReceiveSlot), {1ull << 24}).error() == Error::InvalidSlot);
     CHECK(dec(u64(Number::IrqAttach), {sys::kIrqConsoleRx}).ok());
     CHECK(dec(u64(Number::IrqAttach), {77}).error() == Error::InvalidArgument);
+    // The Kernel capability's operations: a slot address, then an operation it has.
+    CHECK(dec(u64(Number::Kernel), {0x10012, u64(sys::KernelOp::Spawn)}).ok());
+    CHECK(dec(u64(Number::Kernel), {0x10012, u64(sys::KernelOp::PowerOff)}).ok());
+    CHECK(dec(u64(Number::Kernel), {0x10012, 0}).error() == Error::InvalidArgument);
+    CHECK(dec(u64(Number::Kernel), {0x10012, 99}).error() == Error::InvalidArgument);
+    CHECK(dec(u64(Number::Kernel), {1ull << 30, u64(sys::KernelOp::Spawn)}).error() == Error::InvalidSlot);
 }
 
 TEST_CASE("user window bounds") {

@@ -159,6 +159,9 @@ void on_tick();
 // MASKED the line (level-triggered sources stay asserted until the device is serviced; whoever handles the
 // interrupt unmasks it when done).
 void on_irq(u32 irq);
+// Called by the ISA's interrupt handler when this core's doorbell rang (after it
+// acknowledged it): the CPU driver tells this core's monitor.
+void on_doorbell();
 // Entries from user mode, on a fresh kernel stack, with the user's registers saved in
 // the current dispatcher's frame; none of them returns (they end in arch::user_enter or
 // idle). A system call arrives with the pc already past the trapping instruction; an

@@ -1,14 +1,15 @@
 // Per-core state of the CPU driver. Every core has its own, in memory carved for it at
 // boot, reached through the ISA's per-core register (tp, TPIDR_EL1, GS base). The boot core
-// fills a new core's CoreState before starting it (its start parameters) and never touches
-// it again: from then on the two talk only by messages on the core's boot channel.
+// fills a new core's CoreState and its copy of the boot facts before starting it (its start
+// parameters, at the monitor's request) and never touches that memory again: from then on
+// the two cores' monitors talk only by messages, and their CPU drivers not at all.
 #pragma once
 
+#include <mosaic/bootfacts.hpp>
 #include <mosaic/cpudriver/bootinfo.hpp>
 #include <mosaic/cpudriver/core_offsets.h>
 
 namespace mosaic::arch { struct UserFrame; }
-namespace mosaic::transports { class Channel; }
 
 namespace mosaic::cpudriver {
 
@@ -18,41 +19,48 @@ struct CoreState {
     u64 stack_top;             // the secondary entry's stack, and the kernel stack on every entry from user mode
     arch::UserFrame* user_frame; // where an entry from user mode saves the user's registers
     u64 scratch;               // one register's worth of room for the ISA's user entry
-    const BootInfo* boot;      // the boot facts (read-only after the boot core's start)
+    const BootInfo* boot;      // this core's own copy of the boot facts (read-only once it runs)
     u64 hw_id;                 // APIC id, MPIDR affinity or hart id
     u32 index;                 // position in BootInfo::core_ids
+    u32 node;                  // this node's index in the board
     volatile u64 ticks;
     volatile u32 breakpoints;
     volatile bool expect_breakpoint;
     volatile bool expect_fault;   // a probe access is expected to fault
+    volatile bool doorbell;       // the doorbell rang since the monitor last heard of it
     volatile u32 faults;
     volatile u64 fault_address;
-    u64 boot_rings;            // set before start: the core's boot channel, two URPC rings in its own
-                               //   memory (boot core -> this core, then this core -> boot core)
-    u8 boot_route;             //   and the route the boot core's SKB gave for it (transports::Route)
-    u64 boot_doorbell;         //   and the boot core's doorbell (arch::doorbell_id)
-    transports::Channel* boot_link; // this core's end of its boot channel, bound by this core (null on the boot core)
     Scheduler* sched;          // this core's dispatchers (cpudriver/sched.hpp), once user mode is up
     u64 user_pool;             // physical memory for this core's dispatchers: base and size
     u64 user_pool_size;
-    const u8* first_program;   // set before start: the ELF of this core's first dispatcher
-    u64 first_program_size;
+    u64 channel;               // set before start: the frame of this core's channel to its boot
+    u64 channel_size;          //   monitor (physical; the monitor's Frame capability names it)
+    u64 boot_doorbell;         //   and the boot core's doorbell
+    u64 started;               // the boot core: bit i when it started core index i
+    u64 params[kParamCount];   // the runner's boot parameters, read once by the boot core
+    u32 params_given;
+    u64 region, region_size;   // the boot core: the interconnect region, if the node has one
+    u32 pci_count;             // the boot core: the functions found on PCI bus 0
+    BootPciFunction pci[BootFacts::kMaxPci];
     volatile u32 irqs;         // device interrupts this core took (cpudriver::on_irq)
     volatile u32 last_irq;     //   and the number of the last one
+    u16 irq_error;             // how setting up its interrupt controller went (an Error)
 };
 static_assert(__builtin_offsetof(CoreState, stack_top) == MOSAIC_CORE_STACK_TOP);
 static_assert(__builtin_offsetof(CoreState, user_frame) == MOSAIC_CORE_USER_FRAME);
 static_assert(__builtin_offsetof(CoreState, scratch) == MOSAIC_CORE_SCRATCH);
 
-// The memory each core gets at boot: its CoreState, its boot channel (rings and this
-// core's Channel object), the pool for its own page tables, its stack (up to kCoreStackTop), and the
-// memory of its dispatchers (up to the end). The boot core, whose state and stack are
-// in the CPU driver's image, uses only the dispatcher part of its slot.
-constexpr u64 kCoreMemory = 4096 * 1024;
-constexpr u64 kCoreBootRings = 4096;
+// The memory each core gets at boot: its CoreState, its copy of BootInfo, the pool for its
+// own page tables, its stack (up to kCoreStackTop), and the memory of its dispatchers (up
+// to the end). The boot core, whose state, stack and tables are in the CPU driver's image,
+// uses only the dispatcher part of its slot.
+constexpr u64 kCoreMemory = 8192 * 1024;
+constexpr u64 kCoreBootInfo = 4096;
 constexpr u64 kCorePagePool = 8192, kCorePagePoolSize = 128 * 1024;
 constexpr u64 kCoreStackTop = 256 * 1024;
 constexpr u64 kCoreUserPool = kCoreStackTop, kCoreUserPoolSize = kCoreMemory - kCoreUserPool;
+static_assert(sizeof(CoreState) <= kCoreBootInfo && kCoreBootInfo + sizeof(BootInfo) <= kCorePagePool,
+              "a core's state and its boot facts fit before its page-table pool");
 // The slot of core `index` (its position in BootInfo::core_ids), after the CPU driver's image.
 u64 core_memory(u32 index);
 

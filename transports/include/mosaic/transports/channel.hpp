@@ -79,6 +79,12 @@ class Channel {
     // sleeps until notified, and repeats; WouldBlock without a wait hook.
     Status wait(Message& out, u32 spins);
 
+    // For a receiver that sleeps on several channels at once (a monitor's event loop):
+    // says in the ring's control line whether this side sleeps until notified, as wait()
+    // does for one channel. After announce_sleep(true), the caller fences, polls every
+    // channel once more, and only then sleeps; a no-op on transports without a doorbell.
+    void announce_sleep(bool on);
+
     u64 rejected() const { return reassembler_.rejected(); }
 
   private:

@@ -28,4 +28,16 @@ TransportKind route_kind(Route r);
 enum class RingMemory : u8 { None, CoreLocal, NodeRam, Interconnect };
 RingMemory route_memory(Route r);
 
+// A pair of one-way URPC rings: tx written by this side, rx read by it.
+struct RingPair {
+    void* tx = nullptr;
+    void* rx = nullptr;
+    u32 slots = 0;
+};
+
+// Binds ch on `route` with `rings`, which lie in memory of kind `have`: Unsupported when the
+// route needs other memory (say the SKB names the interconnect for two cores whose caller
+// has only node RAM), NotFound for Route::None, the channel's own errors for bad rings.
+Status bind_route(Channel& ch, Route route, RingMemory have, RingPair rings, Hooks hooks = {});
+
 } // namespace mosaic::transports

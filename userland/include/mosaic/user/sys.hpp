@@ -12,6 +12,8 @@
 extern "C" void mosaic_syscall(const mosaic::sys::Args* in, mosaic::sys::Return* out);
 // Executes an instruction that is undefined on this ISA (for the fault tests).
 extern "C" void mosaic_user_illegal();
+// Executes the ISA's breakpoint instruction (for the trap tests).
+extern "C" void mosaic_user_breakpoint();
 // The ISA's free-running counter, readable in user mode (TSC, CNTVCT_EL0, time).
 extern "C" mosaic::u64 mosaic_user_counter();
 
@@ -45,7 +47,21 @@ const u8* start_data();
 
 // cap: 0, or the raw slot address (caps::CPtr) of a capability with Grant to send along.
 Error lmp_send(u64 dest, const u64 (&w)[sys::kLmpWords], u64 cap = 0);
-Result<Message> lmp_receive();
+// The next message for this dispatcher: the oldest one lmp_receive_from kept first, then
+// one from the CPU driver. timeout 0 blocks until one comes; sys::kNoWait takes only what
+// is there (WouldBlock otherwise); any other value waits at most that many timer ticks
+// (Timeout).
+Result<Message> lmp_receive(u64 timeout = 0);
+// The next message from `sender` (a dispatcher id, a kernel sender such as
+// sys::kKernelSender, or sys::kIrqSender for any interrupt): the oldest kept one from it
+// first. Messages from other senders that arrive meanwhile are kept, oldest first, for
+// later lmp_receive / lmp_receive_from calls (at most kLmpStash: when full, the oldest is
+// dropped and counted). timeout as for lmp_receive, for each message received: one from
+// another sender starts it again.
+constexpr u32 kLmpStash = 64;
+Result<Message> lmp_receive_from(u64 sender, u64 timeout = 0);
+// Messages dropped because the stash was full, since the program started.
+u64 lmp_stash_dropped();
 inline Error lmp_receive_slot(u64 cptr) { return error_of(call(sys::Number::LmpReceiveSlot, cptr)); }
 
 // Writes text to the console through the Print call, in pieces of at most kMaxPrint.

@@ -1,0 +1,135 @@
+// The monitor's start (see monitor_start.hpp) and the operations of the Kernel capability
+// it invokes (sys::KernelOp). Policy (which core starts when, what runs where) is the
+// monitor's; this is the mechanism.
+#include "monitor_start.hpp"
+
+#include "console.hpp"
+#include "sched.hpp"
+#include "smp.hpp"
+
+#include <mosaic/bundle.hpp>
+
+namespace mosaic::cpudriver {
+
+namespace {
+
+constexpr u64 kMonitorRam = 1024 * 1024; // for its page tables and channel frames
+
+// The bytes of the bundle that can be read: up to the end of the RAM range it is in.
+bundle::View image(const BootInfo& bi) {
+    u64 at = uptr(bi.bundle);
+    usize limit = bundle::kDataOffset;
+    for (u32 i = 0; i < bi.memory_count; ++i)
+        if (at >= bi.memory[i].base && at < bi.memory[i].base + bi.memory[i].size)
+            limit = usize(bi.memory[i].base + bi.memory[i].size - at);
+    auto v = bundle::View::open(bi.bundle, limit); // checked by the boot core already
+    return v.ok() ? *v : bundle::View{};
+}
+
+void fill_facts(BootFacts& f, const CoreState& c, u32 manifest_len) {
+    const BootInfo& bi = *c.boot;
+    f = BootFacts{};
+    f.isa = u32(bi.isa);
+    f.node = c.node;
+    f.core_index = c.index;
+    f.core_count = min(bi.core_count, BootFacts::kMaxCores);
+    for (u32 i = 0; i < f.core_count; ++i) f.core_ids[i] = bi.core_ids[i];
+    f.doorbell = arch::doorbell_id();
+    f.boot_doorbell = c.boot_doorbell;
+    f.counter_hz = arch::counter_hz();
+    f.memory_count = min(bi.memory_count, BootFacts::kMaxRanges);
+    for (u32 i = 0; i < f.memory_count; ++i) f.memory[i] = bi.memory[i];
+    f.pci_count = min(c.pci_count, BootFacts::kMaxPci);
+    for (u32 i = 0; i < f.pci_count; ++i) f.pci[i] = c.pci[i];
+    f.region_size = c.region_size;
+    f.region_phys = c.region;
+    f.channel_size = c.channel_size;
+    for (u32 i = 0; i < kParamCount; ++i) f.params[i] = c.params[i];
+    f.params_given = c.params_given;
+    f.manifest_len = manifest_len;
+    f.boot = c.channel_size == 0;
+    f.irq_error = c.irq_error;
+}
+
+} // namespace
+
+[[noreturn]] void start_monitor(CoreState& core, u64 kernel_root) {
+    const BootInfo& bi = *core.boot;
+    auto sched = core_scheduler(core, kernel_root);
+    if (!sched.ok()) panic("core {:x}: no scheduler: {}", core.hw_id, error_name(sched.error()));
+    Scheduler& s = **sched;
+    bundle::View view = image(bi);
+    auto program = view.find_module(bi.isa, "monitor");
+    auto manifest = view.find(bundle::Kind::Manifest);
+    if (!program.ok() || !manifest.ok()) panic("core {:x}: the image has no {} monitor or no manifest", core.hw_id, isa_name(bi.isa));
+    BootFacts facts;
+    fill_facts(facts, core, u32(manifest->size));
+    StartData data;
+    data.kernel[0] = reinterpret_cast<const u8*>(&facts);
+    data.kernel_len[0] = sizeof facts;
+    data.kernel[1] = view.data(*manifest);
+    data.kernel_len[1] = usize(manifest->size);
+    auto m = s.spawn("monitor", view.data(*program), usize(program->size), 0, kMonitorRam, data);
+    if (!m.ok()) panic("core {:x}: the monitor does not load: {}", core.hw_id, error_name(m.error()));
+    if ((*m)->id != sys::kMonitorId) panic("core {:x}: the monitor is not the first dispatcher", core.hw_id);
+    // Its capabilities beyond its program's: the kernel, and the shared memory it talks over.
+    CapSpace& caps = s.caps();
+    Status st = caps.install((*m)->cnode, sys::kSlotKernel, caps::CapType::Kernel, 0, 0, caps::kRead | caps::kWrite);
+    if (st.ok() && core.channel_size)
+        st = caps.install((*m)->cnode, sys::kSlotChannel, caps::CapType::Frame, core.channel, core.channel_size,
+                          caps::kRead | caps::kWrite);
+    if (st.ok() && core.region_size)
+        st = caps.install((*m)->cnode, sys::kSlotRegion, caps::CapType::DevFrame, core.region, core.region_size,
+                          caps::kRead | caps::kWrite);
+    if (!st.ok()) panic("core {:x}: the monitor's capabilities: {}", core.hw_id, error_name(st.error()));
+    s.run();
+}
+
+sys::Return Scheduler::kernel_op(Dispatcher* d, sys::KernelOp op, const sys::Args& a) {
+    auto fail = [](Error e) { return sys::Return{u64(e), {}}; };
+    CoreState& me = *arch::core_state();
+    switch (op) {
+    case sys::KernelOp::StartCore: {
+        // Only the node's boot core starts cores: the others never touch another core's memory.
+        if (me.hw_id != me.boot->boot_core) return fail(Error::PermissionDenied);
+        auto frame = caps_.find(d->cnode, a.arg[3], caps::CapType::Frame);
+        if (!frame.ok()) return fail(frame.error());
+        if ((*frame)->size < sys::kChannelBytes) return fail(Error::OutOfRange);
+        auto hw = start_core(u32(a.arg[2]), (*frame)->base, (*frame)->size);
+        if (!hw.ok()) return fail(hw.error());
+        return {0, {*hw}};
+    }
+    case sys::KernelOp::Spawn: {
+        sys::SpawnRequest req;
+        auto got = copy_from_user(d, a.arg[2], &req, sizeof req);
+        if (!got.ok()) return fail(got.error());
+        req.name[sizeof req.name - 1] = 0;
+        bundle::View view = image(*me.boot);
+        auto program = view.find_module(me.boot->isa, req.name);
+        if (!program.ok()) return fail(Error::NotFound);
+        StartData data;
+        data.from = d;
+        data.va = req.data;
+        data.len = req.data_len;
+        if (req.data_len && !in_user_window(arch::user_window_base(), req.data, req.data_len))
+            return fail(Error::BadAddress);
+        auto child = spawn(req.name, view.data(*program), usize(program->size), req.arg, req.ram_bytes, data);
+        if (!child.ok()) return fail(child.error());
+        return {0, {(*child)->id}};
+    }
+    case sys::KernelOp::Doorbell:
+        arch::doorbell_ring(a.arg[2]);
+        return {};
+    case sys::KernelOp::Stop: {
+        Dispatcher* victim = find(a.arg[2]);
+        if (!victim || victim == d || victim->state == DispatcherState::Dead) return fail(Error::NotFound);
+        stop(victim);
+        return {};
+    }
+    case sys::KernelOp::PowerOff:
+        arch::power_off(a.arg[2] == 1);
+    }
+    return fail(Error::InvalidArgument);
+}
+
+} // namespace mosaic::cpudriver

@@ -1,0 +1,55 @@
+// What a CPU driver tells the monitor it starts on its core: the hardware it found (from
+// the firmware: DTB, ACPI, Multiboot, PCI), where this core and node stand, and what the
+// board runner asked for. The CPU driver copies it, followed by the board manifest's text,
+// into the monitor's start data (sys::kStartDataOffset); it never crosses cores, so it is a
+// plain struct of fixed-width fields.
+#pragma once
+
+#include <mosaic/dtb.hpp> // Range
+#include <mosaic/isa.hpp>
+
+namespace mosaic {
+
+// Plain data (no member initializers), so that a CPU driver's global CoreState holding
+// some stays constant-initialized.
+struct BootPciFunction {
+    u8 dev, fn, base_class, sub_class;
+    u16 vendor, device;
+};
+
+// Numbers the runner passed (fw_cfg or bootargs "mosaic.<key>=<n>"), by position in
+// kBootParamNames; BootFacts::params_given has bit i when param i was given.
+inline constexpr const char* kBootParamNames[] = {"node", "idle", "skbbench", "job"};
+enum BootParam : u32 { kParamNode, kParamIdle, kParamSkbBench, kParamJob, kParamCount };
+
+struct BootFacts {
+    static constexpr u32 kMagic = 0x4d4f4e31; // "MON1"
+    static constexpr u32 kMaxCores = 64, kMaxRanges = 16, kMaxPci = 32;
+    u32 magic = kMagic;
+    u32 size = sizeof(BootFacts); // where the manifest text starts
+    u32 isa = 0;                  // mosaic::Isa
+    u32 node = 0;                 // this node's index in the board
+    u32 core_index = 0;           // this core's position in core_ids
+    u32 core_count = 0;
+    u64 core_ids[kMaxCores] = {}; // hardware ids (APIC id, MPIDR affinity, hart id)
+    u64 doorbell = 0;             // what another core's CPU driver rings to wake this core
+    u64 boot_doorbell = 0;        // a started core: its boot core's doorbell
+    u64 counter_hz = 0;           // the user-readable counter's rate (0: unknown)
+    u32 memory_count = 0;
+    u32 pci_count = 0;            // functions on PCI bus 0, the interconnect's included
+    Range memory[kMaxRanges];
+    BootPciFunction pci[kMaxPci];
+    u64 region_size = 0;          // the interconnect region (sys::kSlotRegion), 0: none
+    u64 region_phys = 0;
+    u64 channel_size = 0;         // a started core: its channel frame (sys::kSlotChannel)
+    u64 params[kParamCount] = {};
+    u32 params_given = 0;
+    u32 manifest_len = 0;         // bytes of manifest text after this struct
+    u32 boot = 0;                 // 1 on the node's boot core, 0 on a core its monitor started
+    u32 irq_error = 0;            // how this core's interrupt controller setup went (an Error)
+
+    bool has(BootParam p) const { return params_given & (1u << p); }
+    const char* manifest() const { return reinterpret_cast<const char*>(this) + size; }
+};
+
+} // namespace mosaic

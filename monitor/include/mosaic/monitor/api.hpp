@@ -1,0 +1,68 @@
+// What a program asks of its core's monitor (dispatcher sys::kMonitorId), in LMP messages
+// of four words, and what the monitor answers. Declared once; userland/lib/monitor.cpp
+// wraps it for programs and monitor/main.cpp serves it.
+//
+// Request word 0: op (bits 0-7) | flags (8-15) | core (16-31) | tag (32-63, the caller's).
+// Reply word 0:   op (bits 0-7) | status (8-23, a mosaic::Error) | how (24-31) | tag (32-63).
+#pragma once
+
+#include <mosaic/types.hpp>
+
+namespace mosaic::monitor::api {
+
+enum Op : u64 {
+    // spawn: words 1-2 the module's name (16 bytes, NUL-padded, little-endian), word 3 its
+    // arg; on board core `core`. Replies kStarted (word 1 core, word 2 dispatcher id), then
+    // kEnded when it ends (how: 0 exit, 1 fault; word 1 exit code or trap kind, word 2 a
+    // fault's address, word 3 times it was preempted).
+    kSpawn = 1,
+    // member: word 1 an index of the membership (0..count) -> kMember: word 1 core |
+    // node << 16 | isa << 32 | state << 40, word 2 hardware id, word 3 count.
+    kMember = 2,
+    // info: -> kInfo: word 1 agreed (bit 0) | settled (bit 1), word 2 refused messages,
+    // word 3 latency facts held.
+    kInfo = 3,
+    // power_off: word 1 1 = passed; every core of the node stops.
+    kPowerOff = 4,
+    // stop: word 1 a dispatcher id on the monitor's own core.
+    kStop = 5,
+    // replies only
+    kStarted = 16,
+    kEnded = 17,
+};
+
+// flags of kSpawn, for a program on the monitor's own core: bit 0, it gets the monitor's
+// boot facts and the board manifest as its start data (init and the test runner read the
+// board from them); bits 1-7, RAM given to it (sys::kSlotRam) in units of kRamUnit.
+inline constexpr u64 kWithBootFacts = 1;
+inline constexpr u64 kRamUnit = 64 * 1024;
+constexpr u64 with_ram(u64 bytes) { return ((bytes + kRamUnit - 1) / kRamUnit & 0x7f) << 1; }
+constexpr u64 ram_of(u64 flags) { return ((flags >> 1) & 0x7f) * kRamUnit; }
+
+constexpr u64 request(Op op, u64 flags, u64 core, u64 tag) {
+    return u64(op) | (flags & 0xff) << 8 | (core & 0xffff) << 16 | tag << 32;
+}
+constexpr Op op_of(u64 w0) { return Op(w0 & 0xff); }
+constexpr u64 flags_of(u64 w0) { return (w0 >> 8) & 0xff; }
+constexpr u32 core_of(u64 w0) { return u32((w0 >> 16) & 0xffff); }
+constexpr u32 tag_of(u64 w0) { return u32(w0 >> 32); }
+
+constexpr u64 reply(Op op, u64 status, u64 how, u64 tag) {
+    return u64(op) | (status & 0xffff) << 8 | (how & 0xff) << 24 | tag << 32;
+}
+constexpr u16 status_of(u64 w0) { return u16((w0 >> 8) & 0xffff); }
+constexpr u8 how_of(u64 w0) { return u8((w0 >> 24) & 0xff); }
+
+// A name in two words and back (NUL-padded; at most 15 characters and a NUL).
+inline void pack_name(const char* name, u64& w1, u64& w2) {
+    u8 b[16] = {};
+    for (u32 i = 0; i < 15 && name[i]; ++i) b[i] = u8(name[i]);
+    w1 = w2 = 0;
+    for (u32 i = 0; i < 8; ++i) w1 |= u64(b[i]) << (8 * i), w2 |= u64(b[8 + i]) << (8 * i);
+}
+inline void unpack_name(u64 w1, u64 w2, char (&out)[17]) {
+    for (u32 i = 0; i < 8; ++i) out[i] = char(w1 >> (8 * i)), out[8 + i] = char(w2 >> (8 * i));
+    out[16] = 0;
+}
+
+} // namespace mosaic::monitor::api

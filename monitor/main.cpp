@@ -1,0 +1,495 @@
+// The monitor program: the first dispatcher on every core of every ISA, the same source
+// for all of them. It reads what its CPU driver found (BootFacts), and then:
+//   boot core of a node: starts the SKB service and tells it what boot discovered, asks it
+//     which cores the node has and how to reach them, starts each through the Kernel
+//     capability with a channel frame, binds the channels to the other nodes in the
+//     interconnect region on the SKB's routes, runs the membership protocol (monitor.hpp),
+//     gives the SKB the measured round trips, and starts init;
+//   any other core: binds the channel its boot monitor gave it and joins the protocol;
+//   every core: serves its programs' requests (api.hpp): spawn on any core, membership,
+//   power off; routes spawns and their results between cores; sleeps when idle.
+#include <mosaic/board.hpp>
+#include <mosaic/bootfacts.hpp>
+#include <mosaic/monitor/api.hpp>
+#include <mosaic/monitor/monitor.hpp>
+#include <mosaic/skb/facts.hpp>
+#include <mosaic/transports/route.hpp>
+#include <mosaic/user/kernel.hpp>
+#include <mosaic/user/skb.hpp>
+#include <mosaic/user/sys.hpp>
+#include <mosaic/user/vspace.hpp>
+
+using namespace mosaic;
+namespace api = monitor::api;
+
+namespace {
+
+constexpr u64 kRamBytes = 1024 * 1024;   // what the CPU driver gives the monitor (monitor_start.cpp)
+constexpr u32 kChannelSlots = 16;        // slots per ring of a core's channel
+constexpr u64 kRingBytes = transports::urpc_region_bytes(kChannelSlots);
+static_assert(2 * kRingBytes <= sys::kChannelBytes, "a core's two rings fit in its channel frame");
+// The interconnect region's rings: one 4 KiB page per ordered (writer, reader) pair of nodes.
+constexpr u64 kNodeRingStride = 0x1000;
+constexpr u32 kNodeRingSlots = 32;
+constexpr u64 kNodeRingsBytes = u64(BoardProfile::kMaxNodes) * BoardProfile::kMaxNodes * kNodeRingStride;
+constexpr u32 kIdleRounds = 2000;        // quiet rounds before the monitor sleeps
+constexpr u64 kSleepTicks = 2;           // the longest sleep: nodes have no doorbell between them
+constexpr u32 kBusyRounds = 64;          // busy rounds between looks at the programs' requests
+
+const BootFacts* g_facts = nullptr;
+BoardProfile g_board;
+u32 g_core = 0;                           // this core's board number
+monitor::Monitor g_mon;
+user::Vspace g_vs;
+user::SkbClient g_skb;
+u32 g_skb_id = 0;
+bool g_skb_up = false;
+
+// Channels: a boot monitor's to each core of its node (by core index), a core monitor's to
+// its boot monitor, and a boot monitor's to every other node's.
+struct CoreLink {
+    transports::Channel ch;
+    u64 doorbell = 0;
+    bool has_doorbell = false;
+    u32 board_core = 0;
+    bool bound = false;
+};
+CoreLink g_links[BootFacts::kMaxCores];
+transports::Channel g_boot_ch;
+u64 g_boot_doorbell = 0;
+transports::Channel g_node_ch[BoardProfile::kMaxNodes];
+bool g_node_bound[BoardProfile::kMaxNodes] = {};
+
+// Spawns this monitor did for its programs directly (with RAM or boot facts), by dispatcher.
+struct Local {
+    u32 dispatcher = 0;
+    u64 requester = 0;
+    u32 tag = 0;
+    bool system = false; // started with the boot facts
+};
+constexpr u32 kMaxLocal = 64;
+Local g_local[kMaxLocal];
+
+bool g_reported = false; // the membership was printed and the SKB told
+u64 g_init_id = 0;        // init's dispatcher id, once started
+constexpr u64 kMaxProgramRam = 1024 * 1024; // RAM a program may be given at its start
+
+// A program this monitor started with the boot facts (init's job): a system program.
+bool is_system_program(u64 dispatcher) {
+    for (const auto& l : g_local)
+        if (l.dispatcher == dispatcher && l.system) return true;
+    return false;
+}
+
+// Time and output for the protocol.
+u64 counter(void*) { return mosaic_user_counter(); }
+u64 now(void*) {
+    const u64 hz = g_facts->counter_hz;
+    return hz ? mosaic_user_counter() / (hz / monitor::kTickHz) : 0;
+}
+void print(void*, const char* s, usize n) { user::write(s, n); }
+
+Error send_to(u64 dispatcher, const u64 (&w)[4]) {
+    Error e;
+    for (u32 tries = 0; (e = user::lmp_send(dispatcher, w)) == Error::WouldBlock && tries < 1000; ++tries) user::yield();
+    return e;
+}
+
+Result<u32> spawn_here(void*, const char* name, u64 arg) { return user::kernel::spawn(name, arg, 0, nullptr, 0); }
+
+// A spawn result for one of this core's programs: the tag carries who asked (requester << 32 | their tag).
+void result(void*, const monitor::SpawnResult& r) {
+    const u64 requester = r.tag >> 32;
+    const u32 tag = u32(r.tag);
+    if (!r.ended) {
+        const u64 w[4] = {api::reply(api::kStarted, u64(r.status), 0, tag), r.core, r.dispatcher, 0};
+        (void)send_to(requester, w);
+    } else {
+        const u64 w[4] = {api::reply(api::kEnded, 0, u64(r.how), tag), r.code, r.address, r.preemptions};
+        (void)send_to(requester, w);
+    }
+}
+
+// Channel hooks: ring the doorbell of the core at the other end, once it said what rings it.
+void ring_link(void* ctx) {
+    auto* l = static_cast<CoreLink*>(ctx);
+    if (l->has_doorbell) (void)user::kernel::doorbell(l->doorbell);
+}
+void ring_boot(void*) { (void)user::kernel::doorbell(g_boot_doorbell); }
+
+transports::RingPair rings(u64 va, bool boot_side) {
+    u8* to_core = reinterpret_cast<u8*>(uptr(va));
+    u8* to_boot = to_core + kRingBytes;
+    return boot_side ? transports::RingPair{to_core, to_boot, kChannelSlots}
+                     : transports::RingPair{to_boot, to_core, kChannelSlots};
+}
+
+// The discovered facts of this node, for its SKB.
+Status tell_skb_discoveries() {
+    const BootFacts& f = *g_facts;
+    const u32 first = g_board.first_core(f.node);
+    skb::CoreHwFact hw[BootFacts::kMaxCores];
+    for (u32 i = 0; i < f.core_count; ++i) hw[i] = {first + i, f.core_ids[i]};
+    skb::MemoryFact memory[BootFacts::kMaxRanges];
+    for (u32 i = 0; i < f.memory_count; ++i) memory[i] = {f.node, f.memory[i].base, f.memory[i].size};
+    static char names[BootFacts::kMaxPci][16];
+    static char region_name[16];
+    skb::DeviceFact devices[BootFacts::kMaxPci + 1];
+    u32 ndev = 0;
+    for (u32 i = 0; i < f.pci_count; ++i) {
+        const BootPciFunction& p = f.pci[i];
+        if (p.vendor == 0x1af4 && p.device == 0x1110) continue; // the interconnect: named below
+        BufferSink b(names[ndev], sizeof names[ndev]);
+        format(b.sink(), "pci0_{}_{}", u32(p.dev), u32(p.fn));
+        static const char* kinds[] = {"other", "block", "net", "display", "multimedia", "memory", "bridge", "serial"};
+        const char* kind = p.base_class < 8 ? kinds[p.base_class] : p.base_class == 0x0c ? "bus" : "other";
+        devices[ndev] = {names[ndev], f.node, kind};
+        ++ndev;
+    }
+    skb::DeviceMemFact region;
+    skb::MachineFacts m;
+    if (f.region_size) {
+        BufferSink b(region_name, sizeof region_name);
+        format(b.sink(), "ivshmem{}", f.node);
+        devices[ndev++] = {region_name, f.node, "ivshmem"};
+        region = {region_name, f.region_phys, f.region_size};
+        m.device_memory = {&region, 1};
+    }
+    m.core_hw = {hw, f.core_count};
+    m.memory = {memory, f.memory_count};
+    m.devices = {devices, ndev};
+    static char text[8 * 1024];
+    usize n = TRY(skb::render_facts(m, text, sizeof text));
+    return g_skb.add_facts(text, n);
+}
+
+// Boot monitor: the SKB service on this core, told what boot found.
+void start_skb() {
+    const BootFacts& f = *g_facts;
+    auto id = user::kernel::spawn("skb", f.manifest_len, 0, f.manifest(), f.manifest_len);
+    Status st = id.ok() ? g_skb.connect(*id) : Status(id.error());
+    if (st.ok()) st = tell_skb_discoveries();
+    if (!st.ok()) {
+        user::print("monitor: core {}: the SKB service is not up: {}\n", g_core, error_name(st.error()));
+        return;
+    }
+    g_skb_id = *id;
+    g_skb_up = true;
+}
+
+// Boot monitor: the route the SKB gives between this core and `to`.
+Result<transports::Route> route_to(u32 to) {
+    if (!g_skb_up) return Error::NotFound;
+    return g_skb.route(g_core, to);
+}
+
+// Boot monitor: the cores of this node the SKB knows by hardware id, each started with a
+// channel frame on the route the SKB gives.
+void start_cores() {
+    const BootFacts& f = *g_facts;
+    const u32 first = g_board.first_core(f.node);
+    for (u32 i = 0; i < f.core_count; ++i) {
+        if (i == f.core_index) continue;
+        const u32 core = first + i;
+        CoreLink& l = g_links[i];
+        l.board_core = core;
+        // The SKB decides: the core must be one it knows this node has, and reachable.
+        char q[96];
+        BufferSink b(q, sizeof q);
+        format(b.sink(), "?- core_hw({}, H), core({}, _, node{}).", core, core, f.node);
+        u32 total = 0;
+        char answer[64];
+        auto known = g_skb_up ? g_skb.answer(q, 0, answer, sizeof answer, &total) : Result<u32>(Error::NotFound);
+        auto rt = route_to(core);
+        auto frame = g_vs.alloc_frame(sys::kChannelBytes);
+        auto va = frame.ok() ? g_vs.map(*frame, 0, sys::kChannelBytes) : Result<u64>(frame.error());
+        Status st = !known.ok() || total == 0 ? Status(Error::NotFound) : !rt.ok() ? Status(rt.error())
+                  : !va.ok() ? Status(va.error()) : Status();
+        if (st.ok())
+            st = transports::bind_route(l.ch, *rt, transports::RingMemory::NodeRam, rings(*va, true),
+                                        {.notify = ring_link, .wait = nullptr, .ctx = &l});
+        auto hw = st.ok() ? user::kernel::start_core(i, frame->raw) : Result<u64>(st.error());
+        if (!hw.ok()) {
+            user::print("monitor: core {}: core {} (hw {:x}) not started: {}\n", g_core, core, f.core_ids[i],
+                        error_name(hw.error()));
+            g_mon.core_failed(core, f.core_ids[i]);
+            continue;
+        }
+        l.bound = true;
+        (void)g_mon.add_core(core, *hw, &l.ch);
+    }
+    g_mon.cores_added();
+}
+
+// Boot monitor of a board with several nodes: a channel to every other node's boot monitor
+// in the interconnect region, on the SKB's route to that node's first core.
+void bind_nodes() {
+    const BootFacts& f = *g_facts;
+    if (g_board.node_count < 2) return;
+    if (f.region_size < kNodeRingsBytes) {
+        user::print("monitor: core {}: no interconnect region: the other nodes are out of reach\n", g_core);
+        return;
+    }
+    auto va = g_vs.map(caps::CPtr::at(sys::kSlotRegion), 0, kNodeRingsBytes);
+    if (!va.ok()) {
+        user::print("monitor: core {}: the interconnect region does not map: {}\n", g_core, error_name(va.error()));
+        return;
+    }
+    u8* region = reinterpret_cast<u8*>(uptr(*va));
+    auto ring = [&](u32 writer, u32 reader) {
+        return region + (u64(writer) * BoardProfile::kMaxNodes + reader) * kNodeRingStride;
+    };
+    for (u32 j = 0; j < g_board.node_count; ++j) {
+        if (j == f.node) continue;
+        auto rt = route_to(g_board.first_core(j));
+        Status st = rt.ok() ? transports::bind_route(g_node_ch[j], *rt, transports::RingMemory::Interconnect,
+                                                     {ring(f.node, j), ring(j, f.node), kNodeRingSlots})
+                            : Status(rt.error());
+        if (st.ok()) st = g_mon.add_node(j, &g_node_ch[j]);
+        if (!st.ok()) user::print("monitor: core {}: no channel to node {}: {}\n", g_core, j, error_name(st.error()));
+        else g_node_bound[j] = true;
+    }
+}
+
+// A core monitor: the channel its boot monitor's frame holds.
+void join_boot() {
+    const BootFacts& f = *g_facts;
+    g_boot_doorbell = f.boot_doorbell;
+    auto va = g_vs.map(caps::CPtr::at(sys::kSlotChannel), 0, sys::kChannelBytes);
+    Status st = va.ok() ? transports::bind_route(g_boot_ch, transports::Route::Urpc, transports::RingMemory::NodeRam,
+                                                 rings(*va, false), {.notify = ring_boot, .wait = nullptr, .ctx = nullptr})
+                        : Status(va.error());
+    if (st.ok()) st = g_mon.set_boot_channel(&g_boot_ch, f.doorbell);
+    if (!st.ok()) user::print("monitor: core {}: no channel to its boot monitor: {}\n", g_core, error_name(st.error()));
+}
+
+const char* state_name(monitor::MemberState s) { return monitor::member_state_name(s); }
+
+// Once the protocol settled: the boot monitor prints the membership (the runner compares
+// the line between nodes), gives the SKB the measured round trips, and starts init.
+void on_settled() {
+    const monitor::Membership& m = g_mon.membership();
+    if (g_facts->boot) {
+        char line[2048];
+        BufferSink b(line, sizeof line);
+        format(b.sink(), "MEMBERSHIP {} digest {:x} cores {}:", g_mon.agreed() ? "agreed" : "NOT-agreed", m.digest(),
+               m.count);
+        for (u32 i = 0; i < m.count; ++i)
+            format(b.sink(), " {}/{}/node{}/{}", m.members[i].core, isa_name(m.members[i].isa), m.members[i].node,
+                   state_name(m.members[i].state));
+        format(b.sink(), "\n");
+        user::write(line, b.size());
+        if (g_skb_up && g_mon.fact_count()) {
+            skb::MachineFacts mf;
+            mf.latencies = {g_mon.facts(), g_mon.fact_count()};
+            static char text[8 * 1024];
+            auto n = skb::render_facts(mf, text, sizeof text);
+            Status st = n.ok() ? g_skb.add_facts(text, *n) : Status(n.error());
+            if (!st.ok()) user::print("monitor: core {}: latency facts not added: {}\n", g_core, error_name(st.error()));
+        }
+        // init: the system's services and the job the runner asked for.
+        const BootFacts& f = *g_facts;
+        auto id = user::kernel::spawn("init", u64(g_skb_id), 0, f.manifest() - f.size, f.size + f.manifest_len);
+        if (!id.ok()) user::print("monitor: core {}: init does not start: {}\n", g_core, error_name(id.error()));
+        g_init_id = id.ok() ? *id : 0;
+    } else {
+        user::print("monitor: core {} holds the membership, digest {:x} ({})\n", g_core, m.digest(),
+                    g_mon.agreed() ? "agreed" : "NOT agreed");
+    }
+}
+
+// A request from a program of this core.
+void serve(const user::Message& msg) {
+    const u64 w0 = msg.word[0];
+    const u32 tag = api::tag_of(w0);
+    switch (api::op_of(w0)) {
+    case api::kSpawn: {
+        char name[17];
+        api::unpack_name(msg.word[1], msg.word[2], name);
+        const u32 core = api::core_of(w0);
+        const u64 flags = api::flags_of(w0);
+        if (str_len(name) > 15 || api::ram_of(flags) > kMaxProgramRam) {
+            const u64 w[4] = {api::reply(api::kStarted, u64(Error::InvalidArgument), 0, tag), core, 0, 0};
+            (void)send_to(msg.sender, w);
+            return;
+        }
+        if (core != g_core || flags == 0) {
+            g_mon.spawn_remote(core, name, msg.word[3], (msg.sender << 32) | tag);
+            return;
+        }
+        // Here, with RAM or the boot facts as start data (only this monitor has them).
+        const BootFacts& f = *g_facts;
+        const bool facts = flags & api::kWithBootFacts;
+        auto id = user::kernel::spawn(name, msg.word[3], api::ram_of(flags), facts ? f.manifest() - f.size : nullptr,
+                                      facts ? f.size + f.manifest_len : 0);
+        u32 slot = kMaxLocal;
+        for (u32 i = 0; i < kMaxLocal && slot == kMaxLocal; ++i)
+            if (!g_local[i].dispatcher) slot = i;
+        if (id.ok() && slot < kMaxLocal) g_local[slot] = {*id, msg.sender, tag, facts};
+        const u64 w[4] = {api::reply(api::kStarted, u64(id.ok() ? Error::Ok : id.error()), 0, tag), g_core,
+                          id.ok() ? *id : 0, 0};
+        (void)send_to(msg.sender, w);
+        return;
+    }
+    case api::kMember: {
+        const monitor::Membership& m = g_mon.membership();
+        const u64 i = msg.word[1];
+        Error st = !g_mon.settled() ? Error::WouldBlock : i >= m.count ? Error::OutOfRange : Error::Ok;
+        u64 packed = 0, hw = 0;
+        if (st == Error::Ok) {
+            const monitor::Member& x = m.members[i];
+            packed = u64(x.core) | u64(x.node) << 16 | u64(x.isa) << 32 | u64(x.state) << 40;
+            hw = x.hw_id;
+        }
+        const u64 w[4] = {api::reply(api::kMember, u64(st), 0, tag), packed, hw, m.count};
+        (void)send_to(msg.sender, w);
+        return;
+    }
+    case api::kInfo: {
+        const u64 w[4] = {api::reply(api::kInfo, 0, 0, tag), u64(g_mon.agreed()) | u64(g_mon.settled()) << 1,
+                          g_mon.refused(), g_mon.fact_count()};
+        (void)send_to(msg.sender, w);
+        return;
+    }
+    case api::kStop: {
+        // Only whoever asked for a program may stop it.
+        const u32 victim = u32(msg.word[1]);
+        bool theirs = false;
+        for (const auto& l : g_local) theirs |= l.dispatcher == victim && l.requester == msg.sender;
+        auto routed = g_mon.spawned_for(victim);
+        theirs |= routed.ok() && routed->origin == g_core && (routed->tag >> 32) == msg.sender;
+        if (theirs) (void)user::kernel::stop(victim);
+        else user::print("monitor: core {}: dispatcher {} may not stop dispatcher {}\n", g_core, msg.sender, victim);
+        return;
+    }
+    case api::kPowerOff:
+        // The system's own programs only: init and the jobs it started with the boot facts.
+        if (msg.sender == g_init_id || is_system_program(msg.sender)) user::kernel::power_off(msg.word[1] == 1);
+        user::print("monitor: core {}: dispatcher {} may not power the node off\n", g_core, msg.sender);
+        return;
+    default:
+        user::print("monitor: core {}: request {} from dispatcher {} refused\n", g_core, api::op_of(w0), msg.sender);
+    }
+}
+
+// The CPU driver says a dispatcher of this core ended.
+void ended(const user::Message& msg) {
+    const u32 id = u32(msg.word[0]);
+    const bool fault = (msg.word[0] >> 32) == sys::kEndedFault;
+    if (id == g_skb_id) g_skb_up = false;
+    for (auto& l : g_local) {
+        if (l.dispatcher != id) continue;
+        const u64 w[4] = {api::reply(api::kEnded, 0, fault ? 1 : 0, l.tag), msg.word[1], msg.word[2], msg.word[3]};
+        (void)send_to(l.requester, w);
+        l = Local{};
+    }
+    g_mon.dispatcher_ended(id, fault ? monitor::EndHow::Faulted : monitor::EndHow::Exited, msg.word[1], msg.word[2],
+                           u32(msg.word[3]));
+}
+
+void handle(const user::Message& m) {
+    if (m.sender == sys::kDoorbellSender) return; // a channel has something: the next step sees it
+    if (m.sender == sys::kKernelSender) return ended(m);
+    serve(m);
+}
+
+void announce_sleep(bool on) {
+    for (auto& l : g_links)
+        if (l.bound) l.ch.announce_sleep(on);
+    if (!g_facts->boot) g_boot_ch.announce_sleep(on);
+}
+
+// Learns what rings each core's doorbell from the protocol (core_up).
+void learn_doorbells() {
+    for (auto& l : g_links)
+        if (l.bound && !l.has_doorbell) {
+            auto d = g_mon.doorbell_of(l.board_core);
+            if (d.ok()) l.doorbell = *d, l.has_doorbell = true;
+        }
+}
+
+[[noreturn]] void event_loop() {
+    u32 quiet = 0, busy_rounds = 0;
+    for (;;) {
+        bool busy = g_mon.step();
+        if (g_facts->boot) learn_doorbells();
+        if (!g_reported && g_mon.settled()) {
+            g_reported = true;
+            on_settled();
+        }
+        if (busy) {
+            quiet = 0;
+            // Programs and the CPU driver are heard while the channels are busy too.
+            if (++busy_rounds % kBusyRounds == 0)
+                for (auto m = user::lmp_receive(sys::kNoWait); m.ok(); m = user::lmp_receive(sys::kNoWait)) handle(*m);
+            continue;
+        }
+        if (++quiet < kIdleRounds) continue;
+        // Sleep: say so on every channel with a doorbell, look once more, then block until a
+        // message, a doorbell, or the next look at the channels without one.
+        announce_sleep(true);
+        busy = g_mon.step();
+        if (!busy) {
+            auto m = user::lmp_receive(kSleepTicks);
+            announce_sleep(false);
+            if (m.ok()) handle(*m);
+            // Whatever else came meanwhile, without blocking again.
+            for (;;) {
+                auto more = user::lmp_receive(sys::kNoWait);
+                if (!more.ok()) break;
+                handle(*more);
+            }
+            if (m.ok()) quiet = 0;
+            continue; // quiet still: sleep again at once
+        }
+        announce_sleep(false);
+        quiet = 0;
+    }
+}
+
+} // namespace
+
+int main(u64) {
+    g_facts = reinterpret_cast<const BootFacts*>(user::start_data());
+    const BootFacts& f = *g_facts;
+    if (f.magic != BootFacts::kMagic || f.size != sizeof(BootFacts)) {
+        user::print("monitor: the boot facts are not this monitor's (magic {:x}, size {})\n", f.magic, f.size);
+        return 1;
+    }
+    BoardError err;
+    auto board = parse_board(f.manifest(), f.manifest_len, err);
+    if (!board.ok()) {
+        user::print("monitor: the manifest does not parse: line {} field '{}': {}\n", err.line, err.field, err.message);
+        return 2;
+    }
+    g_board = *board;
+    g_core = g_board.first_core(f.node) + f.core_index;
+    user::print("monitor: core {} ({}, node {} '{}', hw {:x}) up\n", g_core, isa_name(Isa(f.isa)), f.node,
+                g_board.nodes[f.node].name, f.core_ids[f.core_index]);
+    if (Status st = g_vs.init(kRamBytes, sys::kSlotFirstFree); !st.ok()) {
+        user::print("monitor: core {}: no page tables of its own: {}\n", g_core, error_name(st.error()));
+        return 3;
+    }
+    monitor::Config c;
+    c.board = &g_board;
+    c.node = f.node;
+    c.core = g_core;
+    c.hw_id = f.core_ids[f.core_index];
+    c.boot = f.boot != 0;
+    monitor::Env e;
+    e.now = now;
+    e.counter = counter;
+    e.counter_hz = f.counter_hz;
+    e.print = print;
+    e.spawn = spawn_here;
+    e.result = result;
+    g_mon.init(c, e);
+    if (f.boot) {
+        start_skb();
+        start_cores();
+        bind_nodes();
+    } else {
+        join_boot();
+    }
+    event_loop();
+}

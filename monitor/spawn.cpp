@@ -1,0 +1,188 @@
+// Spawn routing (see monitor.hpp): a request travels to the monitor of the core it names,
+// which starts the program through Env::spawn; results travel back to the origin by the
+// same rule. From a core monitor everything goes to its boot monitor; a boot monitor sends
+// to a core of its node directly, and to any other core through that core's node's boot
+// monitor. To keep a hostile peer from bouncing messages around, each hop accepts only what
+// it may rightly receive from that neighbour (a node sends only requests for this node's
+// cores, and only results for cores of this node; a core sends only its own requests and
+// the results of what it ran).
+#include <mosaic/monitor/monitor.hpp>
+
+namespace mosaic::monitor {
+
+namespace im = ifaces::intermon;
+
+namespace {
+
+// The number of Error values: a status on the wire beyond them is not one.
+constexpr u32 kErrorCount = 0
+#define X(name, text) +1
+    MOSAIC_ERRORS(X)
+#undef X
+    ;
+
+bool has_nul(const im::ProgramName& n) {
+    for (u8 b : n.bytes)
+        if (!b) return true;
+    return false;
+}
+
+} // namespace
+
+Monitor::Hop Monitor::route(u32 core) const {
+    if (core >= total_) return {Hop::Nowhere, nullptr};
+    if (core == cfg_.core) return {Hop::Here, nullptr};
+    if (agreed_ && mem_.members[core].state != MemberState::Up) return {Hop::Nowhere, nullptr};
+    if (!cfg_.boot) return {boot_ch_ ? Hop::Send : Hop::Nowhere, boot_ch_};
+    u32 n = node_of(core);
+    if (n == cfg_.node) {
+        const CoreLink& l = cores_[core];
+        bool up = l.ch && l.state == MemberState::Up;
+        return {up ? Hop::Send : Hop::Nowhere, l.ch};
+    }
+    return {node_live(n) ? Hop::Send : Hop::Nowhere, nodes_[n].ch};
+}
+
+void Monitor::spawn_remote(u32 core, const char* name, u64 arg, u64 tag) {
+    im::spawn_message s{core, {}, arg, cfg_.core, tag};
+    u32 len = 0;
+    for (; name && len < sizeof s.name.bytes && name[len]; ++len) s.name.bytes[len] = u8(name[len]);
+    if (!name || len == sizeof s.name.bytes) return refuse_spawn(s, Error::InvalidArgument); // no NUL in 16 bytes
+    forward_spawn(s);
+}
+
+void Monitor::forward_spawn(const im::spawn_message& s) {
+    Hop h = route(s.core);
+    if (h.kind == Hop::Here) return run_here(s);
+    if (h.kind == Hop::Nowhere) return refuse_spawn(s, Error::NotFound);
+    Pending p;
+    p.spawn = s;
+    if (!queue(h.ch, p)) refuse_spawn(s, Error::Busy);
+}
+
+void Monitor::run_here(const im::spawn_message& s) {
+    Result<u32> d = env_.spawn ? env_.spawn(env_.ctx, reinterpret_cast<const char*>(s.name.bytes), s.arg)
+                               : Result<u32>(Error::Unsupported);
+    im::spawn_result_message r{s.origin, s.tag, cfg_.core, u16(d.error()), d.ok() ? *d : 0, 0, 0, 0, 0, 0};
+    if (d.ok()) {
+        Spawned* slot = nullptr;
+        for (auto& e : spawned_)
+            if (!e.used) {
+                slot = &e;
+                break;
+            }
+        if (slot) *slot = {true, *d, s.origin, s.tag};
+        // FIXME: with every slot taken, its end is not reported.
+    }
+    deliver(r);
+}
+
+// An immediate answer for a request that cannot go where it names.
+void Monitor::refuse_spawn(const im::spawn_message& s, Error why) {
+    deliver({s.origin, s.tag, s.core, u16(why), 0, 0, 0, 0, 0, 0});
+}
+
+void Monitor::deliver(const im::spawn_result_message& r) {
+    Hop h = route(r.origin);
+    if (h.kind == Hop::Here) {
+        if (!env_.result) return;
+        SpawnResult out{r.origin, r.tag, r.core, Error(r.status), r.dispatcher, r.ended != 0, EndHow(r.how),
+                        r.code, r.address, r.preemptions};
+        return env_.result(env_.ctx, out);
+    }
+    Pending p;
+    p.is_result = true;
+    p.result = r;
+    if (h.kind == Hop::Nowhere || !queue(h.ch, p)) ++refused_; // FIXME: lost, the origin never hears
+}
+
+void Monitor::dispatcher_ended(u32 dispatcher, EndHow how, u64 code, u64 address, u32 preemptions) {
+    for (auto& e : spawned_) {
+        if (!e.used || e.dispatcher != dispatcher) continue;
+        e.used = false;
+        deliver({e.origin, e.tag, cfg_.core, 0, dispatcher, 1, u8(how), code, address, preemptions});
+        return;
+    }
+}
+
+// Sends at once if nothing waits before it on that channel, else keeps it in order.
+bool Monitor::queue(Channel* ch, const Pending& p) {
+    bool waiting = false;
+    for (u32 i = 0; i < outbox_count_; ++i) waiting |= outbox_[i].ch == ch;
+    if (!waiting) {
+        Status s = p.is_result ? transports::send_message(*ch, p.result) : transports::send_message(*ch, p.spawn);
+        if (s.ok()) return true;
+        if (s.error() != Error::WouldBlock) return false;
+    }
+    if (outbox_count_ == kMaxPending) return false;
+    outbox_[outbox_count_] = p;
+    outbox_[outbox_count_++].ch = ch;
+    return true;
+}
+
+// Sends what waits, in order per channel; a channel that is full stays full for this round.
+bool Monitor::flush() {
+    Channel* full[kMaxPending];
+    u32 nfull = 0, kept = 0;
+    bool busy = false;
+    for (u32 i = 0; i < outbox_count_; ++i) {
+        Pending& p = outbox_[i];
+        bool blocked = false;
+        for (u32 k = 0; k < nfull; ++k) blocked |= full[k] == p.ch;
+        if (!blocked) {
+            Status s = p.is_result ? transports::send_message(*p.ch, p.result)
+                                   : transports::send_message(*p.ch, p.spawn);
+            if (s.ok() || s.error() != Error::WouldBlock) { // sent (or can never be: dropped)
+                busy = true;
+                continue;
+            }
+            full[nfull++] = p.ch;
+        }
+        outbox_[kept++] = p;
+    }
+    outbox_count_ = kept;
+    return busy;
+}
+
+Status Monitor::on_spawn(From f, const im::spawn_message& m) {
+    if (m.core >= total_ || m.origin >= total_) return Error::InvalidArgument;
+    // Who may ask for what from here (see the top of this file).
+    bool right = false;
+    if (f.kind == From::Boot) right = m.core == cfg_.core;
+    else if (f.kind == From::Core) right = m.origin == f.index;
+    else right = node_of(m.origin) == f.index && node_of(m.core) == cfg_.node;
+    if (!right) return Error::InvalidArgument;
+    if (!has_nul(m.name)) { // a name that is no string: refused, and the origin hears why
+        refuse_spawn(m, Error::InvalidArgument);
+        return Error::InvalidArgument;
+    }
+    forward_spawn(m);
+    return {};
+}
+
+Status Monitor::on_spawn_result(From f, const im::spawn_result_message& m) {
+    if (m.origin >= total_ || m.core >= total_ || m.status >= kErrorCount || m.ended > 1 || m.how > u8(EndHow::Faulted))
+        return Error::InvalidArgument;
+    bool right = false;
+    if (f.kind == From::Boot) right = m.origin == cfg_.core;
+    else if (f.kind == From::Core) right = m.core == f.index;
+    else right = node_of(m.core) == f.index && node_of(m.origin) == cfg_.node;
+    if (!right) return Error::InvalidArgument;
+    deliver(m);
+    return {};
+}
+
+Result<SpawnResult> Monitor::spawned_for(u32 dispatcher) const {
+    for (const Spawned& s : spawned_)
+        if (s.used && s.dispatcher == dispatcher) {
+            SpawnResult r;
+            r.origin = s.origin;
+            r.tag = s.tag;
+            r.core = cfg_.core;
+            r.dispatcher = dispatcher;
+            return r;
+        }
+    return Error::NotFound;
+}
+
+} // namespace mosaic::monitor

@@ -1,0 +1,779 @@
+// The monitor's protocol core (monitor/*.cpp) on the host: whole boards with one Monitor per
+// core over real URPC rings, stepped by a seeded scheduler on a simulated clock (and once
+// with one thread per monitor on the real clock), with hostile, late and silent peers, and
+// spawn requests routed across nodes.
+#include "../transports/helpers.hpp"
+
+#include <doctest.h>
+#include <mosaic/monitor/monitor.hpp>
+#include <mosaic/skb/value.hpp>
+#include <mosaic/transports/conformance.hpp>
+#include <mosaic/transports/interfaces/intermon.hpp>
+#include <mosaic/transports/interfaces/ping.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+using namespace mosaic;
+using namespace mosaic::monitor;
+namespace im = ifaces::intermon;
+namespace pi = ifaces::ping;
+
+namespace {
+
+constexpr u32 kSlots = 32;
+
+// A board keeps its monitor in a global, and runs no global constructors.
+[[maybe_unused]] constinit Monitor g_constant_initialized;
+
+BoardProfile board_of(u32 nodes, u32 cores) {
+    BoardProfile b;
+    const Isa isas[3] = {Isa::X86_64, Isa::Aarch64, Isa::Riscv64};
+    b.node_count = nodes;
+    b.interconnect = nodes > 1 ? 16 << 20 : 0;
+    for (u32 i = 0; i < nodes; ++i) {
+        b.nodes[i].isa = isas[i % 3];
+        b.nodes[i].cores = cores;
+        b.nodes[i].name[0] = char('a' + i);
+        b.nodes[i].name[1] = 'n';
+    }
+    return b;
+}
+
+u64 hw_of(u32 core) { return 0x100 + core; }
+
+u64 steady_ns() {
+    return u64(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+                   .count());
+}
+
+struct SpawnCall {
+    std::string name;
+    u64 arg;
+};
+
+struct Sim;
+
+// One core of the simulated board: its monitor and what its Env saw.
+struct Core {
+    Sim* sim = nullptr;
+    u32 id = 0, node = 0;
+    bool boot = false, active = false;
+    std::unique_ptr<Monitor> m = std::make_unique<Monitor>();
+    std::vector<SpawnCall> spawns;
+    std::vector<SpawnResult> results;
+    std::vector<std::string> missing; // names Env::spawn says it does not have
+};
+
+// What a test changes about a board.
+struct Options {
+    u32 nodes = 3, cores = 2;
+    std::set<u32> silent_nodes; // never start
+    std::map<u32, u64> late_nodes; // start at this tick
+    std::set<u32> raw_nodes;    // driven by the test, by hand
+    std::set<u32> raw_cores;    // a core monitor the test drives by hand (or never)
+    u64 core_timeout = 5 * kTickHz, greet_timeout = 30 * kTickHz, node_timeout = 60 * kTickHz;
+    u32 picks_per_tick = 64;
+    bool real_clock = false;
+};
+
+struct Sim {
+    Options o;
+    BoardProfile b;
+    u64 ticks = 0, counter = 0;
+    std::vector<std::unique_ptr<Core>> cores;
+    std::vector<std::unique_ptr<test::UrpcPair>> core_links; // by core: a at the boot monitor, b at the core
+    std::unique_ptr<test::UrpcPair> node_links[BoardProfile::kMaxNodes][BoardProfile::kMaxNodes]; // [i][j], i < j
+
+    explicit Sim(const Options& opt) : o(opt), b(board_of(opt.nodes, opt.cores)) {
+        u32 total = b.total_cores();
+        for (u32 c = 0; c < total; ++c) {
+            auto core = std::make_unique<Core>();
+            core->sim = this;
+            core->id = c;
+            core->node = c / o.cores;
+            core->boot = c == b.first_core(core->node);
+            cores.push_back(std::move(core));
+            core_links.push_back(std::make_unique<test::UrpcPair>(kSlots, false));
+            REQUIRE(core_links.back()->ok);
+        }
+        for (u32 i = 0; i < o.nodes; ++i)
+            for (u32 j = i + 1; j < o.nodes; ++j) {
+                node_links[i][j] = std::make_unique<test::UrpcPair>(kSlots, false);
+                REQUIRE(node_links[i][j]->ok);
+            }
+        for (u32 n = 0; n < o.nodes; ++n)
+            if (!o.silent_nodes.count(n) && !o.raw_nodes.count(n) && !o.late_nodes.count(n)) start_node(n);
+    }
+
+    // Node i's end of its channel to node j.
+    transports::Channel* node_channel(u32 i, u32 j) {
+        return i < j ? &node_links[i][j]->a : &node_links[j][i]->b;
+    }
+    // The ring node i writes towards node j.
+    void* node_tx_ring(u32 i, u32 j) { return i < j ? node_links[i][j]->ab.base() : node_links[j][i]->ba.base(); }
+
+    static u64 now_of(void* ctx) {
+        Core* c = static_cast<Core*>(ctx);
+        return c->sim->o.real_clock ? steady_ns() / 10'000'000 : c->sim->ticks;
+    }
+    static u64 counter_of(void* ctx) {
+        Core* c = static_cast<Core*>(ctx);
+        return c->sim->o.real_clock ? steady_ns() : c->sim->counter;
+    }
+    static Result<u32> spawn_of(void* ctx, const char* name, u64 arg) {
+        Core* c = static_cast<Core*>(ctx);
+        c->spawns.push_back({name, arg});
+        for (auto& n : c->missing)
+            if (n == name) return Error::NotFound;
+        return u32(100 + c->spawns.size());
+    }
+    static void result_of(void* ctx, const SpawnResult& r) { static_cast<Core*>(ctx)->results.push_back(r); }
+
+    Config config_of(const Core& c) const {
+        return {.board = &b, .node = c.node, .core = c.id, .hw_id = hw_of(c.id), .boot = c.boot,
+                .boot_core = b.first_core(c.node), .core_timeout = o.core_timeout, .node_timeout = o.node_timeout,
+                .greet_timeout = o.greet_timeout};
+    }
+
+    void start_node(u32 n) {
+        u32 first = b.first_core(n);
+        Core& boot = *cores[first];
+        Env env{.ctx = &boot, .now = now_of, .counter = counter_of, .counter_hz = 1'000'000'000, .print = nullptr,
+                .spawn = spawn_of, .result = result_of};
+        boot.m->init(config_of(boot), env);
+        for (u32 c = first + 1; c < first + o.cores; ++c) REQUIRE(boot.m->add_core(c, hw_of(c), &core_links[c]->a).ok());
+        for (u32 j = 0; j < o.nodes; ++j)
+            if (j != n) REQUIRE(boot.m->add_node(j, node_channel(n, j)).ok());
+        boot.m->cores_added();
+        boot.active = true;
+        for (u32 c = first + 1; c < first + o.cores; ++c) {
+            if (o.raw_cores.count(c)) continue;
+            Core& core = *cores[c];
+            env.ctx = &core;
+            core.m->init(config_of(core), env);
+            REQUIRE(core.m->set_boot_channel(&core_links[c]->b, 0x40 + c).ok());
+            core.active = true;
+        }
+    }
+
+    std::vector<Core*> active() {
+        std::vector<Core*> v;
+        for (auto& c : cores)
+            if (c->active) v.push_back(c.get());
+        return v;
+    }
+
+    // Every running monitor agreed, and every boot monitor's cores acknowledged.
+    bool all_agreed() {
+        for (Core* c : active())
+            if (!c->m->agreed() || (c->boot && !c->m->cores_acked())) return false;
+        return true;
+    }
+    bool all_settled() {
+        for (Core* c : active())
+            if (!c->m->settled()) return false;
+        return true;
+    }
+
+    // Steps running monitors in a seeded random order, `picks` times or until `stop`.
+    template <typename Stop> u64 run(std::mt19937_64& rng, u64 picks, Stop stop) {
+        u64 i = 0;
+        for (; i < picks && !stop(); ++i) {
+            for (auto it = o.late_nodes.begin(); it != o.late_nodes.end();)
+                if (ticks >= it->second) {
+                    start_node(it->first);
+                    it = o.late_nodes.erase(it);
+                } else ++it;
+            auto v = active();
+            if (!v.empty()) v[rng() % v.size()]->m->step();
+            counter += 20 + rng() % 40;
+            if (i % o.picks_per_tick == 0) ++ticks;
+        }
+        return i;
+    }
+    u64 run_until_agreed(std::mt19937_64& rng, u64 picks = 2'000'000) {
+        return run(rng, picks, [&] { return all_agreed(); });
+    }
+    void run_more(std::mt19937_64& rng, u64 picks) {
+        run(rng, picks, [] { return false; });
+    }
+};
+
+using FactSet = std::set<std::tuple<u32, u32, u64>>;
+FactSet facts_of(const Monitor& m) {
+    FactSet s;
+    for (u32 i = 0; i < m.fact_count(); ++i) s.insert({m.facts()[i].from, m.facts()[i].to, m.facts()[i].ns});
+    return s;
+}
+
+// Checks what every running monitor of an agreed board holds against the board.
+void check_agreed_board(Sim& s, const std::set<u32>& absent_nodes, const std::set<u32>& down_cores) {
+    auto v = s.active();
+    REQUIRE(!v.empty());
+    const u64 digest = v[0]->m->membership().digest();
+    for (Core* c : v) {
+        CAPTURE(c->id);
+        CHECK(c->m->agreed());
+        CHECK(c->m->settled());
+        const Membership& mem = c->m->membership();
+        CHECK(mem.count == s.b.total_cores());
+        CHECK(mem.digest() == digest);
+        for (u32 k = 0; k < mem.count; ++k) {
+            CAPTURE(k);
+            const Member& m = mem.members[k];
+            u32 node = k / s.o.cores;
+            CHECK(m.core == k);
+            CHECK(m.node == node);
+            CHECK(m.isa == s.b.nodes[node].isa);
+            MemberState want = absent_nodes.count(node) ? MemberState::Absent
+                               : down_cores.count(k)    ? MemberState::Down
+                                                        : MemberState::Up;
+            CHECK(member_state_name(m.state) == std::string(member_state_name(want)));
+            CHECK(m.hw_id == (want == MemberState::Absent ? 0 : hw_of(k)));
+        }
+    }
+}
+
+// The latency facts every boot monitor should hold: each node's boot core to each of its Up
+// cores, and to every other expected node's boot core.
+void check_facts(Sim& s, const std::set<u32>& absent_nodes, const std::set<u32>& down_cores) {
+    std::set<std::pair<u32, u32>> want;
+    for (u32 n = 0; n < s.o.nodes; ++n) {
+        if (absent_nodes.count(n)) continue;
+        u32 boot = s.b.first_core(n);
+        for (u32 c = boot + 1; c < boot + s.o.cores; ++c)
+            if (!down_cores.count(c)) want.insert({boot, c});
+        for (u32 j = 0; j < s.o.nodes; ++j)
+            if (j != n && !absent_nodes.count(j)) want.insert({boot, s.b.first_core(j)});
+    }
+    FactSet first;
+    bool have_first = false;
+    for (Core* c : s.active()) {
+        if (!c->boot) {
+            CHECK(c->m->fact_count() == 0);
+            continue;
+        }
+        CAPTURE(c->id);
+        FactSet f = facts_of(*c->m);
+        std::set<std::pair<u32, u32>> pairs;
+        for (auto& [from, to, ns] : f) {
+            pairs.insert({from, to});
+            CHECK(ns > 0);
+            CHECK(ns <= u64(skb::Value::kMaxInt));
+        }
+        CHECK(c->m->fact_count() == want.size());
+        CHECK(pairs == want);
+        if (!have_first) first = f, have_first = true;
+        CHECK(f == first);
+    }
+}
+
+// A peer written by hand: frames put straight into the ring it writes (including broken ones).
+struct RawWriter {
+    transports::UrpcWriter w;
+    u32 seq = 0;
+    explicit RawWriter(void* base) { REQUIRE(w.init(base, kSlots, false).ok()); }
+    bool frames(const transports::Outgoing& o, bool corrupt = false) {
+        transports::Frame f[transports::kMaxFragments];
+        auto n = transports::encode_message(o, seq++, f, transports::kMaxFragments);
+        if (!n.ok()) return false;
+        if (corrupt) f[0].bytes[transports::field::kFlags] |= 0x80; // a flag bit no frame has
+        return w.send_frames(f, *n).ok();
+    }
+    template <typename M> bool send(const M& m, u16 length = transports::wire_size_of<M>()) {
+        u8 buf[transports::wire_size_of<M>() + 1];
+        encode_fields(m, buf);
+        return frames({.interface = M::kInterface, .type = M::kType, .payload = buf, .length = length});
+    }
+};
+
+im::NodeName name_of(const BoardProfile& b, u32 node) {
+    im::NodeName n = {};
+    for (u32 i = 0; i < 16 && b.nodes[node].name[i]; ++i) n.bytes[i] = u8(b.nodes[node].name[i]);
+    return n;
+}
+
+bool has_result(const Core& c, u64 tag, bool ended) {
+    for (auto& r : c.results)
+        if (r.tag == tag && r.ended == ended) return true;
+    return false;
+}
+const SpawnResult* result_for(const Core& c, u64 tag, bool ended) {
+    for (auto& r : c.results)
+        if (r.tag == tag && r.ended == ended) return &r;
+    return nullptr;
+}
+
+} // namespace
+
+TEST_CASE("membership digest: FNV-1a 64 over each member's fields, so any field changes it") {
+    Membership a;
+    a.count = 2;
+    a.members[0] = {0, 0, Isa::X86_64, 7, MemberState::Up};
+    a.members[1] = {1, 1, Isa::Aarch64, 9, MemberState::Down};
+    Membership b = a;
+    CHECK(a.digest() == b.digest());
+    CHECK(a.digest() != transports::kFnv1a64Offset);
+    b.members[1].state = MemberState::Up;
+    CHECK(a.digest() != b.digest());
+    b = a;
+    b.members[0].hw_id = 8;
+    CHECK(a.digest() != b.digest());
+    b = a;
+    b.members[1].isa = Isa::Riscv64;
+    CHECK(a.digest() != b.digest());
+    // The layout is fixed: core, node, isa as u32, hw_id as u64, state as u8, little-endian.
+    u8 bytes[42] = {};
+    bytes[12] = 7;
+    bytes[20] = 1;
+    bytes[21] = 1;
+    bytes[25] = 1;
+    bytes[29] = 1;
+    bytes[33] = 9;
+    bytes[41] = 2;
+    CHECK(a.digest() == transports::fnv1a64(bytes, sizeof bytes));
+}
+
+TEST_CASE("simulated boards: every monitor agrees on the same membership and facts, for many schedules") {
+    struct Shape {
+        u32 nodes, cores;
+    };
+    for (Shape shape : {Shape{3, 2}, Shape{1, 4}, Shape{2, 2}}) {
+        for (u64 seed = 1; seed <= 20; ++seed) {
+            CAPTURE(shape.nodes);
+            CAPTURE(shape.cores);
+            CAPTURE(seed);
+            Options o;
+            o.nodes = shape.nodes;
+            o.cores = shape.cores;
+            Sim s(o);
+            std::mt19937_64 rng(seed);
+            s.run_until_agreed(rng);
+            REQUIRE(s.all_agreed());
+            check_agreed_board(s, {}, {});
+            check_facts(s, {}, {});
+            for (Core* c : s.active()) CHECK(c->m->refused() == 0);
+            CHECK(s.ticks < o.greet_timeout); // nobody had to wait for a deadline
+        }
+    }
+}
+
+TEST_CASE("a node that greets late, before the greeting deadline, is still included") {
+    for (u64 seed = 1; seed <= 4; ++seed) {
+        CAPTURE(seed);
+        Options o;
+        o.late_nodes[2] = 1000; // ticks; greet_timeout is 3000
+        Sim s(o);
+        std::mt19937_64 rng(seed);
+        s.run_until_agreed(rng);
+        REQUIRE(s.all_agreed());
+        CHECK(s.ticks > 1000);
+        CHECK(s.active().size() == 6);
+        check_agreed_board(s, {}, {});
+        check_facts(s, {}, {});
+    }
+}
+
+TEST_CASE("a node that never answers is given up: its cores Absent everywhere, the others agree") {
+    for (u64 seed = 1; seed <= 3; ++seed) {
+        CAPTURE(seed);
+        Options o;
+        o.silent_nodes = {1};
+        o.greet_timeout = 300;
+        o.node_timeout = 3000;
+        Sim s(o);
+        std::mt19937_64 rng(seed);
+        s.run_until_agreed(rng);
+        REQUIRE(s.all_agreed());
+        CHECK(s.ticks >= 300); // it waited for the greeting deadline
+        CHECK(s.active().size() == 4);
+        check_agreed_board(s, {1}, {});
+        check_facts(s, {1}, {});
+        for (Core* c : s.active()) CHECK(c->m->refused() == 0);
+
+        // A spawn towards a core of the silent node is refused at once, where it was asked.
+        Core& asker = *s.cores[1];
+        asker.m->spawn_remote(3, "prog", 1, 77);
+        REQUIRE(asker.results.size() == 1);
+        CHECK(asker.results[0].status == Error::NotFound);
+        CHECK(asker.results[0].tag == 77);
+        CHECK(asker.results[0].core == 3);
+    }
+}
+
+TEST_CASE("views that disagree settle without agreement by the node deadline at the latest") {
+    // Node 2's only channel to node 1 is never read nor written: node 1 gives it up, node 0
+    // hears it. FIXME (membership.cpp): nobody tells node 0, so nobody agrees.
+    Options o;
+    o.nodes = 3;
+    o.cores = 1;
+    o.greet_timeout = 200;
+    o.node_timeout = 1500;
+    Sim s(o);
+    // Cut node 1 <-> node 2 by replacing node 1's boot monitor's view of it: re-init node 1
+    // without add_node(2).
+    Core& n1 = *s.cores[1];
+    Env env{.ctx = &n1, .now = Sim::now_of, .counter = Sim::counter_of, .counter_hz = 1'000'000'000,
+            .spawn = Sim::spawn_of, .result = Sim::result_of};
+    n1.m->init(s.config_of(n1), env);
+    REQUIRE(n1.m->add_node(0, s.node_channel(1, 0)).ok());
+    n1.m->cores_added();
+    std::mt19937_64 rng(5);
+    s.run(rng, 2'000'000, [&] { return s.all_settled(); });
+    CHECK(s.all_settled());
+    for (u32 n = 0; n < 3; ++n) CHECK(!s.cores[n]->m->agreed());
+    CHECK(s.ticks <= o.node_timeout + 2);
+}
+
+TEST_CASE("a node that greets and then goes silent: settled, not agreed, by the node deadline") {
+    Options o;
+    o.nodes = 2;
+    o.cores = 2;
+    o.raw_nodes = {1};
+    o.node_timeout = 800;
+    Sim s(o);
+    RawWriter w(s.node_tx_ring(1, 0));
+    const u32 isa = u32(s.b.nodes[1].isa);
+    CHECK(w.send(im::node_hello_message{1, isa, 2, 2, hw_of(2), name_of(s.b, 1)}));
+    CHECK(w.send(im::member_message{2, 1, isa, hw_of(2), 1}));
+    CHECK(w.send(im::member_message{3, 1, isa, hw_of(3), 1}));
+    CHECK(w.send(im::done_message{1, 2, 0})); // right, but it never answers a ping nor sends a view
+    std::mt19937_64 rng(2);
+    s.run(rng, 2'000'000, [&] { return s.all_settled(); });
+    CHECK(s.all_settled());
+    CHECK(s.ticks >= 800);
+    CHECK(s.ticks <= 802);
+    CHECK(!s.cores[0]->m->agreed());
+    CHECK(!s.cores[1]->m->agreed()); // its core monitor never got a membership
+    CHECK(s.cores[0]->m->refused() == 0);
+}
+
+TEST_CASE("a flood of random frames from a node neither crashes nor hangs a boot monitor") {
+    for (u64 seed = 1; seed <= 5; ++seed) {
+        CAPTURE(seed);
+        Options o;
+        o.nodes = 2;
+        o.cores = 2;
+        o.raw_nodes = {1};
+        o.greet_timeout = 300;
+        o.node_timeout = 600;
+        Sim s(o);
+        s.cores[0]->missing = {""};
+        RawWriter w(s.node_tx_ring(1, 0));
+        std::mt19937_64 rng(seed);
+        u32 sent = 0;
+        for (u32 i = 0; i < 3000; ++i) {
+            u8 payload[transports::kMaxPayload];
+            // Mostly small bytes, so that many fields hold plausible core, node and ISA numbers.
+            for (auto& b : payload) b = rng() % 4 ? u8(rng() % 3) : u8(rng());
+            u16 type = u16(rng() % 11);
+            u16 iface = rng() % 8 ? im::kInterfaceId : u16(rng() % 8);
+            u16 len = u16(rng() % 4 ? 21 + rng() % 20 : rng() % 100);
+            if (type == 0) continue;
+            bool corrupt = rng() % 16 == 0;
+            if (w.frames({.interface = iface, .type = type, .payload = payload, .length = len}, corrupt)) ++sent;
+            s.run_more(rng, 3);
+        }
+        s.run(rng, 2'000'000, [&] { return s.all_settled(); });
+        CHECK(sent > 1000);
+        CHECK(s.all_settled());
+        CHECK(s.cores[0]->m->refused() > 0);
+        // Whatever it did, the membership is still one of this board's.
+        const Membership& m = s.cores[0]->m->membership();
+        CHECK(m.count == 4);
+        CHECK(m.members[0].state == MemberState::Up);
+        CHECK(m.members[1].state == MemberState::Up);
+    }
+}
+
+TEST_CASE("core monitors: one that never says core_up, and one that fails, are Down in every view") {
+    Options o;
+    o.nodes = 2;
+    o.cores = 3; // cores 0 1 2 | 3 4 5
+    o.raw_cores = {2, 4};
+    o.core_timeout = 100;
+    Sim s(o);
+    // Core 4 reports a failure; core 2 lies (wrong ISA) and then stays silent.
+    CHECK(transports::send_message(s.core_links[4]->b, im::core_up_message{4, 1, u32(s.b.nodes[1].isa), hw_of(4), 5, 0})
+              .ok());
+    CHECK(transports::send_message(s.core_links[2]->b, im::core_up_message{2, 0, u32(Isa::Riscv64), hw_of(2), 0, 0})
+              .ok());
+    std::mt19937_64 rng(9);
+    s.run_until_agreed(rng);
+    REQUIRE(s.all_agreed());
+    CHECK(s.ticks >= 100); // node 0 waited for core 2's deadline
+    check_agreed_board(s, {}, {2, 4});
+    check_facts(s, {}, {2, 4});
+    CHECK(s.cores[0]->m->refused() == 1); // the lie
+    CHECK(s.cores[3]->m->refused() == 0); // a failure is no lie
+    // The doorbells the Up core monitors named in their core_up.
+    CHECK(s.cores[0]->m->doorbell_of(1).value() == 0x41);
+    CHECK(s.cores[3]->m->doorbell_of(5).value() == 0x45);
+    CHECK(s.cores[0]->m->doorbell_of(2).error() == Error::NotFound);
+    CHECK(s.cores[3]->m->doorbell_of(4).error() == Error::NotFound);
+    CHECK(s.cores[0]->m->doorbell_of(5).error() == Error::NotFound); // not its node's
+}
+
+TEST_CASE("a hostile node's garbage and lies are refused and counted; the others still agree") {
+    Options o; // nodes 0, 1 real; node 2 (cores 4 5, riscv64) by hand
+    o.raw_nodes = {2};
+    Sim s(o);
+    const BoardProfile& b = s.b;
+    for (u32 target : {0u, 1u}) {
+        CAPTURE(target);
+        RawWriter w(s.node_tx_ring(2, target));
+        const u32 isa = u32(b.nodes[2].isa);
+        u8 junk[8] = {1, 2, 3};
+        CHECK(w.send(im::done_message{2, 2, 0}, 0)); // a done of the wrong length
+        CHECK(w.frames({.interface = im::kInterfaceId, .type = 5, .payload = junk, .length = 8}, true)); // garbage frame
+        CHECK(w.frames({.interface = 0x7777, .type = 1, .payload = junk, .length = 8}));        // unknown interface
+        CHECK(w.frames({.interface = im::kInterfaceId, .type = 99, .payload = junk, .length = 8})); // unknown type
+        CHECK(w.send(im::node_hello_message{1, isa, 2, 4, hw_of(4), name_of(b, 2)}));           // says it is node 1
+        CHECK(w.send(im::node_hello_message{2, u32(Isa::X86_64), 2, 4, hw_of(4), name_of(b, 2)})); // wrong ISA
+        CHECK(w.send(im::node_hello_message{2, isa, 2, 4, hw_of(4), name_of(b, 2)}));           // right
+        CHECK(w.send(im::member_message{0, 2, isa, hw_of(0), 1}));                              // another node's core
+        CHECK(w.send(im::member_message{4, 2, u32(Isa::X86_64), hw_of(4), 1}));                 // wrong ISA
+        CHECK(w.send(im::member_message{4, 2, isa, hw_of(4), 1}));
+        CHECK(w.send(im::member_message{5, 2, isa, hw_of(5), 1}));
+        CHECK(w.send(im::latency_message{4, 99, 5}));                         // no such core
+        CHECK(w.send(im::latency_message{4, 0, 0}));                          // no time at all
+        CHECK(w.send(im::latency_message{4, 0, u64(skb::Value::kMaxInt) + 1})); // not an SKB integer
+        CHECK(w.send(im::latency_message{4, 5, 1234}));                       // a good one
+        im::ProgramName unterminated;
+        for (auto& c : unterminated.bytes) c = 'x';
+        CHECK(w.send(im::spawn_message{s.b.first_core(target), unterminated, 0, 4, 1})); // a name without NUL
+        CHECK(w.send(im::done_message{2, 2, 7}));                             // wrong fact count
+    }
+    std::mt19937_64 rng(3);
+    s.run_until_agreed(rng);
+    REQUIRE(s.all_agreed());
+    check_agreed_board(s, {2}, {});
+    check_facts(s, {2}, {}); // its good fact was dropped with it
+    for (u32 boot : {0u, 2u}) {
+        CAPTURE(boot);
+        // the short done + garbage + unknown interface +
+        // unknown type + two hellos + two members + three facts + the name + the done.
+        CHECK(s.cores[boot]->m->refused() == 13);
+        for (auto& c : s.cores) CHECK(c->spawns.empty());
+    }
+}
+
+TEST_CASE("a core monitor checks the membership it is sent, refuses a wrong one, takes a right one") {
+    Options o;
+    o.nodes = 1;
+    o.cores = 2;
+    o.raw_cores = {};
+    Sim s(o);
+    // Drive core 1's monitor by hand: take its boot monitor's place.
+    Core& c1 = *s.cores[1];
+    s.cores[0]->active = false;
+    transports::Channel& boot = s.core_links[1]->a;
+    transports::Message m;
+    REQUIRE(boot.poll(m).ok());
+    auto up = transports::decode_message<im::core_up_message>(m);
+    REQUIRE(up.ok());
+    CHECK(up->core == 1);
+    CHECK(up->node == 0);
+    CHECK(up->isa == u32(Isa::X86_64));
+    CHECK(up->hw_id == hw_of(1));
+    CHECK(up->status == 0);
+    CHECK(up->doorbell == 0x41);
+    // It answers pings with the transformed payload.
+    CHECK(transports::send_message(boot, pi::ping_request{3, 77}).ok());
+    c1.m->step();
+    REQUIRE(boot.poll(m).ok());
+    auto pong = transports::decode_message<pi::pong_reply>(m);
+    REQUIRE(pong.ok());
+    CHECK(m.reply);
+    CHECK(pong->seq == 3);
+    CHECK(pong->payload == pong_payload(77));
+
+    Membership want;
+    want.count = 2;
+    want.members[0] = {0, 0, Isa::X86_64, hw_of(0), MemberState::Up};
+    want.members[1] = {1, 0, Isa::X86_64, hw_of(1), MemberState::Up};
+    auto send_members = [&] {
+        for (u32 i = 0; i < 2; ++i) {
+            const Member& x = want.members[i];
+            CHECK(transports::send_message(boot, im::member_message{x.core, x.node, u32(x.isa), x.hw_id, u8(x.state)})
+                      .ok());
+        }
+    };
+    send_members();
+    CHECK(transports::send_message(boot, im::view_message{0, 2, want.digest() ^ 1}).ok()); // wrong digest
+    c1.m->step();
+    CHECK(c1.m->refused() == 1);
+    CHECK(!c1.m->agreed());
+    CHECK(!boot.poll(m).ok()); // no ack
+    send_members();
+    CHECK(transports::send_message(boot, im::view_message{0, 3, want.digest()}).ok()); // wrong count
+    c1.m->step();
+    CHECK(c1.m->refused() == 2);
+    CHECK(!c1.m->agreed());
+    send_members();
+    CHECK(transports::send_message(boot, im::view_message{0, 2, want.digest()}).ok());
+    c1.m->step();
+    CHECK(c1.m->refused() == 2);
+    CHECK(c1.m->agreed());
+    CHECK(c1.m->membership().digest() == want.digest());
+    REQUIRE(boot.poll(m).ok());
+    auto ack = transports::decode_message<im::view_ack_message>(m);
+    REQUIRE(ack.ok());
+    CHECK(ack->core == 1);
+    CHECK(ack->digest == want.digest());
+    // Out of place at a core monitor: a node's greeting, a fact, someone else's spawn.
+    CHECK(transports::send_message(boot, im::node_hello_message{0, 0, 2, 0, 0, {}}).ok());
+    CHECK(transports::send_message(boot, im::latency_message{0, 1, 5}).ok());
+    CHECK(transports::send_message(boot, im::spawn_message{0, {{'a'}}, 0, 0, 1}).ok());
+    c1.m->step();
+    CHECK(c1.m->refused() == 5);
+    CHECK(c1.spawns.empty());
+}
+
+TEST_CASE("a pong that finds the ring full is owed, not dropped, and nothing spins") {
+    Options o;
+    o.nodes = 1;
+    o.cores = 2;
+    Sim s(o);
+    Core& c1 = *s.cores[1];
+    s.cores[0]->active = false;
+    transports::Channel& boot = s.core_links[1]->a;
+    // Fill the ring towards the boot side with the core's core_up and our pings' answers.
+    u32 pings = 0;
+    for (; pings < 40; ++pings) {
+        REQUIRE(transports::send_message(boot, pi::ping_request{pings, pings}).ok());
+        c1.m->step();
+    }
+    // The core answered what fit (kSlots - 1 after its core_up) and owes one; the rest wait
+    // in the ring (it reads no more pings while one is owed... it refuses a second).
+    transports::Message m;
+    u32 answers = 0;
+    std::set<u64> seqs;
+    for (u32 round = 0; round < 10; ++round) {
+        while (boot.poll(m).ok())
+            if (auto p = transports::decode_message<pi::pong_reply>(m); p.ok()) {
+                ++answers;
+                seqs.insert(p->seq);
+            }
+        c1.m->step();
+    }
+    CHECK(seqs.size() == answers);
+    CHECK(answers + c1.m->refused() == pings);
+    CHECK(answers >= kSlots); // the owed pong went out once there was room
+}
+
+TEST_CASE("spawn requests are routed to the core they name, and their results back to the origin") {
+    Options o; // 3 nodes x 2 cores: 0 1 | 2 3 | 4 5
+    Sim s(o);
+    std::mt19937_64 rng(11);
+    s.run_until_agreed(rng);
+    REQUIRE(s.all_agreed());
+    Core& asker = *s.cores[1]; // a core monitor on node 0
+    s.cores[5]->missing = {"nothere"};
+    asker.m->spawn_remote(5, "hello", 42, 1);    // another node's core monitor
+    asker.m->spawn_remote(0, "world", 43, 2);    // its own node's boot core
+    asker.m->spawn_remote(4, "other", 44, 3);    // another node's boot core
+    asker.m->spawn_remote(1, "self", 45, 4);     // itself: at once
+    asker.m->spawn_remote(5, "nothere", 46, 5);  // the target's own error comes back
+    asker.m->spawn_remote(99, "nowhere", 0, 6);  // no such core: at once
+    asker.m->spawn_remote(3, "abcdefghijklmnop", 0, 7); // 16 bytes, no NUL: at once
+    REQUIRE(asker.results.size() == 3); // 4, 6 and 7 at once
+    CHECK(asker.results[0].tag == 4);
+    CHECK(asker.results[0].status == Error::Ok);
+    CHECK(asker.results[1].tag == 6);
+    CHECK(asker.results[1].status == Error::NotFound);
+    CHECK(asker.results[2].tag == 7);
+    CHECK(asker.results[2].status == Error::InvalidArgument);
+    s.run(rng, 200'000, [&] { return asker.results.size() == 7; });
+    REQUIRE(asker.results.size() == 7);
+    // Env::spawn ran on exactly the target cores, with the name and argument.
+    auto calls = [&](u32 c) {
+        std::vector<std::pair<std::string, u64>> v;
+        for (auto& x : s.cores[c]->spawns) v.push_back({x.name, x.arg});
+        return v;
+    };
+    using V = std::vector<std::pair<std::string, u64>>;
+    CHECK(calls(5) == V{{"hello", 42}, {"nothere", 46}});
+    CHECK(calls(0) == V{{"world", 43}});
+    CHECK(calls(4) == V{{"other", 44}});
+    CHECK(calls(1) == V{{"self", 45}});
+    CHECK(calls(2).empty());
+    CHECK(calls(3).empty());
+    for (u64 tag : {1, 2, 3, 4}) {
+        CAPTURE(tag);
+        const SpawnResult* r = result_for(asker, tag, false);
+        REQUIRE(r);
+        CHECK(r->status == Error::Ok);
+        CHECK(r->origin == 1);
+        CHECK(r->dispatcher >= 101);
+    }
+    CHECK(result_for(asker, 1, false)->core == 5);
+    CHECK(result_for(asker, 2, false)->core == 0);
+    CHECK(result_for(asker, 3, false)->core == 4);
+    const SpawnResult* missing = result_for(asker, 5, false);
+    REQUIRE(missing);
+    CHECK(missing->status == Error::NotFound);
+    CHECK(missing->core == 5);
+    // The ends: only after the target says so, with how, code and address.
+    const u32 d5 = result_for(asker, 1, false)->dispatcher, d0 = result_for(asker, 2, false)->dispatcher;
+    s.run_more(rng, 2000);
+    CHECK(!has_result(asker, 1, true));
+    s.cores[5]->m->dispatcher_ended(d5, EndHow::Faulted, 13, 0xdead000, 3);
+    s.cores[0]->m->dispatcher_ended(d0, EndHow::Exited, 0, 0, 0);
+    s.cores[5]->m->dispatcher_ended(999, EndHow::Exited, 0, 0, 0); // nobody's: nothing
+    s.run(rng, 200'000, [&] { return has_result(asker, 1, true) && has_result(asker, 2, true); });
+    const SpawnResult* end5 = result_for(asker, 1, true);
+    REQUIRE(end5);
+    CHECK(end5->core == 5);
+    CHECK(end5->dispatcher == d5);
+    CHECK(end5->how == EndHow::Faulted);
+    CHECK(end5->code == 13);
+    CHECK(end5->address == 0xdead000);
+    CHECK(end5->preemptions == 3);
+    const SpawnResult* end0 = result_for(asker, 2, true);
+    REQUIRE(end0);
+    CHECK(end0->how == EndHow::Exited);
+    CHECK(end0->code == 0);
+    s.run_more(rng, 2000);
+    CHECK(asker.results.size() == 9);
+    for (auto& c : s.cores)
+        if (c.get() != &asker) CHECK(c->results.empty());
+    for (auto& c : s.cores) CHECK(c->m->refused() == 0);
+}
+
+TEST_CASE("threads: one per monitor on the real clock, every monitor agrees") {
+    Options o;
+    o.real_clock = true;
+    Sim s(o);
+    auto v = s.active();
+    REQUIRE(v.size() == 6);
+    std::atomic<u32> done{0};
+    std::vector<std::thread> threads;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    for (Core* c : v)
+        threads.emplace_back([&, c] {
+            bool mine = false;
+            while (done.load() < v.size() && std::chrono::steady_clock::now() < deadline) {
+                bool busy = c->m->step();
+                if (!mine && c->m->agreed() && (!c->boot || c->m->cores_acked())) {
+                    mine = true;
+                    done.fetch_add(1);
+                }
+                if (!busy) std::this_thread::yield();
+            }
+        });
+    for (auto& t : threads) t.join();
+    REQUIRE(done.load() == v.size());
+    check_agreed_board(s, {}, {});
+    check_facts(s, {}, {});
+    for (Core* c : v) CHECK(c->m->refused() == 0);
+}

@@ -1,0 +1,21 @@
+// The Kernel capability's operations (sys::KernelOp), for the one program that holds it:
+// the monitor. Any other caller gets PermissionDenied or SlotEmpty from the CPU driver.
+#pragma once
+
+#include <mosaic/syscall.hpp>
+
+namespace mosaic::user::kernel {
+
+// Starts core `index` of this node with its channel in the frame at `frame` (a CPtr);
+// returns its hardware id.
+Result<u64> start_core(u32 index, u64 frame);
+// Starts a module of the image on this core; returns its dispatcher id.
+Result<u32> spawn(const char* name, u64 arg, u64 ram_bytes, const void* data, u64 data_len);
+// Rings the doorbell another core's CPU driver named.
+Error doorbell(u64 id);
+// Ends dispatcher `id` of this core.
+Error stop(u32 id);
+// Ends the machine.
+[[noreturn]] void power_off(bool pass);
+
+} // namespace mosaic::user::kernel

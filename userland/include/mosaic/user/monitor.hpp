@@ -1,0 +1,44 @@
+// Asking this core's monitor (monitor/include/mosaic/monitor/api.hpp): start programs on
+// any core of the board and hear how they end, read the agreed membership, power off.
+// Replies are matched by tag; replies for other tags that arrive meanwhile are kept.
+#pragma once
+
+#include <mosaic/monitor/api.hpp>
+#include <mosaic/user/sys.hpp>
+
+namespace mosaic::user::mon {
+
+struct Started {
+    u32 core = 0;
+    u32 dispatcher = 0;
+};
+struct Ended {
+    bool faulted = false;
+    u64 code = 0;        // exit code, or the trap kind of the fault
+    u64 address = 0;     // a fault's address
+    u32 preemptions = 0;
+};
+struct MemberInfo {
+    u32 core = 0, node = 0;
+    Isa isa = Isa::X86_64;
+    u8 state = 0; // monitor::MemberState
+    u64 hw_id = 0;
+    u32 count = 0;
+};
+struct Info {
+    bool agreed = false, settled = false;
+    u64 refused = 0, facts = 0;
+};
+
+// Starts `name` with `arg` on board core `core` and waits for the monitor's answer (the
+// program runs on: its end comes later, see wait_end). flags: api::kWithBootFacts.
+Result<Started> spawn(u32 core, const char* name, u64 arg, u32 tag, u64 flags = 0);
+// Waits for the end of the program started with `tag`; Timeout after timeout_ticks
+// (0: forever) of this core's timer.
+Result<Ended> wait_end(u32 tag, u64 timeout_ticks = 0);
+Result<MemberInfo> member(u32 index);
+Result<Info> info();
+Error stop(u32 dispatcher);
+[[noreturn]] void power_off(bool pass);
+
+} // namespace mosaic::user::mon

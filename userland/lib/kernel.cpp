@@ -1,0 +1,39 @@
+// See kernel.hpp.
+#include <mosaic/caps/capability.hpp>
+#include <mosaic/user/kernel.hpp>
+#include <mosaic/user/sys.hpp>
+
+namespace mosaic::user::kernel {
+
+namespace {
+constexpr u64 kKernel = caps::CPtr::at(sys::kSlotKernel).raw;
+
+sys::Return op(sys::KernelOp o, u64 a0 = 0, u64 a1 = 0) { return call(sys::Number::Kernel, kKernel, u64(o), a0, a1); }
+} // namespace
+
+Result<u64> start_core(u32 index, u64 frame) {
+    auto r = op(sys::KernelOp::StartCore, index, frame);
+    if (r.error) return error_of(r);
+    return r.value[0];
+}
+
+Result<u32> spawn(const char* name, u64 arg, u64 ram_bytes, const void* data, u64 data_len) {
+    sys::SpawnRequest req{};
+    for (u32 i = 0; i + 1 < sizeof req.name && name[i]; ++i) req.name[i] = name[i];
+    req.arg = arg;
+    req.ram_bytes = ram_bytes;
+    req.data = u64(uptr(data));
+    req.data_len = data_len;
+    auto r = op(sys::KernelOp::Spawn, u64(uptr(&req)));
+    if (r.error) return error_of(r);
+    return u32(r.value[0]);
+}
+
+Error doorbell(u64 id) { return error_of(op(sys::KernelOp::Doorbell, id)); }
+Error stop(u32 id) { return error_of(op(sys::KernelOp::Stop, id)); }
+
+[[noreturn]] void power_off(bool pass) {
+    for (;;) op(sys::KernelOp::PowerOff, pass ? 1 : 0);
+}
+
+} // namespace mosaic::user::kernel

@@ -1,0 +1,84 @@
+// See monitor.hpp.
+#include <mosaic/user/monitor.hpp>
+
+namespace mosaic::user::mon {
+
+namespace {
+namespace api = monitor::api;
+
+// Replies that came while the caller waited for another one.
+constexpr u32 kKept = 32;
+Message g_kept[kKept];
+u32 g_kept_count = 0;
+
+bool take_kept(api::Op op, u32 tag, Message& out) {
+    for (u32 i = 0; i < g_kept_count; ++i) {
+        if (api::op_of(g_kept[i].word[0]) != op || api::tag_of(g_kept[i].word[0]) != tag) continue;
+        out = g_kept[i];
+        g_kept[i] = g_kept[--g_kept_count];
+        return true;
+    }
+    return false;
+}
+
+// The monitor's reply `op` for `tag`; others are kept (the oldest dropped when full).
+Result<Message> reply(api::Op op, u32 tag, u64 timeout_ticks = 0) {
+    Message m;
+    if (take_kept(op, tag, m)) return m;
+    for (;;) {
+        m = TRY(lmp_receive_from(sys::kMonitorId, timeout_ticks));
+        if (api::op_of(m.word[0]) == op && api::tag_of(m.word[0]) == tag) return m;
+        if (g_kept_count == kKept) g_kept[0] = g_kept[--g_kept_count];
+        g_kept[g_kept_count++] = m;
+    }
+}
+
+Error ask(api::Op op, u64 flags, u32 core, u32 tag, u64 w1 = 0, u64 w2 = 0, u64 w3 = 0) {
+    Error e;
+    const u64 w[4] = {api::request(op, flags, core, tag), w1, w2, w3};
+    while ((e = lmp_send(sys::kMonitorId, w)) == Error::WouldBlock) yield();
+    return e;
+}
+
+Error status(const Message& m) { return Error(api::status_of(m.word[0])); }
+} // namespace
+
+Result<Started> spawn(u32 core, const char* name, u64 arg, u32 tag, u64 flags) {
+    u64 n1, n2;
+    api::pack_name(name, n1, n2);
+    if (Error e = ask(api::kSpawn, flags, core, tag, n1, n2, arg); e != Error::Ok) return e;
+    Message m = TRY(reply(api::kStarted, tag));
+    if (status(m) != Error::Ok) return status(m);
+    return Started{u32(m.word[1]), u32(m.word[2])};
+}
+
+Result<Ended> wait_end(u32 tag, u64 timeout_ticks) {
+    Message m = TRY(reply(api::kEnded, tag, timeout_ticks));
+    return Ended{api::how_of(m.word[0]) != 0, m.word[1], m.word[2], u32(m.word[3])};
+}
+
+Result<MemberInfo> member(u32 index) {
+    if (Error e = ask(api::kMember, 0, 0, index, index); e != Error::Ok) return e;
+    Message m = TRY(reply(api::kMember, index));
+    if (status(m) != Error::Ok) return status(m);
+    const u64 w = m.word[1];
+    return MemberInfo{u32(w & 0xffff), u32((w >> 16) & 0xffff), Isa((w >> 32) & 0xff), u8((w >> 40) & 0xff),
+                      m.word[2], u32(m.word[3])};
+}
+
+Result<Info> info() {
+    if (Error e = ask(api::kInfo, 0, 0, 0); e != Error::Ok) return e;
+    Message m = TRY(reply(api::kInfo, 0));
+    return Info{(m.word[1] & 1) != 0, (m.word[1] & 2) != 0, m.word[2], m.word[3]};
+}
+
+Error stop(u32 dispatcher) { return ask(api::kStop, 0, 0, 0, dispatcher); }
+
+[[noreturn]] void power_off(bool pass) {
+    for (;;) {
+        (void)ask(api::kPowerOff, 0, 0, 0, pass ? 1 : 0);
+        yield();
+    }
+}
+
+} // namespace mosaic::user::mon

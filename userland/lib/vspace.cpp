@@ -1,0 +1,72 @@
+// See vspace.hpp.
+#include <mosaic/user/sys.hpp>
+#include <mosaic/user/vspace.hpp>
+
+namespace mosaic::user {
+
+using namespace caps;
+
+namespace {
+constexpr CPtr kRoot = CPtr::at(sys::kSlotRootTable), kRam = CPtr::at(sys::kSlotRam);
+} // namespace
+
+Error Vspace::invoke(const u64* w, usize n) { return error_of(call(sys::Number::CapInvoke, u64(uptr(w)), n)); }
+
+Status Vspace::init(u64 ram_bytes, u32 first_slot) {
+    next_slot_ = first_slot;
+    ram_size_ = ram_bytes;
+    u64 w[7];
+    usize n = encode_slot_op(w, Op::Identify, kRoot);
+    auto id = call(sys::Number::CapInvoke, u64(uptr(w)), n);
+    if (id.error) return error_of(id);
+    CapType root_type = type_from_wire(id.value[0]);
+    if (!is_page_table(root_type)) return Error::WrongType;
+    const int root_level = pt_level(root_type);
+    const u64 slot_bytes = entry_bytes(root_level);
+    const u64 window = u64(uptr(&user::exit)) & ~(slot_bytes - 1); // the slot the program runs in
+    base_ = window + slot_bytes;
+    CPtr parent = kRoot;
+    u64 index = (base_ / slot_bytes) % kPtEntries;
+    for (int level = root_level + 1; level < int(kPtLevels); ++level) {
+        if (ram_used_ + kPageSize > ram_size_) return Error::NoMemory;
+        CPtr t = fresh_slot();
+        Error e = invoke(w, encode_retype(w, kRam, t, page_table_type(level), kPageTableBytes, 1, ram_used_));
+        if (e == Error::Ok) e = invoke(w, encode_map_table(w, parent, index, t));
+        if (e != Error::Ok) return e;
+        ram_used_ += kPageSize;
+        parent = t;
+        index = (base_ / entry_bytes(level)) % kPtEntries;
+    }
+    leaf_ = parent;
+    ready_ = true;
+    return {};
+}
+
+Result<CPtr> Vspace::alloc_frame(u64 bytes) {
+    if (!ready_) return Error::NotFound;
+    if (bytes < kPageSize || !is_pow2(bytes)) return Error::InvalidArgument;
+    u64 at = align_up(ram_used_, bytes);
+    if (at + bytes > ram_size_) return Error::NoMemory;
+    CPtr f = fresh_slot();
+    u64 w[7];
+    if (Error e = invoke(w, encode_retype(w, kRam, f, CapType::Frame, bytes, 1, at)); e != Error::Ok) return e;
+    ram_used_ = at + bytes;
+    return f;
+}
+
+Result<u64> Vspace::map(CPtr frame, u64 offset, u64 bytes) {
+    if (!ready_) return Error::NotFound;
+    const u64 pages = (bytes + kPageSize - 1) / kPageSize;
+    if (pages_ + pages > kMaxPages) return Error::CapacityExceeded;
+    const u64 va = base_ + u64(pages_) * kPageSize;
+    const u64 first_index = (base_ / kPageSize) % kPtEntries;
+    for (u64 i = 0; i < pages; ++i) {
+        u64 w[6];
+        Error e = invoke(w, encode_map(w, {leaf_, first_index + pages_ + i, frame, offset + i * kPageSize, kRead | kWrite}));
+        if (e != Error::Ok) return e;
+    }
+    pages_ += u32(pages);
+    return va;
+}
+
+} // namespace mosaic::user

@@ -1,0 +1,59 @@
+// init: the first program the boot monitor of every node starts once the monitors agreed
+// on the membership. It starts the job the runner asked for (boot parameter `job`) through
+// the monitor: 1 (the default) the boot test suite (tests/boot/testrunner.cpp), 2 the
+// guest SKB benchmark (also boot parameter skbbench=1), 3 staying idle for the seconds of
+// boot parameter idle (./mosaic bench idle); then waits for it and powers the node off with
+// its outcome (the test suite powers off itself, with its verdict). Its start data: the monitor's boot facts
+// and the board manifest; arg: the SKB service's dispatcher id on this core (0: none).
+#include <mosaic/board.hpp>
+#include <mosaic/bootfacts.hpp>
+#include <mosaic/user/monitor.hpp>
+
+using namespace mosaic;
+namespace mon = mosaic::user::mon;
+
+namespace {
+enum Job : u64 { kTests = 1, kSkbBench = 2, kIdle = 3 };
+
+// Halted between timer ticks for the seconds the runner asked, so that the host can
+// measure what an idle node costs.
+[[noreturn]] void idle(u64 seconds) {
+    user::print("IDLE {} s\n", seconds);
+    (void)user::call(sys::Number::LmpReceive, seconds * 100);
+    user::print("IDLE done\nVERDICT PASS (the idle job)\n");
+    mon::power_off(true);
+}
+} // namespace
+
+int main(u64 skb) {
+    const auto* facts = reinterpret_cast<const BootFacts*>(user::start_data());
+    BoardError err;
+    auto board = facts->magic == BootFacts::kMagic ? parse_board(facts->manifest(), facts->manifest_len, err)
+                                                   : Result<BoardProfile>(Error::BadMagic);
+    if (!board.ok() || facts->node >= board->node_count) {
+        user::print("init: no boot facts or board: {}\n", error_name(board.ok() ? Error::OutOfRange : board.error()));
+        mon::power_off(false);
+    }
+    const u32 core = board->first_core(facts->node) + facts->core_index;
+    const u64 job = facts->has(kParamJob)                                      ? facts->params[kParamJob]
+                    : facts->has(kParamSkbBench) && facts->params[kParamSkbBench] ? kSkbBench
+                    : facts->has(kParamIdle) && facts->params[kParamIdle]         ? kIdle
+                                                                                  : kTests;
+    if (job == kIdle) idle(facts->params[kParamIdle]);
+    const char* program = job == kSkbBench ? "skbbench" : job == kTests ? "testrunner" : nullptr;
+    if (!program) {
+        user::print("init: unknown job {}\n", job);
+        mon::power_off(false);
+    }
+    user::print("init: core {} starts the job '{}'\n", core, program);
+    auto started = mon::spawn(core, program, skb, 1, monitor::api::kWithBootFacts);
+    if (!started.ok()) {
+        user::print("init: '{}' does not start: {}\n", program, error_name(started.error()));
+        mon::power_off(false);
+    }
+    auto ended = mon::wait_end(1);
+    const bool ok = ended.ok() && !ended->faulted && ended->code == 0;
+    user::print("init: the job '{}' ended: {}\nVERDICT {} (the job '{}')\n", program, ok ? "ok" : "failed",
+                ok ? "PASS" : "FAIL", program);
+    mon::power_off(ok);
+}
