@@ -55,6 +55,7 @@ Result<caps::Reply> CapSpace::invoke(u16 cnode, u64 root, const u64* words, usiz
     }
     caps::Reply reply = TRY(caps::execute(table_, cnode, inv));
     TRY_STATUS(apply(root, inv, reply));
+    if (inv.op == caps::Op::IoRead) reply.io_value = arch::io_port_read8(u16(reply.io_port));
     return reply;
 }
 
@@ -89,6 +90,9 @@ Status CapSpace::apply(u64 root, const caps::Invocation& inv, const caps::Reply&
     case caps::Op::Delete:
     case caps::Op::Revoke:
         sweep();
+        return {};
+    case caps::Op::IoWrite:
+        arch::io_port_write8(u16(r.io_port), r.io_value);
         return {};
     default:
         return {};

@@ -49,6 +49,9 @@ void fill_facts(BootFacts& f, const CoreState& c, u32 manifest_len) {
     f.manifest_len = manifest_len;
     f.boot = c.channel_size == 0;
     f.irq_error = c.irq_error;
+    const ConsoleDevice con = arch::console_device();
+    f.console_kind = con.kind;
+    f.console_base = con.base;
 }
 
 } // namespace
@@ -81,6 +84,15 @@ void fill_facts(BootFacts& f, const CoreState& c, u32 manifest_len) {
     if (st.ok() && core.region_size)
         st = caps.install((*m)->cnode, sys::kSlotRegion, caps::CapType::DevFrame, core.region, core.region_size,
                           caps::kRead | caps::kWrite);
+    // The console UART's registers, for the console service the monitor starts (Grant: it
+    // passes them on): one page of device memory, or the eight ports of a 16550.
+    const ConsoleDevice con = arch::console_device();
+    const u8 pass = caps::kRead | caps::kWrite | caps::kGrant;
+    if (st.ok() && con.kind == kConsole16550Port)
+        st = caps.install((*m)->cnode, sys::kSlotConsole, caps::CapType::IoPort, con.base, 8, pass);
+    else if (st.ok() && con.kind != kConsoleNone)
+        st = caps.install((*m)->cnode, sys::kSlotConsole, caps::CapType::DevFrame, con.base & ~(kPageSize - 1), kPageSize,
+                          pass);
     if (!st.ok()) panic("core {:x}: the monitor's capabilities: {}", core.hw_id, error_name(st.error()));
     s.run();
 }

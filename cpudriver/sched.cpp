@@ -56,9 +56,11 @@ void Scheduler::end(Dispatcher* d) {
                d->faulted ? trap_kind_name(d->fault.kind) : "exit");
         return;
     }
+    const u64 preempted = min<u64>(d->preemptions, sys::kEndedMaxPreemptions);
     LmpMessage m{sys::kKernelSender,
-                 {u64(d->id) | (u64(d->faulted ? sys::kEndedFault : 0) << 32),
-                  d->faulted ? u64(d->fault.kind) : d->exit_code, d->faulted ? d->fault.address : 0, d->preemptions}};
+                 {u64(d->id) | (u64(d->faulted ? sys::kEndedFault : 0) << 32) | preempted << 40,
+                  d->faulted ? u64(d->fault.kind) : d->exit_code, d->faulted ? d->fault.address : 0,
+                  d->faulted ? d->fault.pc : 0}};
     if (ended_count_ == kMaxEnded) {
         kprint("  core {:x}: the monitor has not taken {} end reports; the end of '{}' is lost\n", core().hw_id,
                kMaxEnded, d->name);
@@ -144,9 +146,7 @@ void Scheduler::wake_expired() {
     if (!d) schedule();
     d->faulted = true;
     d->fault = info;
-    kprint("user fault: dispatcher '{}' (id {}) on core {:x}: {} (cause {:x}) at pc {:x}, address {:x}; dispatcher ended\n",
-           d->name, d->id, core().hw_id, trap_kind_name(info.kind), info.cause, info.pc, info.address);
-    end(d);
+    end(d); // its monitor hears of it, and says so
     schedule();
 }
 

@@ -24,10 +24,7 @@ const Scheduler::Handler Scheduler::kHandlers[sys::kSyscallCount] = {
     const sys::Args a = arch::syscall_args(d->frame);
     sys::Return r;
     if (Status st = decode_syscall(a); !st.ok()) {
-        if (st.error() == Error::UnknownSyscall)
-            kprint("user: dispatcher '{}' (id {}) on core {:x}: unknown system call {}\n", d->name, d->id, core().hw_id,
-                   a.number);
-        r = fail(st.error());
+        r = fail(st.error()); // the caller hears why; the console is not the CPU driver's to report it
     } else {
         r = (this->*kHandlers[a.number])(d, a);
     }
@@ -138,6 +135,7 @@ sys::Return Scheduler::on_CapInvoke(Dispatcher* d, const sys::Args& a) {
         r.value[0] = caps::wire_id(reply->cap.type), r.value[1] = reply->cap.rights, r.value[2] = reply->cap.base,
         r.value[3] = reply->cap.size;
     if (w[0] == u64(caps::Op::HasDescendants)) r.value[0] = reply->flag;
+    if (w[0] == u64(caps::Op::IoRead)) r.value[0] = reply->io_value;
     return r;
 }
 

@@ -14,6 +14,8 @@
 #include <mosaic/monitor/monitor.hpp>
 #include <mosaic/skb/facts.hpp>
 #include <mosaic/transports/route.hpp>
+#include <mosaic/trapkind.hpp>
+#include <mosaic/user/console.hpp>
 #include <mosaic/user/kernel.hpp>
 #include <mosaic/user/skb.hpp>
 #include <mosaic/user/sys.hpp>
@@ -71,6 +73,7 @@ constexpr u32 kMaxLocal = 64;
 Local g_local[kMaxLocal];
 
 bool g_reported = false; // the membership was printed and the SKB told
+u64 g_console_id = 0;     // the console service on this core, once it runs
 u64 g_init_id = 0;        // init's dispatcher id, once started
 constexpr u64 kMaxProgramRam = 1024 * 1024; // RAM a program may be given at its start
 
@@ -109,6 +112,32 @@ void result(void*, const monitor::SpawnResult& r) {
         (void)send_to(requester, w);
     }
 }
+
+// Console output of program `source` on core `core` (this one, or a core of this node whose
+// monitor brought it): to the console service in pieces, through the boot monitor when the
+// service is on another core, or through the CPU driver's early console while there is no
+// service yet.
+void console_out(u32 core, u64 source, const char* s, usize n) {
+    for (usize at = 0; at < n; at += console::kWriteBytes) {
+        const u32 k = u32(min<usize>(n - at, console::kWriteBytes));
+        if (g_console_id) {
+            u64 w[4];
+            console::pack(s + at, k, w);
+            w[0] = console::word0(console::kWrite, k, u64(core) << 16 | (source & 0xffff));
+            if (send_to(g_console_id, w) == Error::Ok) continue;
+        } else if (!g_facts->boot) {
+            Status st;
+            for (u32 tries = 0; (st = g_mon.send_console(u32(source), s + at, k)).error() == Error::WouldBlock && tries < 100000;
+                 ++tries)
+                (void)g_mon.step(); // the boot monitor takes what we sent; our channels keep moving
+            if (st.ok()) continue;
+        }
+        user::write_early(s + at, n - at);
+        return;
+    }
+}
+void monitor_write(const char* s, usize n) { console_out(g_core, sys::kMonitorId, s, n); }
+void console_from_core(void*, u32 core, u32 source, const char* s, u32 n) { console_out(core, source, s, n); }
 
 // Channel hooks: ring the doorbell of the core at the other end, once it said what rings it.
 void ring_link(void* ctx) {
@@ -265,6 +294,60 @@ void join_boot() {
 
 const char* state_name(monitor::MemberState s) { return monitor::member_state_name(s); }
 
+// Boot monitor: the console service, on the core the SKB places it near the node's UART,
+// with the UART's registers (the capability this monitor's CPU driver gave it).
+void start_console() {
+    const BootFacts& f = *g_facts;
+    if (f.console_kind == kConsoleNone || !g_skb_up) return;
+    char facts[96];
+    BufferSink b(facts, sizeof facts);
+    format(b.sink(), "device(uart{}, node{}, serial).\nserves(console, uart{}).\n", f.node, f.node, f.node);
+    Status st = g_skb.add_facts(facts, b.size());
+    u32 total = 0;
+    char answer[64];
+    auto placed = st.ok() ? g_skb.answer("?- place_service(console, C).", 0, answer, sizeof answer, &total)
+                          : Result<u32>(st.error());
+    if (!placed.ok() || total != 1) {
+        user::print("monitor: core {}: the SKB places no console service: {}\n", g_core,
+                    error_name(placed.ok() ? Error::NotFound : placed.error()));
+        return;
+    }
+    // "C=<core>": FIXME: a service placed on another core needs that core's monitor to hand
+    // it the UART; until then it runs here, and says so.
+    u32 where = 0;
+    for (u32 i = 2; i < *placed && answer[i] >= '0' && answer[i] <= '9'; ++i) where = where * 10 + u32(answer[i] - '0');
+    if (where != g_core) user::print("monitor: core {}: the SKB places the console on core {}; it runs here\n", g_core, where);
+    auto id = user::kernel::spawn("console", u64(f.console_kind) | (f.console_base & 0xfff) << 8, 64 * 1024, nullptr, 0);
+    if (!id.ok()) {
+        user::print("monitor: core {}: the console service does not start: {}\n", g_core, error_name(id.error()));
+        return;
+    }
+    // Its registers, once it named the slot they go to (it does so first thing).
+    const u64 w[4] = {0, 0, 0, 0};
+    Error e = Error::InvalidSlot;
+    for (u32 tries = 0; tries < 10000 && (e == Error::InvalidSlot || e == Error::WouldBlock); ++tries) {
+        e = user::lmp_send(*id, w, caps::CPtr::at(sys::kSlotConsole).raw);
+        if (e != Error::Ok) user::yield();
+    }
+    if (e != Error::Ok) {
+        user::print("monitor: core {}: the console service got no UART: {}\n", g_core, error_name(e));
+        (void)user::kernel::stop(*id);
+        return;
+    }
+    g_console_id = *id;
+}
+
+// Output before a power off: everything the console service was given is written.
+void flush_console() {
+    if (!g_console_id) return;
+    const u64 w[4] = {console::word0(console::kFlush), 0, 0, 0};
+    if (send_to(g_console_id, w) != Error::Ok) return;
+    for (;;) {
+        auto m = user::lmp_receive_from(g_console_id, 100);
+        if (!m.ok() || console::op_of(m->word[0]) == console::kFlushed) return;
+    }
+}
+
 // Once the protocol settled: the boot monitor prints the membership (the runner compares
 // the line between nodes), gives the SKB the measured round trips, and starts init.
 void on_settled() {
@@ -287,6 +370,7 @@ void on_settled() {
             Status st = n.ok() ? g_skb.add_facts(text, *n) : Status(n.error());
             if (!st.ok()) user::print("monitor: core {}: latency facts not added: {}\n", g_core, error_name(st.error()));
         }
+        start_console();
         // init: the system's services and the job the runner asked for.
         const BootFacts& f = *g_facts;
         auto id = user::kernel::spawn("init", u64(g_skb_id), 0, f.manifest() - f.size, f.size + f.manifest_len);
@@ -346,7 +430,8 @@ void serve(const user::Message& msg) {
         return;
     }
     case api::kInfo: {
-        const u64 w[4] = {api::reply(api::kInfo, 0, 0, tag), u64(g_mon.agreed()) | u64(g_mon.settled()) << 1,
+        const u64 w[4] = {api::reply(api::kInfo, 0, 0, tag),
+                          u64(g_mon.agreed()) | u64(g_mon.settled()) << 1 | u64(g_console_id != 0) << 2,
                           g_mon.refused(), g_mon.fact_count()};
         (void)send_to(msg.sender, w);
         return;
@@ -362,9 +447,19 @@ void serve(const user::Message& msg) {
         else user::print("monitor: core {}: dispatcher {} may not stop dispatcher {}\n", g_core, msg.sender, victim);
         return;
     }
+    case api::kPrint: {
+        char text[console::kWriteBytes];
+        const u32 n = min<u32>(u32(api::flags_of(w0)), console::kWriteBytes);
+        console::unpack(&msg.word[1], n, text);
+        console_out(g_core, msg.sender, text, n);
+        return;
+    }
     case api::kPowerOff:
         // The system's own programs only: init and the jobs it started with the boot facts.
-        if (msg.sender == g_init_id || is_system_program(msg.sender)) user::kernel::power_off(msg.word[1] == 1);
+        if (msg.sender == g_init_id || is_system_program(msg.sender)) {
+            flush_console();
+            user::kernel::power_off(msg.word[1] == 1);
+        }
         user::print("monitor: core {}: dispatcher {} may not power the node off\n", g_core, msg.sender);
         return;
     default:
@@ -375,16 +470,21 @@ void serve(const user::Message& msg) {
 // The CPU driver says a dispatcher of this core ended.
 void ended(const user::Message& msg) {
     const u32 id = u32(msg.word[0]);
-    const bool fault = (msg.word[0] >> 32) == sys::kEndedFault;
+    const bool fault = ((msg.word[0] >> 32) & 0xff) == sys::kEndedFault;
+    const u32 preemptions = u32(msg.word[0] >> 40);
+    if (fault)
+        user::print("user fault: dispatcher {} on core {}: {} at pc {:x}, address {:x}; dispatcher ended\n", id, g_core,
+                    trap_kind_name(TrapKind(msg.word[1])), msg.word[3], msg.word[2]);
+    if (id == g_console_id) g_console_id = 0; // back to the early console
     if (id == g_skb_id) g_skb_up = false;
     for (auto& l : g_local) {
         if (l.dispatcher != id) continue;
-        const u64 w[4] = {api::reply(api::kEnded, 0, fault ? 1 : 0, l.tag), msg.word[1], msg.word[2], msg.word[3]};
+        const u64 w[4] = {api::reply(api::kEnded, 0, fault ? 1 : 0, l.tag), msg.word[1], msg.word[2], preemptions};
         (void)send_to(l.requester, w);
         l = Local{};
     }
     g_mon.dispatcher_ended(id, fault ? monitor::EndHow::Faulted : monitor::EndHow::Exited, msg.word[1], msg.word[2],
-                           u32(msg.word[3]));
+                           preemptions);
 }
 
 void handle(const user::Message& m) {
@@ -464,6 +564,7 @@ int main(u64) {
     }
     g_board = *board;
     g_core = g_board.first_core(f.node) + f.core_index;
+    user::set_writer(monitor_write); // early: the channels are not bound yet
     user::print("monitor: core {} ({}, node {} '{}', hw {:x}) up\n", g_core, isa_name(Isa(f.isa)), f.node,
                 g_board.nodes[f.node].name, f.core_ids[f.core_index]);
     if (Status st = g_vs.init(kRamBytes, sys::kSlotFirstFree); !st.ok()) {
@@ -483,6 +584,7 @@ int main(u64) {
     e.print = print;
     e.spawn = spawn_here;
     e.result = result;
+    e.console = console_from_core;
     g_mon.init(c, e);
     if (f.boot) {
         start_skb();

@@ -37,6 +37,7 @@ struct Inbox {
     Status view_ack(const im::view_ack_message& x) { return m.on_view_ack(from, x); }
     Status spawn(const im::spawn_message& x) { return m.on_spawn(from, x); }
     Status spawn_result(const im::spawn_result_message& x) { return m.on_spawn_result(from, x); }
+    Status console(const im::console_message& x) { return m.on_console(from, x); }
 };
 
 const char* member_state_name(MemberState s) {
@@ -234,6 +235,22 @@ bool Monitor::cores_acked() const {
     for (u32 c = first_; c < first_ + own_cores_ && c < kMaxCores; ++c)
         if (c != cfg_.core && cores_[c].ch && cores_[c].state == MemberState::Up && !cores_[c].acked) return false;
     return true;
+}
+
+Status Monitor::send_console(u32 source, const char* text, u32 len) {
+    if (cfg_.boot || !boot_ch_) return Error::NotFound;
+    if (len > sizeof(im::ConsoleText::bytes)) return Error::OutOfRange;
+    im::console_message m{cfg_.core, source, len, {}};
+    for (u32 i = 0; i < len; ++i) m.text.bytes[i] = u8(text[i]);
+    return transports::send_message(*boot_ch_, m);
+}
+
+// Console output a core monitor brought: only from a core of this node, about itself.
+Status Monitor::on_console(From f, const im::console_message& m) {
+    if (!cfg_.boot || f.kind != From::Core || m.core != f.index || m.len > sizeof m.text.bytes)
+        return Error::InvalidArgument;
+    if (env_.console) env_.console(env_.ctx, m.core, m.source, reinterpret_cast<const char*>(m.text.bytes), m.len);
+    return {};
 }
 
 } // namespace mosaic::monitor

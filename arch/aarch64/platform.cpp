@@ -21,6 +21,10 @@ void console_write(const char* s, usize n) {
     }
 }
 
+ConsoleDevice console_device() { return {kConsolePl011, g_platform.uart}; }
+u8 io_port_read8(u16) { return 0xff; } // no I/O ports
+void io_port_write8(u16, u8) {}
+
 void full_barrier() { asm volatile("dsb sy" ::: "memory"); }
 
 u32 pci_legacy_read32(u32, u32, u32, u32) { return 0xffffffffu; } // ECAM only

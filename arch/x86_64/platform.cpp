@@ -18,6 +18,10 @@ void console_write(const char* s, usize n) {
     }
 }
 
+ConsoleDevice console_device() { return {kConsole16550Port, 0x3f8}; }
+u8 io_port_read8(u16 port) { return x86::inb(port); }
+void io_port_write8(u16 port, u8 value) { x86::outb(port, value); }
+
 void full_barrier() { asm volatile("mfence" ::: "memory"); }
 
 u32 pci_legacy_read32(u32 bus, u32 dev, u32 fn, u32 off) {

@@ -21,6 +21,9 @@ Status validate(const Capability& c) {
     if (c.badge && c.type != CapType::Endpoint) return Error::InvalidArgument;
     if (c.owner >= kMaxCores) return Error::OutOfRange;
     if (is_memory(c.type)) return validate_memory(c);
+    // An I/O port range: [base, base + size) within the 64 Ki ports of x86.
+    if (c.type == CapType::IoPort)
+        return c.size == 0 || c.base > 0xffff || c.size > 0x10000 - c.base ? Error::InvalidArgument : Status();
     if (c.size != 0 || (c.type == CapType::Kernel && c.base != 0)) return Error::InvalidArgument;
     return {};
 }

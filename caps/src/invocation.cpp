@@ -54,6 +54,12 @@ Result<Invocation> decode_invocation(const u64* w, usize n) {
         inv.index = w[2];
         inv.b = TRY(word_cptr(w[3]));
         break;
+    case Op::IoRead: inv.offset = w[2]; break;
+    case Op::IoWrite:
+        inv.offset = w[2];
+        inv.value = w[3];
+        if (inv.value > 0xff) return Error::InvalidArgument;
+        break;
     default: break;
     }
     return inv;
@@ -76,6 +82,16 @@ Result<Reply> execute(CapTable& t, u16 root, const Invocation& inv) {
     case Op::HasDescendants: r.flag = TRY(has_descendants(t, root, inv.a)); break;
     case Op::Map: r.mapping = TRY(decode_map(t, root, {inv.a, inv.index, inv.b, inv.offset, inv.rights})); break;
     case Op::MapTable: r.mapping = TRY(decode_map_table(t, root, inv.a, inv.index, inv.b)); break;
+    case Op::IoRead:
+    case Op::IoWrite: {
+        const Capability& c = t.at(TRY(t.lookup(root, inv.a, Want::Cap)));
+        if (c.type != CapType::IoPort) return Error::WrongType;
+        if (!(c.rights & (inv.op == Op::IoRead ? kRead : kWrite))) return Error::PermissionDenied;
+        if (inv.offset >= c.size) return Error::OutOfRange;
+        r.io_port = c.base + inv.offset;
+        r.io_value = u8(inv.value);
+        break;
+    }
     default: return Error::InvalidArgument;
     }
     return r;
@@ -115,6 +131,16 @@ usize encode_map(u64* w, const MapRequest& r) {
 
 usize encode_map_table(u64* w, CPtr table, u64 index, CPtr child) {
     w[0] = u64(Op::MapTable), w[1] = table.raw, w[2] = index, w[3] = child.raw;
+    return 4;
+}
+
+usize encode_io_read(u64* w, CPtr ports, u64 offset) {
+    w[0] = u64(Op::IoRead), w[1] = ports.raw, w[2] = offset;
+    return 3;
+}
+
+usize encode_io_write(u64* w, CPtr ports, u64 offset, u8 value) {
+    w[0] = u64(Op::IoWrite), w[1] = ports.raw, w[2] = offset, w[3] = value;
     return 4;
 }
 

@@ -8,6 +8,7 @@
 #include <mosaic/bootfacts.hpp>
 #include <mosaic/caps/invocation.hpp>
 #include <mosaic/transports/conformance.hpp>
+#include <mosaic/trapkind.hpp>
 #include <mosaic/user/monitor.hpp>
 
 using namespace mosaic;
@@ -152,6 +153,9 @@ void test_membership() {
               hw_right == g_facts->core_count,
           "monitor-membership", "agreed {}, {} members of {}, {} as the board says, {} up, {} of this node's {} hardware ids right",
           info.ok() && info->agreed, count, total, right, up, hw_right, g_facts->core_count);
+    // Output goes through the node's console service (a user-level UART driver), not the CPU
+    // driver's console: this line got out through it.
+    check(info.ok() && info->console, "console-service", "the boot monitor has no console service running");
     check(here_up == g_board.nodes[g_facts->node].cores, "smp-cores-online", "{} of {} cores of this node up", here_up,
           g_board.nodes[g_facts->node].cores);
     // Round trips: the boot monitor to every other core of its node and to every other
@@ -212,7 +216,8 @@ void test_programs(u64 skb) {
     check(spin[0].exited() && spin[1].exited() && spin[0].end.preemptions > 0 && spin[1].end.preemptions > 0,
           "user-timeslice", "spinners: {} / {}, preempted {} / {} times", spin[0].how(), spin[1].how(),
           spin[0].end.preemptions, spin[1].end.preemptions);
-    constexpr u64 kPageFault = 2, kIllegal = 1, kBreakpoint = 0; // cpudriver TrapKind
+    constexpr u64 kPageFault = u64(TrapKind::PageFault), kIllegal = u64(TrapKind::IllegalInstruction),
+                  kBreakpoint = u64(TrapKind::Breakpoint);
     check(fault[0].faulted(kPageFault) && fault[0].end.address == window() + kUnmappedOffset, "user-fault-unmapped",
           "read of unmapped {:x}: {} at {:x}", window() + kUnmappedOffset, fault[0].how(), fault[0].end.address);
     check(fault[1].faulted(kIllegal), "user-fault-illegal", "undefined instruction: {}", fault[1].how());

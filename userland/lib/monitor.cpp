@@ -69,7 +69,7 @@ Result<MemberInfo> member(u32 index) {
 Result<Info> info() {
     if (Error e = ask(api::kInfo, 0, 0, 0); e != Error::Ok) return e;
     Message m = TRY(reply(api::kInfo, 0));
-    return Info{(m.word[1] & 1) != 0, (m.word[1] & 2) != 0, m.word[2], m.word[3]};
+    return Info{(m.word[1] & 1) != 0, (m.word[1] & 2) != 0, (m.word[1] & 4) != 0, m.word[2], m.word[3]};
 }
 
 Error stop(u32 dispatcher) { return ask(api::kStop, 0, 0, 0, dispatcher); }

@@ -1,4 +1,6 @@
 // The user runtime (see sys.hpp): program entry and the system-call wrappers.
+#include <mosaic/monitor/api.hpp>
+#include <mosaic/user/console.hpp>
 #include <mosaic/user/sys.hpp>
 
 int main(mosaic::u64 arg);
@@ -93,7 +95,7 @@ Result<Message> lmp_receive_from(u64 sender, u64 timeout) {
 
 u64 lmp_stash_dropped() { return g_stash.dropped; }
 
-void write(const char* s, usize n) {
+void write_early(const char* s, usize n) {
     while (n) {
         usize k = min<usize>(n, sys::kMaxPrint);
         call(sys::Number::Print, u64(uptr(s)), k);
@@ -101,5 +103,26 @@ void write(const char* s, usize n) {
         n -= k;
     }
 }
+
+namespace {
+// The default writer: the text to this core's monitor in pieces (monitor::api::kPrint:
+// word 0 op | length << 8, words 1-3 the bytes), each sent again while its mailbox is full.
+void to_monitor(const char* s, usize n) {
+    for (usize at = 0; at < n; at += console::kWriteBytes) {
+        const u32 k = u32(min<usize>(n - at, console::kWriteBytes));
+        u64 w[4];
+        console::pack(s + at, k, w);
+        w[0] = monitor::api::request(monitor::api::kPrint, k, 0, 0);
+        Error e;
+        while ((e = lmp_send(sys::kMonitorId, w)) == Error::WouldBlock) yield();
+        if (e != Error::Ok) return write_early(s + at, n - at); // no monitor to hear it
+    }
+}
+void (*g_writer)(const char*, usize) = to_monitor;
+} // namespace
+
+void set_writer(void (*writer)(const char* s, usize n)) { g_writer = writer ? writer : to_monitor; }
+
+void write(const char* s, usize n) { g_writer(s, n); }
 
 } // namespace mosaic::user

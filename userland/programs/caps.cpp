@@ -180,6 +180,10 @@ int tests() {
     u64 shortw[7] = {u64(Op::Copy), kRam.raw};
     expect("truncated-invocation", invoke(shortw, 2), Error::Truncated);
     expect("oversized-invocation", invoke(shortw, sys::kMaxInvokeWords + 1), Error::Malformed);
+    // I/O ports only through an I/O port capability, which this program was not given.
+    u64 io[4];
+    expect("io-port-through-ram", invoke(io, encode_io_write(io, kRam, 0, 0x41)), Error::WrongType);
+    expect("io-port-through-empty-slot", invoke(io, encode_io_read(io, CPtr::at(kCNodeSlots - 2), 0)), Error::SlotEmpty);
     // Revoke: every descendant of the RAM goes, with its mappings; the memory can be
     // retyped again and comes back zeroed.
     expect("revoke", slot_op(Op::Revoke, kRam), Error::Ok);

@@ -17,6 +17,18 @@ struct BootPciFunction {
     u16 vendor, device;
 };
 
+// The console UART, as a user-level driver must drive it: which device, and where.
+enum ConsoleKind : u32 {
+    kConsoleNone = 0,
+    kConsole16550Port = 1, // NS16550 registers at I/O ports base..base+7 (x86 COM1)
+    kConsole16550Mmio = 2, // NS16550 registers one byte apart in memory at base
+    kConsolePl011 = 3,     // Arm PL011 in memory at base
+};
+struct ConsoleDevice {
+    u32 kind;
+    u64 base;
+};
+
 // Numbers the runner passed (fw_cfg or bootargs "mosaic.<key>=<n>"), by position in
 // kBootParamNames; BootFacts::params_given has bit i when param i was given.
 inline constexpr const char* kBootParamNames[] = {"node", "idle", "skbbench", "job"};
@@ -47,6 +59,9 @@ struct BootFacts {
     u32 manifest_len = 0;         // bytes of manifest text after this struct
     u32 boot = 0;                 // 1 on the node's boot core, 0 on a core its monitor started
     u32 irq_error = 0;            // how this core's interrupt controller setup went (an Error)
+    u32 console_kind = 0;         // the console UART (ConsoleKind): the monitor holds a capability
+    u32 reserved = 0;             //   for its registers (sys::kSlotConsole) to hand its driver
+    u64 console_base = 0;
 
     bool has(BootParam p) const { return params_given & (1u << p); }
     const char* manifest() const { return reinterpret_cast<const char*>(this) + size; }

@@ -85,9 +85,11 @@ constexpr u64 kKernelSender = 1ull << 33;
 constexpr u64 kDoorbellSender = 1ull << 34;
 constexpr u64 kMonitorId = 1; // the first dispatcher of every core
 constexpr u64 kNoWait = ~0ull; // lmp_receive's timeout: only what is there now
-// An ended message: w0 = dispatcher id | how << 32 (0 exit, 1 fault); w1 = exit code or the
-// trap kind (cpudriver TrapKind); w2 = the fault's address; w3 = times it was preempted.
+// An ended message: w0 = dispatcher id | how << 32 (0 exit, 1 fault) | times it was
+// preempted << 40 (at most kEndedMaxPreemptions); w1 = exit code or the trap kind
+// (mosaic::TrapKind); w2 = the fault's address; w3 = the fault's pc.
 constexpr u64 kEndedFault = 1;
+constexpr u64 kEndedMaxPreemptions = (1ull << 24) - 1;
 constexpr u64 kIrqConsoleRx = 1;    // irq_attach kinds: the console UART's receive interrupt
 constexpr u64 kMaxInvokeWords = 7;
 
@@ -103,13 +105,16 @@ constexpr u32 kSlotRam = 1;       // RAM given to it at start, if any (Read, Wri
 // Its program's memory: the page tables of its user window, then the frames (naturally
 // aligned powers of two) that hold its code, data and stack; unused slots stay empty.
 constexpr u32 kSlotImage = 2, kImageSlots = 16;
-// The monitor's only (never on another dispatcher's): the Kernel capability; the frame its
-// CPU driver was given for the channel to its node's boot monitor (a core started by that
-// monitor); the interconnect region between nodes (a device frame, the node's boot core).
+// The monitor's (never on another dispatcher's, unless the monitor passes it on): the Kernel
+// capability; the frame its CPU driver was given for the channel to its node's boot monitor
+// (a core started by that monitor); the interconnect region between nodes (a device frame,
+// the node's boot core).
 constexpr u32 kSlotKernel = kSlotImage + kImageSlots;
 constexpr u32 kSlotChannel = kSlotKernel + 1;
 constexpr u32 kSlotRegion = kSlotKernel + 2;
-constexpr u32 kSlotFirstFree = kSlotKernel + 3;
+// ... and the console UART's registers (a device frame, or an I/O port range), every core's.
+constexpr u32 kSlotConsole = kSlotKernel + 3;
+constexpr u32 kSlotFirstFree = kSlotKernel + 4;
 
 // The operations of the Kernel capability (sys::Number::Kernel), declared once:
 // X(name, code). Arguments a0..a3:

@@ -75,3 +75,36 @@ TEST_CASE("execute runs the decoded operation against the caller's space") {
     CHECK(execute(s.t, s.root, none).error() == Error::InvalidArgument);
     CHECK(execute(s.t, 31, w, encode_slot_op(w, Op::Identify, kDev)).error() == Error::InvalidSlot);
 }
+
+TEST_CASE("I/O port ranges: one byte in or out, inside the range, with the right it needs") {
+    Sys s;
+    Capability ports;
+    ports.type = CapType::IoPort;
+    ports.rights = kRead | kWrite | kGrant;
+    ports.base = 0x3f8;
+    ports.size = 8;
+    REQUIRE(s.t.install(s.root, 5, ports, true).ok());
+    Capability ro = ports;
+    ro.rights = kRead;
+    REQUIRE(s.t.install(s.root, 6, ro, true).ok());
+    u64 w[kMaxInvocationWords];
+    auto out = s.run(w, encode_io_write(w, CPtr::at(5), 5, 0x41));
+    REQUIRE(out.ok());
+    CHECK(out->io_port == 0x3fd);
+    CHECK(out->io_value == 0x41);
+    auto in = s.run(w, encode_io_read(w, CPtr::at(6), 0));
+    REQUIRE(in.ok());
+    CHECK(in->io_port == 0x3f8);
+    CHECK(s.run(w, encode_io_write(w, CPtr::at(6), 0, 1)).error() == Error::PermissionDenied); // read-only range
+    CHECK(s.run(w, encode_io_read(w, CPtr::at(5), 8)).error() == Error::OutOfRange);
+    CHECK(s.run(w, encode_io_read(w, CPtr::at(5), ~0ull)).error() == Error::OutOfRange);
+    CHECK(s.run(w, encode_io_read(w, CPtr::at(1), 0)).error() == Error::WrongType); // a device frame is no port
+    CHECK(s.run(w, encode_io_read(w, CPtr::at(9), 0)).error() == Error::SlotEmpty);
+    Capability wide = ports;
+    wide.base = 0xfff0;
+    wide.size = 0x20; // past the last port
+    CHECK(s.t.install(s.root, 7, wide, true).error() == Error::InvalidArgument);
+    encode_io_write(w, CPtr::at(5), 0, 0);
+    w[3] = 0x100; // more than a byte
+    CHECK(s.run(w, 4).error() == Error::InvalidArgument);
+}

@@ -34,7 +34,8 @@ enum TypeFlag : u8 {
     X(Dispatcher, 9, kDispatcherBytes, -1, kMem | kKernelObject | kFromRam)                  \
     X(Endpoint, 10, kEndpointBytes, -1, kMem | kKernelObject | kFromRam)                     \
     X(Irq, 11, 0, -1, kKernelObject)                                                         \
-    X(Kernel, 12, 0, -1, kKernelObject | kMonitorOnly | kCoreLocal)
+    X(Kernel, 12, 0, -1, kKernelObject | kMonitorOnly | kCoreLocal)                           \
+    X(IoPort, 13, 0, -1, kKernelObject)
 
 enum class CapType : u8 {
 #define X(name, wire, size, level, flags) name,

@@ -5,6 +5,7 @@
 
 #include <mosaic/arch/user.hpp> // the ISA's UserFrame and its system-call registers
 #include <mosaic/cpudriver/core.hpp>
+#include <mosaic/trapkind.hpp>
 
 namespace mosaic::arch {
 
@@ -18,6 +19,13 @@ Status start_core(u64 hw_id, cpudriver::CoreState* s);
 u64 image_end();
 // Writes bytes to the early console (a polled UART).
 void console_write(const char* s, usize n);
+// The console UART as a user-level driver must drive it (kind and registers), for the
+// capability the monitor hands the console service.
+ConsoleDevice console_device();
+// One byte from or to an I/O port (x86; elsewhere reads all ones and writes nothing: no
+// capability for I/O ports exists there).
+u8 io_port_read8(u16 port);
+void io_port_write8(u16 port, u8 value);
 // Installs this core's exception/trap vectors.
 void traps_init();
 // Executes one breakpoint instruction; the trap is reported through cpudriver::on_trap.
@@ -133,13 +141,9 @@ extern "C" bool mosaic_probe_write(mosaic::u64 va, mosaic::u64 value);
 
 namespace mosaic::cpudriver {
 
-// What a trap was, in ISA-neutral terms, filled by the ISA's trap entry.
-enum class TrapKind : u8 { Breakpoint, IllegalInstruction, PageFault, Alignment, Syscall, Other };
-// Its name, for panics and fault reports.
-inline const char* trap_kind_name(TrapKind k) {
-    constexpr const char* names[] = {"Breakpoint", "IllegalInstruction", "PageFault", "Alignment", "Syscall", "Other"};
-    return u32(k) < sizeof names / sizeof names[0] ? names[u32(k)] : "Unknown";
-}
+// What a trap was (mosaic::TrapKind, lib/include/mosaic/trapkind.hpp), filled by the ISA's trap entry.
+using mosaic::TrapKind;
+using mosaic::trap_kind_name;
 struct TrapInfo {
     TrapKind kind;
     u64 cause;     // the ISA's raw cause (vector, ESR, scause)

@@ -19,13 +19,17 @@ enum Op : u64 {
     // member: word 1 an index of the membership (0..count) -> kMember: word 1 core |
     // node << 16 | isa << 32 | state << 40, word 2 hardware id, word 3 count.
     kMember = 2,
-    // info: -> kInfo: word 1 agreed (bit 0) | settled (bit 1), word 2 refused messages,
+    // info: -> kInfo: word 1 agreed (bit 0) | settled (bit 1) | the node's console service
+    // runs on this core (bit 2), word 2 refused messages,
     // word 3 latency facts held.
     kInfo = 3,
     // power_off: word 1 1 = passed; every core of the node stops.
     kPowerOff = 4,
     // stop: word 1 a dispatcher id on the monitor's own core.
     kStop = 5,
+    // print: flags = the length (at most console::kWriteBytes), words 1-3 the bytes; to the
+    // console service of the node (userland/include/mosaic/user/console.hpp). No reply.
+    kPrint = 6,
     // replies only
     kStarted = 16,
     kEnded = 17,

@@ -75,6 +75,9 @@ struct Env {
     Result<u32> (*spawn)(void* ctx, const char* name, u64 arg) = nullptr;
     // A result for a request this core's monitor made (spawn_remote), from wherever it ran.
     void (*result)(void* ctx, const SpawnResult& r) = nullptr;
+    // A boot monitor: console output a program on core `core` gave its monitor (source: the
+    // program's dispatcher id there), for the node's console service.
+    void (*console)(void* ctx, u32 core, u32 source, const char* text, u32 len) = nullptr;
 };
 inline constexpr u64 kTickHz = 100;
 
@@ -118,6 +121,9 @@ class Monitor {
     void spawn_remote(u32 core, const char* name, u64 arg, u64 tag);
     // This core's dispatcher `dispatcher` ended; if it was spawned for someone, they hear.
     void dispatcher_ended(u32 dispatcher, EndHow how, u64 code, u64 address, u32 preemptions);
+    // A core monitor: console output of its program `source` to the boot monitor of its node
+    // (at most 24 bytes); WouldBlock while the channel is full.
+    Status send_console(u32 source, const char* text, u32 len);
     // Who asked for this core's dispatcher `dispatcher` (origin core, tag); NotFound if it
     // was not started through spawn routing or has ended.
     Result<SpawnResult> spawned_for(u32 dispatcher) const;
@@ -248,6 +254,7 @@ class Monitor {
     bool flush();
     Status on_spawn(From f, const ifaces::intermon::spawn_message& m);
     Status on_spawn_result(From f, const ifaces::intermon::spawn_result_message& m);
+    Status on_console(From f, const ifaces::intermon::console_message& m);
 
     Config cfg_{};
     Env env_{};

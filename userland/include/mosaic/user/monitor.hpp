@@ -26,7 +26,7 @@ struct MemberInfo {
     u32 count = 0;
 };
 struct Info {
-    bool agreed = false, settled = false;
+    bool agreed = false, settled = false, console = false;
     u64 refused = 0, facts = 0;
 };
 

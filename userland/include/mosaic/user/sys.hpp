@@ -64,10 +64,16 @@ Result<Message> lmp_receive_from(u64 sender, u64 timeout = 0);
 u64 lmp_stash_dropped();
 inline Error lmp_receive_slot(u64 cptr) { return error_of(call(sys::Number::LmpReceiveSlot, cptr)); }
 
-// Writes text to the console through the Print call, in pieces of at most kMaxPrint.
+// Writes text to the console: through this core's monitor to the console service of the
+// node (monitor::api::kPrint), a line at a time. A program that must write otherwise (the
+// monitor itself) sets its own writer.
 void write(const char* s, usize n);
+void set_writer(void (*writer)(const char* s, usize n));
+// Writes through the CPU driver's early console (the Print call): for early boot and for
+// what must get out when nothing else can.
+void write_early(const char* s, usize n);
 template <typename... Args> void print(const char* fmt, Args... args) {
-    // Formats into a buffer first so that one line leaves in one system call.
+    // Formats into a buffer first so that one line leaves as one piece.
     char buf[sys::kMaxPrint];
     BufferSink b(buf, sizeof buf);
     format(b.sink(), fmt, args...);

@@ -22,6 +22,7 @@
 namespace mosaic::ifaces::intermon {
 using NodeName = transports::FixedString<16>;    // the board profile's node name, zero-padded
 using ProgramName = transports::FixedString<16>; // a module name of the image, zero-padded
+using ConsoleText = transports::FixedString<24>; // a piece of console output (len bytes of it)
 } // namespace mosaic::ifaces::intermon
 
 // clang-format off
@@ -52,6 +53,9 @@ using ProgramName = transports::FixedString<16>; // a module name of the image, 
     MESSAGE(spawn_result_message, 9, F(u32, origin) F(u64, tag) F(u32, core) F(u16, status)    \
                                      F(u32, dispatcher) F(u8, ended) F(u8, how) F(u64, code)   \
                                      F(u64, address) F(u32, preemptions))                      \
+    /* core monitor -> boot monitor: console output of a program (source: its dispatcher) */  \
+    /* on core `core`, for the node's console service */                                      \
+    MESSAGE(console_message, 10, F(u32, core) F(u32, source) F(u32, len) F(ConsoleText, text))  \
     EVENT(core_up, core_up_message)                                                            \
     EVENT(node_hello, node_hello_message)                                                      \
     EVENT(member, member_message)                                                              \
@@ -60,7 +64,8 @@ using ProgramName = transports::FixedString<16>; // a module name of the image, 
     EVENT(view, view_message)                                                                  \
     EVENT(view_ack, view_ack_message)                                                          \
     EVENT(spawn, spawn_message)                                                                \
-    EVENT(spawn_result, spawn_result_message)
+    EVENT(spawn_result, spawn_result_message)                                                  \
+    EVENT(console, console_message)
 // clang-format on
 
 namespace mosaic::ifaces::intermon {

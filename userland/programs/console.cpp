@@ -1,0 +1,149 @@
+// The console service: the user-level driver of the node's console UART, which every
+// program and monitor of the node prints through (userland/include/mosaic/user/console.hpp),
+// so that cores share no console lock in normal operation. Its monitor starts it on the core
+// the SKB places it (place_service(console, C)) and hands it the UART's registers: a device
+// frame it maps itself, or an I/O port range it drives through capability invocations.
+// It keeps one line per (sender, source) and writes each line whole.
+//
+// arg: the device (mosaic::ConsoleKind) | the registers' offset in their page << 8. It takes
+// the capability from its monitor's first message, in slot kRegs.
+#include <mosaic/bootfacts.hpp>
+#include <mosaic/user/console.hpp>
+#include <mosaic/user/sys.hpp>
+#include <mosaic/user/vspace.hpp>
+
+using namespace mosaic;
+
+namespace {
+
+constexpr u32 kRegs = sys::kSlotFirstFree;      // the UART's registers, from the monitor
+constexpr u64 kRam = 64 * 1024;                  // for the page tables of its mapping
+constexpr u32 kLines = 32, kLineBytes = 240;
+
+u32 g_kind = 0;
+volatile u8* g_mmio = nullptr;
+user::Vspace g_vs;
+
+// The UART: wait for room, put one byte.
+u8 port_in(u64 offset) {
+    u64 w[3];
+    auto r = user::call(sys::Number::CapInvoke, u64(uptr(w)), caps::encode_io_read(w, caps::CPtr::at(kRegs), offset));
+    return r.error ? 0xff : u8(r.value[0]);
+}
+void port_out(u64 offset, u8 v) {
+    u64 w[4];
+    (void)user::call(sys::Number::CapInvoke, u64(uptr(w)), caps::encode_io_write(w, caps::CPtr::at(kRegs), offset, v));
+}
+void put(u8 c) {
+    switch (g_kind) {
+    case kConsole16550Port:
+        for (u32 i = 0; i < 100000 && !(port_in(5) & 0x20); ++i) {} // LSR: transmit holding register empty
+        port_out(0, c);
+        return;
+    case kConsole16550Mmio:
+        while (!(g_mmio[5] & 0x20)) {}
+        g_mmio[0] = c;
+        return;
+    case kConsolePl011: {
+        auto* fr = reinterpret_cast<volatile u32*>(g_mmio + 0x18);
+        while (*fr & (1u << 5)) {} // FR.TXFF: transmit FIFO full
+        *reinterpret_cast<volatile u32*>(g_mmio) = c;
+        return;
+    }
+    default: return;
+    }
+}
+void put_text(const char* s, u32 n) {
+    for (u32 i = 0; i < n; ++i) {
+        if (s[i] == '\n') put('\r');
+        put(u8(s[i]));
+    }
+}
+
+// The line of one (sender, source) being put together.
+struct Line { // plain data: zero in .bss, no constructor to run
+    u64 sender;
+    u32 source;
+    u32 len;
+    u64 last; // when it last grew, for taking the oldest slot
+    char text[kLineBytes];
+};
+Line g_lines[kLines];
+u64 g_clock = 0;
+
+Line& line_of(u64 sender, u32 source) {
+    Line *empty = nullptr, *oldest = &g_lines[0];
+    for (Line& l : g_lines) {
+        if (l.len && l.sender == sender && l.source == source) return l;
+        if (!l.len && !empty) empty = &l;
+        if (l.last < oldest->last) oldest = &l;
+    }
+    Line* l = empty ? empty : oldest;
+    if (!empty) put_text(l->text, l->len); // every slot is taken: the oldest line goes out as it is
+    l->sender = sender, l->source = source, l->len = 0;
+    return *l;
+}
+
+void write(u64 sender, u32 source, const char* s, u32 n) {
+    Line& l = line_of(sender, source);
+    l.last = ++g_clock;
+    for (u32 i = 0; i < n; ++i) {
+        l.text[l.len++] = s[i];
+        if (s[i] == '\n' || l.len == kLineBytes) {
+            put_text(l.text, l.len);
+            l.len = 0;
+        }
+    }
+}
+
+// The registers: the capability from the monitor, mapped (memory) or checked (ports).
+Status take_registers(u64 offset) {
+    TRY_STATUS(Status(user::lmp_receive_slot(caps::CPtr::at(kRegs).raw)));
+    for (;;) {
+        user::Message m = TRY(user::lmp_receive_from(sys::kMonitorId));
+        if (m.cap_arrived) break;
+    }
+    if (g_kind == kConsole16550Port) return {};
+    TRY_STATUS(g_vs.init(kRam, kRegs + 1));
+    u64 va = TRY(g_vs.map(caps::CPtr::at(kRegs), 0, 4096));
+    g_mmio = reinterpret_cast<volatile u8*>(uptr(va + offset));
+    return {};
+}
+
+} // namespace
+
+int main(u64 arg) {
+    g_kind = u32(arg & 0xff);
+    const u64 offset = (arg >> 8) & 0xfff;
+    if (g_kind == kConsoleNone || g_kind > kConsolePl011) {
+        user::write_early("console: no UART it can drive\n", 30);
+        return 1;
+    }
+    if (Status st = take_registers(offset); !st.ok()) {
+        char line[96];
+        BufferSink b(line, sizeof line);
+        format(b.sink(), "console: the UART's registers are not usable: {}\n", error_name(st.error()));
+        user::write_early(line, b.size());
+        return 2;
+    }
+    for (;;) {
+        auto m = user::lmp_receive();
+        if (!m.ok()) continue;
+        const u64 w0 = m->word[0];
+        switch (console::op_of(w0)) {
+        case console::kWrite: {
+            char text[console::kWriteBytes];
+            const u32 n = min(console::len_of(w0), console::kWriteBytes);
+            console::unpack(&m->word[1], n, text);
+            write(m->sender, console::source_of(w0), text, n);
+            break;
+        }
+        case console::kFlush: {
+            const u64 w[4] = {console::word0(console::kFlushed), 0, 0, 0};
+            (void)user::lmp_send(m->sender, w);
+            break;
+        }
+        default: break; // not the console's: nothing to answer
+        }
+    }
+}
