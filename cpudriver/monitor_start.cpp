@@ -140,6 +140,20 @@ sys::Return Scheduler::kernel_op(Dispatcher* d, sys::KernelOp op, const sys::Arg
     }
     case sys::KernelOp::PowerOff:
         arch::power_off(a.arg[2] == 1);
+    case sys::KernelOp::IrqRoute: {
+        // One driver per device: the console's receive interrupt, routed to this core.
+        Dispatcher* to = find(a.arg[3]);
+        if (a.arg[2] != sys::kIrqConsoleRx) return fail(Error::InvalidArgument);
+        if (!to || to->state == DispatcherState::Dead) return fail(Error::NotFound);
+        for (u32 i = 0; i < count_; ++i)
+            if (all_[i] != to && all_[i]->irq_kind == a.arg[2] && all_[i]->state != DispatcherState::Dead)
+                return fail(Error::Busy);
+        auto line = arch::console_rx_irq_enable();
+        if (!line.ok()) return fail(line.error());
+        to->irq_kind = a.arg[2];
+        to->irq_line = *line;
+        return {0, {*line}};
+    }
     }
     return fail(Error::InvalidArgument);
 }

@@ -96,15 +96,11 @@ sys::Return Scheduler::on_CoreInfo(Dispatcher* d, const sys::Args&) {
     return {0, {core().hw_id, core().index, d->id, u64(core().boot->isa), arch::counter_hz()}};
 }
 
+// Which dispatcher takes which interrupt is the monitor's decision (KernelOp::IrqRoute);
+// a driver learns here the line it was given.
 sys::Return Scheduler::on_IrqAttach(Dispatcher* d, const sys::Args& a) {
-    // One driver per device: the console's receive interrupt, routed to this core.
-    for (u32 i = 0; i < count_; ++i)
-        if (all_[i]->irq_kind == a.arg[0] && all_[i]->state != DispatcherState::Dead) return fail(Error::Busy);
-    auto line = arch::console_rx_irq_enable();
-    if (!line.ok()) return fail(line.error());
-    d->irq_kind = a.arg[0];
-    d->irq_line = *line;
-    return {0, {*line}};
+    if (!d->irq_kind || d->irq_kind != a.arg[0]) return fail(Error::PermissionDenied);
+    return {0, {d->irq_line}};
 }
 
 sys::Return Scheduler::on_IrqAck(Dispatcher* d, const sys::Args& a) {

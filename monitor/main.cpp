@@ -447,6 +447,13 @@ void serve(const user::Message& msg) {
         else user::print("monitor: core {}: dispatcher {} may not stop dispatcher {}\n", g_core, msg.sender, victim);
         return;
     }
+    case api::kIrq: {
+        auto line = user::kernel::irq_route(msg.word[1], u32(msg.sender));
+        const u64 w[4] = {api::reply(api::kIrq, u64(line.ok() ? Error::Ok : line.error()), 0, tag),
+                          line.ok() ? *line : 0, 0, 0};
+        (void)send_to(msg.sender, w);
+        return;
+    }
     case api::kPrint: {
         char text[console::kWriteBytes];
         const u32 n = min<u32>(u32(api::flags_of(w0)), console::kWriteBytes);

@@ -29,6 +29,12 @@ Result<u32> spawn(const char* name, u64 arg, u64 ram_bytes, const void* data, u6
     return u32(r.value[0]);
 }
 
+Result<u32> irq_route(u64 kind, u32 id) {
+    auto r = op(sys::KernelOp::IrqRoute, kind, id);
+    if (r.error) return error_of(r);
+    return u32(r.value[0]);
+}
+
 Error doorbell(u64 id) { return error_of(op(sys::KernelOp::Doorbell, id)); }
 Error stop(u32 id) { return error_of(op(sys::KernelOp::Stop, id)); }
 

@@ -72,6 +72,13 @@ Result<Info> info() {
     return Info{(m.word[1] & 1) != 0, (m.word[1] & 2) != 0, (m.word[1] & 4) != 0, m.word[2], m.word[3]};
 }
 
+Result<u32> irq(u64 kind) {
+    if (Error e = ask(api::kIrq, 0, 0, 0, kind); e != Error::Ok) return e;
+    Message m = TRY(reply(api::kIrq, 0));
+    if (status(m) != Error::Ok) return status(m);
+    return u32(m.word[1]);
+}
+
 Error stop(u32 dispatcher) { return ask(api::kStop, 0, 0, 0, dispatcher); }
 
 [[noreturn]] void power_off(bool pass) {

@@ -182,6 +182,9 @@ int tests() {
     expect("oversized-invocation", invoke(shortw, sys::kMaxInvokeWords + 1), Error::Malformed);
     // I/O ports only through an I/O port capability, which this program was not given.
     u64 io[4];
+    // Interrupts only as the monitor routes them.
+    expect("irq-not-routed", user::error_of(user::call(sys::Number::IrqAttach, sys::kIrqConsoleRx)),
+           Error::PermissionDenied);
     expect("io-port-through-ram", invoke(io, encode_io_write(io, kRam, 0, 0x41)), Error::WrongType);
     expect("io-port-through-empty-slot", invoke(io, encode_io_read(io, CPtr::at(kCNodeSlots - 2), 0)), Error::SlotEmpty);
     // Revoke: every descendant of the RAM goes, with its mappings; the memory can be

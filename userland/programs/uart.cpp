@@ -1,8 +1,8 @@
-// A user-level driver for the console's receive interrupt: attaches to it, asks the runner
+// A user-level driver for the console's receive interrupt: asks its monitor for it, asks the runner
 // for input ("INPUT ready"), and for each interrupt message reads what the UART holds,
 // acknowledges the interrupt, and reads again (bytes that came while the line was masked
 // raise no new edge on x86). Exit 0 when the line "mosaic\n" came in; 1 for other bytes.
-#include <mosaic/user/sys.hpp>
+#include <mosaic/user/monitor.hpp>
 
 using namespace mosaic;
 
@@ -24,9 +24,13 @@ struct Line {
 } // namespace
 
 int main(u64) {
+    // The monitor decides who drives the console's input; the CPU driver then says which
+    // line it gave us, and refuses anyone the monitor did not route it to.
+    auto routed = user::mon::irq(sys::kIrqConsoleRx);
     auto attach = user::call(sys::Number::IrqAttach, sys::kIrqConsoleRx);
-    if (attach.error) {
-        user::print("user: uart driver: cannot attach: {}\n", error_name(user::error_of(attach)));
+    if (!routed.ok() || attach.error || attach.value[0] != *routed) {
+        user::print("user: uart driver: no interrupt: {}, {}\n", error_name(routed.ok() ? Error::Ok : routed.error()),
+                    error_name(user::error_of(attach)));
         return 10;
     }
     user::print("user: uart driver owns interrupt {}\n", attach.value[0]);

@@ -35,7 +35,9 @@ namespace mosaic::sys {
     X(LmpReceive, 5)                                                                               \
     /* core_info() -> (hardware core id, core index, dispatcher id, isa, timer hz) */              \
     X(CoreInfo, 6)                                                                                 \
-    /* irq_attach(irq_kind): interrupts of that kind arrive as LMP messages (sender kIrqSender) */  \
+    /* irq_attach(irq_kind) -> (line): the caller's interrupt of that kind, which its monitor */ \
+    /* routed to it (KernelOp::IrqRoute): they arrive as LMP messages (sender kIrqSender); */      \
+    /* PermissionDenied for an interrupt nobody routed to the caller */                            \
     X(IrqAttach, 7)                                                                                \
     /* irq_ack(irq): the handler is done; the line is unmasked */                                  \
     X(IrqAck, 8)                                                                                   \
@@ -126,7 +128,10 @@ constexpr u32 kSlotFirstFree = kSlotKernel + 4;
 //   Stop       a0 a dispatcher id of this core: ends it (its end is reported as a fault
 //              of kind Other)
 //   PowerOff   a0 1: the run passed, 0: failed; ends the machine
-#define MOSAIC_KERNEL_OPS(X) X(StartCore, 1) X(Spawn, 2) X(Doorbell, 3) X(Stop, 4) X(PowerOff, 5)
+//   IrqRoute   a0 an interrupt kind (kIrqConsoleRx), a1 a dispatcher id of this core: its
+//              interrupts go to that dispatcher from now on (Busy while another one that
+//              is alive has them) -> (the controller's line)
+#define MOSAIC_KERNEL_OPS(X) X(StartCore, 1) X(Spawn, 2) X(Doorbell, 3) X(Stop, 4) X(PowerOff, 5) X(IrqRoute, 6)
 enum class KernelOp : u64 {
 #define X(name, value) name = value,
     MOSAIC_KERNEL_OPS(X)

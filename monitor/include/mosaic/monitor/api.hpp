@@ -30,6 +30,10 @@ enum Op : u64 {
     // print: flags = the length (at most console::kWriteBytes), words 1-3 the bytes; to the
     // console service of the node (userland/include/mosaic/user/console.hpp). No reply.
     kPrint = 6,
+    // irq: word 1 an interrupt kind (sys::kIrqConsoleRx) -> kIrq: word 1 the line; its
+    // interrupts now go to the caller (FIXME: to whoever asks first while nobody alive has
+    // them; Irq capabilities handed out as the SKB places drivers are to replace this).
+    kIrq = 7,
     // replies only
     kStarted = 16,
     kEnded = 17,

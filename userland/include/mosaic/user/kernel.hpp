@@ -15,6 +15,9 @@ Result<u32> spawn(const char* name, u64 arg, u64 ram_bytes, const void* data, u6
 Error doorbell(u64 id);
 // Ends dispatcher `id` of this core.
 Error stop(u32 id);
+// Routes the interrupts of `kind` (sys::kIrqConsoleRx) to dispatcher `id` of this core;
+// returns the controller's line.
+Result<u32> irq_route(u64 kind, u32 id);
 // Ends the machine.
 [[noreturn]] void power_off(bool pass);
 

@@ -39,6 +39,8 @@ Result<Ended> wait_end(u32 tag, u64 timeout_ticks = 0);
 Result<MemberInfo> member(u32 index);
 Result<Info> info();
 Error stop(u32 dispatcher);
+// Asks for the interrupts of `kind` (sys::kIrqConsoleRx); returns the line.
+Result<u32> irq(u64 kind);
 [[noreturn]] void power_off(bool pass);
 
 } // namespace mosaic::user::mon
