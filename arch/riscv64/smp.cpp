@@ -18,10 +18,17 @@ cpudriver::CoreState* core_state() {
 }
 
 Status start_core(u64 hw_id, cpudriver::CoreState* s) {
-    constexpr u64 kSbiHsm = 0x48534D, kHartStart = 0;
-    auto r = riscv::sbi_call(kSbiHsm, kHartStart, hw_id, u64(uptr(riscv_secondary_start)), u64(uptr(s)));
-    if (r.error != 0) return Error::Unsupported;
-    return {};
+    constexpr u64 kSbiHsm = 0x48534D, kHartStart = 0, kHartStatus = 2;
+    constexpr i64 kAlreadyAvailable = -6; // SBI_ERR_ALREADY_AVAILABLE: the hart runs
+    constexpr u64 kStopped = 1;
+    // A hart the firmware sent to the image's entry stops itself there (head.S); until it
+    // has, hart_start finds it running: wait for it to be stopped, a bounded while.
+    for (u32 tries = 0;; ++tries) {
+        auto r = riscv::sbi_call(kSbiHsm, kHartStart, hw_id, u64(uptr(riscv_secondary_start)), u64(uptr(s)));
+        if (r.error == 0) return {};
+        if (i64(r.error) != kAlreadyAvailable || tries == 1000000) return Error::Unsupported;
+        while (u64(riscv::sbi_call(kSbiHsm, kHartStatus, hw_id).value) != kStopped && tries++ < 1000000) {}
+    }
 }
 
 u64 image_end() { return u64(uptr(__image_end)); }
