@@ -120,11 +120,22 @@ void Scheduler::wake_expired() {
     arch::user_enter(d->frame);
 }
 
+bool Scheduler::has_deadline() const {
+    for (u32 i = 0; i < count_; ++i)
+        if (all_[i]->state == DispatcherState::Blocked && all_[i]->deadline) return true;
+    return false;
+}
+
 [[noreturn]] void Scheduler::schedule() {
     for (;;) {
         wake_monitor(); // a doorbell that rang while it ran
-        if (Dispatcher* d = policy_.pick(core().ticks)) resume(d);
-        // Nothing to run: halt until an interrupt, which may make someone runnable.
+        if (Dispatcher* d = policy_.pick(core().ticks)) {
+            if (timer_stopped_) arch::timer_start(kTimerHz), timer_stopped_ = false; // time slices again
+            resume(d);
+        }
+        // Nothing to run: halt until an interrupt, which may make someone runnable. With no
+        // deadline to watch, the timer stops too: only a doorbell or a device wakes the core.
+        if (!timer_stopped_ && !has_deadline()) arch::timer_stop(), timer_stopped_ = true;
         arch::wait_for_interrupt_masked();
         wake_expired();
     }

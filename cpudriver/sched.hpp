@@ -89,6 +89,7 @@ class Scheduler {
     bool kernel_message(LmpMessage& out);
     void wake_monitor();
     void wake_expired();
+    bool has_deadline() const;
     // Delivers m to a dispatcher blocked in lmp_receive, in its return registers.
     void deliver(Dispatcher* to, const LmpMessage& m);
     Result<usize> copy_from_user(Dispatcher* d, u64 va, void* to, usize n);
@@ -104,6 +105,7 @@ class Scheduler {
     static constexpr u32 kMaxEnded = 64;
     LmpMessage ended_[kMaxEnded]; // ended messages the monitor has not taken yet
     u32 ended_first_ = 0, ended_count_ = 0;
+    bool timer_stopped_ = false; // nothing to run and no deadline: the core sleeps without ticks
     CapSpace caps_;
 };
 

@@ -500,6 +500,12 @@ void handle(const user::Message& m) {
     serve(m);
 }
 
+bool has_node_channels() {
+    for (bool b : g_node_bound)
+        if (b) return true;
+    return false;
+}
+
 void announce_sleep(bool on) {
     for (auto& l : g_links)
         if (l.bound) l.ch.announce_sleep(on);
@@ -537,7 +543,10 @@ void learn_doorbells() {
         announce_sleep(true);
         busy = g_mon.step();
         if (!busy) {
-            auto m = user::lmp_receive(kSleepTicks);
+            // Deadlines only while the protocol runs, or while channels without a doorbell
+            // (to other nodes) need a look now and then; otherwise a message or a doorbell.
+            const bool watch = !g_mon.settled() || has_node_channels();
+            auto m = user::lmp_receive(watch ? kSleepTicks : 0);
             announce_sleep(false);
             if (m.ok()) handle(*m);
             // Whatever else came meanwhile, without blocking again.
