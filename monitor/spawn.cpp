@@ -48,6 +48,13 @@ void Monitor::spawn_remote(u32 core, const char* name, u64 arg, u64 tag) {
     u32 len = 0;
     for (; name && len < sizeof s.name.bytes && name[len]; ++len) s.name.bytes[len] = u8(name[len]);
     if (!name || len == sizeof s.name.bytes) return refuse_spawn(s, Error::InvalidArgument); // no NUL in 16 bytes
+    if (core != cfg_.core) {
+        Outstanding* o = nullptr;
+        for (auto& e : outstanding_)
+            if (!e.used && !o) o = &e;
+        if (!o) return refuse_spawn(s, Error::Busy);
+        *o = {true, false, core, tag};
+    }
     forward_spawn(s);
 }
 
@@ -74,18 +81,23 @@ void Monitor::run_here(const im::spawn_message& s) {
         if (slot) *slot = {true, *d, s.origin, s.tag};
         // FIXME: with every slot taken, its end is not reported.
     }
-    deliver(r);
+    deliver(r, s.origin == cfg_.core);
 }
 
-// An immediate answer for a request that cannot go where it names.
+// An immediate answer for a request that cannot go where it names. Made here for a request
+// of this core's, it is answered at once (and no longer awaited).
 void Monitor::refuse_spawn(const im::spawn_message& s, Error why) {
-    deliver({s.origin, s.tag, s.core, u16(why), 0, 0, 0, 0, 0, 0});
+    const im::spawn_result_message r{s.origin, s.tag, s.core, u16(why), 0, 0, 0, 0, 0, 0};
+    if (s.origin != cfg_.core) return deliver(r);
+    for (auto& e : outstanding_)
+        if (e.used && e.tag == s.tag && e.core == s.core) e.used = false;
+    deliver(r, true);
 }
 
-void Monitor::deliver(const im::spawn_result_message& r) {
+void Monitor::deliver(const im::spawn_result_message& r, bool here) {
     Hop h = route(r.origin);
     if (h.kind == Hop::Here) {
-        if (!env_.result) return;
+        if (!env_.result || (!here && !expect_result(r))) return;
         SpawnResult out{r.origin, r.tag, r.core, Error(r.status), r.dispatcher, r.ended != 0, EndHow(r.how),
                         r.code, r.address, r.preemptions};
         return env_.result(env_.ctx, out);
@@ -96,11 +108,30 @@ void Monitor::deliver(const im::spawn_result_message& r) {
     if (h.kind == Hop::Nowhere || !queue(h.ch, p)) ++refused_; // FIXME: lost, the origin never hears
 }
 
+// A result that reached its origin from elsewhere: the answer to a spawn it sent out and
+// still awaits (started or refused once, then ended once); anything else is refused.
+bool Monitor::expect_result(const im::spawn_result_message& r) {
+    for (auto& e : outstanding_) {
+        if (!e.used || e.tag != r.tag || e.core != r.core) continue;
+        if (!r.ended) {
+            if (e.started) break; // started twice: a lie
+            e.started = true;
+            if (r.status != 0) e.used = false; // refused: nothing more will come
+            return true;
+        }
+        if (!e.started) break; // ended before it started
+        e.used = false;
+        return true;
+    }
+    ++refused_;
+    return false;
+}
+
 void Monitor::dispatcher_ended(u32 dispatcher, EndHow how, u64 code, u64 address, u32 preemptions) {
     for (auto& e : spawned_) {
         if (!e.used || e.dispatcher != dispatcher) continue;
         e.used = false;
-        deliver({e.origin, e.tag, cfg_.core, 0, dispatcher, 1, u8(how), code, address, preemptions});
+        deliver({e.origin, e.tag, cfg_.core, 0, dispatcher, 1, u8(how), code, address, preemptions}, e.origin == cfg_.core);
         return;
     }
 }

@@ -777,3 +777,40 @@ TEST_CASE("threads: one per monitor on the real clock, every monitor agrees") {
     check_facts(s, {}, {});
     for (Core* c : v) CHECK(c->m->refused() == 0);
 }
+
+TEST_CASE("a spawn result nobody awaits, or one that comes twice, is refused: a peer cannot invent an end") {
+    Options o;
+    o.nodes = 1;
+    o.cores = 2;
+    o.raw_cores = {};
+    Sim s(o);
+    // Core 1's monitor, with the test in its boot monitor's place.
+    Core& c1 = *s.cores[1];
+    s.cores[0]->active = false;
+    transports::Channel& boot = s.core_links[1]->a;
+    transports::Message m;
+    REQUIRE(boot.poll(m).ok()); // its core_up
+    // An end for a request it never made: refused, not passed on.
+    CHECK(transports::send_message(boot, im::spawn_result_message{1, 77, 0, 0, 5, 1, 0, 0, 0, 0}).ok());
+    c1.m->step();
+    CHECK(c1.results.empty());
+    CHECK(c1.m->refused() == 1);
+    // A real request: its start and its end once each; a second end is a lie.
+    c1.m->spawn_remote(0, "hello", 1, 9);
+    c1.m->step();
+    REQUIRE(boot.poll(m).ok());
+    auto req = transports::decode_message<im::spawn_message>(m);
+    REQUIRE(req.ok());
+    CHECK(req->tag == 9);
+    CHECK(transports::send_message(boot, im::spawn_result_message{1, 9, 1, 0, 5, 1, 0, 0, 0, 0}).ok()); // not from core 0
+    CHECK(transports::send_message(boot, im::spawn_result_message{1, 9, 0, 0, 5, 1, 0, 0, 0, 0}).ok()); // ended first
+    CHECK(transports::send_message(boot, im::spawn_result_message{1, 9, 0, 0, 5, 0, 0, 0, 0, 0}).ok()); // started
+    CHECK(transports::send_message(boot, im::spawn_result_message{1, 9, 0, 0, 5, 1, 0, 3, 0, 0}).ok()); // ended
+    CHECK(transports::send_message(boot, im::spawn_result_message{1, 9, 0, 0, 5, 1, 0, 0, 0, 0}).ok()); // again
+    c1.m->step();
+    REQUIRE(c1.results.size() == 2);
+    CHECK(!c1.results[0].ended);
+    CHECK(c1.results[1].ended);
+    CHECK(c1.results[1].code == 3);
+    CHECK(c1.m->refused() == 4);
+}

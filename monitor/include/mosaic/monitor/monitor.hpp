@@ -211,6 +211,13 @@ class Monitor {
         u32 dispatcher = 0, origin = 0;
         u64 tag = 0;
     };
+    // A spawn this monitor sent towards another core, awaiting its results: only those are
+    // taken (a peer cannot invent a start or an end), each once.
+    struct Outstanding {
+        bool used = false, started = false;
+        u32 core = 0;
+        u64 tag = 0;
+    };
     // Where a message for a core goes from here.
     struct Hop {
         enum Kind : u8 { Here, Send, Nowhere } kind;
@@ -248,7 +255,8 @@ class Monitor {
     Hop route(u32 core) const;
     void forward_spawn(const ifaces::intermon::spawn_message& s);
     void run_here(const ifaces::intermon::spawn_message& s);
-    void deliver(const ifaces::intermon::spawn_result_message& r);
+    // here: made by this monitor for its own request (not checked against what it awaits).
+    void deliver(const ifaces::intermon::spawn_result_message& r, bool here = false);
     void refuse_spawn(const ifaces::intermon::spawn_message& s, Error why);
     bool queue(Channel* ch, const Pending& p);
     bool flush();
@@ -287,6 +295,8 @@ class Monitor {
     Pending outbox_[kMaxPending];
     u32 outbox_count_ = 0;
     Spawned spawned_[kMaxSpawned];
+    Outstanding outstanding_[kMaxPending];
+    bool expect_result(const ifaces::intermon::spawn_result_message& r);
 };
 
 } // namespace mosaic::monitor
