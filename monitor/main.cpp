@@ -92,10 +92,47 @@ u64 now(void*) {
 }
 void print(void*, const char* s, usize n) { user::write(s, n); }
 
+// Messages to programs of this core that found their mailbox full: kept in order and sent
+// again from the event loop, so that a program that does not read its mailbox costs the
+// monitor nothing and loses no reply of its own to another's.
+struct Outgoing {
+    u64 to;
+    u64 w[4];
+};
+constexpr u32 kMaxOutgoing = 64;
+Outgoing g_out[kMaxOutgoing];
+u32 g_out_count = 0;
+u64 g_out_dropped = 0;
+
+// Sends what waits, oldest first; a program that is gone loses what waited for it.
+void send_waiting() {
+    u32 kept = 0;
+    u64 blocked[kMaxOutgoing];
+    u32 nblocked = 0;
+    for (u32 i = 0; i < g_out_count; ++i) {
+        Outgoing& o = g_out[i];
+        bool behind = false;
+        for (u32 b = 0; b < nblocked; ++b) behind |= blocked[b] == o.to;
+        Error e = behind ? Error::WouldBlock : user::lmp_send(o.to, o.w);
+        if (e == Error::WouldBlock) {
+            if (!behind) blocked[nblocked++] = o.to;
+            g_out[kept++] = o;
+        }
+    }
+    g_out_count = kept;
+}
+
 Error send_to(u64 dispatcher, const u64 (&w)[4]) {
-    Error e;
-    for (u32 tries = 0; (e = user::lmp_send(dispatcher, w)) == Error::WouldBlock && tries < 1000; ++tries) user::yield();
-    return e;
+    bool waiting = false;
+    for (u32 i = 0; i < g_out_count; ++i) waiting |= g_out[i].to == dispatcher;
+    Error e = waiting ? Error::WouldBlock : user::lmp_send(dispatcher, w);
+    if (e != Error::WouldBlock) return e;
+    if (g_out_count == kMaxOutgoing) {
+        ++g_out_dropped;
+        return Error::CapacityExceeded;
+    }
+    g_out[g_out_count++] = {dispatcher, {w[0], w[1], w[2], w[3]}};
+    return Error::Ok; // on its way
 }
 
 Result<u32> spawn_here(void*, const char* name, u64 arg) { return user::kernel::spawn(name, arg, 0, nullptr, 0); }
@@ -342,9 +379,10 @@ void flush_console() {
     if (!g_console_id) return;
     const u64 w[4] = {console::word0(console::kFlush), 0, 0, 0};
     if (send_to(g_console_id, w) != Error::Ok) return;
-    for (;;) {
-        auto m = user::lmp_receive_from(g_console_id, 100);
-        if (!m.ok() || console::op_of(m->word[0]) == console::kFlushed) return;
+    for (u32 ticks = 0; ticks < 200; ++ticks) { // at most 2 s
+        send_waiting(); // the text before the flush, and the flush
+        auto m = user::lmp_receive_from(g_console_id, 1);
+        if (m.ok() && console::op_of(m->word[0]) == console::kFlushed) return;
     }
 }
 
@@ -524,6 +562,7 @@ void learn_doorbells() {
 [[noreturn]] void event_loop() {
     u32 quiet = 0, busy_rounds = 0;
     for (;;) {
+        if (g_out_count) send_waiting();
         bool busy = g_mon.step();
         if (g_facts->boot) learn_doorbells();
         if (!g_reported && g_mon.settled()) {
@@ -545,7 +584,7 @@ void learn_doorbells() {
         if (!busy) {
             // Deadlines only while the protocol runs, or while channels without a doorbell
             // (to other nodes) need a look now and then; otherwise a message or a doorbell.
-            const bool watch = !g_mon.settled() || has_node_channels();
+            const bool watch = !g_mon.settled() || has_node_channels() || g_out_count;
             auto m = user::lmp_receive(watch ? kSleepTicks : 0);
             announce_sleep(false);
             if (m.ok()) handle(*m);
