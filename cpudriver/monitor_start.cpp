@@ -104,6 +104,10 @@ sys::Return Scheduler::kernel_op(Dispatcher* d, sys::KernelOp op, const sys::Arg
     case sys::KernelOp::StartCore: {
         // Only the node's boot core starts cores: the others never touch another core's memory.
         if (me.hw_id != me.boot->boot_core) return fail(Error::PermissionDenied);
+        // FIXME: the new core's monitor gets a capability for this frame by its physical
+        // address, with no derivation link to this core's copy: if the boot monitor revoked the
+        // RAM it came from and retyped it while the core runs, two owners would hold it.
+        // Capabilities that span cores come with the distributed capability protocol (2PC).
         auto frame = caps_.find(d->cnode, a.arg[3], caps::CapType::Frame);
         if (!frame.ok()) return fail(frame.error());
         if ((*frame)->size < sys::kChannelBytes) return fail(Error::OutOfRange);
