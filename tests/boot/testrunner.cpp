@@ -207,8 +207,8 @@ void test_programs(u64 skb) {
     check(ping.exited() && pong.exited(), "user-lmp-pingpong", "ping: {}, pong: {}", ping.how(), pong.how());
     // Time slicing and misbehaving programs, all at once.
     Run spin[2] = {start(g_core, "spin", kSpinMs), start(g_core, "spin", kSpinMs)};
-    Run fault[6];
-    for (u64 mode = 0; mode < 6; ++mode) fault[mode] = start(g_core, "fault", mode);
+    Run fault[7];
+    for (u64 mode = 0; mode < 7; ++mode) fault[mode] = start(g_core, "fault", mode);
     Run after = start(g_core, "hello", hw);
     for (auto& r : spin) finish(r);
     for (auto& r : fault) finish(r);
@@ -227,6 +227,8 @@ void test_programs(u64 skb) {
     check(fault[4].exited(), "user-bad-address", "dispatcher printing from bad addresses: {}", fault[4].how());
     check(fault[5].faulted(kBreakpoint), "trap-breakpoint", "breakpoint instruction: {} (kind {})", fault[5].how(),
           fault[5].end.code);
+    check(fault[6].exited(), "monitor-refuses-strangers",
+          "a program asking its monitor to power off and to stop others: {} (the node must go on)", fault[6].how());
     check(after.exited(), "user-core-goes-on", "a dispatcher started after the faulting ones: {}", after.how());
     // Capabilities and the MMU from user mode.
     const u64 ram = monitor::api::with_ram(kCapsRam);

@@ -81,6 +81,8 @@ Result<u32> irq(u64 kind) {
 
 Error stop(u32 dispatcher) { return ask(api::kStop, 0, 0, 0, dispatcher); }
 
+void power_off_request(bool pass) { (void)ask(api::kPowerOff, 0, 0, 0, pass ? 1 : 0); }
+
 [[noreturn]] void power_off(bool pass) {
     for (;;) {
         (void)ask(api::kPowerOff, 0, 0, 0, pass ? 1 : 0);

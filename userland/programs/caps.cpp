@@ -182,6 +182,11 @@ int tests() {
     expect("oversized-invocation", invoke(shortw, sys::kMaxInvokeWords + 1), Error::Malformed);
     // I/O ports only through an I/O port capability, which this program was not given.
     u64 io[4];
+    // The Kernel capability's operations are the monitor's alone.
+    auto kernel = [](u64 slot, sys::KernelOp op) { return user::error_of(user::call(sys::Number::Kernel, slot, u64(op), 1)); };
+    expect("kernel-op-without-capability", kernel(CPtr::at(sys::kSlotKernel).raw, sys::KernelOp::PowerOff),
+           Error::SlotEmpty);
+    expect("kernel-op-through-ram", kernel(kRam.raw, sys::KernelOp::StartCore), Error::PermissionDenied);
     // Interrupts only as the monitor routes them.
     expect("irq-not-routed", user::error_of(user::call(sys::Number::IrqAttach, sys::kIrqConsoleRx)),
            Error::PermissionDenied);

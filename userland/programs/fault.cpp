@@ -1,6 +1,7 @@
 // Misbehaves on purpose, in the way arg selects; the CPU driver must report it and go on
-// running the core's other dispatchers. Modes 0-2 and 5 never reach their return.
-#include <mosaic/user/sys.hpp>
+// running the core's other dispatchers. Modes 0-2 and 5 never reach their return; mode 6
+// asks its monitor to power the node off and to stop other programs, which it must refuse.
+#include <mosaic/user/monitor.hpp>
 
 using namespace mosaic;
 
@@ -41,6 +42,13 @@ int main(u64 arg) {
     case 5: // a breakpoint instruction
         mosaic_user_breakpoint();
         return 99;
+    case 6: { // asks its monitor for what only the system's own programs may: the monitor refuses
+        user::mon::power_off_request(true);               // the node must go on
+        (void)user::mon::stop(u32(sys::kMonitorId) + 1); // the SKB service: not this program's to stop
+        (void)user::mon::stop(u32(sys::kMonitorId));     // the monitor itself
+        auto still = user::mon::info();                  // the monitor still answers
+        return still.ok() && still->agreed ? 0 : 1;
+    }
     default:
         return 98;
     }

@@ -42,5 +42,7 @@ Error stop(u32 dispatcher);
 // Asks for the interrupts of `kind` (sys::kIrqConsoleRx); returns the line.
 Result<u32> irq(u64 kind);
 [[noreturn]] void power_off(bool pass);
+// Asks once, and returns: the monitor powers off only for the system's own programs.
+void power_off_request(bool pass);
 
 } // namespace mosaic::user::mon
