@@ -46,7 +46,7 @@ class CapSpace {
     void sweep(); // clears entries whose capability is gone
 
     caps::CapTable table_;
-    static constexpr u32 kMaxMappings = 256;
+    static constexpr u32 kMaxMappings = 2048; // every page of every program the monitor loaded
     MappingRecord mappings_[kMaxMappings];
     u64 loaded_root_ = 0;
 };

@@ -3,11 +3,6 @@
 
 namespace mosaic::cpudriver {
 
-bool in_user_window(u64 base, u64 va, u64 len) {
-    if (va < base || va + len < va) return false;
-    return va + len <= base + kUserWindowSize;
-}
-
 Status decode_syscall(const sys::Args& a) {
     using sys::Number;
     if (a.number >= sys::kSyscallCount) return Error::UnknownSyscall;
@@ -38,32 +33,14 @@ Status decode_syscall(const sys::Args& a) {
     }
 }
 
-Result<u32> plan_user_image(const elf::File& f, u16 machine, u64 base, UserSegment* out, u32 max) {
-    if (f.machine() != machine) return Error::Unsupported;
-    const u64 limit = base + sys::kStartDataOffset; // the start data and the stack lie above
-    u32 n = 0;
-    bool entry_ok = false;
-    for (u32 i = 0; i < f.segment_count(); ++i) {
-        auto s = f.load_segment(i);
-        if (s.error() == Error::NotFound) continue; // not PT_LOAD
-        if (!s.ok()) return s.error();
-        if (s->memsz == 0) continue;
-        if (n == max) return Error::CapacityExceeded;
-        UserSegment u{*s, (s->flags & 2) != 0, (s->flags & 1) != 0};
-        if (u.write && u.exec) return Error::PermissionDenied;
-        if (s->vaddr % kUserPage) return Error::Misaligned;
-        if (s->vaddr < base || s->vaddr + s->memsz > limit) return Error::OutOfRange;
-        for (u32 k = 0; k < n; ++k) {
-            u64 lo = out[k].seg.vaddr, hi = lo + out[k].seg.memsz;
-            hi = (hi + kUserPage - 1) & ~(kUserPage - 1);
-            if (s->vaddr < hi && lo < s->vaddr + s->memsz) return Error::AlreadyExists;
-        }
-        if (u.exec && f.entry() >= s->vaddr && f.entry() < s->vaddr + s->memsz) entry_ok = true;
-        out[n++] = u;
-    }
-    if (n == 0) return Error::Malformed;
-    if (!entry_ok) return Error::BadAddress;
-    return n;
+Status check_new_root(const u64* root, bool (*valid)(u64), u64 window_slot, u64 heap_slot, u64 window_base,
+                      u64 entry) {
+    if (window_slot >= 512) return Error::InvalidArgument;
+    for (u64 i = 0; i < 512; ++i)
+        if (i != window_slot && i != heap_slot && valid(root[i])) return Error::PermissionDenied;
+    if (!valid(root[window_slot])) return Error::InvalidArgument;
+    if (!in_user_window(window_base, entry, 1) || entry >= window_base + sys::kStartDataOffset) return Error::BadAddress;
+    return {};
 }
 
 } // namespace mosaic::cpudriver

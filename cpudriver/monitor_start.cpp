@@ -13,7 +13,10 @@ namespace mosaic::cpudriver {
 
 namespace {
 
-constexpr u64 kMonitorRam = 1024 * 1024; // for its page tables and channel frames
+// The monitor's RAM: its page tables and channel frames, and everything of the programs it
+// loads (their frames, tables, CNodes and RAM): the core's dispatcher pool but for what the
+// CPU driver keeps for the Dispatcher structs (one page each) and slack.
+constexpr u64 kKeptForDispatchers = (Scheduler::kMaxDispatchers + 16) * kPageSize;
 
 // The bytes of the bundle that can be read: up to the end of the RAM range it is in.
 bundle::View image(const BootInfo& bi) {
@@ -72,7 +75,11 @@ void fill_facts(BootFacts& f, const CoreState& c, u32 manifest_len) {
     data.kernel_len[0] = sizeof facts;
     data.kernel[1] = view.data(*manifest);
     data.kernel_len[1] = usize(manifest->size);
-    auto m = s.spawn("monitor", view.data(*program), usize(program->size), 0, kMonitorRam, data);
+    // What its own image takes (at most twice its pages, aligned, and its tables) stays out.
+    const u64 image_bytes = 2 * (program->size + sys::kMaxStartData + kUserStackSize) + 32 * kPageSize;
+    const u64 pool = s.pool_remaining(), kept = kKeptForDispatchers + image_bytes;
+    const u64 ram = pool > kept ? (pool - kept) & ~(64 * 1024 - 1) : 0;
+    auto m = s.spawn("monitor", view.data(*program), usize(program->size), 0, ram, data);
     if (!m.ok()) panic("core {:x}: the monitor does not load: {}", core.hw_id, error_name(m.error()));
     if ((*m)->id != sys::kMonitorId) panic("core {:x}: the monitor is not the first dispatcher", core.hw_id);
     // Its capabilities beyond its program's: the kernel, and the shared memory it talks over.
@@ -93,6 +100,11 @@ void fill_facts(BootFacts& f, const CoreState& c, u32 manifest_len) {
     else if (st.ok() && con.kind != kConsoleNone)
         st = caps.install((*m)->cnode, sys::kSlotConsole, caps::CapType::DevFrame, con.base & ~(kPageSize - 1), kPageSize,
                           pass);
+    // The image bundle, read-only: the programs it loads.
+    const u64 bundle = uptr(bi.bundle) & ~(kPageSize - 1);
+    if (st.ok())
+        st = caps.install((*m)->cnode, sys::kSlotImageFile, caps::CapType::Frame, bundle,
+                          align_up(uptr(bi.bundle) + view.total_size(), kPageSize) - bundle, caps::kRead);
     if (!st.ok()) panic("core {:x}: the monitor's capabilities: {}", core.hw_id, error_name(st.error()));
     s.run();
 }
@@ -115,21 +127,25 @@ sys::Return Scheduler::kernel_op(Dispatcher* d, sys::KernelOp op, const sys::Arg
         if (!hw.ok()) return fail(hw.error());
         return {0, {*hw}};
     }
-    case sys::KernelOp::Spawn: {
-        sys::SpawnRequest req;
+    case sys::KernelOp::Dispatch: {
+        // Decode: a CNode capability, a root table capability of this ISA's root level with
+        // entries only where the user's may be, an entry point in the window.
+        sys::DispatchRequest req;
         auto got = copy_from_user(d, a.arg[2], &req, sizeof req);
         if (!got.ok()) return fail(got.error());
         req.name[sizeof req.name - 1] = 0;
-        bundle::View view = image(*me.boot);
-        auto program = view.find_module(me.boot->isa, req.name);
-        if (!program.ok()) return fail(Error::NotFound);
-        StartData data;
-        data.from = d;
-        data.va = req.data;
-        data.len = req.data_len;
-        if (req.data_len && !in_user_window(arch::user_window_base(), req.data, req.data_len))
-            return fail(Error::BadAddress);
-        auto child = spawn(req.name, view.data(*program), usize(program->size), req.arg, req.ram_bytes, data);
+        auto cnode = caps_.find(d->cnode, req.cnode, caps::CapType::CNode);
+        const caps::CapType root_type = caps::page_table_type(int(caps::kPtLevels - arch::mmu::levels()));
+        auto root = caps_.find(d->cnode, req.root, root_type);
+        if (!cnode.ok() || !root.ok()) return fail(!cnode.ok() ? cnode.error() : root.error());
+        const u8 rw = caps::kRead | caps::kWrite;
+        if (((*cnode)->rights & rw) != rw || ((*root)->rights & rw) != rw) return fail(Error::PermissionDenied);
+        const u64 window = arch::user_window_base(), shift = arch::mmu::root_shift();
+        Status ok = check_new_root(reinterpret_cast<const u64*>(uptr((*root)->base)), arch::mmu::is_valid,
+                                   (window >> shift) & 511, (user_heap_base() >> shift) & 511, window, req.entry);
+        if (!ok.ok()) return fail(ok.error());
+        // Invoke.
+        auto child = dispatch(req.name, (*cnode)->object, (*root)->base, req.entry, req.arg);
         if (!child.ok()) return fail(child.error());
         return {0, {(*child)->id}};
     }

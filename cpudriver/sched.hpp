@@ -34,14 +34,12 @@ struct Dispatcher {
 };
 static_assert(sizeof(Dispatcher) <= kPageSize, "a dispatcher fits in one page of its core's pool");
 
-// What a new dispatcher's start data is copied from: kernel memory (the monitor's boot
-// facts, in up to two pieces) or the memory of the dispatcher that asked for it.
+// What the monitor's start data is copied from: kernel memory (its boot facts and the
+// manifest, in up to two pieces).
 struct StartData {
     const u8* kernel[2] = {};
     usize kernel_len[2] = {};
-    Dispatcher* from = nullptr; // user memory of `from` at [va, va + len)
-    u64 va = 0, len = 0;
-    u64 total() const { return from ? len : kernel_len[0] + kernel_len[1]; }
+    u64 total() const { return kernel_len[0] + kernel_len[1]; }
 };
 
 class Scheduler {
@@ -53,19 +51,24 @@ class Scheduler {
     // address spaces sharing the kernel's map under kernel_root.
     Scheduler(u16 core) : caps_(core) {}
     Status init(u64 pool, u64 size, u64 kernel_root);
-    // Loads a user program (an ELF of this ISA) into a new dispatcher's address space and
+    // Loads the monitor (an ELF of this ISA) into the first dispatcher's address space and
     // makes it runnable, entered at its entry point with arg in the first argument register.
     // ram_bytes (a multiple of a page) of the core's memory go to it as a RAM capability;
     // its start data (at most sys::kMaxStartData bytes) is copied from `data` (loader.cpp).
-    // FIXME: the monitor should build dispatchers from capabilities itself (Barrelfish's
-    // spawn); until then the CPU driver loads the image's modules on the monitor's request.
+    // Every other program is loaded by the monitor, which ends with dispatch().
     Result<Dispatcher*> spawn(const char* name, const u8* elf, usize len, u64 arg, u64 ram_bytes,
                               const StartData& data);
+    // The last step of loading a program the monitor built from capabilities: a dispatcher
+    // whose capability space is CNode `cnode` and whose address space is the root table at
+    // `root` (checked by the caller: check_new_root), entered at `entry` with `arg`; the
+    // kernel's root entries go into the table. (loader.cpp)
+    Result<Dispatcher*> dispatch(const char* name, u16 cnode, u64 root, u64 entry, u64 arg);
     // Runs dispatchers for good; with nothing to run, halts until the next interrupt.
     [[noreturn]] void run();
 
     Dispatcher* find(u64 id);
     CapSpace& caps() { return caps_; }
+    u64 pool_remaining() const { return pool_.remaining(); }
     // Ends a dispatcher from the CPU driver's side (the monitor stopped it).
     void stop(Dispatcher* d);
     // Entries from user mode (see arch.hpp).
@@ -93,7 +96,6 @@ class Scheduler {
     // Delivers m to a dispatcher blocked in lmp_receive, in its return registers.
     void deliver(Dispatcher* to, const LmpMessage& m);
     Result<usize> copy_from_user(Dispatcher* d, u64 va, void* to, usize n);
-    Status copy_start_data(Dispatcher* child, const StartData& data, u64 frame, u64 off);
     sys::Return kernel_op(Dispatcher* d, sys::KernelOp op, const sys::Args& a);
 
     PagePool pool_;

@@ -49,7 +49,7 @@ Result<u64*> AddressSpace::slot(u64 va, u32 level, bool create) {
         u64* e = &table[(va >> shift(l)) & kIndexMask];
         if (l == level) return e;
         if (!arch::mmu::is_valid(*e)) {
-            if (!create) return Error::NotFound;
+            if (!create || !pool_) return Error::NotFound;
             u64 next = TRY(pool_->alloc());
             *e = arch::mmu::table_entry(next);
         } else if (!arch::mmu::is_table(*e, l)) {

@@ -38,6 +38,9 @@ class AddressSpace {
     // this space's own (AlreadyExists if the kernel uses it).
     Status init_shared(PagePool& pool, u64 kernel_root, u64 user_base);
     u64 root() const { return root_; }
+    // A space whose root table was made elsewhere (a page-table capability): translated
+    // and looked up only, never mapped into through this object.
+    void adopt(u64 root) { root_ = root, pool_ = nullptr; }
     // Maps [va, va + size) to [pa, ...): 2 MiB blocks where both are aligned, else pages.
     // AlreadyExists if any part is mapped; Misaligned unless all three are page aligned.
     Status map(u64 va, u64 pa, u64 size, const arch::mmu::MapFlags& f);

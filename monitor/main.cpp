@@ -8,6 +8,9 @@
 //   any other core: binds the channel its boot monitor gave it and joins the protocol;
 //   every core: serves its programs' requests (api.hpp): spawn on any core, membership,
 //   power off; routes spawns and their results between cores; sleeps when idle.
+// It loads every program it starts itself (user/loader.hpp), from the RAM its CPU driver
+// gave it and the image bundle's Frame capability; the CPU driver only checks and
+// dispatches what it built (KernelOp::Dispatch).
 #include <mosaic/board.hpp>
 #include <mosaic/bootfacts.hpp>
 #include <mosaic/monitor/api.hpp>
@@ -16,7 +19,9 @@
 #include <mosaic/transports/route.hpp>
 #include <mosaic/trapkind.hpp>
 #include <mosaic/user/console.hpp>
+#include <mosaic/user/caps.hpp>
 #include <mosaic/user/kernel.hpp>
+#include <mosaic/user/loader.hpp>
 #include <mosaic/user/skb.hpp>
 #include <mosaic/user/sys.hpp>
 #include <mosaic/user/vspace.hpp>
@@ -26,7 +31,12 @@ namespace api = monitor::api;
 
 namespace {
 
-constexpr u64 kRamBytes = 1024 * 1024;   // what the CPU driver gives the monitor (monitor_start.cpp)
+constexpr u64 kVspaceBytes = 1024 * 1024; // of its RAM for its own page tables and channel frames
+// Slots of its root CNode beyond what its Vspace takes: a CNode holding the chunks of its
+// RAM (caps::RamAllocator), and the loader's.
+constexpr u32 kSlotChunks = caps::kCNodeSlots - 1;
+constexpr user::Loader::Slots kLoaderSlots{caps::kCNodeSlots - 2, caps::kCNodeSlots - 3, caps::kCNodeSlots - 4,
+                                           caps::kCNodeSlots - 5};
 constexpr u32 kChannelSlots = 16;        // slots per ring of a core's channel
 constexpr u64 kRingBytes = transports::urpc_region_bytes(kChannelSlots);
 static_assert(2 * kRingBytes <= sys::kChannelBytes, "a core's two rings fit in its channel frame");
@@ -43,6 +53,8 @@ BoardProfile g_board;
 u32 g_core = 0;                           // this core's board number
 monitor::Monitor g_mon;
 user::Vspace g_vs;
+caps::RamAllocator g_ram(user::cap_invoke, nullptr, caps::CPtr::at(sys::kSlotRam), caps::CPtr::at(kSlotChunks, 0),
+                         caps::kCNodeSlots);
 user::SkbClient g_skb;
 u32 g_skb_id = 0;
 bool g_skb_up = false;
@@ -71,6 +83,10 @@ struct Local {
 };
 constexpr u32 kMaxLocal = 64;
 Local g_local[kMaxLocal];
+
+// Every program this monitor loaded, until it ended: its memory then goes back.
+user::Loader g_loader;
+user::Loaded g_loaded[kMaxLocal];
 
 bool g_reported = false; // the membership was printed and the SKB told
 u64 g_console_id = 0;     // the console service on this core, once it runs
@@ -135,7 +151,27 @@ Error send_to(u64 dispatcher, const u64 (&w)[4]) {
     return Error::Ok; // on its way
 }
 
-Result<u32> spawn_here(void*, const char* name, u64 arg) { return user::kernel::spawn(name, arg, 0, nullptr, 0); }
+// Loads a module of the image on this core (user/loader.hpp).
+Result<u32> load(const char* name, u64 arg, u64 ram_bytes, const void* data, u64 data_len) {
+    u32 slot = kMaxLocal;
+    for (u32 i = 0; i < kMaxLocal && slot == kMaxLocal; ++i)
+        if (!g_loaded[i].id) slot = i;
+    if (slot == kMaxLocal) return Error::CapacityExceeded;
+    user::Loaded l = TRY(g_loader.load(name, arg, ram_bytes, data, data_len));
+    g_loaded[slot] = l;
+    return l.id;
+}
+
+// A program this monitor loaded ended: its memory goes back.
+void unload(u32 id) {
+    for (auto& l : g_loaded)
+        if (l.id == id) {
+            g_loader.release(l);
+            l = user::Loaded{};
+        }
+}
+
+Result<u32> spawn_here(void*, const char* name, u64 arg) { return load(name, arg, 0, nullptr, 0); }
 
 // A spawn result for one of this core's programs: the tag carries who asked (requester << 32 | their tag).
 void result(void*, const monitor::SpawnResult& r) {
@@ -232,7 +268,7 @@ Status tell_skb_discoveries() {
 // Boot monitor: the SKB service on this core, told what boot found.
 void start_skb() {
     const BootFacts& f = *g_facts;
-    auto id = user::kernel::spawn("skb", f.manifest_len, 0, f.manifest(), f.manifest_len);
+    auto id = load("skb", f.manifest_len, 0, f.manifest(), f.manifest_len);
     Status st = id.ok() ? g_skb.connect(*id) : Status(id.error());
     if (st.ok()) st = tell_skb_discoveries();
     if (!st.ok()) {
@@ -354,7 +390,7 @@ void start_console() {
     u32 where = 0;
     for (u32 i = 2; i < *placed && answer[i] >= '0' && answer[i] <= '9'; ++i) where = where * 10 + u32(answer[i] - '0');
     if (where != g_core) user::print("monitor: core {}: the SKB places the console on core {}; it runs here\n", g_core, where);
-    auto id = user::kernel::spawn("console", u64(f.console_kind) | (f.console_base & 0xfff) << 8, 64 * 1024, nullptr, 0);
+    auto id = load("console", u64(f.console_kind) | (f.console_base & 0xfff) << 8, 64 * 1024, nullptr, 0);
     if (!id.ok()) {
         user::print("monitor: core {}: the console service does not start: {}\n", g_core, error_name(id.error()));
         return;
@@ -411,7 +447,7 @@ void on_settled() {
         start_console();
         // init: the system's services and the job the runner asked for.
         const BootFacts& f = *g_facts;
-        auto id = user::kernel::spawn("init", u64(g_skb_id), 0, f.manifest() - f.size, f.size + f.manifest_len);
+        auto id = load("init", u64(g_skb_id), 0, f.manifest() - f.size, f.size + f.manifest_len);
         if (!id.ok()) user::print("monitor: core {}: init does not start: {}\n", g_core, error_name(id.error()));
         g_init_id = id.ok() ? *id : 0;
     } else {
@@ -442,7 +478,7 @@ void serve(const user::Message& msg) {
         // Here, with RAM or the boot facts as start data (only this monitor has them).
         const BootFacts& f = *g_facts;
         const bool facts = flags & api::kWithBootFacts;
-        auto id = user::kernel::spawn(name, msg.word[3], api::ram_of(flags), facts ? f.manifest() - f.size : nullptr,
+        auto id = load(name, msg.word[3], api::ram_of(flags), facts ? f.manifest() - f.size : nullptr,
                                       facts ? f.size + f.manifest_len : 0);
         u32 slot = kMaxLocal;
         for (u32 i = 0; i < kMaxLocal && slot == kMaxLocal; ++i)
@@ -522,6 +558,7 @@ void ended(const user::Message& msg) {
                     trap_kind_name(TrapKind(msg.word[1])), msg.word[3], msg.word[2]);
     if (id == g_console_id) g_console_id = 0; // back to the early console
     if (id == g_skb_id) g_skb_up = false;
+    unload(id);
     for (auto& l : g_local) {
         if (l.dispatcher != id) continue;
         const u64 w[4] = {api::reply(api::kEnded, 0, fault ? 1 : 0, l.tag), msg.word[1], msg.word[2], preemptions};
@@ -622,10 +659,21 @@ int main(u64) {
     user::set_writer(monitor_write); // early: the channels are not bound yet
     user::print("monitor: core {} ({}, node {} '{}', hw {:x}) up\n", g_core, isa_name(Isa(f.isa)), f.node,
                 g_board.nodes[f.node].name, f.core_ids[f.core_index]);
-    if (Status st = g_vs.init(kRamBytes, sys::kSlotFirstFree); !st.ok()) {
-        user::print("monitor: core {}: no page tables of its own: {}\n", g_core, error_name(st.error()));
+    // Its RAM: a CNode for the chunks it is cut into, a chunk for its own mappings, the rest
+    // for the programs it loads.
+    u64 w[7];
+    const Error made = user::error_of(user::call(
+        sys::Number::CapInvoke, u64(uptr(w)),
+        caps::encode_retype(w, caps::CPtr::at(sys::kSlotRam), caps::CPtr::at(kSlotChunks), caps::CapType::CNode,
+                            caps::kCNodeBytes, 1, 0)));
+    Status st = made == Error::Ok ? g_ram.init() : Status(made);
+    auto mine = st.ok() ? g_ram.alloc(kVspaceBytes) : Result<caps::CPtr>(st.error());
+    if (mine.ok()) st = g_vs.init(kVspaceBytes, sys::kSlotFirstFree, *mine, 2);
+    if (!mine.ok() || !st.ok()) {
+        user::print("monitor: core {}: no page tables of its own: {}\n", g_core, error_name(mine.ok() ? st.error() : mine.error()));
         return 3;
     }
+    g_loader.init(g_ram, g_vs, Isa(f.isa), kLoaderSlots);
     monitor::Config c;
     c.board = &g_board;
     c.node = f.node;

@@ -16,6 +16,12 @@ void CapTable::release_cnode(u16 cnode) {
     reap();
 }
 
+Status CapTable::retain_cnode(u16 cnode) {
+    if (!cnode_live(cnode) || cnodes_[cnode].refs == 0) return Error::InvalidArgument;
+    ++cnodes_[cnode].refs;
+    return {};
+}
+
 Status CapTable::install(u16 cnode, u32 index, const Capability& cap, bool original) {
     if (!cnode_live(cnode) || index >= kCNodeSlots) return Error::InvalidSlot;
     TRY_STATUS(validate(cap));

@@ -21,7 +21,7 @@ u32 bundle_crc(const u8* data, usize len) {
     return crc32(c, data + field + 4, len - field - 4);
 }
 
-Result<View> View::open(const u8* data, usize len) {
+Result<View> View::open_table(const u8* data, usize len) {
     if (!data || len < kDataOffset) return Error::Truncated;
     const u8* h = data + kHeaderOffset;
     if (!mem_eq(h + kHdrMagic, kMagic, 8)) return Error::BadMagic;
@@ -30,10 +30,16 @@ Result<View> View::open(const u8* data, usize len) {
     v.base_ = data;
     v.total_ = load_le64(h + kHdrTotal);
     v.count_ = load_le32(h + kHdrEntries);
-    if (v.total_ < kDataOffset || v.total_ > len) return Error::Truncated;
+    if (v.total_ < kDataOffset) return Error::Truncated;
     if (v.count_ > kMaxEntries) return Error::Malformed;
-    if (bundle_crc(data, usize(v.total_)) != load_le32(h + kHdrCrc)) return Error::BadChecksum;
     for (u32 i = 0; i < v.count_; ++i) TRY(v.entry(i));
+    return v;
+}
+
+Result<View> View::open(const u8* data, usize len) {
+    View v = TRY(open_table(data, len));
+    if (v.total_ > len) return Error::Truncated;
+    if (bundle_crc(data, usize(v.total_)) != load_le32(data + kHeaderOffset + kHdrCrc)) return Error::BadChecksum;
     for (u32 i = 0; i < kIsaCount; ++i) {
         BootEntry b = v.boot(Isa(i));
         if (b.blob_offset == 0) continue;

@@ -17,14 +17,8 @@ Result<u64> start_core(u32 index, u64 frame) {
     return r.value[0];
 }
 
-Result<u32> spawn(const char* name, u64 arg, u64 ram_bytes, const void* data, u64 data_len) {
-    sys::SpawnRequest req{};
-    for (u32 i = 0; i + 1 < sizeof req.name && name[i]; ++i) req.name[i] = name[i];
-    req.arg = arg;
-    req.ram_bytes = ram_bytes;
-    req.data = u64(uptr(data));
-    req.data_len = data_len;
-    auto r = op(sys::KernelOp::Spawn, u64(uptr(&req)));
+Result<u32> dispatch(const sys::DispatchRequest& req) {
+    auto r = op(sys::KernelOp::Dispatch, u64(uptr(&req)));
     if (r.error) return error_of(r);
     return u32(r.value[0]);
 }

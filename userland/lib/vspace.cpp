@@ -7,13 +7,15 @@ namespace mosaic::user {
 using namespace caps;
 
 namespace {
-constexpr CPtr kRoot = CPtr::at(sys::kSlotRootTable), kRam = CPtr::at(sys::kSlotRam);
+constexpr CPtr kRoot = CPtr::at(sys::kSlotRootTable);
 } // namespace
 
 Error Vspace::invoke(const u64* w, usize n) { return error_of(call(sys::Number::CapInvoke, u64(uptr(w)), n)); }
 
-Status Vspace::init(u64 ram_bytes, u32 first_slot) {
+Status Vspace::init(u64 ram_bytes, u32 first_slot, CPtr ram, u32 scratch) {
+    if (scratch > kMaxScratch) return Error::InvalidArgument;
     next_slot_ = first_slot;
+    ram_ = ram;
     ram_size_ = ram_bytes;
     u64 w[7];
     usize n = encode_slot_op(w, Op::Identify, kRoot);
@@ -25,19 +27,26 @@ Status Vspace::init(u64 ram_bytes, u32 first_slot) {
     const u64 slot_bytes = entry_bytes(root_level);
     const u64 window = u64(uptr(&user::exit)) & ~(slot_bytes - 1); // the slot the program runs in
     base_ = window + slot_bytes;
-    CPtr parent = kRoot;
-    u64 index = (base_ / slot_bytes) % kPtEntries;
-    for (int level = root_level + 1; level < int(kPtLevels); ++level) {
+    CPtr parent = kRoot, above = kRoot;
+    u64 index = (base_ / slot_bytes) % kPtEntries, above_index = index;
+    auto table = [&](int level, CPtr in, u64 at) -> Result<CPtr> {
         if (ram_used_ + kPageSize > ram_size_) return Error::NoMemory;
         CPtr t = fresh_slot();
-        Error e = invoke(w, encode_retype(w, kRam, t, page_table_type(level), kPageTableBytes, 1, ram_used_));
-        if (e == Error::Ok) e = invoke(w, encode_map_table(w, parent, index, t));
+        Error e = invoke(w, encode_retype(w, ram_, t, page_table_type(level), kPageTableBytes, 1, ram_used_));
+        if (e == Error::Ok) e = invoke(w, encode_map_table(w, in, at, t));
         if (e != Error::Ok) return e;
         ram_used_ += kPageSize;
-        parent = t;
+        return t;
+    };
+    for (int level = root_level + 1; level < int(kPtLevels); ++level) {
+        above = parent, above_index = index;
+        parent = TRY(table(level, parent, index));
         index = (base_ / entry_bytes(level)) % kPtEntries;
     }
     leaf_ = parent;
+    // The scratch tables: the next 2 MiB spans after the first.
+    for (u32 i = 0; i < scratch; ++i) scratch_[i] = TRY(table(int(kPtLevels) - 1, above, above_index + 1 + i));
+    scratch_count_ = scratch;
     ready_ = true;
     return {};
 }
@@ -49,7 +58,7 @@ Result<CPtr> Vspace::alloc_frame(u64 bytes) {
     if (at + bytes > ram_size_) return Error::NoMemory;
     CPtr f = fresh_slot();
     u64 w[7];
-    if (Error e = invoke(w, encode_retype(w, kRam, f, CapType::Frame, bytes, 1, at)); e != Error::Ok) return e;
+    if (Error e = invoke(w, encode_retype(w, ram_, f, CapType::Frame, bytes, 1, at)); e != Error::Ok) return e;
     ram_used_ = at + bytes;
     return f;
 }
@@ -67,6 +76,17 @@ Result<u64> Vspace::map(CPtr frame, u64 offset, u64 bytes) {
     }
     pages_ += u32(pages);
     return va;
+}
+
+Result<u64> Vspace::map_scratch(u32 table, u32 first, CPtr frame, u64 offset, u32 pages, u64 rights) {
+    if (table >= scratch_count_) return Error::NotFound;
+    if (first > kPtEntries || pages > kPtEntries - first) return Error::OutOfRange;
+    for (u32 i = 0; i < pages; ++i) {
+        u64 w[6];
+        Error e = invoke(w, encode_map(w, {scratch_[table], first + i, frame, offset + u64(i) * kPageSize, rights}));
+        if (e != Error::Ok) return e;
+    }
+    return base_ + (u64(table) + 1) * kPtEntries * kPageSize + u64(first) * kPageSize;
 }
 
 } // namespace mosaic::user

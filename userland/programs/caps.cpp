@@ -192,6 +192,16 @@ int tests() {
            Error::PermissionDenied);
     expect("io-port-through-ram", invoke(io, encode_io_write(io, kRam, 0, 0x41)), Error::WrongType);
     expect("io-port-through-empty-slot", invoke(io, encode_io_read(io, CPtr::at(kCNodeSlots - 2), 0)), Error::SlotEmpty);
+    // Only the monitor builds dispatchers (KernelOp::Dispatch): a program that names its own
+    // CNode and root table, through a slot without the Kernel capability or through RAM.
+    sys::DispatchRequest req{CPtr::at(sys::kSlotImage).raw, kRoot.raw, u64(uptr(&user::exit)), 0, {}};
+    expect("dispatch-without-kernel-cap",
+           user::error_of(user::call(sys::Number::Kernel, CPtr::at(sys::kSlotKernel).raw, u64(sys::KernelOp::Dispatch),
+                                     u64(uptr(&req)))),
+           Error::SlotEmpty);
+    expect("dispatch-through-ram",
+           user::error_of(user::call(sys::Number::Kernel, kRam.raw, u64(sys::KernelOp::Dispatch), u64(uptr(&req)))),
+           Error::PermissionDenied);
     // Revoke: every descendant of the RAM goes, with its mappings; the memory can be
     // retyped again and comes back zeroed.
     expect("revoke", slot_op(Op::Revoke, kRam), Error::Ok);

@@ -58,6 +58,11 @@ class View {
   public:
     // Checks magic, version, sizes, every table entry's bounds, and the CRC-32.
     static Result<View> open(const u8* data, usize len);
+    // Only the header and the entry table (the first kDataOffset bytes): magic, version and
+    // every entry's bounds against the header's total size, without the CRC over the whole
+    // file (for a reader that maps the table, then only the entry it wants: data() must not
+    // be used on such a view).
+    static Result<View> open_table(const u8* data, usize len);
     View() = default;
     u32 entry_count() const { return count_; }
     u64 total_size() const { return total_; }

@@ -95,9 +95,9 @@ constexpr u64 kEndedMaxPreemptions = (1ull << 24) - 1;
 constexpr u64 kIrqConsoleRx = 1;    // irq_attach kinds: the console UART's receive interrupt
 constexpr u64 kMaxInvokeWords = 7;
 
-// Start data: bytes the CPU driver may hand a dispatcher when it starts it (e.g. the SKB
-// server's facts), copied to fresh pages mapped read-only at this offset from the user
-// window's base; programs are loaded below it. The program's arg says what and how long.
+// Start data: bytes a dispatcher is given when it starts (e.g. the SKB server's facts), on
+// fresh pages mapped read-only at this offset from the user window's base by whoever
+// loaded it; programs are loaded below it. The program's arg says what and how long.
 constexpr u64 kStartDataOffset = 256ull << 20;
 constexpr u64 kMaxStartData = 64 * 1024;
 
@@ -116,14 +116,19 @@ constexpr u32 kSlotChannel = kSlotKernel + 1;
 constexpr u32 kSlotRegion = kSlotKernel + 2;
 // ... and the console UART's registers (a device frame, or an I/O port range), every core's.
 constexpr u32 kSlotConsole = kSlotKernel + 3;
-constexpr u32 kSlotFirstFree = kSlotKernel + 4;
+// ... and the image bundle the node booted from (a Frame, Read only, no Grant): the
+// programs the monitor loads (KernelOp::Dispatch), every core's.
+constexpr u32 kSlotImageFile = kSlotKernel + 4;
+constexpr u32 kSlotFirstFree = kSlotKernel + 5;
 
 // The operations of the Kernel capability (sys::Number::Kernel), declared once:
 // X(name, code). Arguments a0..a3:
 //   StartCore  a0 core index (in BootFacts::core_ids), a0 never this core; a1 the CPtr of a
 //              Frame of at least kChannelBytes for its channel; -> (hw id, its doorbell id)
 //              once the core runs its CPU driver (its monitor starts on its own)
-//   Spawn      a0 the address of a SpawnRequest in the caller's memory -> (dispatcher id)
+//   Dispatch   a0 the address of a DispatchRequest in the caller's memory -> (dispatcher id):
+//              a new dispatcher from capabilities the caller built (the last step of
+//              loading a program; the monitor's loader does the rest)
 //   Doorbell   a0 a doorbell id another core's CPU driver gave its monitor (BootFacts)
 //   Stop       a0 a dispatcher id of this core: ends it (its end is reported as a fault
 //              of kind Other)
@@ -131,7 +136,7 @@ constexpr u32 kSlotFirstFree = kSlotKernel + 4;
 //   IrqRoute   a0 an interrupt kind (kIrqConsoleRx), a1 a dispatcher id of this core: its
 //              interrupts go to that dispatcher from now on (Busy while another one that
 //              is alive has them) -> (the controller's line)
-#define MOSAIC_KERNEL_OPS(X) X(StartCore, 1) X(Spawn, 2) X(Doorbell, 3) X(Stop, 4) X(PowerOff, 5) X(IrqRoute, 6)
+#define MOSAIC_KERNEL_OPS(X) X(StartCore, 1) X(Dispatch, 2) X(Doorbell, 3) X(Stop, 4) X(PowerOff, 5) X(IrqRoute, 6)
 enum class KernelOp : u64 {
 #define X(name, value) name = value,
     MOSAIC_KERNEL_OPS(X)
@@ -139,15 +144,17 @@ enum class KernelOp : u64 {
 };
 constexpr u64 kChannelBytes = 4096;
 
-// What Spawn starts: a module of the image by name, for this core's ISA, with its arg, RAM
-// given to it (a multiple of the page size, 0 for none) and start data copied from the
-// caller's memory (at most kMaxStartData bytes).
-struct SpawnRequest {
-    char name[16];
+// What Dispatch starts: the CPtr of a CNode capability (its capability space), the CPtr of
+// a root page table capability (its address space: valid entries in the user window's root
+// slot and the heap slot only, which the CPU driver checks before it adds the kernel's),
+// its entry point (in the user window), the arg for its first argument register and a name
+// for reports. Its stack ends at the window's top.
+struct DispatchRequest {
+    u64 cnode;
+    u64 root;
+    u64 entry;
     u64 arg;
-    u64 ram_bytes;
-    u64 data;
-    u64 data_len;
+    char name[16];
 };
 
 } // namespace mosaic::sys

@@ -1,11 +1,12 @@
 // The hardware-neutral parts of dispatching (cpudriver/dispatch.hpp): the round-robin
-// policy, the LMP mailbox, system-call decoding and the checks of user program images.
+// policy, the LMP mailbox, system-call decoding and the checks of a new dispatcher's root table.
 #include <doctest.h>
 
 #include <mosaic/cpudriver/dispatch.hpp>
 
-#include <cstring>
+#include <initializer_list>
 #include <vector>
+
 
 using namespace mosaic;
 using namespace mosaic::cpudriver;
@@ -18,46 +19,6 @@ struct D {
     u32 preemptions = 0;
     int id = 0;
 };
-
-// A minimal ELF64 executable: a header and one program header per segment.
-struct Seg {
-    u32 flags;
-    u64 vaddr, filesz, memsz;
-};
-std::vector<u8> make_elf(u16 machine, u64 entry, const std::vector<Seg>& segs) {
-    std::vector<u8> f(64 + 56 * segs.size() + 64, 0);
-    auto put16 = [&](usize at, u16 v) { std::memcpy(&f[at], &v, 2); };
-    auto put32 = [&](usize at, u32 v) { std::memcpy(&f[at], &v, 4); };
-    auto put64 = [&](usize at, u64 v) { std::memcpy(&f[at], &v, 8); };
-    std::memcpy(&f[0], "\x7f" "ELF", 4);
-    f[4] = 2, f[5] = 1, f[6] = 1;
-    put16(16, 2);
-    put16(18, machine);
-    put64(24, entry);
-    put64(32, 64);
-    put16(54, 56);
-    put16(56, u16(segs.size()));
-    for (usize i = 0; i < segs.size(); ++i) {
-        usize p = 64 + 56 * i;
-        put32(p, 1);
-        put32(p + 4, segs[i].flags);
-        put64(p + 8, 0);
-        put64(p + 16, segs[i].vaddr);
-        put64(p + 24, segs[i].vaddr);
-        put64(p + 32, segs[i].filesz);
-        put64(p + 40, segs[i].memsz);
-    }
-    return f;
-}
-
-constexpr u64 kBase = 0x80'0000'0000ull;
-constexpr u16 kMachine = elf::kMachineRiscv;
-
-Result<u32> plan(const std::vector<u8>& image, UserSegment* out, u32 max = 8) {
-    auto f = elf::File::open(image.data(), image.size());
-    if (!f.ok()) return f.error();
-    return plan_user_image(*f, kMachine, kBase, out, max);
-}
 
 } // namespace
 
@@ -189,63 +150,36 @@ TEST_CASE("system-call decoding: numbers, lengths, address overflow, reserved ca
     CHECK(dec(u64(Number::IrqAttach), {sys::kIrqConsoleRx}).ok());
     CHECK(dec(u64(Number::IrqAttach), {77}).error() == Error::InvalidArgument);
     // The Kernel capability's operations: a slot address, then an operation it has.
-    CHECK(dec(u64(Number::Kernel), {0x10012, u64(sys::KernelOp::Spawn)}).ok());
+    CHECK(dec(u64(Number::Kernel), {0x10012, u64(sys::KernelOp::Dispatch)}).ok());
     CHECK(dec(u64(Number::Kernel), {0x10012, u64(sys::KernelOp::PowerOff)}).ok());
     CHECK(dec(u64(Number::Kernel), {0x10012, 0}).error() == Error::InvalidArgument);
     CHECK(dec(u64(Number::Kernel), {0x10012, 99}).error() == Error::InvalidArgument);
-    CHECK(dec(u64(Number::Kernel), {1ull << 30, u64(sys::KernelOp::Spawn)}).error() == Error::InvalidSlot);
+    CHECK(dec(u64(Number::Kernel), {1ull << 30, u64(sys::KernelOp::Dispatch)}).error() == Error::InvalidSlot);
 }
 
-TEST_CASE("user window bounds") {
-    constexpr u64 top = kBase + kUserWindowSize;
-    CHECK(in_user_window(kBase, kBase, 0));
-    CHECK(in_user_window(kBase, top - 8, 8));
-    CHECK_FALSE(in_user_window(kBase, top - 8, 9));
-    CHECK_FALSE(in_user_window(kBase, kBase - 1, 1));
-    CHECK_FALSE(in_user_window(kBase, 0x1000, 8));
-    CHECK_FALSE(in_user_window(kBase, ~0ull - 3, 8)); // wraps
-}
-
-TEST_CASE("user images: a well-formed program is planned segment by segment") {
-    auto img = make_elf(kMachine, kBase + 0x10, {{5, kBase, 0x40, 0x1800}, {4, kBase + 0x2000, 0x10, 0x10}, {6, kBase + 0x3000, 0x10, 0x5000}});
-    UserSegment out[8];
-    auto n = plan(img, out);
-    REQUIRE(n.ok());
-    CHECK(*n == 3);
-    CHECK(out[0].exec);
-    CHECK_FALSE(out[0].write);
-    CHECK_FALSE(out[1].exec);
-    CHECK_FALSE(out[1].write);
-    CHECK(out[2].write);
-    CHECK(out[2].seg.memsz == 0x5000);
-}
-
-TEST_CASE("user images: hostile and broken programs are refused with a reason") {
-    UserSegment out[8];
-    // Writable and executable at once.
-    CHECK(plan(make_elf(kMachine, kBase, {{7, kBase, 0x10, 0x10}}), out).error() == Error::PermissionDenied);
-    // Below the window (e.g. over the kernel), across its top, into the stack.
-    CHECK(plan(make_elf(kMachine, 0x1000, {{5, 0x1000, 0x10, 0x10}}), out).error() == Error::OutOfRange);
-    CHECK(plan(make_elf(kMachine, kBase, {{5, kBase + kUserWindowSize - 0x1000, 0x10, 0x2000}}), out).error() ==
-          Error::OutOfRange);
-    CHECK(plan(make_elf(kMachine, kBase, {{5, kBase, 0x10, kUserWindowSize - kUserStackSize}}), out).error() ==
-          Error::OutOfRange);
-    // Into the start data the CPU driver may map (the last page below it is still the program's).
-    CHECK(plan(make_elf(kMachine, kBase, {{5, kBase, 0x10, sys::kStartDataOffset + 0x10}}), out).error() ==
-          Error::OutOfRange);
-    CHECK(plan(make_elf(kMachine, kBase, {{5, kBase, 0x10, sys::kStartDataOffset}}), out).ok());
-    // Not page aligned, overlapping pages, entry outside code, wrong ISA, nothing to load.
-    CHECK(plan(make_elf(kMachine, kBase + 0x10, {{5, kBase + 0x10, 0x10, 0x10}}), out).error() == Error::Misaligned);
-    CHECK(plan(make_elf(kMachine, kBase, {{5, kBase, 0x10, 0x1800}, {6, kBase + 0x1000, 0x10, 0x10}}), out).error() ==
-          Error::AlreadyExists);
-    CHECK(plan(make_elf(kMachine, kBase + 0x2000, {{5, kBase, 0x10, 0x10}, {6, kBase + 0x2000, 0x10, 0x10}}), out)
-              .error() == Error::BadAddress);
-    CHECK(plan(make_elf(elf::kMachineX86_64, kBase, {{5, kBase, 0x10, 0x10}}), out).error() == Error::Unsupported);
-    CHECK(plan(make_elf(kMachine, kBase, {}), out).error() == Error::Malformed);
-    // More segments than the loader takes; file bytes past the end.
-    CHECK(plan(make_elf(kMachine, kBase, {{5, kBase, 0x10, 0x10}, {4, kBase + 0x1000, 0x10, 0x10}}), out, 1).error() ==
-          Error::CapacityExceeded);
-    CHECK(plan(make_elf(kMachine, kBase, {{5, kBase, 0x100000, 0x100000}}), out).error() == Error::Truncated);
-    // Address arithmetic that wraps.
-    CHECK(plan(make_elf(kMachine, kBase, {{5, ~0xfffull, 0x10, 0x2000}}), out).error() == Error::Malformed);
+TEST_CASE("dispatch: the new root table holds the user's entries only, the entry lies in the window") {
+    constexpr u64 kBase = 0x80'0000'0000ull;
+    auto valid = [](u64 e) { return (e & 1) != 0; };
+    u64 root[512] = {};
+    root[1] = 0x1001; // the window's slot
+    CHECK(check_new_root(root, valid, 1, 2, kBase, kBase + 0x10).ok());
+    root[2] = 0x2001; // the heap slot may be built already
+    CHECK(check_new_root(root, valid, 1, 2, kBase, kBase + 0x10).ok());
+    // A table of its own in a slot the kernel's map uses: refused, whichever slot.
+    for (u64 slot : {0ull, 3ull, 256ull, 511ull}) {
+        root[slot] = 0x3001;
+        CHECK(check_new_root(root, valid, 1, 2, kBase, kBase + 0x10).error() == Error::PermissionDenied);
+        root[slot] = 0x3000; // an invalid entry is nothing
+        CHECK(check_new_root(root, valid, 1, 2, kBase, kBase + 0x10).ok());
+        root[slot] = 0;
+    }
+    // Nothing in the window; an entry outside it, in its start data, or wrapping.
+    root[1] = 0;
+    CHECK(check_new_root(root, valid, 1, 2, kBase, kBase + 0x10).error() == Error::InvalidArgument);
+    root[1] = 0x1001;
+    CHECK(check_new_root(root, valid, 1, 2, kBase, kBase - 4).error() == Error::BadAddress);
+    CHECK(check_new_root(root, valid, 1, 2, kBase, kBase + kUserWindowSize).error() == Error::BadAddress);
+    CHECK(check_new_root(root, valid, 1, 2, kBase, kBase + sys::kStartDataOffset).error() == Error::BadAddress);
+    CHECK(check_new_root(root, valid, 1, 2, kBase, ~0ull).error() == Error::BadAddress);
+    CHECK(check_new_root(root, valid, 512, 2, kBase, kBase).error() == Error::InvalidArgument);
 }

@@ -30,6 +30,9 @@ class CapTable {
     // dies), even with no capability to it.
     Result<u16> create_cnode();
     void release_cnode(u16 cnode);
+    // One more reference to a live CNode (a dispatcher's capability space made from a CNode
+    // capability), dropped by release_cnode().
+    Status retain_cnode(u16 cnode);
     // Installs a well-formed capability in an empty slot with no parent: `original` for boot
     // objects (RAM, device memory, IRQs, the kernel capability), a copy for one received
     // from another core. A CNode capability must name a live CNode.

@@ -17,7 +17,7 @@ class RamAllocator {
   public:
     // `source`: the RAM capability to split; chunks go into slots first..first+count-1 of
     // the CNode that `first` addresses (count <= kRamAllocChunks).
-    RamAllocator(InvokeFn invoke, void* ctx, CPtr source, CPtr first, u32 count)
+    constexpr RamAllocator(InvokeFn invoke, void* ctx, CPtr source, CPtr first, u32 count)
         : invoke_(invoke), ctx_(ctx), source_(source), first_(first), count_(min(count, kRamAllocChunks)) {}
 
     // Reads the source capability (must be RAM with Write). Call once before alloc().

@@ -3,16 +3,10 @@
 // image against the user window. cpudriver/sched.cpp puts them together on a core.
 #pragma once
 
-#include <mosaic/elf.hpp>
 #include <mosaic/syscall.hpp>
+#include <mosaic/user_image.hpp> // the user window and the checks of a program's image
 
 namespace mosaic::cpudriver {
-
-// Bytes of the user window every dispatcher's address space has (arch::user_window_base);
-// its program is linked at the base and its stack ends at the top.
-constexpr u64 kUserWindowSize = 1ull << 30;
-constexpr u64 kUserStackSize = 16 * 1024;
-constexpr u64 kUserPage = 4096;
 
 // An intrusive FIFO of T (T has a `T* next` member); each T is in at most one queue.
 template <typename T> class RunQueue {
@@ -160,19 +154,12 @@ class Mailbox {
 // first bad argument. What passes may still fail against the caller's memory or peers.
 Status decode_syscall(const sys::Args& a);
 
-// Where one loadable segment of a user program goes: [vaddr, vaddr + memsz) of the user
-// window, page aligned, filled from the file's bytes and zeros.
-struct UserSegment {
-    elf::Segment seg;
-    bool write = false, exec = false;
-};
-// Checks a user program against the user window at `base` and lists its segments (at
-// most max): an executable ELF of `machine`, every segment page aligned inside the window
-// and below its start data (sys::kStartDataOffset), none both writable and executable, no two overlapping, and the
-// entry inside an executable one. Returns the number of segments.
-Result<u32> plan_user_image(const elf::File& f, u16 machine, u64 base, UserSegment* out, u32 max);
-
-// Whether [va, va + len) lies inside the user window at base (len 0 included).
-bool in_user_window(u64 base, u64 va, u64 len);
+// The checks of KernelOp::Dispatch on the new dispatcher's root table before the CPU driver
+// adds the kernel's entries to it: `valid(e)` says whether entry e is valid; only the user
+// window's root slot and the heap slot may hold valid entries (PermissionDenied), and the
+// window's must (InvalidArgument); the entry point must lie in the window below its start
+// data (BadAddress).
+Status check_new_root(const u64* root, bool (*valid)(u64), u64 window_slot, u64 heap_slot, u64 window_base,
+                      u64 entry);
 
 } // namespace mosaic::cpudriver

@@ -9,8 +9,9 @@ namespace mosaic::user::kernel {
 // Starts core `index` of this node with its channel in the frame at `frame` (a CPtr);
 // returns its hardware id.
 Result<u64> start_core(u32 index, u64 frame);
-// Starts a module of the image on this core; returns its dispatcher id.
-Result<u32> spawn(const char* name, u64 arg, u64 ram_bytes, const void* data, u64 data_len);
+// Makes a dispatcher of the capability space and address space the caller built (the last
+// step of loading a program, user/loader.hpp); returns its dispatcher id.
+Result<u32> dispatch(const sys::DispatchRequest& req);
 // Rings the doorbell another core's CPU driver named.
 Error doorbell(u64 id);
 // Ends dispatcher `id` of this core.

@@ -10,10 +10,17 @@ namespace mosaic::user {
 class Vspace {
   public:
     static constexpr u32 kMaxPages = 512; // one last-level table: 2 MiB of mappings
+    static constexpr u32 kMaxScratch = 2;  // last-level tables for temporary mappings
 
-    // Builds the tables down to the last level from `ram_bytes` of RAM at sys::kSlotRam,
-    // using capability slots from `first_slot` on.
-    Status init(u64 ram_bytes, u32 first_slot);
+    // Builds the tables down to the last level from `ram_bytes` of RAM at `ram` (by default
+    // sys::kSlotRam), using capability slots from `first_slot` on; with `scratch` more
+    // last-level tables after the first, for map_scratch.
+    Status init(u64 ram_bytes, u32 first_slot, caps::CPtr ram = caps::CPtr::at(sys::kSlotRam), u32 scratch = 0);
+    // Maps `pages` pages of the frame at `frame` from `offset` on with `rights` at page
+    // `first` of scratch table `table` (0 .. scratch - 1); returns the address. They are
+    // unmapped by deleting `frame` (which should be a copy made for this): the CPU driver
+    // clears every entry made from a capability that goes.
+    Result<u64> map_scratch(u32 table, u32 first, caps::CPtr frame, u64 offset, u32 pages, u64 rights);
     // A fresh Frame of `bytes` (a power of two of pages) retyped from the RAM, in a new slot.
     Result<caps::CPtr> alloc_frame(u64 bytes);
     // Maps `bytes` of the frame at `frame` from `offset` on, read/write; returns the address.
@@ -25,6 +32,9 @@ class Vspace {
     u64 base_ = 0;        // the heap's first address
     u32 pages_ = 0;       // pages mapped so far
     caps::CPtr leaf_;     // the last-level table
+    caps::CPtr scratch_[kMaxScratch];
+    u32 scratch_count_ = 0;
+    caps::CPtr ram_;
     u64 ram_used_ = 0, ram_size_ = 0;
     u32 next_slot_ = 0;
     bool ready_ = false;
