@@ -83,7 +83,7 @@ Status CapSpace::apply(u64 root, const caps::Invocation& inv, const caps::Reply&
             *e = arch::mmu::leaf_entry(m.phys, f, arch_level(m.level));
         }
         const caps::Capability& c = table_.at(m.target);
-        mappings_[slot] = {m.target, c.type, c.base, e};
+        mappings_[slot] = {m.target, c.type, c.base, e, m.table, m.table_base};
         arch::mmu::activate(root); // drop any cached translation of the slot
         return {};
     }
@@ -100,14 +100,35 @@ Status CapSpace::apply(u64 root, const caps::Invocation& inv, const caps::Reply&
 }
 
 void CapSpace::sweep() {
+    // The page tables that some capability still names (by memory: any copy keeps a table).
+    // An entry in a table nothing names any more is not cleared: that memory may be
+    // something else by now, and the entry went with its table.
+    constexpr u32 kMaxTables = 512;
+    u64 tables[kMaxTables];
+    u32 ntables = 0;
+    bool all_known = true;
+    for (caps::SlotId s = 0; s < caps::kTableSlots; ++s) {
+        if (!table_.occupied(s) || !caps::is_page_table(table_.at(s).type)) continue;
+        if (ntables == kMaxTables) all_known = false;
+        else tables[ntables++] = table_.at(s).base;
+    }
+    auto table_alive = [&](u64 base) {
+        for (u32 i = 0; i < ntables; ++i)
+            if (tables[i] == base) return true;
+        return !all_known;
+    };
     bool cleared = false;
     for (auto& m : mappings_) {
         if (!m.entry) continue;
-        bool alive = table_.occupied(m.slot) && table_.at(m.slot).type == m.type && table_.at(m.slot).base == m.base;
-        if (alive) continue;
-        *m.entry = 0;
+        const bool in_live_table = table_alive(m.table_base);
+        const bool target_alive =
+            table_.occupied(m.slot) && table_.at(m.slot).type == m.type && table_.at(m.slot).base == m.base;
+        if (in_live_table && target_alive) continue;
+        if (in_live_table) {
+            *m.entry = 0;
+            cleared = true;
+        }
         m = MappingRecord{};
-        cleared = true;
     }
     // This core's cached translations of those entries go (only this core ever used them).
     if (cleared && loaded_root_) arch::mmu::activate(loaded_root_);

@@ -17,6 +17,8 @@ struct MappingRecord {
     caps::CapType type = caps::CapType::Null;
     u64 base = 0;                      // ... and what it named, to notice a reused slot
     u64* entry = nullptr;              // the entry written
+    caps::SlotId table = caps::kNoSlot; // the table capability it was written into
+    u64 table_base = 0;                 //   and its memory: once that goes, the entry is not ours to clear
 };
 
 class CapSpace {

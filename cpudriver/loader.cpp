@@ -126,7 +126,18 @@ Result<Dispatcher*> Scheduler::spawn(const char* name, const u8* image, usize le
 
 Result<Dispatcher*> Scheduler::dispatch(const char* name, u16 cnode, u64 root, u64 entry, u64 arg) {
     if (count_ == kMaxDispatchers) return Error::CapacityExceeded;
+    // Its capability space is its own: a CNode nothing else names but the caller's capability
+    // (never another dispatcher's, never one the caller keeps a second name for).
+    if (caps_.table().cnode_refs(cnode) != 1) return Error::PermissionDenied;
+    // Its root table stays what it is while it runs: the CPU driver holds an original
+    // capability over that memory, so that no retype can reuse it until the dispatcher ends.
+    if (!kernel_cnode_) kernel_cnode_ = TRY(caps_.table().create_cnode()) + 1;
+    const u32 pin = count_;
+    if (pin >= caps::kCNodeSlots) return Error::CapacityExceeded;
+    const int root_level = int(caps::kPtLevels - arch::mmu::levels());
     auto* d = reinterpret_cast<Dispatcher*>(uptr(TRY(pool_.alloc())));
+    TRY_STATUS(caps_.install(u16(kernel_cnode_ - 1), pin, caps::page_table_type(root_level), root, kPageSize,
+                             caps::kRead));
     TRY_STATUS(caps_.table().retain_cnode(cnode));
     *d = Dispatcher{};
     // The kernel's map in every root slot but the user's (all empty: checked).

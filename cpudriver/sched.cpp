@@ -50,6 +50,12 @@ void Scheduler::deliver(Dispatcher* to, const LmpMessage& m) {
 void Scheduler::end(Dispatcher* d) {
     policy_.end(d);
     caps_.release(d->cnode); // its capabilities go, and with them their mappings
+    // Its root table may be reused now: the CPU driver's hold on it goes (slot: its position).
+    for (u32 i = 0; kernel_cnode_ && i < count_; ++i)
+        if (all_[i] == d && i < caps::kCNodeSlots) {
+            caps::SlotId pin = caps::CapTable::slot_of(kernel_cnode_ - 1, i);
+            if (caps_.table().occupied(pin)) caps_.table().remove(pin);
+        }
     // FIXME: its pages stay with the core's pool: dispatcher memory is not recycled yet.
     if (d->id == sys::kMonitorId) {
         kprint("PANIC: the monitor of core {:x} ended ({}); this core can do nothing more\n", core().hw_id,

@@ -108,6 +108,7 @@ class Scheduler {
     LmpMessage ended_[kMaxEnded]; // ended messages the monitor has not taken yet
     u32 ended_first_ = 0, ended_count_ = 0;
     bool timer_stopped_ = false; // nothing to run and no deadline: the core sleeps without ticks
+    u32 kernel_cnode_ = 0;       // 1 + the CNode of the capabilities the CPU driver holds itself (live roots)
     CapSpace caps_;
 };
 

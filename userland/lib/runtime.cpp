@@ -48,9 +48,15 @@ struct Stash {
 
     Message& at(u32 i) { return items[(head + i) % kLmpStash]; }
     void keep(const Message& m) {
-        if (count == kLmpStash) { // the oldest goes
-            head = (head + 1) % kLmpStash;
-            --count;
+        if (count == kLmpStash) { // the oldest goes, but never the CPU driver's (a program's end)
+            Message gone;
+            if (!take([](const Message& x) { return x.sender != sys::kKernelSender; }, gone)) {
+                if (m.sender != sys::kKernelSender) {
+                    ++dropped; // full of the CPU driver's messages: this one goes
+                    return;
+                }
+                head = (head + 1) % kLmpStash, --count;
+            }
             ++dropped;
         }
         at(count++) = m;

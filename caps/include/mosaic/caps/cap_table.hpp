@@ -33,6 +33,8 @@ class CapTable {
     // One more reference to a live CNode (a dispatcher's capability space made from a CNode
     // capability), dropped by release_cnode().
     Status retain_cnode(u16 cnode);
+    // How many capabilities (and kernel holds) name a CNode: 1 for one the caller alone names.
+    u32 cnode_refs(u16 cnode) const { return cnode_live(cnode) ? cnodes_[cnode].refs : 0; }
     // Installs a well-formed capability in an empty slot with no parent: `original` for boot
     // objects (RAM, device memory, IRQs, the kernel capability), a copy for one received
     // from another core. A CNode capability must name a live CNode.

@@ -84,6 +84,9 @@ class Channel {
     // does for one channel. After announce_sleep(true), the caller fences, polls every
     // channel once more, and only then sleeps; a no-op on transports without a doorbell.
     void announce_sleep(bool on);
+    // How often this side said it sleeps on a URPC channel (0 on other transports): the
+    // most doorbells its writer may ring.
+    u64 sleeps_announced() const { return on_urpc() ? backend_.urpc.rx.sleeps_announced() : 0; }
 
     u64 rejected() const { return reassembler_.rejected(); }
 

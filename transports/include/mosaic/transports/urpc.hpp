@@ -166,6 +166,8 @@ class UrpcReader : UrpcRing {
 
     // Says whether this reader sleeps until notified (see UrpcWriter::should_ring).
     void set_waiting(bool on) { __atomic_store_n(&control_->waiting, on ? ++sleeps_ : 0, __ATOMIC_RELEASE); }
+    // Times it said it sleeps (some of those sleeps end before they begin: a message came).
+    u64 sleeps_announced() const { return sleeps_; }
 
     // Hands every frame read so far back to the writer.
     void ack() {
