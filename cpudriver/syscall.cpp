@@ -109,14 +109,6 @@ sys::Return Scheduler::on_IrqAck(Dispatcher* d, const sys::Args& a) {
     return {};
 }
 
-sys::Return Scheduler::on_ConsoleRead(Dispatcher* d, const sys::Args&) {
-    if (d->irq_kind != sys::kIrqConsoleRx) return fail(Error::PermissionDenied);
-    u64 packed = 0, n = 0;
-    u8 byte;
-    while (n < 8 && arch::console_read(byte)) packed |= u64(byte) << (8 * n++);
-    return {0, {n, packed}};
-}
-
 sys::Return Scheduler::on_CapInvoke(Dispatcher* d, const sys::Args& a) {
     const u64 n = a.arg[1];
     if (n == 0) return fail(Error::Truncated);

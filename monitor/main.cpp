@@ -528,6 +528,12 @@ void serve(const user::Message& msg) {
         (void)send_to(msg.sender, w);
         return;
     }
+    case api::kConsole: {
+        const u64 w[4] = {api::reply(api::kConsole, u64(g_console_id ? Error::Ok : Error::NotFound), 0, tag),
+                          g_console_id, 0, 0};
+        (void)send_to(msg.sender, w);
+        return;
+    }
     case api::kPrint: {
         char text[console::kWriteBytes];
         const u32 n = min<u32>(u32(api::flags_of(w0)), console::kWriteBytes);

@@ -1,4 +1,5 @@
 // See monitor.hpp.
+#include <mosaic/user/console.hpp>
 #include <mosaic/user/monitor.hpp>
 
 namespace mosaic::user::mon {
@@ -77,6 +78,31 @@ Result<u32> irq(u64 kind) {
     Message m = TRY(reply(api::kIrq, 0));
     if (status(m) != Error::Ok) return status(m);
     return u32(m.word[1]);
+}
+
+Result<u64> console() {
+    if (Error e = ask(api::kConsole, 0, 0, 0); e != Error::Ok) return e;
+    Message m = TRY(reply(api::kConsole, 0));
+    if (status(m) != Error::Ok) return status(m);
+    return m.word[1];
+}
+
+Result<usize> read_line(char* out, usize cap, u64 timeout_ticks) {
+    const u64 service = TRY(console());
+    const u64 ask_line[4] = {console::word0(console::kRead), 0, 0, 0};
+    if (Error e = lmp_send(service, ask_line); e != Error::Ok) return e;
+    usize n = 0;
+    for (;;) {
+        Message m = TRY(lmp_receive_from(service, timeout_ticks));
+        if (console::op_of(m.word[0]) != console::kInput) continue;
+        const u32 flags = console::len_of(m.word[0]);
+        if (flags & console::kRefused) return Error::Busy;
+        const u32 k = flags & 0x3f;
+        char piece[console::kWriteBytes];
+        console::unpack(&m.word[1], min(k, console::kWriteBytes), piece);
+        for (u32 i = 0; i < k && n < cap; ++i) out[n++] = piece[i];
+        if (flags & console::kLast) return n;
+    }
 }
 
 Error stop(u32 dispatcher) { return ask(api::kStop, 0, 0, 0, dispatcher); }

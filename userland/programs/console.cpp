@@ -3,13 +3,15 @@
 // so that cores share no console lock in normal operation. Its monitor starts it on the core
 // the SKB places it (place_service(console, C)) and hands it the UART's registers: a device
 // frame it maps itself, or an I/O port range it drives through capability invocations.
-// It keeps one line per (sender, source) and writes each line whole.
+// It keeps one line per (sender, source) and writes each line whole. It is also the UART's
+// input driver: its monitor routes it the receive interrupt, and it hands whole lines to a
+// program of its core that asks (kRead).
 //
 // arg: the device (mosaic::ConsoleKind) | the registers' offset in their page << 8. It takes
 // the capability from its monitor's first message, in slot kRegs.
 #include <mosaic/bootfacts.hpp>
 #include <mosaic/user/console.hpp>
-#include <mosaic/user/sys.hpp>
+#include <mosaic/user/monitor.hpp>
 #include <mosaic/user/vspace.hpp>
 
 using namespace mosaic;
@@ -58,6 +60,61 @@ void put_text(const char* s, u32 n) {
         if (s[i] == '\n') put('\r');
         put(u8(s[i]));
     }
+}
+
+// The UART's receiver: one byte if one came.
+bool get(u8& c) {
+    switch (g_kind) {
+    case kConsole16550Port:
+        if (!(port_in(5) & 1)) return false; // LSR: data ready
+        c = port_in(0);
+        return true;
+    case kConsole16550Mmio:
+        if (!(g_mmio[5] & 1)) return false;
+        c = g_mmio[0];
+        return true;
+    case kConsolePl011:
+        if (*reinterpret_cast<volatile u32*>(g_mmio + 0x18) & (1u << 4)) return false; // FR.RXFE: empty
+        c = u8(*reinterpret_cast<volatile u32*>(g_mmio));
+        return true;
+    default: return false;
+    }
+}
+
+// Input: the bytes of the line coming in, and who waits for it.
+char g_in[console::kLineMax];
+u32 g_in_len = 0;
+u64 g_reader = 0; // 0: nobody
+u64 g_irq_line = 0;
+bool g_irq = false;
+
+void reply_input(u64 to, const char* s, u32 n, bool last, bool refused = false) {
+    u64 w[4];
+    console::pack(s, n, w);
+    w[0] = console::word0(console::kInput, n | (last ? console::kLast : 0) | (refused ? console::kRefused : 0));
+    Error e;
+    for (u32 tries = 0; (e = user::lmp_send(to, w)) == Error::WouldBlock && tries < 1000; ++tries) user::yield();
+}
+
+// A whole line (or a full buffer) goes to the reader, if one waits.
+void serve_reader() {
+    if (!g_reader || !g_in_len) return;
+    if (g_in[g_in_len - 1] != '\n' && g_in_len < sizeof g_in) return;
+    for (u32 at = 0; at < g_in_len; at += console::kWriteBytes) {
+        const u32 k = min(g_in_len - at, console::kWriteBytes);
+        reply_input(g_reader, g_in + at, k, at + k == g_in_len);
+    }
+    g_in_len = 0;
+    g_reader = 0;
+}
+
+// The receive interrupt: what the UART holds, then the line unmasked, then what came meanwhile.
+void on_irq(u64 line) {
+    u8 c;
+    while (g_in_len < sizeof g_in && get(c)) g_in[g_in_len++] = char(c);
+    (void)user::call(sys::Number::IrqAck, line);
+    while (g_in_len < sizeof g_in && get(c)) g_in[g_in_len++] = char(c);
+    serve_reader();
 }
 
 // The line of one (sender, source) being put together.
@@ -126,9 +183,18 @@ int main(u64 arg) {
         user::write_early(line, b.size());
         return 2;
     }
+    // Input: the receive interrupt, as the monitor routes it (no input without it; output goes on).
+    auto line = user::mon::irq(sys::kIrqConsoleRx);
+    auto attach = user::call(sys::Number::IrqAttach, sys::kIrqConsoleRx);
+    g_irq = line.ok() && !attach.error && attach.value[0] == *line;
+    g_irq_line = g_irq ? *line : 0;
     for (;;) {
         auto m = user::lmp_receive();
         if (!m.ok()) continue;
+        if (m->sender == sys::kIrqSender) {
+            on_irq(m->word[0]);
+            continue;
+        }
         const u64 w0 = m->word[0];
         switch (console::op_of(w0)) {
         case console::kWrite: {
@@ -138,6 +204,14 @@ int main(u64 arg) {
             write(m->sender, console::source_of(w0), text, n);
             break;
         }
+        case console::kRead:
+            if (!g_irq || (g_reader && g_reader != m->sender)) {
+                reply_input(m->sender, "", 0, true, true);
+                break;
+            }
+            g_reader = m->sender;
+            serve_reader();
+            break;
         case console::kFlush: {
             const u64 w[4] = {console::word0(console::kFlushed), 0, 0, 0};
             (void)user::lmp_send(m->sender, w);

@@ -41,18 +41,16 @@ namespace mosaic::sys {
     X(IrqAttach, 7)                                                                                \
     /* irq_ack(irq): the handler is done; the line is unmasked */                                  \
     X(IrqAck, 8)                                                                                   \
-    /* console_read() -> (byte count, up to 8 bytes packed little-endian): the kernel console */  \
-    X(ConsoleRead, 9)                                                                              \
     /* cap_invoke(words, n): a capability invocation of n <= kMaxInvokeWords words in the */      \
     /* caller's memory (caps/include/mosaic/caps/invocation.hpp) against its capability space */  \
     /* -> Identify: (type wire id, rights, base, size); HasDescendants: (flag) */                  \
-    X(CapInvoke, 10)                                                                               \
+    X(CapInvoke, 9)                                                                               \
     /* lmp_receive_slot(cptr): the empty slot of the caller's space the next capability sent */   \
     /* to it goes to (0: refuse capabilities) */                                                   \
-    X(LmpReceiveSlot, 11)                                                                          \
+    X(LmpReceiveSlot, 10)                                                                          \
     /* kernel(cptr, op, a0, a1, a2, a3): an operation of the Kernel capability at cptr (only */   \
     /* the monitor holds one); op is a KernelOp, its arguments below */                           \
-    X(Kernel, 12)
+    X(Kernel, 11)
 
 enum class Number : u64 {
 #define X(name, value) name = value,

@@ -34,6 +34,9 @@ enum Op : u64 {
     // interrupts now go to the caller (FIXME: to whoever asks first while nobody alive has
     // them; Irq capabilities handed out as the SKB places drivers are to replace this).
     kIrq = 7,
+    // console: -> kConsole: word 1 the dispatcher id of the node's console service when it
+    // runs on this core (NotFound otherwise), for reading input from it.
+    kConsole = 8,
     // replies only
     kStarted = 16,
     kEnded = 17,

@@ -4,14 +4,21 @@
 //   kWrite    word 0: op | len << 8 (at most kWriteBytes) | source << 32; words 1-3: the
 //             bytes. The service keeps a line per (sender, source) and writes it whole.
 //   kFlush    word 0: op; answered kFlushed once everything sent before it is written.
+//   kRead     word 0: op (from a program of the service's core, which its monitor names:
+//             monitor::api::kConsole); answered, once a whole line came in (or kLineMax
+//             bytes), by kInput messages of up to kWriteBytes each, the last one with len |
+//             kLast. One reader at a time: a second one gets an empty kInput with kRefused.
 #pragma once
 
 #include <mosaic/types.hpp>
 
 namespace mosaic::console {
 
-enum Op : u64 { kWrite = 1, kFlush = 2, kFlushed = 3 };
+enum Op : u64 { kWrite = 1, kFlush = 2, kFlushed = 3, kRead = 4, kInput = 5 };
 inline constexpr u32 kWriteBytes = 24;
+inline constexpr u64 kLast = 0x80;     // or-ed into a kInput's len: the line ends here
+inline constexpr u64 kRefused = 0x40;  // or-ed into a kInput's len: another reader waits already
+inline constexpr u32 kLineMax = 240;
 
 constexpr u64 word0(Op op, u64 len = 0, u64 source = 0) { return u64(op) | (len & 0xff) << 8 | source << 32; }
 constexpr Op op_of(u64 w0) { return Op(w0 & 0xff); }

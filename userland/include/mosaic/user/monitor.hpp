@@ -41,6 +41,11 @@ Result<Info> info();
 Error stop(u32 dispatcher);
 // Asks for the interrupts of `kind` (sys::kIrqConsoleRx); returns the line.
 Result<u32> irq(u64 kind);
+// The node's console service, when it runs on this core: its dispatcher id.
+Result<u64> console();
+// Reads a line from the console service (at most cap bytes, the '\n' included): its length.
+// Timeout after timeout_ticks (0: none); Busy while another program reads.
+Result<usize> read_line(char* out, usize cap, u64 timeout_ticks = 0);
 [[noreturn]] void power_off(bool pass);
 // Asks once, and returns: the monitor powers off only for the system's own programs.
 void power_off_request(bool pass);
