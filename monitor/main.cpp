@@ -87,6 +87,7 @@ Local g_local[kMaxLocal];
 // Every program this monitor loaded, until it ended: its memory then goes back.
 user::Loader g_loader;
 user::Loaded g_loaded[kMaxLocal];
+char g_names[kMaxLocal][16]; // the module each was loaded from
 
 bool g_reported = false; // the membership was printed and the SKB told
 u64 g_console_id = 0;     // the console service on this core, once it runs
@@ -159,15 +160,27 @@ Result<u32> load(const char* name, u64 arg, u64 ram_bytes, const void* data, u64
     if (slot == kMaxLocal) return Error::CapacityExceeded;
     user::Loaded l = TRY(g_loader.load(name, arg, ram_bytes, data, data_len));
     g_loaded[slot] = l;
+    usize i = 0;
+    for (; name[i] && i + 1 < sizeof g_names[slot]; ++i) g_names[slot][i] = name[i];
+    g_names[slot][i] = 0;
     return l.id;
+}
+
+// The running program of this core this monitor loaded under `name` (the first one); NotFound.
+Result<u32> find_program(const char* name) {
+    for (u32 i = 0; i < kMaxLocal; ++i)
+        if (g_loaded[i].id && str_len(name) == str_len(g_names[i]) && mem_eq(name, g_names[i], str_len(name)))
+            return g_loaded[i].id;
+    return Error::NotFound;
 }
 
 // A program this monitor loaded ended: its memory goes back.
 void unload(u32 id) {
-    for (auto& l : g_loaded)
-        if (l.id == id) {
-            g_loader.release(l);
-            l = user::Loaded{};
+    for (u32 i = 0; i < kMaxLocal; ++i)
+        if (g_loaded[i].id == id) {
+            g_loader.release(g_loaded[i]);
+            g_loaded[i] = user::Loaded{};
+            g_names[i][0] = 0;
         }
 }
 
@@ -525,6 +538,14 @@ void serve(const user::Message& msg) {
         auto line = user::kernel::irq_route(msg.word[1], u32(msg.sender));
         const u64 w[4] = {api::reply(api::kIrq, u64(line.ok() ? Error::Ok : line.error()), 0, tag),
                           line.ok() ? *line : 0, 0, 0};
+        (void)send_to(msg.sender, w);
+        return;
+    }
+    case api::kFind: {
+        char name[17];
+        api::unpack_name(msg.word[1], msg.word[2], name);
+        auto id = find_program(name);
+        const u64 w[4] = {api::reply(api::kFind, u64(id.ok() ? Error::Ok : id.error()), 0, tag), id.ok() ? *id : 0, 0, 0};
         (void)send_to(msg.sender, w);
         return;
     }

@@ -32,6 +32,7 @@ class Parser {
     Status section(Str s);
     Status board_key(Str key, Str value);
     Status node_key(NodeProfile& n, Str key, Str value);
+    Status services(Str value);
     Status copy(char* dst, usize cap, Str key, Str value);
     Result<u64> number(Str key, Str value, bool sizes);
     Status validate();
@@ -171,7 +172,40 @@ Status Parser::board_key(Str key, Str value) {
         b_.timeout = u32(t);
         return {};
     }
-    return fail(Error::NotFound, "", "unknown board key '{}' (name, description, default, interconnect, timeout)", key);
+    if (key.is("services")) return services(value);
+    return fail(Error::NotFound, "", "unknown board key '{}' (name, description, default, interconnect, timeout, services)",
+                key);
+}
+
+// "name[:RAM] name[:RAM] ...": each a module name (a-z 0-9 _, at most 15 characters) and
+// the RAM it gets (a multiple of 64K, at most 1M; none when left out).
+Status Parser::services(Str value) {
+    b_.service_count = 0;
+    for (usize i = 0; i < value.n;) {
+        while (i < value.n && value.p[i] == ' ') ++i;
+        usize start = i;
+        while (i < value.n && value.p[i] != ' ') ++i;
+        if (i == start) break;
+        Str item{value.p + start, i - start}, name = item, ram{"", 0};
+        for (usize k = 0; k < item.n; ++k)
+            if (item.p[k] == ':') name = Str{item.p, k}, ram = Str{item.p + k + 1, item.n - k - 1};
+        if (b_.service_count == BoardProfile::kMaxServices)
+            return fail(Error::CapacityExceeded, "services", "more than 8 services");
+        if (name.n == 0 || name.n > 15) return fail(Error::InvalidArgument, "services", "bad service name '{}'", item);
+        for (usize k = 0; k < name.n; ++k) {
+            char c = name.p[k];
+            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+                return fail(Error::InvalidArgument, "services", "bad service name '{}' (use a-z 0-9 _)", name);
+        }
+        ServiceProfile& s = b_.services[b_.service_count++];
+        TRY_STATUS(copy(s.name, sizeof s.name, Str{"services", 8}, name));
+        if (ram.n) {
+            s.ram = TRY(number(Str{"services", 8}, ram, true));
+            if (s.ram % (64 * 1024) || s.ram > (1u << 20))
+                return fail(Error::InvalidArgument, "services", "RAM of '{}' must be a multiple of 64K, at most 1M", name);
+        }
+    }
+    return {};
 }
 
 Status Parser::node_key(NodeProfile& n, Str key, Str value) {

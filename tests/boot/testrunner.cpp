@@ -23,7 +23,6 @@ constexpr u64 kInputTimeout = 10 * 100;  // for the runner's answer to "INPUT re
 constexpr u64 kLmpRounds = 2000, kNullCalls = 20000, kSpinMs = 300;
 constexpr u64 kUnmappedOffset = 512ull << 20; // as in userland/programs/fault.cpp
 constexpr u64 kCapsRam = 64 * 1024;   // RAM given to each capability test program
-constexpr u64 kServerRam = 256 * 1024; // RAM the memory server hands out
 
 const BootFacts* g_facts = nullptr;
 BoardProfile g_board;
@@ -245,12 +244,15 @@ void test_programs(u64 skb) {
           alias.end.address);
     check(deleted.faulted(kPageFault) && deleted.end.address == heap, "mmu-unmap-fault",
           "a frame whose capability was deleted, at {:x}: {} at {:x}", heap, deleted.how(), deleted.end.address);
-    // The memory server gets RAM it may pass on (Grant); its client gets none of its own.
-    Run server = start(g_core, "memserv", 0, monitor::api::with_ram(kServerRam));
-    Run client = server.started ? start(g_core, "caps", (u64(server.at.dispatcher) << 8) | 2) : Run{};
-    finish(client), finish(server);
-    check(server.exited() && client.exited(), "user-memory-server", "memory server: {}, its client: {}", server.how(),
-          client.how());
+    // The memory server, a service init started from the board profile, with RAM it may pass
+    // on (Grant); its client gets none of its own, and the server goes on after it.
+    auto server = mon::find("memserv");
+    Run client = server.ok() ? start(g_core, "caps", (*server << 8) | 2) : Run{};
+    finish(client);
+    auto still = mon::find("memserv");
+    check(server.ok() && client.exited() && still.ok() && *still == *server, "user-memory-server",
+          "memory service: {}, its client: {}, the service afterwards: {}", server.ok() ? "found" : error_name(server.error()),
+          client.how(), still.ok() ? "running" : "gone");
     // The SKB service: its own tests (TEST skb-* lines), with this node and core.
     Run skbtest = run(g_core, "skbtest", skb | u64(g_facts->node) << 32 | u64(g_core) << 40);
     check(skb != 0 && skbtest.exited(), "user-skb-server", "the SKB tests: {}", skb ? skbtest.how() : "no SKB service");

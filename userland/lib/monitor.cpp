@@ -80,6 +80,15 @@ Result<u32> irq(u64 kind) {
     return u32(m.word[1]);
 }
 
+Result<u64> find(const char* name) {
+    u64 n1, n2;
+    api::pack_name(name, n1, n2);
+    if (Error e = ask(api::kFind, 0, 0, 0, n1, n2); e != Error::Ok) return e;
+    Message m = TRY(reply(api::kFind, 0));
+    if (status(m) != Error::Ok) return status(m);
+    return m.word[1];
+}
+
 Result<u64> console() {
     if (Error e = ask(api::kConsole, 0, 0, 0); e != Error::Ok) return e;
     Message m = TRY(reply(api::kConsole, 0));

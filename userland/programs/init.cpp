@@ -1,5 +1,6 @@
 // init: the first program the boot monitor of every node starts once the monitors agreed
-// on the membership. It starts the job the runner asked for (boot parameter `job`) through
+// on the membership. It starts the services the board profile names (`services`), in that
+// order, then the job the runner asked for (boot parameter `job`) through
 // the monitor: 1 (the default) the boot test suite (tests/boot/testrunner.cpp), 2 the
 // guest SKB benchmark (also boot parameter skbbench=1), 3 staying idle for the seconds of
 // boot parameter idle (./mosaic bench idle); then waits for it and powers the node off with
@@ -44,6 +45,13 @@ int main(u64 skb) {
     if (!program) {
         user::print("init: unknown job {}\n", job);
         mon::power_off(false);
+    }
+    // The services the board profile names, in its order (each told it is a service: arg 1).
+    for (u32 i = 0; i < board->service_count; ++i) {
+        const ServiceProfile& sv = board->services[i];
+        auto id = mon::spawn(core, sv.name, 1, 100 + i, monitor::api::with_ram(sv.ram));
+        if (id.ok()) user::print("init: service {} started (dispatcher {}, {} KiB)\n", sv.name, id->dispatcher, sv.ram >> 10);
+        else user::print("init: service {} does not start: {}\n", sv.name, error_name(id.error()));
     }
     user::print("init: core {} starts the job '{}'\n", core, program);
     auto started = mon::spawn(core, program, skb, 1, monitor::api::kWithBootFacts);

@@ -1,6 +1,8 @@
 // The memory server: cuts the RAM capability it was given into naturally aligned chunks
-// (caps::RamAllocator, by retype) and sends one with each reply, until told to quit.
-// Protocol: mosaic/user/memserv.hpp.
+// (caps::RamAllocator, by retype) and sends one with each reply. Protocol:
+// mosaic/user/memserv.hpp. arg 1: a service of the node (init starts it from the board
+// profile): it runs for good, and a quit request only makes it report what it served; arg 0:
+// it ends when told to quit.
 #include <mosaic/user/caps.hpp>
 #include <mosaic/user/memserv.hpp>
 #include <mosaic/user/sys.hpp>
@@ -16,7 +18,8 @@ void reply(u64 to, u64 error, u64 size, u64 cap) {
 }
 } // namespace
 
-int main(u64) {
+int main(u64 arg) {
+    const bool service = arg == 1;
     caps::RamAllocator ram(user::cap_invoke, nullptr, caps::CPtr::at(sys::kSlotRam), caps::CPtr::at(kFirstChunkSlot),
                            kChunkSlots);
     if (!ram.init().ok()) return 1;
@@ -34,7 +37,8 @@ int main(u64) {
         }
         case memserv::kQuit:
             user::print("user: memory server: {} allocations served, {} KiB left\n", served, ram.bytes_free() >> 10);
-            return 0;
+            if (!service) return 0;
+            break;
         default:
             reply(m->sender, u64(Error::InvalidArgument), 0, 0);
         }

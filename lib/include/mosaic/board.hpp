@@ -4,7 +4,9 @@
 //
 // Format: '#' comments, "[board]" then "[node NAME]" sections, "key = value" lines.
 //   [board]  name, description, default (yes|no), interconnect (size, e.g. 16M; needed
-//            when there is more than one node), timeout (seconds the runner allows a boot)
+//            when there is more than one node), timeout (seconds the runner allows a boot),
+//            services (optional: the programs init starts on every node's boot core, in this
+//            order, each `name` or `name:RAM`, e.g. "memserv:256K", separated by spaces)
 //   [node N] isa (x86_64|aarch64|riscv64), machine (QEMU machine), cpu (optional),
 //            cores (1..64), memory (e.g. 256M), image_addr (where the image is loaded),
 //            exit (isa-debug-exit | semihosting | sifive-test)
@@ -27,8 +29,14 @@ struct NodeProfile {
     ExitMethod exit = ExitMethod::IsaDebugExit;
 };
 
+// A service init starts: a module of the image, and the RAM it is given.
+struct ServiceProfile {
+    char name[16] = {};
+    u64 ram = 0;
+};
+
 struct BoardProfile {
-    static constexpr u32 kMaxNodes = 8;
+    static constexpr u32 kMaxNodes = 8, kMaxServices = 8;
     char name[32] = {};
     char description[96] = {};
     bool is_default = false;
@@ -36,6 +44,8 @@ struct BoardProfile {
     u32 timeout = 60;     // seconds
     NodeProfile nodes[kMaxNodes];
     u32 node_count = 0;
+    ServiceProfile services[kMaxServices];
+    u32 service_count = 0;
     u32 total_cores() const;
     // The board-wide number of node `node`'s first core (cores are numbered node by node,
     // in manifest order, as the SKB's facts number them).

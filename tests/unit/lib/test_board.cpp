@@ -112,3 +112,29 @@ TEST_CASE("overlong values are refused, not truncated") {
     CHECK(b.error() == Error::OutOfRange);
     CHECK(std::string(e.field) == "name");
 }
+
+TEST_CASE("services: the programs init starts, in order, with the RAM each gets") {
+    BoardError e;
+    std::string with = kGood;
+    with.insert(with.find("timeout = 30") + 12, "\nservices = memserv:256K  logger  spare_1:64K");
+    auto b = parse(with, e);
+    REQUIRE(b.ok());
+    REQUIRE(b->service_count == 3);
+    CHECK(std::string(b->services[0].name) == "memserv");
+    CHECK(b->services[0].ram == 256 * 1024);
+    CHECK(std::string(b->services[1].name) == "logger");
+    CHECK(b->services[1].ram == 0);
+    CHECK(std::string(b->services[2].name) == "spare_1");
+    CHECK(b->services[2].ram == 64 * 1024);
+    CHECK(parse(kGood, e)->service_count == 0); // none unless a profile names them
+    for (const char* bad : {"services = Mem", "services = memserv:100K", "services = memserv:2M",
+                            "services = a_name_of_sixteen_", "services = memserv:x",
+                            "services = a b c d e f g h i"}) {
+        std::string text = kGood;
+        text.insert(text.find("timeout = 30") + 12, std::string("\n") + bad);
+        auto r = parse(text, e);
+        CAPTURE(bad);
+        CHECK_FALSE(r.ok());
+        CHECK(std::string(e.field) == "services");
+    }
+}

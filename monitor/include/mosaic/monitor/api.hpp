@@ -37,6 +37,10 @@ enum Op : u64 {
     // console: -> kConsole: word 1 the dispatcher id of the node's console service when it
     // runs on this core (NotFound otherwise), for reading input from it.
     kConsole = 8,
+    // find: words 1-2 a module name -> kFind: word 1 the dispatcher id of a running program
+    // of this core that the monitor loaded from it (NotFound if none): how a program finds a
+    // service init started (FIXME: the name service replaces this).
+    kFind = 9,
     // replies only
     kStarted = 16,
     kEnded = 17,

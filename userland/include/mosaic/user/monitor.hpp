@@ -41,6 +41,9 @@ Result<Info> info();
 Error stop(u32 dispatcher);
 // Asks for the interrupts of `kind` (sys::kIrqConsoleRx); returns the line.
 Result<u32> irq(u64 kind);
+// A running program of this core the monitor loaded from module `name` (a service init
+// started): its dispatcher id.
+Result<u64> find(const char* name);
 // The node's console service, when it runs on this core: its dispatcher id.
 Result<u64> console();
 // Reads a line from the console service (at most cap bytes, the '\n' included): its length.
