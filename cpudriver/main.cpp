@@ -107,16 +107,11 @@ void find_devices(CoreState& c, const BoardProfile& board) {
 
 } // namespace
 
-TrapAction on_trap(const TrapInfo& info) {
+[[noreturn]] void on_trap(const TrapInfo& info) {
     CoreState& me = self();
-    if ((info.kind == TrapKind::PageFault || info.kind == TrapKind::Alignment) && me.expect_fault) {
-        me.faults = me.faults + 1;
-        me.fault_address = info.address;
-        return TrapAction::Fixup;
-    }
     kprint("\nPANIC: unexpected trap in the CPU driver on {} core {}: {} (cause {:x}) at pc {:x}, address {:x}\n",
            isa_name(me.boot->isa), me.hw_id, trap_kind_name(info.kind), info.cause, info.pc, info.address);
-    return TrapAction::Panic;
+    arch::power_off(false);
 }
 
 void on_tick() { self().ticks = self().ticks + 1; }

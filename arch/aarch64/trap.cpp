@@ -7,7 +7,6 @@
 
 extern "C" char aarch64_vectors[];
 extern "C" [[noreturn]] void aarch64_user_enter(mosaic::arch::UserFrame* f);
-extern "C" char aarch64_probe_read_insn[], aarch64_probe_write_insn[], aarch64_probe_fixup[];
 
 namespace mosaic::arch {
 
@@ -79,7 +78,6 @@ void sync_icache(const void* p, usize n) {
     asm volatile("dsb ish; ic iallu; dsb ish; isb" ::: "memory");
 }
 
-void trigger_breakpoint() { asm volatile("brk #0x4d"); }
 
 void timer_start(u32 hz) {
     // Written once, by the boot core before it starts any other core (they only read it).
@@ -123,19 +121,8 @@ extern "C" void aarch64_trap(mosaic::aarch64::TrapFrame* f, mosaic::u64 index) {
         return;
     }
     u64 esr = MOSAIC_SYSREG_READ(esr_el1);
-    cpudriver::TrapInfo info{index % 4 == 0 ? arch::kind_of(esr) : cpudriver::TrapKind::Other, esr, f->elr,
-                             MOSAIC_SYSREG_READ(far_el1), false};
-    auto action = cpudriver::on_trap(info);
-    if (action == cpudriver::TrapAction::Fixup &&
-        (f->elr == u64(uptr(aarch64_probe_read_insn)) || f->elr == u64(uptr(aarch64_probe_write_insn)))) {
-        f->elr = u64(uptr(aarch64_probe_fixup));
-        return;
-    }
-    if (action == cpudriver::TrapAction::Resume) {
-        if (info.kind == cpudriver::TrapKind::Breakpoint) f->elr += 4; // BRK reports its own address
-        return;
-    }
-    arch::power_off(false);
+    cpudriver::on_trap({index % 4 == 0 ? arch::kind_of(esr) : cpudriver::TrapKind::Other, esr, f->elr,
+                        MOSAIC_SYSREG_READ(far_el1), false});
 }
 
 // Every entry from user mode (user_entry.S), on a fresh kernel stack, with the user's

@@ -7,7 +7,6 @@
 
 extern "C" void riscv_trap_entry();
 extern "C" [[noreturn]] void riscv_user_enter(mosaic::arch::UserFrame* f);
-extern "C" char riscv_probe_read_insn[], riscv_probe_write_insn[], riscv_probe_fixup[];
 
 namespace mosaic::arch {
 
@@ -57,7 +56,6 @@ u64 user_window_base() { return 0x10'0000'0000ull; }
 // Zifencei: this hart's instruction fetch sees its own earlier stores.
 void sync_icache(const void*, usize) { asm volatile("fence.i" ::: "memory"); }
 
-void trigger_breakpoint() { asm volatile("ebreak"); }
 
 void timer_start(u32 hz) {
     // Written once, by the boot core before it starts any other core (they only read it).
@@ -91,19 +89,7 @@ extern "C" void riscv_trap(mosaic::riscv::TrapFrame* f) {
         return;
     }
     cpudriver::TrapInfo info{arch::kind_of(cause), cause, f->sepc, MOSAIC_CSR_READ(stval), !(f->sstatus & riscv::kSstatusSpp)};
-    auto action = cpudriver::on_trap(info);
-    if (action == cpudriver::TrapAction::Fixup &&
-        (f->sepc == u64(uptr(riscv_probe_read_insn)) || f->sepc == u64(uptr(riscv_probe_write_insn)))) {
-        f->sepc = u64(uptr(riscv_probe_fixup));
-        return;
-    }
-    if (action == cpudriver::TrapAction::Resume) {
-        // Step over the trapping instruction: 2 bytes if compressed, else 4.
-        u16 first = *reinterpret_cast<const volatile u16*>(f->sepc);
-        f->sepc += (first & 3) == 3 ? 4 : 2;
-        return;
-    }
-    arch::power_off(false);
+    cpudriver::on_trap(info);
 }
 
 // Every trap from user mode (user_entry.S), on a fresh kernel stack.

@@ -9,7 +9,6 @@
 extern "C" const mosaic::u64 x86_vector_stubs[48];
 extern "C" char x86_syscall_stub[];
 extern "C" [[noreturn]] void x86_user_enter(mosaic::arch::UserFrame* f);
-extern "C" char x86_probe_read_insn[], x86_probe_write_insn[], x86_probe_fixup[];
 
 namespace mosaic::arch {
 
@@ -112,7 +111,6 @@ void traps_init() {
     x86::cpu_init(s->index, s->stack_top);
 }
 
-void trigger_breakpoint() { asm volatile("int3"); }
 
 // The boot core calibrates (its timer starts before any other core does); the other
 // cores' local APIC timers run at the same bus clock and reuse its figures.
@@ -175,16 +173,7 @@ mosaic::u64 fault_address(mosaic::u64 vector) {
 extern "C" void x86_trap(mosaic::x86::TrapFrame* f) {
     using namespace mosaic;
     if (arch::handle_interrupt(f->vector)) return;
-    cpudriver::TrapInfo info{arch::kind_of(f->vector), f->vector, f->rip, fault_address(f->vector), false};
-    // int3 is a trap: rip already points past it, so resuming needs no adjustment.
-    auto action = cpudriver::on_trap(info);
-    if (action == cpudriver::TrapAction::Fixup &&
-        (f->rip == u64(uptr(x86_probe_read_insn)) || f->rip == u64(uptr(x86_probe_write_insn)))) {
-        f->rip = u64(uptr(x86_probe_fixup));
-        return;
-    }
-    if (action == cpudriver::TrapAction::Resume) return;
-    arch::power_off(false);
+    cpudriver::on_trap({arch::kind_of(f->vector), f->vector, f->rip, fault_address(f->vector), false});
 }
 
 // Every entry from user mode (user_entry.S), on a fresh kernel stack with the user's

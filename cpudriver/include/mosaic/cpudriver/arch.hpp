@@ -28,8 +28,6 @@ u8 io_port_read8(u16 port);
 void io_port_write8(u16 port, u8 value);
 // Installs this core's exception/trap vectors.
 void traps_init();
-// Executes one breakpoint instruction; the trap is reported through cpudriver::on_trap.
-void trigger_breakpoint();
 // Starts the periodic timer interrupt at about hz; each tick calls cpudriver::on_tick.
 void timer_start(u32 hz);
 // Stops this core's timer interrupt until the next timer_start (a core with nothing to
@@ -133,12 +131,6 @@ void activate(u64 root);
 
 } // namespace mosaic::arch::mmu
 
-// Reads or writes 8 bytes at va; false (instead of a fault that stops the core) if the
-// access faults. The trap handler resumes a faulting probe at its fix-up when the generic
-// driver answers TrapAction::Fixup.
-extern "C" bool mosaic_probe_read(mosaic::u64 va, mosaic::u64* out);
-extern "C" bool mosaic_probe_write(mosaic::u64 va, mosaic::u64 value);
-
 namespace mosaic::cpudriver {
 
 // What a trap was (mosaic::TrapKind, lib/include/mosaic/trapkind.hpp), filled by the ISA's trap entry.
@@ -151,12 +143,10 @@ struct TrapInfo {
     u64 address;   // faulting address where the ISA reports one
     bool from_user;
 };
-// Resume: continue after the trap (a breakpoint is stepped over); Fixup: abandon a
-// faulting probe access (mosaic_probe_*); Panic: stop the core with a failure.
-enum class TrapAction : u8 { Resume, Fixup, Panic };
 
-// Called by the ISA's trap entry for every synchronous exception.
-TrapAction on_trap(const TrapInfo& info);
+// Called by the ISA's trap entry for a synchronous exception in the CPU driver itself: a
+// bug; it says what happened and stops the machine.
+[[noreturn]] void on_trap(const TrapInfo& info);
 // Called by the ISA's timer interrupt handler.
 void on_tick();
 // Called by the ISA's interrupt handler for a device interrupt, after it acknowledged it at the controller and

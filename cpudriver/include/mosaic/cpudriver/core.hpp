@@ -24,12 +24,7 @@ struct CoreState {
     u32 index;                 // position in BootInfo::core_ids
     u32 node;                  // this node's index in the board
     volatile u64 ticks;
-    volatile u32 breakpoints;
-    volatile bool expect_breakpoint;
-    volatile bool expect_fault;   // a probe access is expected to fault
     volatile bool doorbell;       // the doorbell rang since the monitor last heard of it
-    volatile u32 faults;
-    volatile u64 fault_address;
     Scheduler* sched;          // this core's dispatchers (cpudriver/sched.hpp), once user mode is up
     u64 user_pool;             // physical memory for this core's dispatchers: base and size
     u64 user_pool_size;
