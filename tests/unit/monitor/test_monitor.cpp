@@ -567,16 +567,26 @@ TEST_CASE("a hostile node's garbage and lies are refused and counted; the others
     }
 }
 
-TEST_CASE("a core monitor checks the membership it is sent, refuses a wrong one, takes a right one") {
+// A board of one node with two cores whose core 1's monitor the test drives by hand, in its
+// boot monitor's place (core 0's monitor never steps).
+Options one_node_two_cores() {
     Options o;
     o.nodes = 1;
     o.cores = 2;
     o.raw_cores = {};
-    Sim s(o);
-    // Drive core 1's monitor by hand: take its boot monitor's place.
+    return o;
+}
+struct ByHand {
+    Sim s{one_node_two_cores()};
     Core& c1 = *s.cores[1];
-    s.cores[0]->active = false;
     transports::Channel& boot = s.core_links[1]->a;
+    ByHand() { s.cores[0]->active = false; }
+};
+
+TEST_CASE("a core monitor checks the membership it is sent, refuses a wrong one, takes a right one") {
+    ByHand h;
+    Core& c1 = h.c1;
+    transports::Channel& boot = h.boot;
     transports::Message m;
     REQUIRE(boot.poll(m).ok());
     auto up = transports::decode_message<im::core_up_message>(m);
@@ -779,15 +789,9 @@ TEST_CASE("threads: one per monitor on the real clock, every monitor agrees") {
 }
 
 TEST_CASE("a spawn result nobody awaits, or one that comes twice, is refused: a peer cannot invent an end") {
-    Options o;
-    o.nodes = 1;
-    o.cores = 2;
-    o.raw_cores = {};
-    Sim s(o);
-    // Core 1's monitor, with the test in its boot monitor's place.
-    Core& c1 = *s.cores[1];
-    s.cores[0]->active = false;
-    transports::Channel& boot = s.core_links[1]->a;
+    ByHand h; // core 1's monitor, with the test in its boot monitor's place
+    Core& c1 = h.c1;
+    transports::Channel& boot = h.boot;
     transports::Message m;
     REQUIRE(boot.poll(m).ok()); // its core_up
     // An end for a request it never made: refused, not passed on.
