@@ -116,7 +116,7 @@ Result<Dispatcher*> Scheduler::spawn(const char* name, const u8* image, usize le
                                  ram_bytes, rw | caps::kExecute | caps::kGrant));
 
     arch::user_frame_init(d->frame, plan.entry, base + kUserWindowSize, arg);
-    d->id = count_ + 1;
+    d->id = next_id_++;
     d->entry = plan.entry;
     copy_name(d->name, sizeof d->name, name);
     all_[count_++] = d;
@@ -125,17 +125,21 @@ Result<Dispatcher*> Scheduler::spawn(const char* name, const u8* image, usize le
 }
 
 Result<Dispatcher*> Scheduler::dispatch(const char* name, u16 cnode, u64 root, u64 entry, u64 arg) {
-    if (count_ == kMaxDispatchers) return Error::CapacityExceeded;
+    // A slot: a dead dispatcher's (its page and its place are reused; ids never are), or a new one.
+    u32 pos = count_;
+    for (u32 i = 0; i < count_ && pos == count_; ++i)
+        if (all_[i]->state == DispatcherState::Dead && all_[i]->id != sys::kMonitorId) pos = i;
+    if (pos == kMaxDispatchers) return Error::CapacityExceeded;
     // Its capability space is its own: a CNode nothing else names but the caller's capability
     // (never another dispatcher's, never one the caller keeps a second name for).
     if (caps_.table().cnode_refs(cnode) != 1) return Error::PermissionDenied;
     // Its root table stays what it is while it runs: the CPU driver holds an original
     // capability over that memory, so that no retype can reuse it until the dispatcher ends.
     if (!kernel_cnode_) kernel_cnode_ = TRY(caps_.table().create_cnode()) + 1;
-    const u32 pin = count_;
+    const u32 pin = pos;
     if (pin >= caps::kCNodeSlots) return Error::CapacityExceeded;
     const int root_level = int(caps::kPtLevels - arch::mmu::levels());
-    auto* d = reinterpret_cast<Dispatcher*>(uptr(TRY(pool_.alloc())));
+    auto* d = pos < count_ ? all_[pos] : reinterpret_cast<Dispatcher*>(uptr(TRY(pool_.alloc())));
     TRY_STATUS(caps_.install(u16(kernel_cnode_ - 1), pin, caps::page_table_type(root_level), root, kPageSize,
                              caps::kRead));
     TRY_STATUS(caps_.table().retain_cnode(cnode));
@@ -149,10 +153,11 @@ Result<Dispatcher*> Scheduler::dispatch(const char* name, u16 cnode, u64 root, u
     d->space.adopt(root);
     d->cnode = cnode;
     arch::user_frame_init(d->frame, entry, arch::user_window_base() + kUserWindowSize, arg);
-    d->id = count_ + 1;
+    d->id = next_id_++;
     d->entry = entry;
     copy_name(d->name, sizeof d->name, name);
-    all_[count_++] = d;
+    all_[pos] = d;
+    if (pos == count_) ++count_;
     policy_.make_runnable(d);
     return d;
 }

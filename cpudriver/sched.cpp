@@ -49,6 +49,7 @@ void Scheduler::deliver(Dispatcher* to, const LmpMessage& m) {
 // looks: the messages wait here, not in its four-slot mailbox.
 void Scheduler::end(Dispatcher* d) {
     policy_.end(d);
+    if (loaded_ == d) loaded_ = nullptr; // its page may hold another dispatcher soon
     caps_.release(d->cnode); // its capabilities go, and with them their mappings
     // Its root table may be reused now: the CPU driver's hold on it goes (slot: its position).
     for (u32 i = 0; kernel_cnode_ && i < count_; ++i)
@@ -56,7 +57,8 @@ void Scheduler::end(Dispatcher* d) {
             caps::SlotId pin = caps::CapTable::slot_of(kernel_cnode_ - 1, i);
             if (caps_.table().occupied(pin)) caps_.table().remove(pin);
         }
-    // FIXME: its pages stay with the core's pool: dispatcher memory is not recycled yet.
+    // Its Dispatcher page and slot are reused by the next Dispatch (its program's memory is
+    // the monitor's to take back).
     if (d->id == sys::kMonitorId) {
         kprint("PANIC: the monitor of core {:x} ended ({}); this core can do nothing more\n", core().hw_id,
                d->faulted ? trap_kind_name(d->fault.kind) : "exit");

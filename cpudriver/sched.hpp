@@ -109,6 +109,7 @@ class Scheduler {
     u32 ended_first_ = 0, ended_count_ = 0;
     bool timer_stopped_ = false; // nothing to run and no deadline: the core sleeps without ticks
     u32 kernel_cnode_ = 0;       // 1 + the CNode of the capabilities the CPU driver holds itself (live roots)
+    u32 next_id_ = 1;            // dispatcher ids are never reused (the monitor is 1)
     CapSpace caps_;
 };
 

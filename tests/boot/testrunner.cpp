@@ -23,6 +23,7 @@ constexpr u64 kInputTimeout = 10 * 100;  // for the runner's answer to "INPUT re
 constexpr u64 kLmpRounds = 2000, kNullCalls = 20000, kSpinMs = 300;
 constexpr u64 kUnmappedOffset = 512ull << 20; // as in userland/programs/fault.cpp
 constexpr u64 kCapsRam = 64 * 1024;   // RAM given to each capability test program
+constexpr u32 kManyPrograms = 100;     // programs started in a row (a core has 48 dispatcher slots)
 
 const BootFacts* g_facts = nullptr;
 BoardProfile g_board;
@@ -198,6 +199,17 @@ void test_programs(u64 skb) {
         check(uart.exited(), "uart-rx-irq", "{}", uart.ended && uart.end.code == 1 ? "wrong bytes" : uart.how());
     Run hello = run(g_core, "hello", hw), bench = run(g_core, "bench", kNullCalls);
     check(hello.exited(), "user-hello", "the hello dispatcher: {}", hello.how());
+    // Programs come and go: more of them, one after the other, than a core has dispatcher
+    // slots, and more than the monitor's RAM holds at once: both must come back each time.
+    u32 ran = 0;
+    Run last;
+    for (u32 i = 0; i < kManyPrograms; ++i) {
+        last = run(g_core, "hello", hw);
+        if (!last.exited()) break;
+        ++ran;
+    }
+    check(ran == kManyPrograms, "user-many-programs", "{} of {} programs in a row ran to a clean exit (then: {})", ran,
+          kManyPrograms, last.how());
     check(bench.exited(), "user-null-syscall", "the benchmark dispatcher: {}", bench.how());
     // LMP between two dispatchers of this core.
     Run pong = start(g_core, "lmp", (kLmpRounds << 1) | 0);
