@@ -127,9 +127,12 @@ void on_doorbell() { self().doorbell = true; }
     core.stack_top = u64(uptr(__boot_stack_top));
     for (u32 i = 0; i < bi.core_count; ++i)
         if (bi.core_ids[i] == bi.boot_core) core.index = i;
-    core.user_pool = core_memory(core.index) + kCoreUserPool;
+    const u64 slot = core_memory(bi, core.index);
+    core.user_pool = slot + kCoreUserPool;
     core.user_pool_size = kCoreUserPoolSize;
     arch::set_core_state(&core);
+    if (!slot) panic("no room for {} cores of {} KiB each in one RAM range after the image", bi.core_count,
+                     kCoreMemory >> 10);
     // 1. Say who we are and what the firmware told us.
     print_banner(bi);
     // 2. Find the board manifest in the image we were booted from, and our node in it.

@@ -11,16 +11,33 @@
 #include "placement.hpp"
 #include "sched.hpp"
 
+#include <mosaic/bundle.hpp>
+
 namespace mosaic::cpudriver {
 
-u64 core_memory(u32 index) { return align_up(arch::image_end(), 64 * 1024) + u64(index) * kCoreMemory; }
+// The cores' slots lie after the CPU driver's image and clear of the image bundle (the board
+// may have loaded it right there), all in one usable RAM range; 0 if they fit nowhere.
+u64 core_memory(const BootInfo& bi, u32 index) {
+    const u64 span = u64(bi.core_count) * kCoreMemory;
+    u64 base = align_up(arch::image_end(), 64 * 1024);
+    const u64 bundle = u64(uptr(bi.bundle)) & ~u64(0xfff);
+    const u64 bundle_end = align_up(u64(uptr(bi.bundle)) + load_le64(bi.bundle + bundle::kHeaderOffset + bundle::kHdrTotal),
+                                    64 * 1024);
+    if (base < bundle_end && bundle < base + span) base = bundle_end;
+    for (u32 i = 0; i < bi.memory_count; ++i)
+        if (base >= bi.memory[i].base && base + span <= bi.memory[i].base + bi.memory[i].size)
+            return base + u64(index) * kCoreMemory;
+    return 0;
+}
 
 Result<u64> start_core(u32 index, u64 channel, u64 channel_size) {
     CoreState& me = *arch::core_state();
     const BootInfo& bi = *me.boot;
     if (index >= bi.core_count || index == me.index) return Error::InvalidArgument;
     if (index >= 64 || (me.started >> index) & 1) return Error::AlreadyExists; // started before
-    auto* s = reinterpret_cast<CoreState*>(uptr(core_memory(index)));
+    const u64 slot = core_memory(bi, index);
+    if (!slot) return Error::NoMemory;
+    auto* s = reinterpret_cast<CoreState*>(uptr(slot));
     auto* boot = reinterpret_cast<BootInfo*>(uptr(s) + kCoreBootInfo);
     *boot = bi;
     *s = CoreState{};

@@ -49,15 +49,16 @@ static_assert(__builtin_offsetof(CoreState, scratch) == MOSAIC_CORE_SCRATCH);
 // own page tables, its stack (up to kCoreStackTop), and the memory of its dispatchers (up
 // to the end). The boot core, whose state, stack and tables are in the CPU driver's image,
 // uses only the dispatcher part of its slot.
-constexpr u64 kCoreMemory = 8192 * 1024;
+constexpr u64 kCoreMemory = 16384 * 1024;
 constexpr u64 kCoreBootInfo = 4096;
 constexpr u64 kCorePagePool = 8192, kCorePagePoolSize = 128 * 1024;
 constexpr u64 kCoreStackTop = 256 * 1024;
 constexpr u64 kCoreUserPool = kCoreStackTop, kCoreUserPoolSize = kCoreMemory - kCoreUserPool;
 static_assert(sizeof(CoreState) <= kCoreBootInfo && kCoreBootInfo + sizeof(BootInfo) <= kCorePagePool,
               "a core's state and its boot facts fit before its page-table pool");
-// The slot of core `index` (its position in BootInfo::core_ids), after the CPU driver's image.
-u64 core_memory(u32 index);
+// The slot of core `index` (its position in BootInfo::core_ids): after the CPU driver's
+// image, clear of the image bundle, in usable RAM; 0 when the cores do not fit.
+u64 core_memory(const BootInfo& bi, u32 index);
 
 // Entered by each secondary core's ISA code once its stack and per-core register are set.
 [[noreturn]] void secondary_main(CoreState& self);
