@@ -17,6 +17,8 @@ RISCV_KERNEL_ADDR = 0x80200000  # where QEMU/OpenSBI load a raw riscv64 kernel
 NODE_COLOURS = ("36", "35", "33", "32", "34", "31")
 TEST_LINE = re.compile(r"^TEST (\S+) (PASS|FAIL)(?: (.*))?$")
 VERDICT_LINE = re.compile(r"^VERDICT (PASS|FAIL)")
+# The console service writes every line with the board number of its core in front ("c3| ").
+CORE_TAG = re.compile(r"^c\d+\| ")
 # A node that prints INPUT_READY gets INPUT_TEXT on its serial input (the uart-rx-irq boot
 # test); nothing else is ever written to a node.
 INPUT_READY = "INPUT ready"
@@ -205,13 +207,15 @@ class Run:
                     line = raw.decode("utf-8", "replace").rstrip("\r")
                     line = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\x1bc", "", line)
                     logs[i].write(line + "\n")
+                    shown = line
+                    line = CORE_TAG.sub("", line, count=1)  # what the line says, without its core
                     results[i].feed(line, time.monotonic() - t0)
                     if line.startswith("IDLE "):
                         results[i].idle_samples.append((time.monotonic(), cpu_seconds(self.procs[i].pid)))
                     if line == INPUT_READY and self.input_text is not None:
                         logs[i].write(f"# runner: {self._send(i, self.input_text)}\n")
                     if self.echo:
-                        print(self._prefix(i, self.board["nodes"][i]["name"]), line, flush=True)
+                        print(self._prefix(i, self.board["nodes"][i]["name"]), shown, flush=True)
                 if eof:
                     del fds[fd]
                     try:

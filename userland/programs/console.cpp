@@ -3,7 +3,8 @@
 // so that cores share no console lock in normal operation. Its monitor starts it on the core
 // the SKB places it (place_service(console, C)) and hands it the UART's registers: a device
 // frame it maps itself, or an I/O port range it drives through capability invocations.
-// It keeps one line per (sender, source) and writes each line whole. It is also the UART's
+// It keeps one line per (sender, source) and writes each line whole, tagged with the core it
+// comes from ("c3| "). It is also the UART's
 // input driver: its monitor routes it the receive interrupt, and it hands whole lines to a
 // program of its core that asks (kRead).
 //
@@ -117,6 +118,8 @@ void on_irq(u64 line) {
     serve_reader();
 }
 
+void put_line(u32 source, const char* s, u32 n);
+
 // The line of one (sender, source) being put together.
 struct Line { // plain data: zero in .bss, no constructor to run
     u64 sender;
@@ -136,9 +139,19 @@ Line& line_of(u64 sender, u32 source) {
         if (l.last < oldest->last) oldest = &l;
     }
     Line* l = empty ? empty : oldest;
-    if (!empty) put_text(l->text, l->len); // every slot is taken: the oldest line goes out as it is
+    if (!empty) put_line(l->source, l->text, l->len); // every slot is taken: the oldest line goes out as it is
     l->sender = sender, l->source = source, l->len = 0;
     return *l;
+}
+
+// A whole line, with the board number of the core it comes from in front ("c3| "), so that
+// every line says its core (the board runner takes the tag off before it reads a line).
+void put_line(u32 source, const char* s, u32 n) {
+    char tag[16];
+    BufferSink b(tag, sizeof tag);
+    format(b.sink(), "c{}| ", source >> 16);
+    put_text(tag, u32(b.size()));
+    put_text(s, n);
 }
 
 void write(u64 sender, u32 source, const char* s, u32 n) {
@@ -147,7 +160,7 @@ void write(u64 sender, u32 source, const char* s, u32 n) {
     for (u32 i = 0; i < n; ++i) {
         l.text[l.len++] = s[i];
         if (s[i] == '\n' || l.len == kLineBytes) {
-            put_text(l.text, l.len);
+            put_line(source, l.text, l.len);
             l.len = 0;
         }
     }
