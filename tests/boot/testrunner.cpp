@@ -6,7 +6,7 @@
 // and the board manifest (the monitor's); arg: the SKB service's dispatcher id.
 #include <mosaic/board.hpp>
 #include <mosaic/bootfacts.hpp>
-#include <mosaic/caps/invocation.hpp>
+#include <mosaic/user/caps.hpp>
 #include <mosaic/transports/conformance.hpp>
 #include <mosaic/trapkind.hpp>
 #include <mosaic/user/monitor.hpp>
@@ -103,11 +103,9 @@ u64 window() { return u64(uptr(__user_window)); }
 
 // The heap every program maps its own tables into: the root-table slot after its window.
 u64 heap_base() {
-    u64 w[2];
-    usize n = caps::encode_slot_op(w, caps::Op::Identify, caps::CPtr::at(sys::kSlotRootTable));
-    auto id = user::call(sys::Number::CapInvoke, u64(uptr(w)), n);
-    const caps::CapType t = caps::type_from_wire(id.value[0]);
-    if (id.error || !caps::is_page_table(t)) return 0;
+    auto root = user::cap::identify(caps::CPtr::at(sys::kSlotRootTable));
+    if (!root.ok() || !caps::is_page_table(root->type)) return 0;
+    const caps::CapType t = root->type;
     const u64 slot = caps::entry_bytes(caps::pt_level(t));
     return (window() & ~(slot - 1)) + slot;
 }

@@ -18,4 +18,59 @@ Result<caps::Reply> cap_invoke(void*, const u64* words, usize n) {
     return reply;
 }
 
+namespace cap {
+
+using namespace caps;
+
+Error invoke(const u64* w, usize n) { return error_of(call(sys::Number::CapInvoke, u64(uptr(w)), n)); }
+
+Error copy(CPtr from, CPtr to) {
+    u64 w[3];
+    return invoke(w, encode_copy(w, from, to));
+}
+
+Error mint(CPtr from, CPtr to, u64 rights) {
+    u64 w[5];
+    return invoke(w, encode_mint(w, from, to, rights, 0));
+}
+
+Error retype(CPtr from, CPtr to, CapType type, u64 size, u64 count, u64 offset) {
+    u64 w[7];
+    return invoke(w, encode_retype(w, from, to, type, size, count, offset));
+}
+
+Error slot_op(Op op, CPtr p) {
+    u64 w[2];
+    return invoke(w, encode_slot_op(w, op, p));
+}
+
+Error map(CPtr table, u64 index, CPtr frame, u64 rights, u64 offset) {
+    u64 w[6];
+    return invoke(w, encode_map(w, {table, index, frame, offset, rights}));
+}
+
+Error map_table(CPtr table, u64 index, CPtr child) {
+    u64 w[4];
+    return invoke(w, encode_map_table(w, table, index, child));
+}
+
+Result<Capability> identify(CPtr p) {
+    u64 w[2];
+    return TRY(cap_invoke(nullptr, w, encode_slot_op(w, Op::Identify, p))).cap;
+}
+
+Result<u8> io_read(CPtr ports, u64 offset) {
+    u64 w[3];
+    auto r = call(sys::Number::CapInvoke, u64(uptr(w)), encode_io_read(w, ports, offset));
+    if (r.error) return error_of(r);
+    return u8(r.value[0]);
+}
+
+Error io_write(CPtr ports, u64 offset, u8 value) {
+    u64 w[4];
+    return invoke(w, encode_io_write(w, ports, offset, value));
+}
+
+} // namespace cap
+
 } // namespace mosaic::user

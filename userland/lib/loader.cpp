@@ -1,5 +1,6 @@
 // See loader.hpp.
 #include <mosaic/bundle.hpp>
+#include <mosaic/user/caps.hpp>
 #include <mosaic/user/kernel.hpp>
 #include <mosaic/user/loader.hpp>
 #include <mosaic/user/sys.hpp>
@@ -8,45 +9,10 @@
 namespace mosaic::user {
 
 using namespace caps;
+using cap::copy, cap::identify, cap::map, cap::map_table, cap::mint, cap::retype, cap::slot_op;
 
 namespace {
 
-Error invoke(const u64* w, usize n) { return error_of(call(sys::Number::CapInvoke, u64(uptr(w)), n)); }
-Error copy(CPtr from, CPtr to) {
-    u64 w[3];
-    return invoke(w, encode_copy(w, from, to));
-}
-Error mint(CPtr from, CPtr to, u64 rights) {
-    u64 w[5];
-    return invoke(w, encode_mint(w, from, to, rights, 0));
-}
-Error retype(CPtr from, CPtr to, CapType type, u64 size, u64 offset) {
-    u64 w[7];
-    return invoke(w, encode_retype(w, from, to, type, size, 1, offset));
-}
-Error slot_op(Op op, CPtr p) {
-    u64 w[2];
-    return invoke(w, encode_slot_op(w, op, p));
-}
-Error map(CPtr table, u64 index, CPtr frame, u64 offset, u64 rights) {
-    u64 w[6];
-    return invoke(w, encode_map(w, {table, index, frame, offset, rights}));
-}
-Error map_table(CPtr table, u64 index, CPtr child) {
-    u64 w[4];
-    return invoke(w, encode_map_table(w, table, index, child));
-}
-Result<Capability> identify(CPtr p) {
-    u64 w[2];
-    auto r = call(sys::Number::CapInvoke, u64(uptr(w)), encode_slot_op(w, Op::Identify, p));
-    if (r.error) return error_of(r);
-    Capability c;
-    c.type = type_from_wire(r.value[0]);
-    c.rights = u8(r.value[1]);
-    c.base = r.value[2];
-    c.size = r.value[3];
-    return c;
-}
 Status ok(Error e) { return e == Error::Ok ? Status() : Status(e); }
 
 u64 pow2_at_least(u64 n) {
@@ -94,14 +60,14 @@ Result<u32> Loader::load_into(Loaded& l, const char* name, u64 arg, u64 ram_byte
     const CPtr source = CPtr::at(s_.source), cn = CPtr::at(s_.child);
     auto in_child = [&](u32 slot) { return CPtr::at(s_.child, slot); };
     TRY_STATUS(ok(mint(l.image, source, kRead | kWrite | kExecute)));
-    TRY_STATUS(ok(retype(source, cn, CapType::CNode, kCNodeBytes, cnode_at)));
+    TRY_STATUS(ok(retype(source, cn, CapType::CNode, kCNodeBytes, 1, cnode_at)));
     const CPtr child_root = in_child(sys::kSlotRootTable);
-    TRY_STATUS(ok(retype(source, child_root, root.type, kPageTableBytes, root_at)));
+    TRY_STATUS(ok(retype(source, child_root, root.type, kPageTableBytes, 1, root_at)));
     // The window's tables, each in its parent (parents come first in the plan).
     for (u32 t = 0; t < plan.tables; ++t) {
         const auto& need = plan.table[t];
         const CPtr table = in_child(sys::kSlotImage + t);
-        TRY_STATUS(ok(retype(source, table, page_table_type(need.level), kPageTableBytes, tables_at + t * kPageSize)));
+        TRY_STATUS(ok(retype(source, table, page_table_type(need.level), kPageTableBytes, 1, tables_at + t * kPageSize)));
         const i32 parent = need.level == root_level + 1 ? -1 : plan.table_of(need.level - 1, need.va);
         const CPtr in = parent < 0 ? child_root : in_child(sys::kSlotImage + u32(parent));
         TRY_STATUS(ok(map_table(in, (need.va / table_entry_bytes(need.level - 1)) % kPtEntries, table)));
@@ -109,7 +75,7 @@ Result<u32> Loader::load_into(Loaded& l, const char* name, u64 arg, u64 ram_byte
     u64 at = 0;
     for (u32 f = 0; f < plan.frames; ++f) {
         const u64 bytes = plan.frame_pages[f] * kPageSize;
-        TRY_STATUS(ok(retype(source, in_child(sys::kSlotImage + plan.tables + f), CapType::Frame, bytes, at)));
+        TRY_STATUS(ok(retype(source, in_child(sys::kSlotImage + plan.tables + f), CapType::Frame, bytes, 1, at)));
         at += bytes;
     }
     TRY_STATUS(ok(slot_op(Op::Delete, source)));
@@ -140,8 +106,8 @@ Result<u32> Loader::load_into(Loaded& l, const char* name, u64 arg, u64 ram_byte
         const i32 leaf = plan.table_of(3, p.va);
         if (leaf < 0) return Error::NotFound;
         const u64 rights = kRead | (p.write ? kWrite : 0) | (p.exec ? kExecute : 0);
-        TRY_STATUS(ok(map(in_child(sys::kSlotImage + u32(leaf)), (p.va / kPageSize) % kPtEntries, fcap, used * kPageSize,
-                          rights)));
+        TRY_STATUS(ok(map(in_child(sys::kSlotImage + u32(leaf)), (p.va / kPageSize) % kPtEntries, fcap, rights,
+                          used * kPageSize)));
     }
     TRY_STATUS(ok(slot_op(Op::Delete, temp)));
     TRY_STATUS(ok(slot_op(Op::Delete, CPtr::at(s_.view)))); // the bundle is unmapped

@@ -1,4 +1,5 @@
 // See vspace.hpp.
+#include <mosaic/user/caps.hpp>
 #include <mosaic/user/sys.hpp>
 #include <mosaic/user/vspace.hpp>
 
@@ -10,18 +11,12 @@ namespace {
 constexpr CPtr kRoot = CPtr::at(sys::kSlotRootTable);
 } // namespace
 
-Error Vspace::invoke(const u64* w, usize n) { return error_of(call(sys::Number::CapInvoke, u64(uptr(w)), n)); }
-
 Status Vspace::init(u64 ram_bytes, u32 first_slot, CPtr ram, u32 scratch) {
     if (scratch > kMaxScratch) return Error::InvalidArgument;
     next_slot_ = first_slot;
     ram_ = ram;
     ram_size_ = ram_bytes;
-    u64 w[7];
-    usize n = encode_slot_op(w, Op::Identify, kRoot);
-    auto id = call(sys::Number::CapInvoke, u64(uptr(w)), n);
-    if (id.error) return error_of(id);
-    CapType root_type = type_from_wire(id.value[0]);
+    const CapType root_type = TRY(cap::identify(kRoot)).type;
     if (!is_page_table(root_type)) return Error::WrongType;
     const int root_level = pt_level(root_type);
     const u64 slot_bytes = entry_bytes(root_level);
@@ -32,8 +27,8 @@ Status Vspace::init(u64 ram_bytes, u32 first_slot, CPtr ram, u32 scratch) {
     auto table = [&](int level, CPtr in, u64 at) -> Result<CPtr> {
         if (ram_used_ + kPageSize > ram_size_) return Error::NoMemory;
         CPtr t = fresh_slot();
-        Error e = invoke(w, encode_retype(w, ram_, t, page_table_type(level), kPageTableBytes, 1, ram_used_));
-        if (e == Error::Ok) e = invoke(w, encode_map_table(w, in, at, t));
+        Error e = cap::retype(ram_, t, page_table_type(level), kPageTableBytes, 1, ram_used_);
+        if (e == Error::Ok) e = cap::map_table(in, at, t);
         if (e != Error::Ok) return e;
         ram_used_ += kPageSize;
         return t;
@@ -57,8 +52,7 @@ Result<CPtr> Vspace::alloc_frame(u64 bytes) {
     u64 at = align_up(ram_used_, bytes);
     if (at + bytes > ram_size_) return Error::NoMemory;
     CPtr f = fresh_slot();
-    u64 w[7];
-    if (Error e = invoke(w, encode_retype(w, ram_, f, CapType::Frame, bytes, 1, at)); e != Error::Ok) return e;
+    if (Error e = cap::retype(ram_, f, CapType::Frame, bytes, 1, at); e != Error::Ok) return e;
     ram_used_ = at + bytes;
     return f;
 }
@@ -70,8 +64,7 @@ Result<u64> Vspace::map(CPtr frame, u64 offset, u64 bytes) {
     const u64 va = base_ + u64(pages_) * kPageSize;
     const u64 first_index = (base_ / kPageSize) % kPtEntries;
     for (u64 i = 0; i < pages; ++i) {
-        u64 w[6];
-        Error e = invoke(w, encode_map(w, {leaf_, first_index + pages_ + i, frame, offset + i * kPageSize, kRead | kWrite}));
+        Error e = cap::map(leaf_, first_index + pages_ + i, frame, kRead | kWrite, offset + i * kPageSize);
         if (e != Error::Ok) return e;
     }
     pages_ += u32(pages);
@@ -82,8 +75,7 @@ Result<u64> Vspace::map_scratch(u32 table, u32 first, CPtr frame, u64 offset, u3
     if (table >= scratch_count_) return Error::NotFound;
     if (first > kPtEntries || pages > kPtEntries - first) return Error::OutOfRange;
     for (u32 i = 0; i < pages; ++i) {
-        u64 w[6];
-        Error e = invoke(w, encode_map(w, {scratch_[table], first + i, frame, offset + u64(i) * kPageSize, rights}));
+        Error e = cap::map(scratch_[table], first + i, frame, rights, offset + u64(i) * kPageSize);
         if (e != Error::Ok) return e;
     }
     return base_ + (u64(table) + 1) * kPtEntries * kPageSize + u64(first) * kPageSize;

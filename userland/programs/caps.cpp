@@ -8,6 +8,7 @@
 // fault at heap + 4 KiB). arg 4: a mapping whose capability was deleted, read (a fault at
 // the heap).
 #include <mosaic/caps/invocation.hpp>
+#include <mosaic/user/caps.hpp>
 #include <mosaic/user/memserv.hpp>
 #include <mosaic/user/sys.hpp>
 
@@ -22,7 +23,8 @@ constexpr u64 kPattern = 0x6361'7073'7465'7374ull;
 u32 g_failed = 0;
 u32 g_next_slot = sys::kSlotFirstFree;
 
-Error invoke(const u64* w, usize n) { return user::error_of(user::call(sys::Number::CapInvoke, u64(uptr(w)), n)); }
+using user::cap::copy, user::cap::invoke, user::cap::map, user::cap::map_table, user::cap::mint, user::cap::retype,
+    user::cap::slot_op;
 
 struct Ident {
     Error error;
@@ -30,34 +32,9 @@ struct Ident {
     u64 rights, base, size;
 };
 Ident identify(CPtr p) {
-    u64 w[2];
-    usize n = encode_slot_op(w, Op::Identify, p);
-    auto r = user::call(sys::Number::CapInvoke, u64(uptr(w)), n);
-    return {user::error_of(r), type_from_wire(r.value[0]), r.value[1], r.value[2], r.value[3]};
-}
-Error copy(CPtr from, CPtr to) {
-    u64 w[3];
-    return invoke(w, encode_copy(w, from, to));
-}
-Error mint(CPtr from, CPtr to, u64 rights) {
-    u64 w[5];
-    return invoke(w, encode_mint(w, from, to, rights, 0));
-}
-Error retype(CPtr from, CPtr to, CapType type, u64 size, u64 count, u64 offset) {
-    u64 w[7];
-    return invoke(w, encode_retype(w, from, to, type, size, count, offset));
-}
-Error slot_op(Op op, CPtr p) {
-    u64 w[2];
-    return invoke(w, encode_slot_op(w, op, p));
-}
-Error map(CPtr table, u64 index, CPtr frame, u64 rights) {
-    u64 w[6];
-    return invoke(w, encode_map(w, {table, index, frame, 0, rights}));
-}
-Error map_table(CPtr table, u64 index, CPtr child) {
-    u64 w[4];
-    return invoke(w, encode_map_table(w, table, index, child));
+    auto c = user::cap::identify(p);
+    if (!c.ok()) return {c.error(), CapType::Null, 0, 0, 0};
+    return {Error::Ok, c->type, c->rights, c->base, c->size};
 }
 CPtr fresh_slot() { return CPtr::at(g_next_slot++); }
 

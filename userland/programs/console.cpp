@@ -11,6 +11,7 @@
 // arg: the device (mosaic::ConsoleKind) | the registers' offset in their page << 8. It takes
 // the capability from its monitor's first message, in slot kRegs.
 #include <mosaic/bootfacts.hpp>
+#include <mosaic/user/caps.hpp>
 #include <mosaic/user/console.hpp>
 #include <mosaic/user/monitor.hpp>
 #include <mosaic/user/vspace.hpp>
@@ -29,14 +30,10 @@ user::Vspace g_vs;
 
 // The UART: wait for room, put one byte.
 u8 port_in(u64 offset) {
-    u64 w[3];
-    auto r = user::call(sys::Number::CapInvoke, u64(uptr(w)), caps::encode_io_read(w, caps::CPtr::at(kRegs), offset));
-    return r.error ? 0xff : u8(r.value[0]);
+    auto v = user::cap::io_read(caps::CPtr::at(kRegs), offset);
+    return v.ok() ? *v : 0xff;
 }
-void port_out(u64 offset, u8 v) {
-    u64 w[4];
-    (void)user::call(sys::Number::CapInvoke, u64(uptr(w)), caps::encode_io_write(w, caps::CPtr::at(kRegs), offset, v));
-}
+void port_out(u64 offset, u8 v) { (void)user::cap::io_write(caps::CPtr::at(kRegs), offset, v); }
 void put(u8 c) {
     switch (g_kind) {
     case kConsole16550Port:

@@ -28,7 +28,6 @@ class Vspace {
     caps::CPtr fresh_slot() { return caps::CPtr::at(next_slot_++); }
 
   private:
-    Error invoke(const u64* w, usize n);
     u64 base_ = 0;        // the heap's first address
     u32 pages_ = 0;       // pages mapped so far
     caps::CPtr leaf_;     // the last-level table
