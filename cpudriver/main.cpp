@@ -40,18 +40,9 @@ void print_banner(const BootInfo& bi) {
     kprint("\n");
 }
 
-// The bytes of the bundle that can be read: up to the end of the RAM range it is in.
-usize bundle_limit(const BootInfo& bi) {
-    u64 at = uptr(bi.bundle);
-    for (u32 i = 0; i < bi.memory_count; ++i)
-        if (at >= bi.memory[i].base && at < bi.memory[i].base + bi.memory[i].size)
-            return usize(bi.memory[i].base + bi.memory[i].size - at);
-    return bundle::kDataOffset; // outside known RAM: only the header is trusted to exist
-}
-
 // Finds and parses the board manifest from the bundle.
 Result<BoardProfile> read_manifest(const BootInfo& bi) {
-    auto view = TRY(bundle::View::open(bi.bundle, bundle_limit(bi)));
+    auto view = TRY(open_image(bi, true));
     auto entry = TRY(view.find(bundle::Kind::Manifest));
     BoardError err;
     auto board = parse_board(reinterpret_cast<const char*>(view.data(entry)), usize(entry.size), err);

@@ -18,17 +18,6 @@ namespace {
 // CPU driver keeps for the Dispatcher structs (one page each) and slack.
 constexpr u64 kKeptForDispatchers = (Scheduler::kMaxDispatchers + 16) * kPageSize;
 
-// The bytes of the bundle that can be read: up to the end of the RAM range it is in.
-bundle::View image(const BootInfo& bi) {
-    u64 at = uptr(bi.bundle);
-    usize limit = bundle::kDataOffset;
-    for (u32 i = 0; i < bi.memory_count; ++i)
-        if (at >= bi.memory[i].base && at < bi.memory[i].base + bi.memory[i].size)
-            limit = usize(bi.memory[i].base + bi.memory[i].size - at);
-    auto v = bundle::View::open(bi.bundle, limit); // checked by the boot core already
-    return v.ok() ? *v : bundle::View{};
-}
-
 void fill_facts(BootFacts& f, const CoreState& c, u32 manifest_len) {
     const BootInfo& bi = *c.boot;
     f = BootFacts{};
@@ -59,12 +48,23 @@ void fill_facts(BootFacts& f, const CoreState& c, u32 manifest_len) {
 
 } // namespace
 
+Result<bundle::View> open_image(const BootInfo& bi, bool check_crc) {
+    u64 at = uptr(bi.bundle);
+    usize limit = bundle::kDataOffset; // outside known RAM: only the header is trusted to exist
+    for (u32 i = 0; i < bi.memory_count; ++i)
+        if (at >= bi.memory[i].base && at < bi.memory[i].base + bi.memory[i].size)
+            limit = usize(bi.memory[i].base + bi.memory[i].size - at);
+    return check_crc ? bundle::View::open(bi.bundle, limit) : bundle::View::open_table(bi.bundle, limit);
+}
+
 [[noreturn]] void start_monitor(CoreState& core, u64 kernel_root) {
     const BootInfo& bi = *core.boot;
     auto sched = core_scheduler(core, kernel_root);
     if (!sched.ok()) panic("core {:x}: no scheduler: {}", core.hw_id, error_name(sched.error()));
     Scheduler& s = **sched;
-    bundle::View view = image(bi);
+    // The boot core checked the whole image (its CRC) before it started any core.
+    auto opened = open_image(bi, false);
+    bundle::View view = opened.ok() ? *opened : bundle::View{};
     auto program = view.find_module(bi.isa, "monitor");
     auto manifest = view.find(bundle::Kind::Manifest);
     if (!program.ok() || !manifest.ok()) panic("core {:x}: the image has no {} monitor or no manifest", core.hw_id, isa_name(bi.isa));
