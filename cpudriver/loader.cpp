@@ -117,6 +117,7 @@ Result<Dispatcher*> Scheduler::spawn(const char* name, const u8* image, usize le
 
     arch::user_frame_init(d->frame, plan.entry, base + kUserWindowSize, arg);
     d->id = next_id_++;
+    if (d->id == sys::kMonitorId) monitor_ = d;
     d->entry = plan.entry;
     copy_name(d->name, sizeof d->name, name);
     all_[count_++] = d;

@@ -102,7 +102,7 @@ bool Scheduler::kernel_message(LmpMessage& out) {
 
 // A monitor blocked in lmp_receive with nothing in its mailbox gets the next kernel message.
 void Scheduler::wake_monitor() {
-    Dispatcher* m = find(sys::kMonitorId);
+    Dispatcher* m = monitor_;
     LmpMessage msg;
     if (m && m->state == DispatcherState::Blocked && m->mailbox.empty() && kernel_message(msg)) deliver(m, msg);
 }

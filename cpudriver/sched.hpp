@@ -110,6 +110,7 @@ class Scheduler {
     bool timer_stopped_ = false; // nothing to run and no deadline: the core sleeps without ticks
     u32 kernel_cnode_ = 0;       // 1 + the CNode of the capabilities the CPU driver holds itself (live roots)
     u32 next_id_ = 1;            // dispatcher ids are never reused (the monitor is 1)
+    Dispatcher* monitor_ = nullptr; // whom the CPU driver's own messages go to (asked on every schedule)
     CapSpace caps_;
 };
 
