@@ -151,6 +151,19 @@ void test_membership() {
               hw_right == g_facts->core_count,
           "monitor-membership", "agreed {}, {} members of {}, {} as the board says, {} up, {} of this node's {} hardware ids right",
           info.ok() && info->agreed, count, total, right, up, hw_right, g_facts->core_count);
+    // A reply the caller does not wait for stays for a later receive: a kInfo request sent
+    // by hand, then mon::member, which waits for its own reply while the kInfo reply comes first.
+    {
+        const u64 ask[4] = {monitor::api::request(monitor::api::kInfo, 0, 0, 77), 0, 0, 0};
+        const Error sent = user::lmp_send(sys::kMonitorId, ask);
+        auto member = mon::member(0);
+        auto kept = user::lmp_receive_from(sys::kMonitorId, sys::kNoWait);
+        check(sent == Error::Ok && member.ok() && kept.ok() && monitor::api::op_of(kept->word[0]) == monitor::api::kInfo &&
+                  monitor::api::tag_of(kept->word[0]) == 77,
+              "monitor-other-replies-kept", "sent {}, member {}, the kInfo reply {}", error_name(sent),
+              error_name(member.ok() ? Error::Ok : member.error()),
+              kept.ok() ? "came with another op or tag" : error_name(kept.error()));
+    }
     // Output goes through the node's console service (a user-level UART driver), not the CPU
     // driver's console: this line got out through it.
     check(info.ok() && info->console, "console-service", "the boot monitor has no console service running");

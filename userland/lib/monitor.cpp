@@ -7,31 +7,19 @@ namespace mosaic::user::mon {
 namespace {
 namespace api = monitor::api;
 
-// Replies that came while the caller waited for another one.
-constexpr u32 kKept = 32;
-Message g_kept[kKept];
-u32 g_kept_count = 0;
-
-bool take_kept(api::Op op, u32 tag, Message& out) {
-    for (u32 i = 0; i < g_kept_count; ++i) {
-        if (api::op_of(g_kept[i].word[0]) != op || api::tag_of(g_kept[i].word[0]) != tag) continue;
-        out = g_kept[i];
-        g_kept[i] = g_kept[--g_kept_count];
-        return true;
-    }
-    return false;
-}
-
-// The monitor's reply `op` for `tag`; others are kept (the oldest dropped when full).
+// The monitor's reply `op` for `tag`. Everything else that comes meanwhile (other replies,
+// text for a console service, other senders' messages) stays for later receives.
 Result<Message> reply(api::Op op, u32 tag, u64 timeout_ticks = 0) {
-    Message m;
-    if (take_kept(op, tag, m)) return m;
-    for (;;) {
-        m = TRY(lmp_receive_from(sys::kMonitorId, timeout_ticks));
-        if (api::op_of(m.word[0]) == op && api::tag_of(m.word[0]) == tag) return m;
-        if (g_kept_count == kKept) g_kept[0] = g_kept[--g_kept_count];
-        g_kept[g_kept_count++] = m;
-    }
+    struct Want {
+        api::Op op;
+        u32 tag;
+    } want{op, tag};
+    return lmp_receive_if(
+        [](const Message& m, const void* c) {
+            const auto& w = *static_cast<const Want*>(c);
+            return m.sender == sys::kMonitorId && api::op_of(m.word[0]) == w.op && api::tag_of(m.word[0]) == w.tag;
+        },
+        &want, timeout_ticks);
 }
 
 Error ask(api::Op op, u64 flags, u32 core, u32 tag, u64 w1 = 0, u64 w2 = 0, u64 w3 = 0) {

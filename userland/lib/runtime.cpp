@@ -89,14 +89,19 @@ Result<Message> lmp_receive(u64 timeout) {
     return receive_call(timeout);
 }
 
-Result<Message> lmp_receive_from(u64 sender, u64 timeout) {
+Result<Message> lmp_receive_if(bool (*wanted)(const Message& m, const void* ctx), const void* ctx, u64 timeout) {
     Message m;
-    if (g_stash.take([sender](const Message& k) { return from(k, sender); }, m)) return m;
+    if (g_stash.take([&](const Message& k) { return wanted(k, ctx); }, m)) return m;
     for (;;) {
         m = TRY(receive_call(timeout));
-        if (from(m, sender)) return m;
+        if (wanted(m, ctx)) return m;
         g_stash.keep(m);
     }
+}
+
+Result<Message> lmp_receive_from(u64 sender, u64 timeout) {
+    return lmp_receive_if([](const Message& m, const void* s) { return from(m, *static_cast<const u64*>(s)); }, &sender,
+                          timeout);
 }
 
 u64 lmp_stash_dropped() { return g_stash.dropped; }

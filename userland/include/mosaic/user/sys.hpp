@@ -60,6 +60,11 @@ Result<Message> lmp_receive(u64 timeout = 0);
 // another sender starts it again.
 constexpr u32 kLmpStash = 64;
 Result<Message> lmp_receive_from(u64 sender, u64 timeout = 0);
+// The next message `wanted(m, ctx)` accepts: the oldest kept one first; every other message
+// that arrives meanwhile is kept as lmp_receive_from keeps it, so that a caller waiting for
+// one reply loses none of the other messages of the same sender (a console service waiting
+// for its monitor's answer while the monitor also brings it text to write).
+Result<Message> lmp_receive_if(bool (*wanted)(const Message& m, const void* ctx), const void* ctx, u64 timeout = 0);
 // Messages dropped because the stash was full, since the program started.
 u64 lmp_stash_dropped();
 inline Error lmp_receive_slot(u64 cptr) { return error_of(call(sys::Number::LmpReceiveSlot, cptr)); }
