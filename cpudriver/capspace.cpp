@@ -55,14 +55,16 @@ Result<caps::Reply> CapSpace::invoke(u16 cnode, u64 root, const u64* words, usiz
     }
     caps::Reply reply = TRY(caps::execute(table_, cnode, inv));
     TRY_STATUS(apply(root, inv, reply));
-    if (inv.op == caps::Op::IoRead) reply.io_value = arch::io_port_read8(u16(reply.io_port));
+    if (inv.op == caps::Op::IoRead) reply.io_value = arch::io_port_read(u16(reply.io_port), reply.io_width);
     return reply;
 }
 
 Status CapSpace::apply(u64 root, const caps::Invocation& inv, const caps::Reply& r) {
     switch (inv.op) {
     case caps::Op::Retype: {
-        // New objects start zeroed: no data of the memory's earlier use is visible.
+        // New objects start zeroed: no data of the memory's earlier use is visible. Device
+        // memory is the device's: a part of it cut out is left as it is.
+        if (r.retyped == caps::CapType::DevFrame) return {};
         u8* p = reinterpret_cast<u8*>(uptr(r.retyped_base));
         for (u64 i = 0; i < r.retyped_bytes; ++i) p[i] = 0;
         return {};
@@ -92,7 +94,7 @@ Status CapSpace::apply(u64 root, const caps::Invocation& inv, const caps::Reply&
         sweep();
         return {};
     case caps::Op::IoWrite:
-        arch::io_port_write8(u16(r.io_port), r.io_value);
+        arch::io_port_write(u16(r.io_port), r.io_value, r.io_width);
         return {};
     default:
         return {};

@@ -10,8 +10,6 @@ namespace mosaic::cpudriver {
 // attached, it stays masked: nobody could service the device.
 void on_irq(u32 irq) {
     CoreState& me = *arch::core_state();
-    me.last_irq = irq;
-    me.irqs = me.irqs + 1;
     if (!me.sched || !me.sched->deliver_irq(irq)) kprint("  irq: interrupt {} on core {:x} not delivered (no driver, or its mailbox is full): left masked\n", irq, me.hw_id);
 }
 

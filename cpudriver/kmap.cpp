@@ -27,7 +27,6 @@ Status build_kernel_map(AddressSpace& as, const BootInfo& bi) {
         u64 hi = align_up(bi.memory[i].base + bi.memory[i].size, kBlockSize);
         if (hi > lo) TRY_STATUS(as.map(lo, lo, hi - lo, ram));
     }
-    if (bi.pci.ecam_base >= k4G) TRY_STATUS(as.map(bi.pci.ecam_base, bi.pci.ecam_base, align_up(bi.pci.ecam_size, kBlockSize), device));
     return {};
 }
 

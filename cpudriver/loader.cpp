@@ -8,16 +8,11 @@
 #include "sched.hpp"
 
 #include <mosaic/arch/user.hpp>
+#include <mosaic/fmt.hpp>
 
 namespace mosaic::cpudriver {
 
 namespace {
-
-void copy_name(char* to, usize cap, const char* from) {
-    usize i = 0;
-    for (; from[i] && i + 1 < cap; ++i) to[i] = from[i];
-    to[i] = 0;
-}
 
 const u64* table_at(u64 pa) { return reinterpret_cast<const u64*>(uptr(pa)); }
 
@@ -119,7 +114,7 @@ Result<Dispatcher*> Scheduler::spawn(const char* name, const u8* image, usize le
     d->id = next_id_++;
     if (d->id == sys::kMonitorId) monitor_ = d;
     d->entry = plan.entry;
-    copy_name(d->name, sizeof d->name, name);
+    str_copy(d->name, sizeof d->name, name);
     all_[count_++] = d;
     policy_.make_runnable(d);
     return d;
@@ -156,7 +151,7 @@ Result<Dispatcher*> Scheduler::dispatch(const char* name, u16 cnode, u64 root, u
     arch::user_frame_init(d->frame, entry, arch::user_window_base() + kUserWindowSize, arg);
     d->id = next_id_++;
     d->entry = entry;
-    copy_name(d->name, sizeof d->name, name);
+    str_copy(d->name, sizeof d->name, name);
     all_[pos] = d;
     if (pos == count_) ++count_;
     policy_.make_runnable(d);

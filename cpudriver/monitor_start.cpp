@@ -22,7 +22,6 @@ void fill_facts(BootFacts& f, const CoreState& c, u32 manifest_len) {
     const BootInfo& bi = *c.boot;
     f = BootFacts{};
     f.isa = u32(bi.isa);
-    f.node = c.node;
     f.core_index = c.index;
     f.core_count = min(bi.core_count, BootFacts::kMaxCores);
     for (u32 i = 0; i < f.core_count; ++i) f.core_ids[i] = bi.core_ids[i];
@@ -31,13 +30,9 @@ void fill_facts(BootFacts& f, const CoreState& c, u32 manifest_len) {
     f.counter_hz = arch::counter_hz();
     f.memory_count = min(bi.memory_count, BootFacts::kMaxRanges);
     for (u32 i = 0; i < f.memory_count; ++i) f.memory[i] = bi.memory[i];
-    f.pci_count = min(c.pci_count, BootFacts::kMaxPci);
-    for (u32 i = 0; i < f.pci_count; ++i) f.pci[i] = c.pci[i];
-    f.region_size = c.region_size;
-    f.region_phys = c.region;
     f.channel_size = c.channel_size;
-    for (u32 i = 0; i < kParamCount; ++i) f.params[i] = c.params[i];
-    f.params_given = c.params_given;
+    str_copy(f.bootargs, sizeof f.bootargs, bi.bootargs);
+    f.fw_cfg_base = bi.fw_cfg;
     f.manifest_len = manifest_len;
     f.boot = c.channel_size == 0;
     f.irq_error = c.irq_error;
@@ -62,9 +57,10 @@ Result<bundle::View> open_image(const BootInfo& bi, bool check_crc) {
     auto sched = core_scheduler(core, kernel_root);
     if (!sched.ok()) panic("core {:x}: no scheduler: {}", core.hw_id, error_name(sched.error()));
     Scheduler& s = **sched;
-    // The boot core checked the whole image (its CRC) before it started any core.
-    auto opened = open_image(bi, false);
-    bundle::View view = opened.ok() ? *opened : bundle::View{};
+    // The boot core checks the whole image (its CRC) before it starts any core.
+    auto opened = open_image(bi, core.channel_size == 0);
+    if (!opened.ok()) panic("image bundle unusable: {}", error_name(opened.error()));
+    bundle::View view = *opened;
     auto program = view.find_module(bi.isa, "monitor");
     auto manifest = view.find(bundle::Kind::Manifest);
     if (!program.ok() || !manifest.ok()) panic("core {:x}: the image has no {} monitor or no manifest", core.hw_id, isa_name(bi.isa));
@@ -88,9 +84,22 @@ Result<bundle::View> open_image(const BootInfo& bi, bool check_crc) {
     if (st.ok() && core.channel_size)
         st = caps.install((*m)->cnode, sys::kSlotChannel, caps::CapType::Frame, core.channel, core.channel_size,
                           caps::kRead | caps::kWrite);
-    if (st.ok() && core.region_size)
-        st = caps.install((*m)->cnode, sys::kSlotRegion, caps::CapType::DevFrame, core.region, core.region_size,
-                          caps::kRead | caps::kWrite);
+    // The boot monitor: the node's firmware configuration device, PCI configuration space
+    // and the device memory BARs are in (the interconnect region among them), as ports or
+    // memory; it finds its node, the devices and the region itself (monitor/hardware.cpp).
+    const u8 rw = caps::kRead | caps::kWrite;
+    if (st.ok() && !core.channel_size) {
+        if (bi.fw_cfg) st = caps.install((*m)->cnode, sys::kSlotFwCfg, caps::CapType::DevFrame, bi.fw_cfg & ~(kPageSize - 1), kPageSize, rw);
+        else if (bi.fw_cfg_port) st = caps.install((*m)->cnode, sys::kSlotFwCfg, caps::CapType::IoPort, bi.fw_cfg_port, 2, rw);
+        if (st.ok() && bi.pci.ecam_base) // bus 0: 32 devices of 8 functions of 4 KiB
+            st = caps.install((*m)->cnode, sys::kSlotPciConfig, caps::CapType::DevFrame, bi.pci.ecam_base,
+                              min<u64>(bi.pci.ecam_size, 1 << 20), rw);
+        else if (st.ok() && bi.pci.config_port)
+            st = caps.install((*m)->cnode, sys::kSlotPciConfig, caps::CapType::IoPort, bi.pci.config_port, 8, rw);
+        if (st.ok() && bi.pci.mmio_size)
+            st = caps.install((*m)->cnode, sys::kSlotDeviceMemory, caps::CapType::DevFrame, bi.pci.mmio_base,
+                              bi.pci.mmio_size, rw);
+    }
     // The console UART's registers, for the console service the monitor starts (Grant: it
     // passes them on): one page of device memory, or the eight ports of a 16550.
     const ConsoleDevice con = arch::console_device();

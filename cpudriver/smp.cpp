@@ -45,14 +45,11 @@ Result<u64> start_core(u32 index, u64 channel, u64 channel_size) {
     s->stack_top = uptr(s) + kCoreStackTop;
     s->hw_id = bi.core_ids[index];
     s->index = index;
-    s->node = me.node;
     s->user_pool = uptr(s) + kCoreUserPool;
     s->user_pool_size = kCoreUserPoolSize;
     s->channel = channel;
     s->channel_size = channel_size;
     s->boot_doorbell = arch::doorbell_id();
-    for (u32 i = 0; i < kParamCount; ++i) s->params[i] = me.params[i];
-    s->params_given = me.params_given;
     console_share(); // from now on, more than one core may print
     arch::full_barrier();
     // The new core starts with its caches off: what it reads first must be in memory.

@@ -11,6 +11,8 @@
 // It loads every program it starts itself (user/loader.hpp), from the RAM its CPU driver
 // gave it and the image bundle's Frame capability; the CPU driver only checks and
 // dispatches what it built (KernelOp::Dispatch).
+#include "hardware.hpp"
+
 #include <mosaic/board.hpp>
 #include <mosaic/bootfacts.hpp>
 #include <mosaic/monitor/api.hpp>
@@ -48,7 +50,24 @@ constexpr u32 kIdleRounds = 2000;        // quiet rounds before the monitor slee
 constexpr u64 kSleepTicks = 2;           // the longest sleep: nodes have no doorbell between them
 constexpr u32 kBusyRounds = 64;          // busy rounds between looks at the programs' requests
 
-const BootFacts* g_facts = nullptr;
+// What a core's monitor learns from its boot monitor before anything else, at the end of
+// the channel frame, written before the core starts: its node and the runner's parameters.
+struct CoreNote {
+    static constexpr u64 kMagic = 0x45544f4e45524f43; // "CORENOTE"
+    u64 magic;
+    u32 node, params_given;
+    u64 params[kParamCount];
+};
+constexpr u64 kNoteOffset = sys::kChannelBytes - 256;
+static_assert(2 * kRingBytes <= kNoteOffset && kNoteOffset + sizeof(CoreNote) <= sys::kChannelBytes,
+              "the note fits in the channel frame after the rings");
+
+// Its own copy of the boot facts and the manifest after them, completed by what it finds
+// (hardware.hpp) or hears from its boot monitor (CoreNote); programs started with the boot
+// facts get this copy.
+alignas(8) u8 g_facts_copy[sys::kMaxStartData];
+BootFacts* g_facts = nullptr;
+u64 g_channel_va = 0;                     // a core monitor: its channel frame, mapped
 BoardProfile g_board;
 u32 g_core = 0;                           // this core's board number
 monitor::Monitor g_mon;
@@ -160,9 +179,7 @@ Result<u32> load(const char* name, u64 arg, u64 ram_bytes, const void* data, u64
     if (slot == kMaxLocal) return Error::CapacityExceeded;
     user::Loaded l = TRY(g_loader.load(name, arg, ram_bytes, data, data_len));
     g_loaded[slot] = l;
-    usize i = 0;
-    for (; name[i] && i + 1 < sizeof g_names[slot]; ++i) g_names[slot][i] = name[i];
-    g_names[slot][i] = 0;
+    str_copy(g_names[slot], sizeof g_names[slot], name);
     return l.id;
 }
 
@@ -323,6 +340,13 @@ void start_cores() {
         if (st.ok())
             st = transports::bind_route(l.ch, *rt, transports::RingMemory::NodeRam, rings(*va, true),
                                         {.notify = ring_link, .wait = nullptr, .ctx = &l});
+        if (st.ok()) {
+            auto* note = reinterpret_cast<volatile CoreNote*>(uptr(*va + kNoteOffset));
+            note->node = f.node;
+            note->params_given = f.params_given;
+            for (u32 p = 0; p < kParamCount; ++p) note->params[p] = f.params[p];
+            note->magic = CoreNote::kMagic;
+        }
         auto hw = st.ok() ? user::kernel::start_core(i, frame->raw) : Result<u64>(st.error());
         if (!hw.ok()) {
             user::print("monitor: core {}: core {} (hw {:x}) not started: {}\n", g_core, core, f.core_ids[i],
@@ -370,10 +394,8 @@ void bind_nodes() {
 void join_boot() {
     const BootFacts& f = *g_facts;
     g_boot_doorbell = f.boot_doorbell;
-    auto va = g_vs.map(caps::CPtr::at(sys::kSlotChannel), 0, sys::kChannelBytes);
-    Status st = va.ok() ? transports::bind_route(g_boot_ch, transports::Route::Urpc, transports::RingMemory::NodeRam,
-                                                 rings(*va, false), {.notify = ring_boot, .wait = nullptr, .ctx = nullptr})
-                        : Status(va.error());
+    Status st = transports::bind_route(g_boot_ch, transports::Route::Urpc, transports::RingMemory::NodeRam,
+                                       rings(g_channel_va, false), {.notify = ring_boot, .wait = nullptr, .ctx = nullptr});
     if (st.ok()) st = g_mon.set_boot_channel(&g_boot_ch, f.doorbell);
     if (!st.ok()) user::print("monitor: core {}: no channel to its boot monitor: {}\n", g_core, error_name(st.error()));
 }
@@ -666,26 +688,36 @@ void learn_doorbells() {
     }
 }
 
+// The monitor cannot go on: it says why, on the CPU driver's console (nothing else may be
+// up), and the node powers off with a failure.
+template <typename... Args> [[noreturn]] void fatal(const char* fmt, Args... args) {
+    char line[256];
+    BufferSink b(line, sizeof line);
+    format(b.sink(), "PANIC: monitor on {} core {:x}: ", isa_name(Isa(g_facts->isa)), g_facts->core_ids[g_facts->core_index]);
+    format(b.sink(), fmt, args...);
+    format(b.sink(), "\n");
+    user::write_early(line, b.size());
+    user::kernel::power_off(false);
+}
+
 } // namespace
 
 int main(u64) {
-    g_facts = reinterpret_cast<const BootFacts*>(user::start_data());
-    const BootFacts& f = *g_facts;
-    if (f.magic != BootFacts::kMagic || f.size != sizeof(BootFacts)) {
-        user::print("monitor: the boot facts are not this monitor's (magic {:x}, size {})\n", f.magic, f.size);
+    const auto* given = reinterpret_cast<const BootFacts*>(user::start_data());
+    if (given->magic != BootFacts::kMagic || given->size != sizeof(BootFacts) ||
+        given->manifest_len > sizeof g_facts_copy - sizeof(BootFacts) || given->core_index >= given->core_count) {
+        const char* why = "monitor: the boot facts are not this monitor's\n";
+        user::write_early(why, str_len(why));
         return 1;
     }
+    __builtin_memcpy(g_facts_copy, given, sizeof(BootFacts) + given->manifest_len);
+    g_facts = reinterpret_cast<BootFacts*>(g_facts_copy);
+    BootFacts& f = *g_facts;
+    user::set_writer(monitor_write); // the CPU driver's console until there is a console service
     BoardError err;
     auto board = parse_board(f.manifest(), f.manifest_len, err);
-    if (!board.ok()) {
-        user::print("monitor: the manifest does not parse: line {} field '{}': {}\n", err.line, err.field, err.message);
-        return 2;
-    }
+    if (!board.ok()) fatal("the board manifest is unusable: line {} field '{}': {}", err.line, err.field, err.message);
     g_board = *board;
-    g_core = g_board.first_core(f.node) + f.core_index;
-    user::set_writer(monitor_write); // early: the channels are not bound yet
-    user::print("monitor: core {} ({}, node {} '{}', hw {:x}) up\n", g_core, isa_name(Isa(f.isa)), f.node,
-                g_board.nodes[f.node].name, f.core_ids[f.core_index]);
     // Its RAM: a CNode for the chunks it is cut into, a chunk for its own mappings, the rest
     // for the programs it loads.
     u64 w[7];
@@ -696,10 +728,29 @@ int main(u64) {
     Status st = made == Error::Ok ? g_ram.init() : Status(made);
     auto mine = st.ok() ? g_ram.alloc(kVspaceBytes) : Result<caps::CPtr>(st.error());
     if (mine.ok()) st = g_vs.init(kVspaceBytes, sys::kSlotFirstFree, *mine, 2);
-    if (!mine.ok() || !st.ok()) {
-        user::print("monitor: core {}: no page tables of its own: {}\n", g_core, error_name(mine.ok() ? st.error() : mine.error()));
-        return 3;
+    if (!mine.ok() || !st.ok()) fatal("no page tables of its own: {}", error_name(mine.ok() ? st.error() : mine.error()));
+    // Where it stands: the boot monitor finds its node and devices; a core monitor hears
+    // them from its boot monitor, in the channel frame.
+    if (f.boot) {
+        monitor::read_boot_params(f, g_vs);
+        auto node = monitor::choose_node(g_board, f);
+        if (!node.ok()) fatal("board '{}' has no {} node", g_board.name, isa_name(Isa(f.isa)));
+        f.node = *node;
+        monitor::find_devices(f, g_board, g_vs);
+    } else {
+        auto va = g_vs.map(caps::CPtr::at(sys::kSlotChannel), 0, sys::kChannelBytes);
+        if (!va.ok()) fatal("its channel frame does not map: {}", error_name(va.error()));
+        g_channel_va = *va;
+        const auto* note = reinterpret_cast<const volatile CoreNote*>(uptr(*va + kNoteOffset));
+        if (note->magic != CoreNote::kMagic || note->node >= g_board.node_count) fatal("no word from its boot monitor");
+        f.node = note->node;
+        f.params_given = note->params_given;
+        for (u32 p = 0; p < kParamCount; ++p) f.params[p] = note->params[p];
     }
+    if (g_board.nodes[f.node].isa != Isa(f.isa)) fatal("node {} of the board is not a {} node", f.node, isa_name(Isa(f.isa)));
+    g_core = g_board.first_core(f.node) + f.core_index;
+    user::print("monitor: core {} ({}, node {} '{}', hw {:x}) up\n", g_core, isa_name(Isa(f.isa)), f.node,
+                g_board.nodes[f.node].name, f.core_ids[f.core_index]);
     g_loader.init(g_ram, g_vs, Isa(f.isa), kLoaderSlots);
     monitor::Config c;
     c.board = &g_board;

@@ -22,17 +22,10 @@ void console_write(const char* s, usize n) {
 }
 
 ConsoleDevice console_device() { return {kConsolePl011, g_platform.uart}; }
-u8 io_port_read8(u16) { return 0xff; } // no I/O ports
-void io_port_write8(u16, u8) {}
+u32 io_port_read(u16, u32) { return ~0u; } // no I/O ports
+void io_port_write(u16, u32, u32) {}
 
 void full_barrier() { asm volatile("dsb sy" ::: "memory"); }
-
-u32 pci_legacy_read32(u32, u32, u32, u32) { return 0xffffffffu; } // ECAM only
-void pci_legacy_write32(u32, u32, u32, u32, u32) {}
-
-bool fw_cfg_legacy_present() { return false; } // fw_cfg is MMIO here (device tree)
-void fw_cfg_legacy_select(u16) {}
-u8 fw_cfg_legacy_read8() { return 0; }
 
 // DC CVAC by line to the point of coherency (Arm ARM D7.5.9); CTR_EL0.DminLine gives the line size.
 void clean_dcache(const void* p, usize n) {

@@ -19,25 +19,18 @@ void console_write(const char* s, usize n) {
 }
 
 ConsoleDevice console_device() { return {kConsole16550Port, 0x3f8}; }
-u8 io_port_read8(u16 port) { return x86::inb(port); }
-void io_port_write8(u16 port, u8 value) { x86::outb(port, value); }
+u32 io_port_read(u16 port, u32 width) {
+    if (width == 1) return x86::inb(port);
+    if (width == 2) return x86::inw(port);
+    return x86::inl(port);
+}
+void io_port_write(u16 port, u32 value, u32 width) {
+    if (width == 1) x86::outb(port, u8(value));
+    else if (width == 2) x86::outw(port, u16(value));
+    else x86::outl(port, value);
+}
 
 void full_barrier() { asm volatile("mfence" ::: "memory"); }
-
-u32 pci_legacy_read32(u32 bus, u32 dev, u32 fn, u32 off) {
-    x86::outl(0xcf8, 0x80000000u | bus << 16 | dev << 11 | fn << 8 | (off & 0xfc));
-    return x86::inl(0xcfc);
-}
-
-void pci_legacy_write32(u32 bus, u32 dev, u32 fn, u32 off, u32 value) {
-    x86::outl(0xcf8, 0x80000000u | bus << 16 | dev << 11 | fn << 8 | (off & 0xfc));
-    x86::outl(0xcfc, value);
-}
-
-// fw_cfg's I/O ports on x86: selector 0x510 (16 bits), data 0x511.
-bool fw_cfg_legacy_present() { return true; }
-void fw_cfg_legacy_select(u16 key) { asm volatile("outw %0, %1" ::"a"(key), "Nd"(u16(0x510))); }
-u8 fw_cfg_legacy_read8() { return x86::inb(0x511); }
 
 // Caches are coherent with the accesses of a core that starts with its MMU off.
 void clean_dcache(const void*, usize) {}
@@ -56,6 +49,7 @@ using namespace mosaic;
 
 BootInfo g_boot;
 constexpr u32 kMultibootMagic = 0x2badb002;
+constexpr u64 k4G = 1ull << 32, kIoApicBase = 0xfec00000; // the PC's APICs and firmware above
 
 // Copies the available (type 1) ranges of the Multiboot memory map (spec 3.3, flags bit 6).
 void memory_from_multiboot(const u8* mbi) {
@@ -132,6 +126,15 @@ extern "C" [[noreturn]] void x86_boot(u32 magic, u32 info, u32 bundle) {
     g_boot.boot_core = mmio_read32(x86::lapic_base() + x86::kApicId) >> 24;
     memory_from_multiboot(reinterpret_cast<const u8*>(uptr(info)));
     cores_from_acpi();
-    g_boot.pci.present = true; // configuration mechanism #1; firmware assigned the BARs
+    // PCI configuration mechanism #1 and fw_cfg's ports (the PC's fixed I/O map); firmware
+    // assigned the BARs, in the 32-bit hole between the top of RAM and the I/O APIC.
+    g_boot.pci.present = true;
+    g_boot.pci.config_port = 0xcf8;
+    g_boot.fw_cfg_port = 0x510;
+    u64 top = 0;
+    for (u32 i = 0; i < g_boot.memory_count; ++i)
+        if (g_boot.memory[i].base < k4G) top = max(top, min(g_boot.memory[i].base + g_boot.memory[i].size, k4G));
+    g_boot.pci.mmio_base = align_up(top, 1 << 20);
+    g_boot.pci.mmio_size = g_boot.pci.mmio_base < kIoApicBase ? kIoApicBase - g_boot.pci.mmio_base : 0;
     cpudriver::main(g_boot);
 }

@@ -54,12 +54,17 @@ Result<Invocation> decode_invocation(const u64* w, usize n) {
         inv.index = w[2];
         inv.b = TRY(word_cptr(w[3]));
         break;
-    case Op::IoRead: inv.offset = w[2]; break;
-    case Op::IoWrite:
+    case Op::IoRead:
+    case Op::IoWrite: {
+        const bool write = inv.op == Op::IoWrite;
         inv.offset = w[2];
-        inv.value = w[3];
-        if (inv.value > 0xff) return Error::InvalidArgument;
+        inv.value = write ? w[3] : 0;
+        inv.width = w[write ? 4 : 3];
+        if (inv.width != 1 && inv.width != 2 && inv.width != 4) return Error::InvalidArgument;
+        if (inv.value >> (8 * inv.width)) return Error::InvalidArgument;
+        if (inv.offset % inv.width) return Error::Misaligned;
         break;
+    }
     default: break;
     }
     return inv;
@@ -87,9 +92,10 @@ Result<Reply> execute(CapTable& t, u16 root, const Invocation& inv) {
         const Capability& c = t.at(TRY(t.lookup(root, inv.a, Want::Cap)));
         if (c.type != CapType::IoPort) return Error::WrongType;
         if (!(c.rights & (inv.op == Op::IoRead ? kRead : kWrite))) return Error::PermissionDenied;
-        if (inv.offset >= c.size) return Error::OutOfRange;
+        if (inv.offset >= c.size || c.size - inv.offset < inv.width) return Error::OutOfRange;
         r.io_port = c.base + inv.offset;
-        r.io_value = u8(inv.value);
+        r.io_width = u32(inv.width);
+        r.io_value = u32(inv.value);
         break;
     }
     default: return Error::InvalidArgument;
@@ -134,14 +140,14 @@ usize encode_map_table(u64* w, CPtr table, u64 index, CPtr child) {
     return 4;
 }
 
-usize encode_io_read(u64* w, CPtr ports, u64 offset) {
-    w[0] = u64(Op::IoRead), w[1] = ports.raw, w[2] = offset;
-    return 3;
+usize encode_io_read(u64* w, CPtr ports, u64 offset, u32 width) {
+    w[0] = u64(Op::IoRead), w[1] = ports.raw, w[2] = offset, w[3] = width;
+    return 4;
 }
 
-usize encode_io_write(u64* w, CPtr ports, u64 offset, u8 value) {
-    w[0] = u64(Op::IoWrite), w[1] = ports.raw, w[2] = offset, w[3] = value;
-    return 4;
+usize encode_io_write(u64* w, CPtr ports, u64 offset, u32 value, u32 width) {
+    w[0] = u64(Op::IoWrite), w[1] = ports.raw, w[2] = offset, w[3] = value, w[4] = width;
+    return 5;
 }
 
 } // namespace mosaic::caps

@@ -9,6 +9,12 @@ usize str_len(const char* s) {
     return n;
 }
 
+void str_copy(char* to, usize cap, const char* from) {
+    usize i = 0;
+    for (; from && from[i] && i + 1 < cap; ++i) to[i] = from[i];
+    to[i] = 0;
+}
+
 bool str_eq(const char* a, const char* b) {
     while (*a && *a == *b) ++a, ++b;
     return *a == *b;

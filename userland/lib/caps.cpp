@@ -59,16 +59,16 @@ Result<Capability> identify(CPtr p) {
     return TRY(cap_invoke(nullptr, w, encode_slot_op(w, Op::Identify, p))).cap;
 }
 
-Result<u8> io_read(CPtr ports, u64 offset) {
-    u64 w[3];
-    auto r = call(sys::Number::CapInvoke, u64(uptr(w)), encode_io_read(w, ports, offset));
+Result<u32> io_read(CPtr ports, u64 offset, u32 width) {
+    u64 w[4];
+    auto r = call(sys::Number::CapInvoke, u64(uptr(w)), encode_io_read(w, ports, offset, width));
     if (r.error) return error_of(r);
-    return u8(r.value[0]);
+    return u32(r.value[0]);
 }
 
-Error io_write(CPtr ports, u64 offset, u8 value) {
-    u64 w[4];
-    return invoke(w, encode_io_write(w, ports, offset, value));
+Error io_write(CPtr ports, u64 offset, u32 value, u32 width) {
+    u64 w[5];
+    return invoke(w, encode_io_write(w, ports, offset, value, width));
 }
 
 } // namespace cap

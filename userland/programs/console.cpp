@@ -31,7 +31,7 @@ user::Vspace g_vs;
 // The UART: wait for room, put one byte.
 u8 port_in(u64 offset) {
     auto v = user::cap::io_read(caps::CPtr::at(kRegs), offset);
-    return v.ok() ? *v : 0xff;
+    return v.ok() ? u8(*v) : 0xff;
 }
 void port_out(u64 offset, u8 v) { (void)user::cap::io_write(caps::CPtr::at(kRegs), offset, v); }
 void put(u8 c) {

@@ -1,8 +1,10 @@
 // What a CPU driver tells the monitor it starts on its core: the hardware it found (from
-// the firmware: DTB, ACPI, Multiboot, PCI), where this core and node stand, and what the
-// board runner asked for. The CPU driver copies it, followed by the board manifest's text,
-// into the monitor's start data (sys::kStartDataOffset); it never crosses cores, so it is a
-// plain struct of fixed-width fields.
+// the firmware: DTB, ACPI, Multiboot), where this core stands, and the firmware's command
+// line. The CPU driver copies it, followed by the board manifest's text, into the monitor's
+// start data (sys::kStartDataOffset). The monitor completes its own copy (marked "the
+// monitor's" below: the node, the runner's parameters, PCI, the interconnect region) and
+// hands that to the programs it starts with the boot facts; it is a plain struct of
+// fixed-width fields.
 #pragma once
 
 #include <mosaic/dtb.hpp> // Range
@@ -40,7 +42,7 @@ struct BootFacts {
     u32 magic = kMagic;
     u32 size = sizeof(BootFacts); // where the manifest text starts
     u32 isa = 0;                  // mosaic::Isa
-    u32 node = 0;                 // this node's index in the board
+    u32 node = 0;                 // the monitor's: this node's index in the board
     u32 core_index = 0;           // this core's position in core_ids
     u32 core_count = 0;
     u64 core_ids[kMaxCores] = {}; // hardware ids (APIC id, MPIDR affinity, hart id)
@@ -48,13 +50,13 @@ struct BootFacts {
     u64 boot_doorbell = 0;        // a started core: its boot core's doorbell
     u64 counter_hz = 0;           // the user-readable counter's rate (0: unknown)
     u32 memory_count = 0;
-    u32 pci_count = 0;            // functions on PCI bus 0, the interconnect's included
+    u32 pci_count = 0;            // the monitor's: functions on PCI bus 0, the interconnect's included
     Range memory[kMaxRanges];
     BootPciFunction pci[kMaxPci];
-    u64 region_size = 0;          // the interconnect region (sys::kSlotRegion), 0: none
+    u64 region_size = 0;          // the monitor's: the interconnect region (sys::kSlotRegion), 0: none
     u64 region_phys = 0;
     u64 channel_size = 0;         // a started core: its channel frame (sys::kSlotChannel)
-    u64 params[kParamCount] = {};
+    u64 params[kParamCount] = {}; // the monitor's: the runner's boot parameters
     u32 params_given = 0;
     u32 manifest_len = 0;         // bytes of manifest text after this struct
     u32 boot = 0;                 // 1 on the node's boot core, 0 on a core its monitor started
@@ -62,7 +64,8 @@ struct BootFacts {
     u32 console_kind = 0;         // the console UART (ConsoleKind): the monitor holds a capability
     u32 reserved = 0;             //   for its registers (sys::kSlotConsole) to hand its driver
     u64 console_base = 0;
-
+    u64 fw_cfg_base = 0;          // QEMU's fw_cfg in memory (sys::kSlotFwCfg then maps its page); 0: ports or none
+    char bootargs[256] = {};      // the firmware's command line (device tree /chosen), cut to fit
     bool has(BootParam p) const { return params_given & (1u << p); }
     const char* manifest() const { return reinterpret_cast<const char*>(this) + size; }
 };

@@ -70,5 +70,7 @@ class BufferSink {
 usize str_len(const char* s);
 bool str_eq(const char* a, const char* b);
 bool mem_eq(const void* a, const void* b, usize n);
+// Copies `from` (null: nothing) into to[0..cap), cut to fit and always NUL-terminated (cap > 0).
+void str_copy(char* to, usize cap, const char* from);
 
 } // namespace mosaic

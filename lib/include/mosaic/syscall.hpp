@@ -107,8 +107,8 @@ constexpr u32 kSlotRam = 1;       // RAM given to it at start, if any (Read, Wri
 constexpr u32 kSlotImage = 2, kImageSlots = 16;
 // The monitor's (never on another dispatcher's, unless the monitor passes it on): the Kernel
 // capability; the frame its CPU driver was given for the channel to its node's boot monitor
-// (a core started by that monitor); the interconnect region between nodes (a device frame,
-// the node's boot core).
+// (a core started by that monitor); the interconnect region between nodes (a device frame
+// the node's boot monitor cuts from kSlotDeviceMemory once it found the region's BAR).
 constexpr u32 kSlotKernel = kSlotImage + kImageSlots;
 constexpr u32 kSlotChannel = kSlotKernel + 1;
 constexpr u32 kSlotRegion = kSlotKernel + 2;
@@ -117,7 +117,14 @@ constexpr u32 kSlotConsole = kSlotKernel + 3;
 // ... and the image bundle the node booted from (a Frame, Read only, no Grant): the
 // programs the monitor loads (KernelOp::Dispatch), every core's.
 constexpr u32 kSlotImageFile = kSlotKernel + 4;
-constexpr u32 kSlotFirstFree = kSlotKernel + 5;
+// ... and, the node's boot core only, the hardware it finds the rest of the node with
+// (monitor/hardware.cpp): QEMU's fw_cfg device (a device frame, or its I/O ports), PCI
+// configuration space (ECAM's first bus, or the configuration ports) and the device memory
+// that BARs are in (a device frame it cuts the BARs it uses from).
+constexpr u32 kSlotFwCfg = kSlotKernel + 5;
+constexpr u32 kSlotPciConfig = kSlotKernel + 6;
+constexpr u32 kSlotDeviceMemory = kSlotKernel + 7;
+constexpr u32 kSlotFirstFree = kSlotKernel + 8;
 
 // The operations of the Kernel capability (sys::Number::Kernel), declared once:
 // X(name, code). Arguments a0..a3:

@@ -106,5 +106,22 @@ TEST_CASE("I/O port ranges: one byte in or out, inside the range, with the right
     CHECK(s.t.install(s.root, 7, wide, true).error() == Error::InvalidArgument);
     encode_io_write(w, CPtr::at(5), 0, 0);
     w[3] = 0x100; // more than a byte
-    CHECK(s.run(w, 4).error() == Error::InvalidArgument);
+    CHECK(s.run(w, 5).error() == Error::InvalidArgument);
+    // Wider accesses: inside the range, aligned to their width, values that fit.
+    auto word = s.run(w, encode_io_write(w, CPtr::at(5), 6, 0xbeef, 2));
+    REQUIRE(word.ok());
+    CHECK((word->io_port == 0x3fe && word->io_width == 2 && word->io_value == 0xbeef));
+    auto dword = s.run(w, encode_io_read(w, CPtr::at(5), 4, 4));
+    REQUIRE(dword.ok());
+    CHECK((dword->io_port == 0x3fc && dword->io_width == 4));
+    CHECK(s.run(w, encode_io_read(w, CPtr::at(5), 6, 4)).error() == Error::Misaligned);
+    CHECK(s.run(w, encode_io_read(w, CPtr::at(5), 8, 4)).error() == Error::OutOfRange); // past the last port
+    CHECK(s.run(w, encode_io_read(w, CPtr::at(5), 0, 3)).error() == Error::InvalidArgument);
+    CHECK(s.run(w, encode_io_read(w, CPtr::at(5), 0, 8)).error() == Error::InvalidArgument);
+    CHECK(s.run(w, encode_io_write(w, CPtr::at(5), 0, 0x10000, 2)).error() == Error::InvalidArgument);
+    Capability odd = ports;
+    odd.base = 0x510;
+    odd.size = 3;
+    REQUIRE(s.t.install(s.root, 8, odd, true).ok());
+    CHECK(s.run(w, encode_io_read(w, CPtr::at(8), 2, 2)).error() == Error::OutOfRange); // one port of two inside
 }

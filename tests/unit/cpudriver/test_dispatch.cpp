@@ -97,7 +97,7 @@ TEST_CASE("round robin: hand-off runs the woken receiver next and queues the sen
 
 TEST_CASE("run queue: remove from the middle, the ends and absent elements") {
     D a, b, c;
-    RunQueue<D> q;
+    IntrusiveQueue<D> q;
     q.push(&a), q.push(&b), q.push(&c);
     CHECK(q.remove(&b));
     CHECK_FALSE(q.remove(&b));

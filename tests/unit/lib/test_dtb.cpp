@@ -1,6 +1,6 @@
 // The DTB reader against device trees dumped from QEMU, and against corrupted copies.
 #include <doctest.h>
-#include <mosaic/cpudriver/bootinfo.hpp>
+#include <mosaic/bootinfo.hpp>
 #include <mosaic/dtb.hpp>
 
 #include <fstream>

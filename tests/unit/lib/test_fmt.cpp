@@ -40,3 +40,16 @@ TEST_CASE("a full buffer truncates and says so") {
     CHECK(std::string(s.str()) == "abcdef ");
     CHECK(s.truncated());
 }
+
+TEST_CASE("str_copy cuts to fit and always terminates") {
+    char small[4] = {'x', 'x', 'x', 'x'};
+    str_copy(small, sizeof small, "monitor");
+    CHECK(std::string(small) == "mon");
+    str_copy(small, sizeof small, "ab");
+    CHECK(std::string(small) == "ab");
+    str_copy(small, sizeof small, nullptr);
+    CHECK(small[0] == 0);
+    char one[1] = {'x'};
+    str_copy(one, 1, "abc");
+    CHECK(one[0] == 0);
+}

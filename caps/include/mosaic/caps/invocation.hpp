@@ -15,8 +15,10 @@ namespace mosaic::caps {
 //   Delete, Revoke, Identify, HasDescendants   slot
 //   Map             table, index, frame, offset, rights
 //   MapTable        table, index, child table
-//   IoRead          port range, offset            (x86 I/O ports: one byte; needs Read)
-//   IoWrite         port range, offset, value     (one byte; needs Write)
+//   IoRead          port range, offset, width            (x86 I/O ports; needs Read)
+//   IoWrite         port range, offset, value, width     (needs Write)
+// An I/O access is 1, 2 or 4 bytes wide, at an offset that is a multiple of its width, all
+// inside the range (a 16-bit selector, a 32-bit configuration address register).
 #define MOSAIC_CAP_OPS(X)                                                                    \
     X(Copy, 1, 3)                                                                            \
     X(Mint, 2, 5)                                                                            \
@@ -27,8 +29,8 @@ namespace mosaic::caps {
     X(HasDescendants, 7, 2)                                                                  \
     X(Map, 8, 6)                                                                             \
     X(MapTable, 9, 4)                                                                        \
-    X(IoRead, 10, 3)                                                                         \
-    X(IoWrite, 11, 4)
+    X(IoRead, 10, 4)                                                                         \
+    X(IoWrite, 11, 5)
 
 enum class Op : u8 {
     None = 0,
@@ -51,6 +53,7 @@ struct Invocation {
     u64 offset = 0;
     u64 index = 0;
     u64 value = 0; // IoWrite
+    u64 width = 0; // IoRead, IoWrite: bytes
 };
 
 // What an executed invocation returns to its caller.
@@ -63,9 +66,10 @@ struct Reply {
     CapType retyped = CapType::Null;
     u64 retyped_base = 0;
     u64 retyped_bytes = 0;
-    // IoRead, IoWrite: the port the CPU driver reads or writes (one byte), and the value.
+    // IoRead, IoWrite: the port the CPU driver reads or writes, how many bytes, and the value.
     u64 io_port = 0;
-    u8 io_value = 0;
+    u32 io_width = 0;
+    u32 io_value = 0;
 };
 
 // Decodes message words. Errors: Truncated (fewer words than the operation has),
@@ -84,7 +88,7 @@ usize encode_retype(u64* w, CPtr src, CPtr dest, CapType type, u64 size, u64 cou
 usize encode_slot_op(u64* w, Op op, CPtr slot); // Delete, Revoke, Identify, HasDescendants
 usize encode_map(u64* w, const MapRequest& r);
 usize encode_map_table(u64* w, CPtr table, u64 index, CPtr child);
-usize encode_io_read(u64* w, CPtr ports, u64 offset);
-usize encode_io_write(u64* w, CPtr ports, u64 offset, u8 value);
+usize encode_io_read(u64* w, CPtr ports, u64 offset, u32 width = 1);
+usize encode_io_write(u64* w, CPtr ports, u64 offset, u32 value, u32 width = 1);
 
 } // namespace mosaic::caps

@@ -22,10 +22,10 @@ void console_write(const char* s, usize n);
 // The console UART as a user-level driver must drive it (kind and registers), for the
 // capability the monitor hands the console service.
 ConsoleDevice console_device();
-// One byte from or to an I/O port (x86; elsewhere reads all ones and writes nothing: no
-// capability for I/O ports exists there).
-u8 io_port_read8(u16 port);
-void io_port_write8(u16 port, u8 value);
+// 1, 2 or 4 bytes from or to an I/O port (x86; elsewhere reads all ones and writes
+// nothing: no capability for I/O ports exists there).
+u32 io_port_read(u16 port, u32 width);
+void io_port_write(u16 port, u32 value, u32 width);
 // Installs this core's exception/trap vectors.
 void traps_init();
 // Starts the periodic timer interrupt at about hz; each tick calls cpudriver::on_tick.
@@ -55,14 +55,6 @@ void clean_dcache(const void* p, usize n);
 void sync_icache(const void* p, usize n);
 // Orders all earlier memory accesses before all later ones, for other observers too.
 void full_barrier();
-// Reads/writes 32-bit PCI configuration registers without ECAM (all ones if there is none).
-u32 pci_legacy_read32(u32 bus, u32 dev, u32 fn, u32 off);
-void pci_legacy_write32(u32 bus, u32 dev, u32 fn, u32 off, u32 value);
-// QEMU's fw_cfg through I/O ports where the machine has no MMIO fw_cfg (x86); elsewhere
-// present() is false.
-bool fw_cfg_legacy_present();
-void fw_cfg_legacy_select(u16 key);
-u8 fw_cfg_legacy_read8();
 // User mode. The user window is one slot of the root page table, at least
 // cpudriver::kUserWindowSize bytes, that the kernel map leaves empty; dispatchers' programs
 // are linked into it (userland/meson.build takes the base from arch/<isa>/meson.build).

@@ -6,7 +6,7 @@
 #pragma once
 
 #include <mosaic/bootfacts.hpp>
-#include <mosaic/cpudriver/bootinfo.hpp>
+#include <mosaic/bootinfo.hpp>
 #include <mosaic/cpudriver/core_offsets.h>
 
 namespace mosaic::arch { struct UserFrame; }
@@ -22,7 +22,6 @@ struct CoreState {
     const BootInfo* boot;      // this core's own copy of the boot facts (read-only once it runs)
     u64 hw_id;                 // APIC id, MPIDR affinity or hart id
     u32 index;                 // position in BootInfo::core_ids
-    u32 node;                  // this node's index in the board
     volatile u64 ticks;
     volatile bool doorbell;       // the doorbell rang since the monitor last heard of it
     Scheduler* sched;          // this core's dispatchers (cpudriver/sched.hpp), once user mode is up
@@ -32,13 +31,6 @@ struct CoreState {
     u64 channel_size;          //   monitor (physical; the monitor's Frame capability names it)
     u64 boot_doorbell;         //   and the boot core's doorbell
     u64 started;               // the boot core: bit i when it started core index i
-    u64 params[kParamCount];   // the runner's boot parameters, read once by the boot core
-    u32 params_given;
-    u64 region, region_size;   // the boot core: the interconnect region, if the node has one
-    u32 pci_count;             // the boot core: the functions found on PCI bus 0
-    BootPciFunction pci[BootFacts::kMaxPci];
-    volatile u32 irqs;         // device interrupts this core took (cpudriver::on_irq)
-    volatile u32 last_irq;     //   and the number of the last one
     u16 irq_error;             // how setting up its interrupt controller went (an Error)
 };
 static_assert(__builtin_offsetof(CoreState, stack_top) == MOSAIC_CORE_STACK_TOP);

@@ -1,53 +1,13 @@
-// The hardware-neutral parts of dispatching, tested on the host: the round-robin run
-// queue, the LMP mailbox, system-call decoding, and the checks of a user program's
+// The hardware-neutral parts of dispatching, tested on the host: the round-robin
+// policy, the LMP mailbox, system-call decoding, and the checks of a user program's
 // image against the user window. cpudriver/sched.cpp puts them together on a core.
 #pragma once
 
+#include <mosaic/intrusive_queue.hpp>
 #include <mosaic/syscall.hpp>
 #include <mosaic/user_image.hpp> // the user window and the checks of a program's image
 
 namespace mosaic::cpudriver {
-
-// An intrusive FIFO of T (T has a `T* next` member); each T is in at most one queue.
-template <typename T> class RunQueue {
-  public:
-    bool empty() const { return head_ == nullptr; }
-    u32 size() const { return size_; }
-    void push(T* t) {
-        t->next = nullptr;
-        if (tail_) tail_->next = t;
-        else head_ = t;
-        tail_ = t;
-        ++size_;
-    }
-    T* pop() {
-        T* t = head_;
-        if (!t) return nullptr;
-        head_ = t->next;
-        if (!head_) tail_ = nullptr;
-        t->next = nullptr;
-        --size_;
-        return t;
-    }
-    // Takes t out wherever it is; false if it was not queued.
-    bool remove(T* t) {
-        T* prev = nullptr;
-        for (T* c = head_; c; prev = c, c = c->next) {
-            if (c != t) continue;
-            (prev ? prev->next : head_) = c->next;
-            if (tail_ == c) tail_ = prev;
-            c->next = nullptr;
-            --size_;
-            return true;
-        }
-        return false;
-    }
-
-  private:
-    T* head_ = nullptr;
-    T* tail_ = nullptr;
-    u32 size_ = 0;
-};
 
 enum class DispatcherState : u8 { Runnable, Blocked, Dead };
 
@@ -113,7 +73,7 @@ template <typename T> class RoundRobin {
     }
 
   private:
-    RunQueue<T> ready_;
+    IntrusiveQueue<T> ready_;
     T* current_ = nullptr;
     u64 slice_ = 1, slice_start_ = 0;
 };

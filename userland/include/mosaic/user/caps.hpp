@@ -22,8 +22,9 @@ Error slot_op(caps::Op op, caps::CPtr slot); // Delete, Revoke
 Error map(caps::CPtr table, u64 index, caps::CPtr frame, u64 rights, u64 offset = 0);
 Error map_table(caps::CPtr table, u64 index, caps::CPtr child);
 Result<caps::Capability> identify(caps::CPtr slot);
-Result<u8> io_read(caps::CPtr ports, u64 offset);
-Error io_write(caps::CPtr ports, u64 offset, u8 value);
+// An I/O port of the range `ports` names: width 1, 2 or 4 bytes.
+Result<u32> io_read(caps::CPtr ports, u64 offset, u32 width = 1);
+Error io_write(caps::CPtr ports, u64 offset, u32 value, u32 width = 1);
 } // namespace cap
 
 } // namespace mosaic::user

@@ -1,4 +1,6 @@
-// What the ISA's boot code found and hands to the generic CPU driver.
+// What the firmware told: filled by an ISA's boot code (from Multiboot and ACPI, or a device
+// tree through bootinfo_from_dtb) and handed to the generic CPU driver, which passes what
+// its monitor needs on in BootFacts.
 #pragma once
 
 #include <mosaic/dtb.hpp>
@@ -6,12 +8,14 @@
 
 namespace mosaic {
 
-// How to reach PCI configuration space: ECAM (memory-mapped) when ecam_base is set,
-// otherwise the ISA's legacy mechanism (x86 ports 0xCF8/0xCFC).
+// How PCI configuration space is reached: ECAM (memory-mapped) when ecam_base is set,
+// otherwise the eight I/O ports from config_port (x86: 0xCF8 address, 0xCFC data). The
+// CPU driver only hands capabilities for these to the boot monitor, which does the rest.
 struct PciHost {
     u64 ecam_base = 0;
     u64 ecam_size = 0;
-    u64 mmio_base = 0; // a 32-bit memory window for BARs the CPU driver assigns itself
+    u16 config_port = 0;
+    u64 mmio_base = 0; // device memory where BARs are (or may be put): a 32-bit window
     u64 mmio_size = 0;
     bool present = false;
 };
@@ -30,6 +34,7 @@ struct BootInfo {
     PciHost pci;
     u64 timer_hz = 0;            // frequency of the ISA's free-running counter, 0 if unknown
     u64 fw_cfg = 0;              // QEMU fw_cfg MMIO base from the device tree (0: none or ports)
+    u16 fw_cfg_port = 0;         // or its first I/O port (x86: 0x510 selector, 0x511 data)
     const char* bootargs = "";   // the device tree's /chosen bootargs
 };
 

@@ -1,6 +1,6 @@
 // Boot facts from a device tree (aarch64 and riscv64 firmware hand one over):
 // memory, cores, and the PCI host bridge with its 32-bit memory window.
-#include <mosaic/cpudriver/bootinfo.hpp>
+#include <mosaic/bootinfo.hpp>
 
 namespace mosaic {
 
