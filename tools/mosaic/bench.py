@@ -62,7 +62,7 @@ def bench_sizes():
         elf, _ = build.isa(isa)
         text, data, bss = build.driver_size(elf)
         loc = build.driver_loc(isa)
-        out[isa] = {"text": text, "data": data, "bss": bss, "generic_loc": loc["generic"],
+        out[isa] = {"text": text, "data": data, "bss": bss, "generic_loc": loc["generic"], "generic_all_lines": loc["generic_all"],
                     "arch_cpp_loc": loc["arch_cpp"], "arch_asm_loc": loc["arch_asm"]}
     return out
 

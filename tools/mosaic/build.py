@@ -93,12 +93,17 @@ def lines_of_code(paths):
 
 def driver_loc(name):
     """Lines of code of one ISA's CPU driver: the generic part, the ISA's C++ and assembly
-    (the head stub and the user-side helpers in arch/<isa>/user/ are not the CPU driver)."""
+    (the head stub and the user-side helpers in arch/<isa>/user/ are not the CPU driver);
+    generic_all: the generic part's lines with comments and blank lines (wc -l), the figure
+    the monitor issue's 2,000-line target is stated in."""
     arch = os.path.join(ROOT, "arch", name)
-    generic = glob.glob(os.path.join(ROOT, "cpudriver", "**", "*.[ch]pp"), recursive=True)
+    generic = [p for p in glob.glob(os.path.join(ROOT, "cpudriver", "**", "*"), recursive=True)
+               if p.endswith((".cpp", ".hpp", ".h"))]
     cpp = glob.glob(os.path.join(arch, "*.[ch]pp")) + glob.glob(os.path.join(arch, "include", "**", "*.hpp"), recursive=True)
     asm = [p for p in glob.glob(os.path.join(arch, "*.S")) if os.path.basename(p) != "head.S"]
-    return {"generic": lines_of_code(generic), "arch_cpp": lines_of_code(cpp), "arch_asm": lines_of_code(asm)}
+    all_lines = sum(open(p, encoding="utf-8").read().count("\n") for p in generic)
+    return {"generic": lines_of_code(generic), "generic_all": all_lines, "arch_cpp": lines_of_code(cpp),
+            "arch_asm": lines_of_code(asm)}
 
 
 def image(board):
@@ -111,7 +116,7 @@ def image(board):
         text, data, bss = driver_size(driver)
         loc = driver_loc(name)
         step(f"  {name} CPU driver: text {text} B, data {data} B, bss {bss} B; {loc['generic']} + {loc['arch_cpp']} "
-             f"lines of C++ (generic + {name}), {loc['arch_asm']} of assembly")
+             f"lines of C++ (generic + {name}; generic with comments {loc['generic_all']}), {loc['arch_asm']} of assembly")
         args += ["--cpudriver", f"{name}={driver}", "--head", f"{name}={head}"]
         for prog, elf in user_programs(name).items():
             args += ["--module", f"{name}={prog}={elf}"]
