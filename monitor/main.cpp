@@ -17,6 +17,7 @@
 #include <mosaic/bootfacts.hpp>
 #include <mosaic/monitor/api.hpp>
 #include <mosaic/monitor/monitor.hpp>
+#include <mosaic/monitor/names.hpp>
 #include <mosaic/skb/facts.hpp>
 #include <mosaic/transports/route.hpp>
 #include <mosaic/trapkind.hpp>
@@ -202,6 +203,97 @@ void unload(u32 id) {
 }
 
 Result<u32> spawn_here(void*, const char* name, u64 arg) { return load(name, arg, 0, nullptr, 0); }
+
+// The board's names (monitor/names.hpp), on board core 0's monitor only.
+monitor::NameRegistry g_names_registry;
+u64 g_shutdown_at = 0;   // a tick by which this node powers off (a board shutdown), 0: none
+bool g_shutdown_pass = false;
+u32 g_shutdown_origin = 0;
+u64 g_ram_total = 0;     // the RAM it had for programs at start
+
+// A query for this core, from a program of any core (monitor.hpp's QueryOp).
+monitor::Answer query_here(void*, const monitor::Query& q) {
+    using monitor::QueryOp;
+    monitor::Answer a{q.origin, q.tag, g_core, Error::Ok, 0, 0, 0};
+    auto fail = [&](Error e) {
+        a.status = e;
+        return a;
+    };
+    switch (q.op) {
+    case QueryOp::Echo: a.a = now(nullptr); return a;
+    case QueryOp::Ps: {
+        // Entry 0 is the monitor itself, then what it loaded, in its table's order.
+        if (q.a == 0) {
+            api::pack_name("monitor", a.b, a.c);
+            a.a = sys::kMonitorId;
+            return a;
+        }
+        u32 seen = 0;
+        for (u32 i = 0; i < kMaxLocal; ++i) {
+            if (!g_loaded[i].id || ++seen != q.a) continue;
+            a.a = g_loaded[i].id;
+            api::pack_name(g_names[i], a.b, a.c);
+            return a;
+        }
+        return fail(Error::NotFound);
+    }
+    case QueryOp::Kill: {
+        // Never the monitor or the node's own services (the console, the SKB).
+        if (q.a == sys::kMonitorId || q.a == g_console_id || q.a == g_skb_id) return fail(Error::PermissionDenied);
+        bool loaded = false;
+        for (u32 i = 0; i < kMaxLocal; ++i) loaded |= g_loaded[i].id && g_loaded[i].id == q.a;
+        if (!loaded) return fail(Error::NotFound);
+        return fail(user::kernel::stop(u32(q.a)));
+    }
+    case QueryOp::Mem:
+        a.a = g_ram.bytes_free();
+        a.b = g_ram_total;
+        return a;
+    case QueryOp::Shutdown:
+        if (!g_facts->boot) return fail(Error::NotFound); // a node's boot monitor powers it off
+        g_shutdown_pass = q.a == 1;
+        g_shutdown_origin = q.origin;
+        g_shutdown_at = now(nullptr) + 20; // after this answer is on its way
+        user::print("monitor: core {}: the board shuts down (asked by core {})\n", g_core, q.origin);
+        return a;
+    case QueryOp::NameRegister:
+    case QueryOp::NameLookup:
+    case QueryOp::NameRemove:
+    case QueryOp::NameList:
+    case QueryOp::NamesOf: {
+        if (g_core != 0) return fail(Error::NotFound); // the registry is board core 0's
+        if (q.op == QueryOp::NameRegister) return fail(g_names_registry.add(q.name, q.origin, q.sender).error());
+        if (q.op == QueryOp::NameRemove) return fail(g_names_registry.remove(q.name, q.origin, q.sender).error());
+        if (q.op == QueryOp::NamesOf) {
+            a.a = g_names_registry.remove_owner(q.origin, u32(q.a));
+            return a;
+        }
+        auto e = q.op == QueryOp::NameLookup ? g_names_registry.find(q.name) : g_names_registry.at(u32(q.a));
+        if (!e.ok()) return fail(e.error());
+        a.a = e->core;
+        a.b = e->dispatcher;
+        if (q.op == QueryOp::NameList) api::pack_name(e->name, a.b, a.c);
+        return a;
+    }
+    case QueryOp::Deliver: {
+        bool loaded = false;
+        for (u32 i = 0; i < kMaxLocal; ++i) loaded |= g_loaded[i].id && g_loaded[i].id == q.a;
+        if (!loaded || q.a == sys::kMonitorId) return fail(Error::NotFound);
+        u64 w[4] = {u64(api::kDelivered) | u64(q.origin & 0xffff) << 16 | u64(q.sender) << 32, 0, 0, 0};
+        for (u32 i = 0; i < 16; ++i) w[1 + i / 8] |= u64(q.name[i]) << (8 * (i % 8));
+        return fail(send_to(q.a, w));
+    }
+    }
+    return fail(Error::InvalidArgument);
+}
+
+// The answer to a query a program of this core made: the tag carries who (requester << 32 | their tag).
+void answered(void*, const monitor::Answer& r) {
+    const u64 requester = r.tag >> 32;
+    if (requester == sys::kMonitorId) return; // the monitor's own (names of an ended program)
+    const u64 w[4] = {api::reply(api::kAnswer, u64(r.status), 0, u32(r.tag)), r.a, r.b, r.c};
+    (void)send_to(requester, w);
+}
 
 // A spawn result for one of this core's programs: the tag carries who asked (requester << 32 | their tag).
 void result(void*, const monitor::SpawnResult& r) {
@@ -571,6 +663,26 @@ void serve(const user::Message& msg) {
         (void)send_to(msg.sender, w);
         return;
     }
+    case api::kQuery: {
+        const auto op = monitor::QueryOp(api::flags_of(w0));
+        const bool system = msg.sender == g_init_id || is_system_program(msg.sender);
+        const bool allowed = u32(op) >= 1 && u32(op) <= monitor::kQueryOps && op != monitor::QueryOp::NamesOf &&
+                             (system || (op != monitor::QueryOp::Kill && op != monitor::QueryOp::Shutdown));
+        if (!allowed) {
+            const u64 w[4] = {api::reply(api::kAnswer, u64(Error::PermissionDenied), 0, tag), 0, 0, 0};
+            (void)send_to(msg.sender, w);
+            return;
+        }
+        monitor::Query q;
+        q.core = api::core_of(w0);
+        q.sender = u32(msg.sender);
+        q.tag = msg.sender << 32 | tag;
+        q.op = op;
+        q.a = msg.word[1];
+        for (u32 i = 0; i < 16; ++i) q.name[i] = u8(msg.word[2 + i / 8] >> (8 * (i % 8)));
+        g_mon.query_remote(q);
+        return;
+    }
     case api::kConsole: {
         const u64 w[4] = {api::reply(api::kConsole, u64(g_console_id ? Error::Ok : Error::NotFound), 0, tag),
                           g_console_id, 0, 0};
@@ -616,6 +728,14 @@ void ended(const user::Message& msg) {
     }
     g_mon.dispatcher_ended(id, fault ? monitor::EndHow::Faulted : monitor::EndHow::Exited, msg.word[1], msg.word[2],
                            preemptions);
+    // Its names go with it (the registry is board core 0's).
+    monitor::Query q;
+    q.core = 0;
+    q.sender = sys::kMonitorId;
+    q.tag = u64(sys::kMonitorId) << 32 | id;
+    q.op = monitor::QueryOp::NamesOf;
+    q.a = id;
+    g_mon.query_remote(q);
 }
 
 void handle(const user::Message& m) {
@@ -649,6 +769,13 @@ void learn_doorbells() {
     u32 quiet = 0, busy_rounds = 0;
     for (;;) {
         if (g_out_count) send_waiting();
+        if (g_shutdown_at && now(nullptr) >= g_shutdown_at) {
+            // This node did its part; whoever asked for the shutdown reports the board's outcome.
+            user::print("VERDICT PASS (the board shut down from core {}{})\n", g_shutdown_origin,
+                        g_shutdown_pass ? "" : ", which reports failures");
+            flush_console();
+            user::kernel::power_off(true);
+        }
         bool busy = g_mon.step();
         if (g_facts->boot) learn_doorbells();
         if (!g_reported && g_mon.settled()) {
@@ -670,7 +797,7 @@ void learn_doorbells() {
         if (!busy) {
             // Deadlines only while the protocol runs, or while channels without a doorbell
             // (to other nodes) need a look now and then; otherwise a message or a doorbell.
-            const bool watch = !g_mon.settled() || has_node_channels() || g_out_count;
+            const bool watch = !g_mon.settled() || has_node_channels() || g_out_count || g_shutdown_at;
             auto m = user::lmp_receive(watch ? kSleepTicks : 0);
             announce_sleep(false);
             if (m.ok()) handle(*m);
@@ -726,6 +853,7 @@ int main(u64) {
         caps::encode_retype(w, caps::CPtr::at(sys::kSlotRam), caps::CPtr::at(kSlotChunks), caps::CapType::CNode,
                             caps::kCNodeBytes, 1, 0)));
     Status st = made == Error::Ok ? g_ram.init() : Status(made);
+    g_ram_total = g_ram.bytes_free();
     auto mine = st.ok() ? g_ram.alloc(kVspaceBytes) : Result<caps::CPtr>(st.error());
     if (mine.ok()) st = g_vs.init(kVspaceBytes, sys::kSlotFirstFree, *mine, 2);
     if (!mine.ok() || !st.ok()) fatal("no page tables of its own: {}", error_name(mine.ok() ? st.error() : mine.error()));
@@ -766,6 +894,8 @@ int main(u64) {
     e.spawn = spawn_here;
     e.result = result;
     e.console = console_from_core;
+    e.query = query_here;
+    e.answered = answered;
     g_mon.init(c, e);
     if (f.boot) {
         start_skb();

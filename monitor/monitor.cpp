@@ -38,6 +38,8 @@ struct Inbox {
     Status spawn(const im::spawn_message& x) { return m.on_spawn(from, x); }
     Status spawn_result(const im::spawn_result_message& x) { return m.on_spawn_result(from, x); }
     Status console(const im::console_message& x) { return m.on_console(from, x); }
+    Status query(const im::query_message& x) { return m.on_query(from, x); }
+    Status answer(const im::answer_message& x) { return m.on_answer(from, x); }
 };
 
 const char* member_state_name(MemberState s) {
@@ -70,6 +72,8 @@ void Monitor::init(const Config& c, const Env& e) {
     view_digest_ = 0;
     own_count_ = fact_count_ = outbox_count_ = 0;
     for (auto& s : spawned_) s = Spawned{};
+    for (auto& o : outstanding_) o = Outstanding{};
+    for (auto& w : awaited_) w = AwaitedAnswer{};
     mem_.count = incoming_.count = total_;
     for (u32 i = 0; i < total_; ++i) mem_.members[i] = incoming_.members[i] = blank_member(i);
     if (c.boot && c.core < total_)

@@ -103,7 +103,7 @@ void Monitor::deliver(const im::spawn_result_message& r, bool here) {
         return env_.result(env_.ctx, out);
     }
     Pending p;
-    p.is_result = true;
+    p.kind = Pending::Result;
     p.result = r;
     if (h.kind == Hop::Nowhere || !queue(h.ch, p)) ++refused_; // FIXME: lost, the origin never hears
 }
@@ -136,12 +136,22 @@ void Monitor::dispatcher_ended(u32 dispatcher, EndHow how, u64 code, u64 address
     }
 }
 
+Status Monitor::send_pending(Channel& ch, const Pending& p) {
+    switch (p.kind) {
+    case Pending::Spawn: return transports::send_message(ch, p.spawn);
+    case Pending::Result: return transports::send_message(ch, p.result);
+    case Pending::Query: return transports::send_message(ch, p.query);
+    case Pending::Answer: return transports::send_message(ch, p.answer);
+    }
+    return Error::InvalidArgument;
+}
+
 // Sends at once if nothing waits before it on that channel, else keeps it in order.
 bool Monitor::queue(Channel* ch, const Pending& p) {
     bool waiting = false;
     for (u32 i = 0; i < outbox_count_; ++i) waiting |= outbox_[i].ch == ch;
     if (!waiting) {
-        Status s = p.is_result ? transports::send_message(*ch, p.result) : transports::send_message(*ch, p.spawn);
+        Status s = send_pending(*ch, p);
         if (s.ok()) return true;
         if (s.error() != Error::WouldBlock) return false;
     }
@@ -161,8 +171,7 @@ bool Monitor::flush() {
         bool blocked = false;
         for (u32 k = 0; k < nfull; ++k) blocked |= full[k] == p.ch;
         if (!blocked) {
-            Status s = p.is_result ? transports::send_message(*p.ch, p.result)
-                                   : transports::send_message(*p.ch, p.spawn);
+            Status s = send_pending(*p.ch, p);
             if (s.ok() || s.error() != Error::WouldBlock) { // sent (or can never be: dropped)
                 busy = true;
                 continue;

@@ -22,6 +22,21 @@ def cmd_build(args):
     return 0
 
 
+def demo_script(board):
+    """What `./mosaic boot` shows a newcomer without --run: the board's cores, a program
+    started from the shell on the first core of every node (every ISA of the board) and its
+    end, what runs where, the names, memory, a round trip to the last core."""
+    firsts, core = [], 0
+    for node in board["nodes"]:
+        firsts.append(core)
+        core += node["cores"]
+    script = ["cores"]
+    for c in firsts:
+        script += [f"spawn --core {c} hello"]
+    script += ["ps", "names", "mem", f"ping {core - 1}"]
+    return script
+
+
 def cmd_boot(args):
     board = boards.load(args.board or boards.default())
     img = args.image
@@ -29,7 +44,15 @@ def cmd_boot(args):
         img = build.image(board)
     else:
         build.check_image(img)
-    run = runner.Run(board, os.path.abspath(img), timeout=args.timeout, gdb=args.gdb)
+    interactive = not args.tests and args.run is None and not args.dry_run and sys.stdin.isatty()
+    if args.tests or interactive:
+        script = None
+    elif args.run is not None:
+        script = [c.strip() for c in args.run.split(";") if c.strip()]
+    else:
+        script = demo_script(board)
+    run = runner.Run(board, os.path.abspath(img), timeout=args.timeout, gdb=args.gdb, script=script,
+                     interactive=interactive)
     if args.dry_run:
         for node, cmd in zip(board["nodes"], run.commands()):
             print(f"# node {node['name']} ({node['isa']})")
@@ -64,6 +87,9 @@ def parser():
     b.add_argument("--dry-run", action="store_true", help="print the QEMU command lines only")
     b.add_argument("--gdb", action="store_true", help="start QEMU waiting for gdb")
     b.add_argument("--timeout", type=int, help="seconds before the run is ended (default: the board's)")
+    b.add_argument("--run", metavar="'CMD; CMD; ...'",
+                   help="shell commands to run one after the other on the first node, then shut down")
+    b.add_argument("--tests", action="store_true", help="run the boot test suite instead of the shell")
     t = sub.add_parser("test", help="run host unit tests and boot tests")
     t.add_argument("--board")
     g = t.add_mutually_exclusive_group()

@@ -23,6 +23,11 @@ CORE_TAG = re.compile(r"^c\d+\| ")
 # test); nothing else is ever written to a node.
 INPUT_READY = "INPUT ready"
 INPUT_TEXT = b"mosaic\n"
+# The shell's prompt (userland/programs/shell.cpp), an unfinished line on the first node's
+# console: a script (./mosaic boot --run) sends its next command when it shows, then
+# "shutdown" after the last.
+SHELL_PROMPT = "mosaic> "
+JOB_SHELL = 4  # init's job number for the shell (userland/programs/init.cpp)
 
 
 def qemu_command(board, node, index, image, shm_path=None, gdb_port=None, idle=0, params=None):
@@ -108,6 +113,8 @@ class NodeResult:
         by_status = exit_verdict(self.node["exit"], self.status)
         if ended == "timeout" and self.status is None:
             self.error = "timed out (guest hung or too slow; see its log)"
+        elif ended == "ended from the terminal":
+            self.error = "ended from the terminal (Ctrl-C on an empty line)"
         elif ended and self.status is None:
             self.error = f"stopped because node '{ended}' failed"
         elif self.panic:
@@ -129,7 +136,8 @@ class NodeResult:
 class Run:
     """One boot of a board; use as `Run(...).go()`."""
 
-    def __init__(self, board, image, timeout=None, gdb=False, echo=True, idle=0, params=None, input_text=INPUT_TEXT):
+    def __init__(self, board, image, timeout=None, gdb=False, echo=True, idle=0, params=None, input_text=INPUT_TEXT,
+                 script=None, interactive=False):
         self.board = board
         self.image = image
         self.timeout = timeout or board["timeout"]
@@ -138,6 +146,14 @@ class Run:
         self.idle = idle
         self.input_text = input_text  # the answer to INPUT_READY; None: no answer (tests of the guest's checks)
         self.params = params
+        # Shell commands for the first node, one per prompt, then "shutdown" (None: no shell).
+        self.script = None if script is None else list(script) + ["shutdown"]
+        if self.script is not None:
+            self.params = {**(params or {}), "job": JOB_SHELL}
+        # A person at the terminal types to the first node's shell (job shell); no timeout.
+        self.interactive = interactive
+        if interactive:
+            self.params = {**(params or {}), "job": JOB_SHELL}
         self.logdir = os.path.join(BUILD, "logs", board["name"])
         self.shm = (f"/dev/shm/mosaic-{board['name']}-{os.getpid()}" if board["interconnect"] else None)
         self.procs = []
@@ -176,7 +192,11 @@ class Run:
                     print(f"{self._prefix(i, node['name'])} waiting for gdb: gdb-multiarch "
                           f"-ex 'target remote 127.0.0.1:{1234 + i}' {BUILD}/{node['isa']}/cpudriver/"
                           f"cpudriver-{node['isa']}.elf", flush=True)
-            ended = self._pump(results, logs, t0)
+            if self.interactive:
+                with terminal_keys():
+                    ended = self._pump(results, logs, t0)
+            else:
+                ended = self._pump(results, logs, t0)
             for r, p in zip(results, self.procs):
                 r.status = p.returncode
                 r.decide(ended)
@@ -192,18 +212,44 @@ class Run:
         stopped: on a board, one dead node fails the boot)."""
         fds = {p.stdout.fileno(): i for i, p in enumerate(self.procs)}
         partial = {fd: b"" for fd in fds}
-        deadline = None if self.gdb else t0 + self.timeout
+        shown_partial = 0  # interactive: bytes of the first node's unfinished line already shown
+        typed = False      # interactive: the person typed something since the last line ended
+        deadline = None if self.gdb or self.interactive else t0 + self.timeout
         dead = None
+        keys = [0] if self.interactive else []
         while fds:
             wait = 0.5 if deadline is None else max(0.0, min(0.5, deadline - time.monotonic()))
-            ready, _, _ = select.select(list(fds), [], [], wait)
+            ready, _, _ = select.select(list(fds) + keys, [], [], wait)
             for fd in ready:
+                if fd == 0:  # keys: to the first node's console; Ctrl-C on an empty line ends the board
+                    got = os.read(0, 1024)
+                    for k, b in enumerate(got):
+                        if b == 0x03 and not typed:
+                            self._send(0, got[:k])
+                            got = b""
+                            break
+                        typed = b not in (0x03, 0x0a, 0x0d) and (typed or b not in (0x08, 0x7f))
+                    if not got:  # Ctrl-C on an empty line, or the terminal closed
+                        logs[0].write("# runner: ended from the terminal\n")
+                        return "ended from the terminal"
+                    self._send(0, got)
+                    continue
                 i = fds[fd]
                 chunk = os.read(fd, 65536)
                 eof = not chunk
                 data = partial[fd] + chunk + (b"\n" if eof and partial[fd] else b"")
                 *lines, partial[fd] = data.split(b"\n")
+                if i == 0 and self.script and lines + [partial[fd]]:
+                    # The shell waits for its next command when its prompt is the last thing shown.
+                    tail = CORE_TAG.sub("", partial[fd].decode("utf-8", "replace").rstrip("\r"), count=1)
+                    if tail.endswith(SHELL_PROMPT):
+                        said = self._send(i, self.script.pop(0).encode() + b"\n")
+                        logs[i].write(f"# runner: {said}\n")
                 for raw in lines:
+                    if i == 0 and self.interactive and shown_partial:
+                        # The rest of a line whose start (a prompt, what was typed) is on the screen.
+                        os.write(1, raw[shown_partial:].replace(b"\r", b"") + b"\n")
+                        shown_partial = -1
                     line = raw.decode("utf-8", "replace").rstrip("\r")
                     line = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\x1bc", "", line)
                     logs[i].write(line + "\n")
@@ -214,8 +260,15 @@ class Run:
                         results[i].idle_samples.append((time.monotonic(), cpu_seconds(self.procs[i].pid)))
                     if line == INPUT_READY and self.input_text is not None:
                         logs[i].write(f"# runner: {self._send(i, self.input_text)}\n")
-                    if self.echo:
+                    if shown_partial == -1:
+                        shown_partial = 0
+                    elif self.echo:
                         print(self._prefix(i, self.board["nodes"][i]["name"]), shown, flush=True)
+                if i == 0 and self.interactive and len(partial[fd]) > shown_partial:
+                    # The shell's prompt and the echo of what is typed, as they come.
+                    head = b"" if shown_partial else self._prefix(0, self.board["nodes"][0]["name"]).encode() + b" "
+                    os.write(1, head + partial[fd][shown_partial:])
+                    shown_partial = len(partial[fd])
                 if eof:
                     del fds[fd]
                     try:
@@ -278,11 +331,31 @@ def report(board, results, echo=True):
     for r in results:
         name = r.node["name"]
         if r.passed:
-            print(f"{color('PASS', '32')} node {name} ({r.node['isa']}): {len(r.tests)} in-guest tests passed")
+            what = f"{len(r.tests)} in-guest tests passed" if r.tests else "passed"
+            print(f"{color('PASS', '32')} node {name} ({r.node['isa']}): {what}")
         else:
             print(f"{color('FAIL', '31')} node {name} ({r.node['isa']}): {r.error} "
                   f"(log: build/logs/{board['name']}/{name}.log)")
     return 0 if all(r.passed for r in results) else 1
+
+
+class terminal_keys:
+    """The terminal hands every key to the runner as it is typed (no line editing, no echo,
+    Ctrl-C as a byte: the guest's console does all that), and gets its modes back after."""
+
+    def __enter__(self):
+        import termios
+        self.saved = termios.tcgetattr(0)
+        mode = termios.tcgetattr(0)
+        mode[3] &= ~(termios.ICANON | termios.ECHO | termios.ISIG | termios.IEXTEN)
+        mode[6][termios.VMIN], mode[6][termios.VTIME] = 1, 0
+        termios.tcsetattr(0, termios.TCSANOW, mode)
+        return self
+
+    def __exit__(self, *exc):
+        import termios
+        termios.tcsetattr(0, termios.TCSADRAIN, self.saved)
+        return False
 
 
 def install_sigterm_cleanup():

@@ -102,6 +102,58 @@ Result<usize> read_line(char* out, usize cap, u64 timeout_ticks) {
     }
 }
 
+Result<Answer> query(u32 core, monitor::QueryOp op, u64 a, const void* bytes16, u64 timeout_ticks) {
+    static u32 next_tag = 0x1000;
+    const u32 tag = next_tag++;
+    u64 w2 = 0, w3 = 0;
+    const u8* b = static_cast<const u8*>(bytes16);
+    for (u32 i = 0; b && i < 16; ++i) (i < 8 ? w2 : w3) |= u64(b[i]) << (8 * (i % 8));
+    if (Error e = ask(api::kQuery, u64(op), core, tag, a, w2, w3); e != Error::Ok) return e;
+    Message m = TRY(reply(api::kAnswer, tag, timeout_ticks));
+    if (status(m) != Error::Ok) return status(m);
+    return Answer{m.word[1], m.word[2], m.word[3]};
+}
+
+namespace {
+Result<Answer> name_op(monitor::QueryOp op, const char* name) {
+    u8 b[16] = {};
+    usize n = str_len(name);
+    if (n == 0 || n > 15) return Error::InvalidArgument;
+    for (usize i = 0; i < n; ++i) b[i] = u8(name[i]);
+    return query(0, op, 0, b);
+}
+} // namespace
+
+Error name_register(const char* name) {
+    auto r = name_op(monitor::QueryOp::NameRegister, name);
+    return r.ok() ? Error::Ok : r.error();
+}
+
+Error name_remove(const char* name) {
+    auto r = name_op(monitor::QueryOp::NameRemove, name);
+    return r.ok() ? Error::Ok : r.error();
+}
+
+Result<NameEntry> name_lookup(const char* name) {
+    Answer a = TRY(name_op(monitor::QueryOp::NameLookup, name));
+    return NameEntry{u32(a.a), u32(a.b)};
+}
+
+Result<NameEntry> name_wait(const char* name, u64 timeout_ticks) {
+    for (u64 waited = 0;; waited += 5) {
+        auto e = name_lookup(name);
+        if (e.ok() || e.error() != Error::NotFound) return e;
+        if (waited >= timeout_ticks) return Error::Timeout;
+        // A pause of 5 ticks; what comes meanwhile stays for later receives.
+        (void)lmp_receive_if([](const Message&, const void*) { return false; }, nullptr, 5);
+    }
+}
+
+Error deliver(u32 core, u32 dispatcher, const u8 (&bytes)[16]) {
+    auto r = query(core, monitor::QueryOp::Deliver, dispatcher, bytes);
+    return r.ok() ? Error::Ok : r.error();
+}
+
 Error stop(u32 dispatcher) { return ask(api::kStop, 0, 0, 0, dispatcher); }
 
 void power_off_request(bool pass) { (void)ask(api::kPowerOff, 0, 0, 0, pass ? 1 : 0); }

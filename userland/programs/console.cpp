@@ -5,8 +5,9 @@
 // frame it maps itself, or an I/O port range it drives through capability invocations.
 // It keeps one line per (sender, source) and writes each line whole, tagged with the core it
 // comes from ("c3| "). It is also the UART's
-// input driver: its monitor routes it the receive interrupt, and it hands whole lines to a
-// program of its core that asks (kRead).
+// input driver: its monitor routes it the receive interrupt, it echoes and edits what is
+// typed (backspace, Ctrl-C abandons the line), and it hands whole lines to a program of its
+// core that asks (kRead); that program's unfinished output line is written first, as its prompt.
 //
 // arg: the device (mosaic::ConsoleKind) | the registers' offset in their page << 8. It takes
 // the capability from its monitor's first message, in slot kRegs.
@@ -79,12 +80,43 @@ bool get(u8& c) {
     }
 }
 
-// Input: the bytes of the line coming in, and who waits for it.
-char g_in[console::kLineMax];
+// Input: the lines typed so far (whole ones, then the one being typed), and who waits for one.
+char g_in[2 * console::kLineMax];
 u32 g_in_len = 0;
-u64 g_reader = 0; // 0: nobody
+u32 g_typing = 0;  // where the line being typed starts in g_in
+u64 g_reader = 0;  // 0: nobody
 u64 g_irq_line = 0;
 bool g_irq = false;
+bool g_unacked = false; // the receive interrupt waits for room in g_in before it is acknowledged
+// The reader's last prompt, shown again after Ctrl-C abandoned a line.
+char g_prompt[64];
+u32 g_prompt_len = 0, g_prompt_source = 0;
+void put_line(u32 source, const char* s, u32 n);
+
+// The line discipline, byte by byte as they come: what is typed is echoed; backspace or
+// DEL takes the last byte of the line back, Ctrl-C abandons the line, CR ends it like LF.
+// A line that reaches kLineMax bytes ends there.
+void take_byte(u8 c) {
+    if (c == '\r') c = '\n';
+    if (c == 0x08 || c == 0x7f) {
+        if (g_in_len > g_typing) {
+            --g_in_len;
+            put('\b'), put(' '), put('\b');
+        }
+        return;
+    }
+    if (c == 0x03) {
+        g_in_len = g_typing;
+        put('^'), put('C'), put('\r'), put('\n');
+        if (g_reader && g_prompt_len) put_line(g_prompt_source, g_prompt, g_prompt_len);
+        return;
+    }
+    if (c != '\n' && c != '\t' && (c < 0x20 || c >= 0x7f)) return; // other control bytes: not text
+    g_in[g_in_len++] = char(c);
+    if (c == '\n') put('\r');
+    put(c);
+    if (c == '\n' || g_in_len - g_typing == console::kLineMax) g_typing = g_in_len;
+}
 
 void reply_input(u64 to, const char* s, u32 n, bool last, bool refused = false) {
     u64 w[4];
@@ -94,24 +126,40 @@ void reply_input(u64 to, const char* s, u32 n, bool last, bool refused = false) 
     for (u32 tries = 0; (e = user::lmp_send(to, w)) == Error::WouldBlock && tries < 1000; ++tries) user::yield();
 }
 
-// A whole line (or a full buffer) goes to the reader, if one waits.
-void serve_reader() {
-    if (!g_reader || !g_in_len) return;
-    if (g_in[g_in_len - 1] != '\n' && g_in_len < sizeof g_in) return;
-    for (u32 at = 0; at < g_in_len; at += console::kWriteBytes) {
-        const u32 k = min(g_in_len - at, console::kWriteBytes);
-        reply_input(g_reader, g_in + at, k, at + k == g_in_len);
+// What the UART holds, while there is room for a whole line more; the interrupt is
+// acknowledged (the line unmasked) only then, so that a full buffer holds the device back
+// (and the sender with it) instead of losing bytes.
+void drain() {
+    u8 c;
+    while (g_in_len + console::kLineMax < sizeof g_in && get(c)) take_byte(c);
+    if (g_unacked && g_in_len + console::kLineMax < sizeof g_in) {
+        g_unacked = false;
+        (void)user::call(sys::Number::IrqAck, g_irq_line);
+        while (g_in_len + console::kLineMax < sizeof g_in && get(c)) take_byte(c); // what came meanwhile
     }
-    g_in_len = 0;
-    g_reader = 0;
 }
 
-// The receive interrupt: what the UART holds, then the line unmasked, then what came meanwhile.
-void on_irq(u64 line) {
-    u8 c;
-    while (g_in_len < sizeof g_in && get(c)) g_in[g_in_len++] = char(c);
-    (void)user::call(sys::Number::IrqAck, line);
-    while (g_in_len < sizeof g_in && get(c)) g_in[g_in_len++] = char(c);
+// The first whole line goes to the reader, if one waits.
+void serve_reader() {
+    if (!g_reader || !g_typing) return;
+    u32 end = 0;
+    while (end < g_typing && g_in[end] != '\n') ++end;
+    end = end < g_typing ? end + 1 : g_typing; // with its '\n', or a line cut at kLineMax
+    for (u32 at = 0; at < end; at += console::kWriteBytes) {
+        const u32 k = min(end - at, console::kWriteBytes);
+        reply_input(g_reader, g_in + at, k, at + k == end);
+    }
+    for (u32 i = end; i < g_in_len; ++i) g_in[i - end] = g_in[i];
+    g_in_len -= end;
+    g_typing -= end;
+    g_reader = 0;
+    drain(); // room again
+}
+
+// The receive interrupt: its line stays masked until drain() found room.
+void on_irq(u64) {
+    g_unacked = true;
+    drain();
     serve_reader();
 }
 
@@ -149,6 +197,18 @@ void put_line(u32 source, const char* s, u32 n) {
     format(b.sink(), "c{}| ", source >> 16);
     put_text(tag, u32(b.size()));
     put_text(s, n);
+}
+
+// A reader's unfinished line is its prompt: written out now, and what is typed echoes after it.
+void prompt(u64 reader) {
+    for (Line& l : g_lines)
+        if (l.len && l.sender == reader) {
+            put_line(l.source, l.text, l.len);
+            g_prompt_len = min<u32>(l.len, sizeof g_prompt);
+            g_prompt_source = l.source;
+            for (u32 i = 0; i < g_prompt_len; ++i) g_prompt[i] = l.text[i];
+            l.len = 0;
+        }
 }
 
 void write(u64 sender, u32 source, const char* s, u32 n) {
@@ -220,6 +280,7 @@ int main(u64 arg) {
                 break;
             }
             g_reader = m->sender;
+            prompt(m->sender);
             serve_reader();
             break;
         case console::kFlush: {

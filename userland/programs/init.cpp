@@ -3,8 +3,10 @@
 // order, then the job the runner asked for (boot parameter `job`) through
 // the monitor: 1 (the default) the boot test suite (tests/boot/testrunner.cpp), 2 the
 // guest SKB benchmark (also boot parameter skbbench=1), 3 staying idle for the seconds of
-// boot parameter idle (./mosaic bench idle); then waits for it and powers the node off with
-// its outcome (the test suite powers off itself, with its verdict). Its start data: the monitor's boot facts
+// boot parameter idle (./mosaic bench idle), 4 the shell (userland/programs/shell.cpp) on
+// the board's first node, the other nodes serving until it shuts the board down; then
+// waits for it and powers the node off with its outcome (the test suite and the shell
+// power off themselves, with their verdicts). Its start data: the monitor's boot facts
 // and the board manifest; arg: the SKB service's dispatcher id on this core (0: none).
 #include <mosaic/board.hpp>
 #include <mosaic/bootfacts.hpp>
@@ -14,7 +16,7 @@ using namespace mosaic;
 namespace mon = mosaic::user::mon;
 
 namespace {
-enum Job : u64 { kTests = 1, kSkbBench = 2, kIdle = 3 };
+enum Job : u64 { kTests = 1, kSkbBench = 2, kIdle = 3, kShell = 4 };
 
 // Halted between timer ticks for the seconds the runner asked, so that the host can
 // measure what an idle node costs.
@@ -41,7 +43,10 @@ int main(u64 skb) {
                     : facts->has(kParamIdle) && facts->params[kParamIdle]         ? kIdle
                                                                                   : kTests;
     if (job == kIdle) idle(facts->params[kParamIdle]);
-    const char* program = job == kSkbBench ? "skbbench" : job == kTests ? "testrunner" : nullptr;
+    // The shell runs on the board's first node; the other nodes serve it until it shuts the
+    // board down (their monitors power them off then).
+    const bool serve_only = job == kShell && facts->node != 0;
+    const char* program = job == kSkbBench ? "skbbench" : job == kTests ? "testrunner" : job == kShell ? "shell" : nullptr;
     if (!program) {
         user::print("init: unknown job {}\n", job);
         mon::power_off(false);
@@ -52,6 +57,10 @@ int main(u64 skb) {
         auto id = mon::spawn(core, sv.name, 1, 100 + i, monitor::api::with_ram(sv.ram));
         if (id.ok()) user::print("init: service {} started (dispatcher {}, {} KiB)\n", sv.name, id->dispatcher, sv.ram >> 10);
         else user::print("init: service {} does not start: {}\n", sv.name, error_name(id.error()));
+    }
+    if (serve_only) {
+        user::print("init: node {} serves the board; the shell runs on node 0\n", facts->node);
+        for (;;) (void)user::lmp_receive(); // what comes is not init's; the board's shutdown ends the node
     }
     user::print("init: core {} starts the job '{}'\n", core, program);
     auto started = mon::spawn(core, program, skb, 1, monitor::api::kWithBootFacts);

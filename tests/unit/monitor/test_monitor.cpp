@@ -6,6 +6,7 @@
 
 #include <doctest.h>
 #include <mosaic/monitor/monitor.hpp>
+#include <mosaic/monitor/names.hpp>
 #include <mosaic/skb/value.hpp>
 #include <mosaic/transports/conformance.hpp>
 #include <mosaic/transports/interfaces/intermon.hpp>
@@ -71,6 +72,8 @@ struct Core {
     std::vector<SpawnCall> spawns;
     std::vector<SpawnResult> results;
     std::vector<std::string> missing; // names Env::spawn says it does not have
+    std::vector<Query> queries;       // what Env::query ran here
+    std::vector<Answer> answers;      // what Env::answered brought here
 };
 
 // What a test changes about a board.
@@ -137,6 +140,14 @@ struct Sim {
         return u32(100 + c->spawns.size());
     }
     static void result_of(void* ctx, const SpawnResult& r) { static_cast<Core*>(ctx)->results.push_back(r); }
+    // Queries: the answer says where it ran (a = the core, b = the op, c = the argument + 1).
+    static Answer query_of(void* ctx, const Query& q) {
+        Core* c = static_cast<Core*>(ctx);
+        c->queries.push_back(q);
+        if (q.op == QueryOp::Kill && q.a == 1) return {q.origin, q.tag, c->id, Error::PermissionDenied, 0, 0, 0};
+        return {q.origin, q.tag, c->id, Error::Ok, c->id, u64(q.op), q.a + 1};
+    }
+    static void answered_of(void* ctx, const Answer& a) { static_cast<Core*>(ctx)->answers.push_back(a); }
 
     Config config_of(const Core& c) const {
         return {.board = &b, .node = c.node, .core = c.id, .hw_id = hw_of(c.id), .boot = c.boot,
@@ -148,7 +159,7 @@ struct Sim {
         u32 first = b.first_core(n);
         Core& boot = *cores[first];
         Env env{.ctx = &boot, .now = now_of, .counter = counter_of, .counter_hz = 1'000'000'000, .print = nullptr,
-                .spawn = spawn_of, .result = result_of};
+                .spawn = spawn_of, .result = result_of, .query = query_of, .answered = answered_of};
         boot.m->init(config_of(boot), env);
         for (u32 c = first + 1; c < first + o.cores; ++c) REQUIRE(boot.m->add_core(c, hw_of(c), &core_links[c]->a).ok());
         for (u32 j = 0; j < o.nodes; ++j)
@@ -817,4 +828,140 @@ TEST_CASE("a spawn result nobody awaits, or one that comes twice, is refused: a 
     CHECK(c1.results[1].ended);
     CHECK(c1.results[1].code == 3);
     CHECK(c1.m->refused() == 4);
+}
+
+TEST_CASE("queries are routed to the core they name, run there once, and their one answer comes back") {
+    Options o; // 3 nodes x 2 cores: 0 1 | 2 3 | 4 5
+    Sim s(o);
+    std::mt19937_64 rng(12);
+    s.run_until_agreed(rng);
+    REQUIRE(s.all_agreed());
+    Core& asker = *s.cores[3]; // a core monitor on node 1
+    for (u32 target : {5u, 0u, 2u, 3u, 1u}) {
+        Query q;
+        q.core = target;
+        q.sender = 7;
+        q.tag = 100 + target;
+        q.op = QueryOp::Ps;
+        q.a = target * 10;
+        q.name[0] = 'x';
+        asker.m->query_remote(q);
+    }
+    Query bad;
+    bad.core = 99;
+    bad.tag = 1;
+    asker.m->query_remote(bad); // no such core: answered at once
+    Query refused;
+    refused.core = 4;
+    refused.tag = 2;
+    refused.op = QueryOp::Kill;
+    refused.a = 1; // the target's own refusal comes back
+    asker.m->query_remote(refused);
+    REQUIRE(asker.answers.size() == 2); // 3 (itself) and 99, at once
+    s.run(rng, 200'000, [&] { return asker.answers.size() == 7; });
+    REQUIRE(asker.answers.size() == 7);
+    for (u32 target : {5u, 0u, 2u, 3u, 1u}) {
+        CAPTURE(target);
+        const Answer* a = nullptr;
+        for (auto& x : asker.answers)
+            if (x.tag == 100 + target) a = &x;
+        REQUIRE(a);
+        CHECK(a->status == Error::Ok);
+        CHECK(a->core == target);
+        CHECK(a->a == target);
+        CHECK(a->b == u64(QueryOp::Ps));
+        CHECK(a->c == target * 10 + 1);
+        REQUIRE(s.cores[target]->queries.size() == 1);
+        const Query& ran = s.cores[target]->queries[0];
+        CHECK(ran.origin == 3);
+        CHECK(ran.sender == 7);
+        CHECK(ran.name[0] == 'x');
+    }
+    for (auto& x : asker.answers) {
+        if (x.tag == 1) CHECK(x.status == Error::NotFound);
+        if (x.tag == 2) CHECK(x.status == Error::PermissionDenied);
+    }
+    s.run_more(rng, 2000);
+    CHECK(asker.answers.size() == 7); // each once
+    for (auto& c : s.cores) CHECK(c->m->refused() == 0);
+}
+
+TEST_CASE("an answer nobody awaits, or a query a core may not send, is refused") {
+    ByHand h;
+    Core& c1 = h.c1;
+    transports::Channel& boot = h.boot;
+    transports::Message m;
+    REQUIRE(boot.poll(m).ok()); // its core_up
+    CHECK(transports::send_message(boot, im::answer_message{1, 5, 0, 0, 1, 2, 3}).ok()); // never asked
+    c1.m->step();
+    CHECK(c1.answers.empty());
+    CHECK(c1.m->refused() == 1);
+    Query q;
+    q.core = 0;
+    q.tag = 9;
+    q.op = QueryOp::Mem;
+    c1.m->query_remote(q);
+    c1.m->step();
+    REQUIRE(boot.poll(m).ok());
+    auto sent = transports::decode_message<im::query_message>(m);
+    REQUIRE(sent.ok());
+    CHECK(sent->origin == 1);
+    CHECK(sent->op == u32(QueryOp::Mem));
+    CHECK(transports::send_message(boot, im::answer_message{1, 9, 2, 0, 1, 2, 3}).ok());     // not from core 0
+    CHECK(transports::send_message(boot, im::answer_message{1, 9, 0, 9999, 1, 2, 3}).ok());  // no such status
+    CHECK(transports::send_message(boot, im::answer_message{1, 9, 0, 0, 4096, 8192, 0}).ok()); // the answer
+    CHECK(transports::send_message(boot, im::answer_message{1, 9, 0, 0, 1, 1, 1}).ok());     // again: a lie
+    // A query from the boot monitor for another core, or with an op that is none: refused.
+    CHECK(transports::send_message(boot, im::query_message{0, 0, 3, 4, 1, 0, {}}).ok());
+    CHECK(transports::send_message(boot, im::query_message{1, 0, 3, 4, 77, 0, {}}).ok());
+    c1.m->step();
+    REQUIRE(c1.answers.size() == 1);
+    CHECK(c1.answers[0].a == 4096);
+    CHECK(c1.answers[0].b == 8192);
+    CHECK(c1.queries.empty());
+    CHECK(c1.m->refused() == 6);
+}
+
+TEST_CASE("names: register, look up, list, remove by the owner only, and gone with their program") {
+    NameRegistry r;
+    auto n = [](const char* s) {
+        static u8 b[16];
+        for (auto& x : b) x = 0;
+        for (u32 i = 0; s[i] && i < 16; ++i) b[i] = u8(s[i]);
+        return b;
+    };
+    CHECK(r.add(n("kv"), 4, 7).ok());
+    CHECK(r.add(n("kv"), 2, 9).error() == Error::AlreadyExists); // duplicate, from anyone
+    CHECK(r.add(n("log/x86"), 0, 5).ok());
+    auto kv = r.find(n("kv"));
+    REQUIRE(kv.ok());
+    CHECK(kv->core == 4);
+    CHECK(kv->dispatcher == 7);
+    CHECK(r.find(n("nothere")).error() == Error::NotFound);
+    CHECK(std::string(r.at(1)->name) == "log/x86");
+    CHECK(r.at(2).error() == Error::NotFound);
+    CHECK(r.remove(n("kv"), 2, 9).error() == Error::PermissionDenied); // not the owner
+    CHECK(r.remove(n("nothere"), 4, 7).error() == Error::NotFound);
+    CHECK(r.remove_owner(4, 7) == 1); // the program ended
+    CHECK(r.find(n("kv")).error() == Error::NotFound);
+    CHECK(r.remove(n("log/x86"), 0, 5).ok());
+    CHECK(r.count() == 0);
+    // Hostile names: empty, 16 bytes without a NUL, bytes after the NUL, odd characters.
+    CHECK(r.add(n(""), 0, 1).error() == Error::InvalidArgument);
+    CHECK(r.add(n("abcdefghijklmnop"), 0, 1).error() == Error::InvalidArgument);
+    u8 tail[16] = {'a', 0, 'b'};
+    CHECK(r.add(tail, 0, 1).error() == Error::InvalidArgument);
+    CHECK(r.add(n("a b"), 0, 1).error() == Error::InvalidArgument);
+    CHECK(r.add(n("a\n"), 0, 1).error() == Error::InvalidArgument);
+    CHECK(r.find(tail).error() == Error::InvalidArgument);
+    // Full: the 65th name is refused, the others stay.
+    for (u32 i = 0; i < NameRegistry::kMaxNames; ++i) {
+        char name[16];
+        snprintf(name, sizeof name, "n%u", i);
+        REQUIRE(r.add(n(name), 1, i).ok());
+    }
+    CHECK(r.add(n("more"), 1, 1).error() == Error::CapacityExceeded);
+    CHECK(r.count() == NameRegistry::kMaxNames);
+    CHECK(r.remove_owner(1, 3) == 1);
+    CHECK(r.add(n("more"), 1, 1).ok());
 }

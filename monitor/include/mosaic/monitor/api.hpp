@@ -41,9 +41,18 @@ enum Op : u64 {
     // of this core that the monitor loaded from it (NotFound if none): how a program finds a
     // service init started (FIXME: the name service replaces this).
     kFind = 9,
+    // query: flags a monitor::QueryOp, core the board core whose monitor answers; word 1
+    // its argument a, words 2-3 16 bytes (a name, NUL-padded, or a payload) -> kAnswer
+    // (status; words 1-3 a, b, c as monitor.hpp's QueryOp says). Kill and Shutdown only for
+    // the system's own programs (init and what it started with the boot facts).
+    kQuery = 10,
     // replies only
     kStarted = 16,
     kEnded = 17,
+    kAnswer = 18,
+    // not a reply: 16 bytes another program sent this one (QueryOp::Deliver); word 0 op |
+    // the sender's board core << 16 | its dispatcher id << 32, words 1-2 the bytes.
+    kDelivered = 19,
 };
 
 // flags of kSpawn, for a program on the monitor's own core: bit 0, it gets the monitor's

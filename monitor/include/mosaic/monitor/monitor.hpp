@@ -64,6 +64,40 @@ struct SpawnResult {
     u32 preemptions = 0; // times the timer took the core from it
 };
 
+// What a query asks of the monitor of the core it names (monitor/query.cpp). Answers carry
+// a status and three words a, b, c.
+enum class QueryOp : u32 {
+    Echo = 1,        // -> a: the target's timer ticks (round trips: ping)
+    Ps = 2,          // a: an index -> a: dispatcher, b and c: its program's name; NotFound past the end
+    Kill = 3,        // a: a dispatcher of that core (never its monitor) -> it is stopped
+    Mem = 4,         // -> a: free bytes of the monitor's RAM for programs, b: all of it
+    Shutdown = 5,    // a: 1 = the board passed; the node of that (boot) core powers off after answering
+    NameRegister = 6,// name -> registered to the asking program (its core and dispatcher)
+    NameLookup = 7,  // name -> a: core, b: dispatcher; NotFound
+    NameRemove = 8,  // name -> removed, only by the program that registered it
+    NameList = 9,    // a: an index -> a: core, b and c: the name; NotFound past the end
+    NamesOf = 10,    // a: a dispatcher of the asking core that ended -> its names removed
+    Deliver = 11,    // a: a dispatcher of that core; name: 16 bytes of payload -> handed to it
+};
+inline constexpr u32 kQueryOps = 11;
+const char* query_op_name(QueryOp op);
+struct Query {
+    u32 core = 0;     // where it runs
+    u32 origin = 0;   // the core whose monitor asked
+    u32 sender = 0;   // the asking program's dispatcher there
+    u64 tag = 0;      // the origin's name for it
+    QueryOp op = QueryOp::Echo;
+    u64 a = 0;
+    u8 name[16] = {}; // a name (NUL-padded) or 16 bytes of payload
+};
+struct Answer {
+    u32 origin = 0;
+    u64 tag = 0;
+    u32 core = 0;     // who answered
+    Error status = Error::Ok;
+    u64 a = 0, b = 0, c = 0;
+};
+
 // What the monitor asks of the world below it.
 struct Env {
     void* ctx = nullptr;
@@ -78,6 +112,10 @@ struct Env {
     // A boot monitor: console output a program on core `core` gave its monitor (source: the
     // program's dispatcher id there), for the node's console service.
     void (*console)(void* ctx, u32 core, u32 source, const char* text, u32 len) = nullptr;
+    // A query for this core (from here or elsewhere): its answer (status, a, b, c).
+    Answer (*query)(void* ctx, const Query& q) = nullptr;
+    // The answer to a query this core's monitor sent (query_remote), from wherever it ran.
+    void (*answered)(void* ctx, const Answer& a) = nullptr;
 };
 inline constexpr u64 kTickHz = 100;
 
@@ -119,6 +157,9 @@ class Monitor {
     // board, not Up in the agreed membership or on a node given up; InvalidArgument for a
     // name of 16 bytes or more (it must fit ProgramName with its NUL).
     void spawn_remote(u32 core, const char* name, u64 arg, u64 tag);
+    // Sends q (its origin this core) to the monitor of q.core; the answer comes back through
+    // Env::answered, also when it cannot go anywhere (NotFound) or waits for room (Busy).
+    void query_remote(const Query& q);
     // This core's dispatcher `dispatcher` ended; if it was spawned for someone, they hear.
     void dispatcher_ended(u32 dispatcher, EndHow how, u64 code, u64 address, u32 preemptions);
     // A core monitor: console output of its program `source` to the boot monitor of its node
@@ -198,12 +239,16 @@ class Monitor {
         PingClient ping;
         Owed pong;
     };
-    // A spawn message or result waiting for room in its ring (kept in order per channel).
+    // A spawn message or result, a query or an answer waiting for room in its ring (kept in
+    // order per channel).
     struct Pending {
+        enum Kind : u8 { Spawn, Result, Query, Answer };
         Channel* ch = nullptr;
-        bool is_result = false;
+        Kind kind = Spawn;
         ifaces::intermon::spawn_message spawn = {};
         ifaces::intermon::spawn_result_message result = {};
+        ifaces::intermon::query_message query = {};
+        ifaces::intermon::answer_message answer = {};
     };
     // A dispatcher this core started for `origin`'s request `tag`.
     struct Spawned {
@@ -259,6 +304,12 @@ class Monitor {
     void deliver(const ifaces::intermon::spawn_result_message& r, bool here = false);
     void refuse_spawn(const ifaces::intermon::spawn_message& s, Error why);
     bool queue(Channel* ch, const Pending& p);
+    static Status send_pending(Channel& ch, const Pending& p);
+    // query.cpp: queries and their answers.
+    void forward_query(const ifaces::intermon::query_message& q);
+    void answer_query(const ifaces::intermon::answer_message& a, bool here = false);
+    Status on_query(From f, const ifaces::intermon::query_message& m);
+    Status on_answer(From f, const ifaces::intermon::answer_message& m);
     bool flush();
     Status on_spawn(From f, const ifaces::intermon::spawn_message& m);
     Status on_spawn_result(From f, const ifaces::intermon::spawn_result_message& m);
@@ -296,6 +347,13 @@ class Monitor {
     u32 outbox_count_ = 0;
     Spawned spawned_[kMaxSpawned];
     Outstanding outstanding_[kMaxPending];
+    // Queries this monitor sent out, awaiting their one answer each.
+    struct AwaitedAnswer {
+        bool used = false;
+        u32 core = 0;
+        u64 tag = 0;
+    };
+    AwaitedAnswer awaited_[kMaxPending];
     bool expect_result(const ifaces::intermon::spawn_result_message& r);
 };
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <mosaic/monitor/api.hpp>
+#include <mosaic/monitor/monitor.hpp>
 #include <mosaic/user/sys.hpp>
 
 namespace mosaic::user::mon {
@@ -49,6 +50,24 @@ Result<u64> console();
 // Reads a line from the console service (at most cap bytes, the '\n' included): its length.
 // Timeout after timeout_ticks (0: none); Busy while another program reads.
 Result<usize> read_line(char* out, usize cap, u64 timeout_ticks = 0);
+// A query to the monitor of board core `core` (monitor::QueryOp; monitor.hpp says what a,
+// the 16 bytes and the answer's words mean): answered by that monitor, wherever it runs.
+struct Answer {
+    u64 a = 0, b = 0, c = 0;
+};
+Result<Answer> query(u32 core, monitor::QueryOp op, u64 a = 0, const void* bytes16 = nullptr, u64 timeout_ticks = 0);
+// The board's names (monitor/include/mosaic/monitor/names.hpp), held by board core 0's monitor.
+Error name_register(const char* name);
+Error name_remove(const char* name);
+struct NameEntry {
+    u32 core = 0, dispatcher = 0;
+};
+Result<NameEntry> name_lookup(const char* name);
+// Looks the name up until it is there (every ~50 ms) or timeout_ticks passed: Timeout.
+Result<NameEntry> name_wait(const char* name, u64 timeout_ticks);
+// 16 bytes to program `dispatcher` on board core `core` (monitor::QueryOp::Deliver): it gets
+// them as an api::kDelivered message from its monitor. NotFound: no such program there.
+Error deliver(u32 core, u32 dispatcher, const u8 (&bytes)[16]);
 [[noreturn]] void power_off(bool pass);
 // Asks once, and returns: the monitor powers off only for the system's own programs.
 void power_off_request(bool pass);

@@ -15,6 +15,9 @@
 //     every view it hears equals its own.
 //  4. The boot monitor sends the agreed members and the view to each core monitor of its
 //     node, which checks the digest and answers view_ack.
+// After that, spawn requests and queries (monitor/query.cpp: process lists, stopping a
+// dispatcher, free memory, echo, names, shutdown, messages between programs of different
+// cores) travel monitor to monitor to the core they name, and their answers back.
 #pragma once
 
 #include <mosaic/transports/interface.hpp>
@@ -56,6 +59,13 @@ using ConsoleText = transports::FixedString<24>; // a piece of console output (l
     /* core monitor -> boot monitor: console output of a program (source: its dispatcher) */  \
     /* on core `core`, for the node's console service */                                      \
     MESSAGE(console_message, 10, F(u32, core) F(u32, source) F(u32, len) F(ConsoleText, text))  \
+    /* ask the monitor of core `core` (op: monitor::QueryOp) for program `sender` of core */  \
+    /* `origin`, whose monitor names the request `tag`; arguments a and name as op says */   \
+    MESSAGE(query_message, 11, F(u32, core) F(u32, origin) F(u32, sender) F(u64, tag)          \
+                               F(u32, op) F(u64, a) F(ProgramName, name))                      \
+    /* the answer to a query (status: a mosaic::Error; a, b, c as the op says) */              \
+    MESSAGE(answer_message, 12, F(u32, origin) F(u64, tag) F(u32, core) F(u16, status)         \
+                                F(u64, a) F(u64, b) F(u64, c))                                 \
     EVENT(core_up, core_up_message)                                                            \
     EVENT(node_hello, node_hello_message)                                                      \
     EVENT(member, member_message)                                                              \
@@ -65,7 +75,9 @@ using ConsoleText = transports::FixedString<24>; // a piece of console output (l
     EVENT(view_ack, view_ack_message)                                                          \
     EVENT(spawn, spawn_message)                                                                \
     EVENT(spawn_result, spawn_result_message)                                                  \
-    EVENT(console, console_message)
+    EVENT(console, console_message)                                                            \
+    EVENT(query, query_message)                                                                \
+    EVENT(answer, answer_message)
 // clang-format on
 
 namespace mosaic::ifaces::intermon {

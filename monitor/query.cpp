@@ -1,0 +1,121 @@
+// Queries (see monitor.hpp): a program asks its monitor something of another core's monitor
+// (its dispatchers, its free memory, an echo, the board's names, a shutdown, a message for
+// one of its programs); the query travels by the same routes and the same neighbour rules
+// as a spawn (spawn.cpp), runs there through Env::query, and its one answer travels back to
+// the origin, which takes only answers to queries it sent and still awaits.
+#include <mosaic/monitor/monitor.hpp>
+
+namespace mosaic::monitor {
+
+namespace im = ifaces::intermon;
+
+namespace {
+constexpr u32 kErrorCount = 0
+#define X(name, text) +1
+    MOSAIC_ERRORS(X)
+#undef X
+    ;
+
+Query from_wire(const im::query_message& m) {
+    Query q{m.core, m.origin, m.sender, m.tag, QueryOp(m.op), m.a, {}};
+    for (u32 i = 0; i < sizeof q.name; ++i) q.name[i] = m.name.bytes[i];
+    return q;
+}
+} // namespace
+
+const char* query_op_name(QueryOp op) {
+    switch (op) {
+    case QueryOp::Echo: return "echo";
+    case QueryOp::Ps: return "ps";
+    case QueryOp::Kill: return "kill";
+    case QueryOp::Mem: return "mem";
+    case QueryOp::Shutdown: return "shutdown";
+    case QueryOp::NameRegister: return "name-register";
+    case QueryOp::NameLookup: return "name-lookup";
+    case QueryOp::NameRemove: return "name-remove";
+    case QueryOp::NameList: return "name-list";
+    case QueryOp::NamesOf: return "names-of";
+    case QueryOp::Deliver: return "deliver";
+    }
+    return "?";
+}
+
+void Monitor::query_remote(const Query& q) {
+    im::query_message m{q.core, cfg_.core, q.sender, q.tag, u32(q.op), q.a, {}};
+    for (u32 i = 0; i < sizeof q.name; ++i) m.name.bytes[i] = q.name[i];
+    if (q.core != cfg_.core) {
+        AwaitedAnswer* w = nullptr;
+        for (auto& e : awaited_)
+            if (!e.used && !w) w = &e;
+        if (!w) return answer_query({cfg_.core, q.tag, q.core, u16(Error::Busy), 0, 0, 0}, true);
+        *w = {true, q.core, q.tag};
+    }
+    forward_query(m);
+}
+
+void Monitor::forward_query(const im::query_message& q) {
+    const Hop h = route(q.core);
+    if (h.kind == Hop::Here) {
+        Answer a = env_.query ? env_.query(env_.ctx, from_wire(q)) : Answer{};
+        if (!env_.query) a.status = Error::Unsupported;
+        return answer_query({q.origin, q.tag, cfg_.core, u16(a.status), a.a, a.b, a.c}, q.origin == cfg_.core);
+    }
+    const im::answer_message refused{q.origin, q.tag, q.core, u16(Error::NotFound), 0, 0, 0};
+    if (h.kind == Hop::Nowhere) return answer_query(refused, q.origin == cfg_.core);
+    Pending p;
+    p.kind = Pending::Query;
+    p.query = q;
+    if (!queue(h.ch, p)) {
+        im::answer_message busy = refused;
+        busy.status = u16(Error::Busy);
+        answer_query(busy, q.origin == cfg_.core);
+    }
+}
+
+void Monitor::answer_query(const im::answer_message& a, bool here) {
+    const Hop h = route(a.origin);
+    if (h.kind == Hop::Here) {
+        if (!here) { // from elsewhere: only the one answer to a query this monitor awaits
+            bool awaited = false;
+            for (auto& e : awaited_)
+                if (e.used && e.tag == a.tag && e.core == a.core && !awaited) e.used = false, awaited = true;
+            if (!awaited) {
+                ++refused_;
+                return;
+            }
+        } else {
+            for (auto& e : awaited_) // answered before it left (nowhere to go, or no room)
+                if (e.used && e.tag == a.tag && e.core == a.core) e.used = false;
+        }
+        if (env_.answered) env_.answered(env_.ctx, {a.origin, a.tag, a.core, Error(a.status), a.a, a.b, a.c});
+        return;
+    }
+    Pending p;
+    p.kind = Pending::Answer;
+    p.answer = a;
+    if (h.kind == Hop::Nowhere || !queue(h.ch, p)) ++refused_; // FIXME: lost, the origin never hears
+}
+
+Status Monitor::on_query(From f, const im::query_message& m) {
+    if (m.core >= total_ || m.origin >= total_ || m.op == 0 || m.op > kQueryOps) return Error::InvalidArgument;
+    bool right = false;
+    if (f.kind == From::Boot) right = m.core == cfg_.core;
+    else if (f.kind == From::Core) right = m.origin == f.index;
+    else right = node_of(m.origin) == f.index && node_of(m.core) == cfg_.node;
+    if (!right) return Error::InvalidArgument;
+    forward_query(m);
+    return {};
+}
+
+Status Monitor::on_answer(From f, const im::answer_message& m) {
+    if (m.origin >= total_ || m.core >= total_ || m.status >= kErrorCount) return Error::InvalidArgument;
+    bool right = false;
+    if (f.kind == From::Boot) right = m.origin == cfg_.core;
+    else if (f.kind == From::Core) right = m.core == f.index;
+    else right = node_of(m.core) == f.index && node_of(m.origin) == cfg_.node;
+    if (!right) return Error::InvalidArgument;
+    answer_query(m);
+    return {};
+}
+
+} // namespace mosaic::monitor
