@@ -59,11 +59,9 @@ void Scheduler::end(Dispatcher* d) {
         }
     // Its Dispatcher page and slot are reused by the next Dispatch (its program's memory is
     // the monitor's to take back).
-    if (d->id == sys::kMonitorId) {
-        kprint("PANIC: the monitor of core {:x} ended ({}); this core can do nothing more\n", core().hw_id,
-               d->faulted ? trap_kind_name(d->fault.kind) : "exit");
-        return;
-    }
+    if (d->id == sys::kMonitorId)
+        panic("the monitor of core {:x} ended ({} at pc {:x}, address {:x}): the node cannot go on without it",
+              core().hw_id, d->faulted ? trap_kind_name(d->fault.kind) : "exit", d->fault.pc, d->fault.address);
     const u64 preempted = min<u64>(d->preemptions, sys::kEndedMaxPreemptions);
     LmpMessage m{sys::kKernelSender,
                  {u64(d->id) | (u64(d->faulted ? sys::kEndedFault : 0) << 32) | preempted << 40,

@@ -23,20 +23,22 @@ u64 pow2_at_least(u64 n) {
 
 } // namespace
 
-// The module's bytes, mapped read-only in scratch table 0 (page 0 the bundle's entry table).
+// The module's bytes, mapped read-only in scratch table 0 (first the pages of the bundle's
+// entry table).
 Result<const u8*> Loader::map_module(const char* name, u64& size) {
     const CPtr view = CPtr::at(s_.view);
     const Capability file = TRY(identify(CPtr::at(sys::kSlotImageFile)));
     if (file.type != CapType::Frame || file.size < bundle::kDataOffset) return Error::WrongType;
     TRY_STATUS(ok(copy(CPtr::at(sys::kSlotImageFile), view)));
-    const u64 table = TRY(vs_->map_scratch(0, 0, view, 0, 1, kRead));
+    constexpr u32 kTablePages = bundle::kDataOffset / kPageSize;
+    const u64 table = TRY(vs_->map_scratch(0, 0, view, 0, kTablePages, kRead));
     const bundle::View v = TRY(bundle::View::open_table(reinterpret_cast<const u8*>(uptr(table)), bundle::kDataOffset));
     const bundle::Entry e = TRY(v.find_module(isa_, name));
     if (e.offset % kPageSize) return Error::Misaligned;
     if (e.offset + e.size > file.size) return Error::Truncated;
     const u64 pages = pages_of(e.size);
-    if (pages + 1 > kPtEntries) return Error::CapacityExceeded;
-    const u64 at = TRY(vs_->map_scratch(0, 1, view, e.offset, u32(pages), kRead));
+    if (pages + kTablePages > kPtEntries) return Error::CapacityExceeded;
+    const u64 at = TRY(vs_->map_scratch(0, kTablePages, view, e.offset, u32(pages), kRead));
     size = e.size;
     return reinterpret_cast<const u8*>(uptr(at));
 }

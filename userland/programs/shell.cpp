@@ -96,7 +96,7 @@ bool cmd_help(u32, char**) {
         "  cores                          every core of the board: number, ISA, node, state",
         "  ps                             every program on every core, by pid (core.dispatcher)",
         "  spawn [--core N] PROGRAM [ARG] start a program of the image on core N (default: here)",
-        "  wait PID                       wait until a program this shell started ends",
+        "  wait [PID]                     wait until a program this shell started ends (all: no PID)",
         "  kill PID                       stop a program",
         "  names                          the board's registered names",
         "  skb QUERY                      the SKB's answers, e.g. skb ?- core(C, I, N).",
@@ -181,8 +181,27 @@ bool cmd_spawn(u32 argc, char** argv) {
     return true;
 }
 
+bool cmd_wait(u32 argc, char** argv);
+
+// Every program this shell started and did not wait for yet, in the order it started them.
+bool wait_all() {
+    bool ok = true, any = false;
+    for (auto& c : g_children) {
+        if (!c.used || c.waited) continue;
+        any = true;
+        char pid[24];
+        BufferSink b(pid, sizeof pid);
+        format(b.sink(), "{}.{}", c.core, c.dispatcher);
+        char* argv[2] = {const_cast<char*>("wait"), pid};
+        ok &= cmd_wait(2, argv);
+    }
+    if (!any) user::print("nothing to wait for\n");
+    return ok;
+}
+
 bool cmd_wait(u32 argc, char** argv) {
     u32 core = 0, d = 0;
+    if (argc == 1) return wait_all();
     if (argc != 2 || !parse_pid(argv[1], core, d)) return fail("wait: a pid, as ps shows it (core.dispatcher)");
     Child* c = nullptr;
     for (auto& x : g_children)

@@ -7,8 +7,8 @@
 //   0x140  x86_64 head stub    (32-bit protected mode, the Multiboot entry address)
 //   0x200  BundleHeader        (magic, version, sizes, CRC-32 of the whole file)
 //   0x240  boot table          (one BootEntry per ISA, read by the head stubs)
-//   0x300  entry table         (Entry: name, kind, isa, offset, size)
-//   0x1000 entry data, each entry 4 KiB aligned.
+//   0x300  entry table         (Entry: name, kind, isa, offset, size; up to 116 entries)
+//   0x2000 entry data, each entry 4 KiB aligned.
 // A head stub copies its ISA's CPU driver from the bundle to the driver's load address and
 // jumps to its entry with the bundle's address in a register (see arch/<isa>/head.S).
 #pragma once
@@ -23,9 +23,9 @@ constexpr u32 kMultibootSlot = 0x40;
 constexpr u32 kHeaderOffset = 0x200;
 constexpr u32 kBootTable = 0x240, kBootEntrySize = 40;
 constexpr u32 kEntryTable = 0x300, kEntrySize = 64;
-constexpr u32 kDataOffset = 0x1000;
+constexpr u32 kDataOffset = 0x2000;
 constexpr u32 kMaxEntries = (kDataOffset - kEntryTable) / kEntrySize;
-constexpr u32 kVersion = 1;
+constexpr u32 kVersion = 2; // 2: the entry table grew to 116 entries (data from 0x2000)
 constexpr char kMagic[8] = {'M', 'O', 'S', 'A', 'I', 'C', 'B', '1'};
 
 // Header field offsets (relative to kHeaderOffset).

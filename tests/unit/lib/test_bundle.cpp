@@ -27,11 +27,11 @@ static std::vector<u8> make_bundle() {
         store_le64(e + 56, size);
     };
     const char manifest[] = "[board]\nname = t\n";
-    std::memcpy(img.data() + 0x1000, manifest, sizeof manifest - 1);
-    entry(0, "manifest", bn::Kind::Manifest, Isa::X86_64, 0x1000, sizeof manifest - 1);
-    entry(1, "cpudriver.riscv64", bn::Kind::CpuDriver, Isa::Riscv64, 0x2000, 64);
+    std::memcpy(img.data() + bn::kDataOffset, manifest, sizeof manifest - 1);
+    entry(0, "manifest", bn::Kind::Manifest, Isa::X86_64, bn::kDataOffset, sizeof manifest - 1);
+    entry(1, "cpudriver.riscv64", bn::Kind::CpuDriver, Isa::Riscv64, bn::kDataOffset + 0x1000, 64);
     u8* b = img.data() + bn::kBootTable + 2 * bn::kBootEntrySize;
-    store_le64(b + bn::kBootBlobOffset, 0x2000);
+    store_le64(b + bn::kBootBlobOffset, bn::kDataOffset + 0x1000);
     store_le64(b + bn::kBootBlobSize, 64);
     store_le64(b + bn::kBootLoadAddr, 0x84000000);
     store_le64(b + bn::kBootMemSize, 4096);
@@ -57,7 +57,7 @@ TEST_CASE("a valid bundle opens and its entries are found") {
     auto m = v->find(bn::Kind::Manifest);
     REQUIRE(m.ok());
     CHECK(std::string(reinterpret_cast<const char*>(v->data(*m)), m->size) == "[board]\nname = t\n");
-    CHECK(v->find(bn::Kind::CpuDriver, Isa::Riscv64)->offset == 0x2000);
+    CHECK(v->find(bn::Kind::CpuDriver, Isa::Riscv64)->offset == bn::kDataOffset + 0x1000);
     CHECK(v->find(bn::Kind::CpuDriver, Isa::Aarch64).error() == Error::NotFound);
     CHECK(v->boot(Isa::Riscv64).load_addr == 0x84000000);
     CHECK(v->boot(Isa::X86_64).blob_offset == 0);
@@ -68,13 +68,13 @@ TEST_CASE("truncated, corrupted and hostile bundles are refused with the right e
     CHECK(bn::View::open(good.data(), 100).error() == Error::Truncated);
     CHECK(bn::View::open(good.data(), good.size() - 1).error() == Error::Truncated);
     auto img = good;
-    img[0x1003] ^= 0x20; // one flipped bit in the manifest
+    img[bn::kDataOffset + 3] ^= 0x20; // one flipped bit in the manifest
     CHECK(bn::View::open(img.data(), img.size()).error() == Error::BadChecksum);
     img = good;
     img[bn::kHeaderOffset] = 'X';
     CHECK(bn::View::open(img.data(), img.size()).error() == Error::BadMagic);
     img = good;
-    store_le32(img.data() + bn::kHeaderOffset + bn::kHdrVersion, 2);
+    store_le32(img.data() + bn::kHeaderOffset + bn::kHdrVersion, bn::kVersion + 1);
     CHECK(bn::View::open(img.data(), img.size()).error() == Error::BadVersion);
     img = good;
     store_le64(img.data() + bn::kEntryTable + bn::kEntrySize + 56, ~u64(0)); // size past the end
