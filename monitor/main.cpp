@@ -204,6 +204,24 @@ void unload(u32 id) {
 
 Result<u32> spawn_here(void*, const char* name, u64 arg) { return load(name, arg, 0, nullptr, 0); }
 
+// Dispatchers this monitor stopped (kill, stop), until the CPU driver reports their end:
+// the CPU driver reports a stop as a fault; the monitor knows it was none.
+u32 g_stopping[16];
+u32 g_stopping_next = 0;
+Error stop_program(u32 id) {
+    const Error e = user::kernel::stop(id);
+    if (e == Error::Ok) g_stopping[g_stopping_next++ % 16] = id;
+    return e;
+}
+bool was_stopped(u32 id) {
+    for (u32& s : g_stopping)
+        if (s == id) {
+            s = 0;
+            return true;
+        }
+    return false;
+}
+
 // The board's names (monitor/names.hpp), on board core 0's monitor only.
 monitor::NameRegistry g_names_registry;
 u64 g_shutdown_at = 0;   // a tick by which this node powers off (a board shutdown), 0: none
@@ -243,7 +261,7 @@ monitor::Answer query_here(void*, const monitor::Query& q) {
         bool loaded = false;
         for (u32 i = 0; i < kMaxLocal; ++i) loaded |= g_loaded[i].id && g_loaded[i].id == q.a;
         if (!loaded) return fail(Error::NotFound);
-        return fail(user::kernel::stop(u32(q.a)));
+        return fail(stop_program(u32(q.a)));
     }
     case QueryOp::Mem:
         a.a = g_ram.bytes_free();
@@ -644,7 +662,7 @@ void serve(const user::Message& msg) {
         for (const auto& l : g_local) theirs |= l.dispatcher == victim && l.requester == msg.sender;
         auto routed = g_mon.spawned_for(victim);
         theirs |= routed.ok() && routed->origin == g_core && (routed->tag >> 32) == msg.sender;
-        if (theirs) (void)user::kernel::stop(victim);
+        if (theirs) (void)stop_program(victim);
         else user::print("monitor: core {}: dispatcher {} may not stop dispatcher {}\n", g_core, msg.sender, victim);
         return;
     }
@@ -712,8 +730,10 @@ void serve(const user::Message& msg) {
 // The CPU driver says a dispatcher of this core ended.
 void ended(const user::Message& msg) {
     const u32 id = u32(msg.word[0]);
-    const bool fault = ((msg.word[0] >> 32) & 0xff) == sys::kEndedFault;
+    const bool stopped = ((msg.word[0] >> 32) & 0xff) == sys::kEndedFault && was_stopped(id);
+    const bool fault = ((msg.word[0] >> 32) & 0xff) == sys::kEndedFault && !stopped;
     const u32 preemptions = u32(msg.word[0] >> 40);
+    const u64 how = stopped ? 2 : fault ? 1 : 0;
     if (fault)
         user::print("user fault: dispatcher {} on core {}: {} at pc {:x}, address {:x}; dispatcher ended\n", id, g_core,
                     trap_kind_name(TrapKind(msg.word[1])), msg.word[3], msg.word[2]);
@@ -722,12 +742,11 @@ void ended(const user::Message& msg) {
     unload(id);
     for (auto& l : g_local) {
         if (l.dispatcher != id) continue;
-        const u64 w[4] = {api::reply(api::kEnded, 0, fault ? 1 : 0, l.tag), msg.word[1], msg.word[2], preemptions};
+        const u64 w[4] = {api::reply(api::kEnded, 0, how, l.tag), msg.word[1], msg.word[2], preemptions};
         (void)send_to(l.requester, w);
         l = Local{};
     }
-    g_mon.dispatcher_ended(id, fault ? monitor::EndHow::Faulted : monitor::EndHow::Exited, msg.word[1], msg.word[2],
-                           preemptions);
+    g_mon.dispatcher_ended(id, monitor::EndHow(how), msg.word[1], msg.word[2], preemptions);
     // Its names go with it (the registry is board core 0's).
     monitor::Query q;
     q.core = 0;

@@ -201,7 +201,7 @@ Status Monitor::on_spawn(From f, const im::spawn_message& m) {
 }
 
 Status Monitor::on_spawn_result(From f, const im::spawn_result_message& m) {
-    if (m.origin >= total_ || m.core >= total_ || m.status >= kErrorCount || m.ended > 1 || m.how > u8(EndHow::Faulted))
+    if (m.origin >= total_ || m.core >= total_ || m.status >= kErrorCount || m.ended > 1 || m.how > u8(EndHow::Stopped))
         return Error::InvalidArgument;
     bool right = false;
     if (f.kind == From::Boot) right = m.origin == cfg_.core;

@@ -185,7 +185,7 @@ void test_spawn_everywhere() {
     Run here[BootFacts::kMaxCores];
     u32 n = 0, good = 0;
     for (u32 i = 0; i < g_facts->core_count && n < BootFacts::kMaxCores; ++i)
-        if (first + i != g_core) here[n++] = start(first + i, "hello", g_facts->core_ids[i]);
+        if (first + i != g_core) here[n++] = start(first + i, "hello", g_facts->core_ids[i] + 1);
     for (u32 i = 0; i < n; ++i) finish(here[i]), good += here[i].exited();
     check(good == n, "user-every-core", "{} of {} other cores of this node ran hello to a clean exit", good, n);
     if (g_board.node_count < 2) return;
@@ -194,7 +194,7 @@ void test_spawn_everywhere() {
     for (u32 j = 0; j < g_board.node_count; ++j) {
         if (j == g_facts->node) continue;
         auto far_core = mon::member(g_board.first_core(j)); // hello checks it runs on the core with this id
-        there[m++] = start(g_board.first_core(j), "hello", far_core.ok() ? far_core->hw_id : ~0ull);
+        there[m++] = start(g_board.first_core(j), "hello", far_core.ok() ? far_core->hw_id + 1 : ~0ull);
     }
     for (u32 i = 0; i < m; ++i) finish(there[i]), far += there[i].exited();
     check(far == m, "monitor-spawn-remote", "{} of {} other nodes ran hello for us (first: {})", far, m, there[0].how());
@@ -208,14 +208,14 @@ void test_programs(u64 skb) {
         check(false, "uart-rx-irq", "timeout after {} ticks: no line reached the driver ({})", kInputTimeout, uart.how());
     else
         check(uart.exited(), "uart-rx-irq", "{}", uart.ended && uart.end.code == 1 ? "wrong bytes" : uart.how());
-    Run hello = run(g_core, "hello", hw), bench = run(g_core, "bench", kNullCalls);
+    Run hello = run(g_core, "hello", hw + 1), bench = run(g_core, "bench", kNullCalls);
     check(hello.exited(), "user-hello", "the hello dispatcher: {}", hello.how());
     // Programs come and go: more of them, one after the other, than a core has dispatcher
     // slots, and more than the monitor's RAM holds at once: both must come back each time.
     u32 ran = 0;
     Run last;
     for (u32 i = 0; i < kManyPrograms; ++i) {
-        last = run(g_core, "hello", hw);
+        last = run(g_core, "hello", hw + 1);
         if (!last.exited()) break;
         ++ran;
     }
@@ -231,7 +231,7 @@ void test_programs(u64 skb) {
     Run spin[2] = {start(g_core, "spin", kSpinMs), start(g_core, "spin", kSpinMs)};
     Run fault[7];
     for (u64 mode = 0; mode < 7; ++mode) fault[mode] = start(g_core, "fault", mode);
-    Run after = start(g_core, "hello", hw);
+    Run after = start(g_core, "hello", hw + 1);
     for (auto& r : spin) finish(r);
     for (auto& r : fault) finish(r);
     finish(after);

@@ -101,7 +101,10 @@ def driver_loc(name):
                if p.endswith((".cpp", ".hpp", ".h"))]
     cpp = glob.glob(os.path.join(arch, "*.[ch]pp")) + glob.glob(os.path.join(arch, "include", "**", "*.hpp"), recursive=True)
     asm = [p for p in glob.glob(os.path.join(arch, "*.S")) if os.path.basename(p) != "head.S"]
-    all_lines = sum(open(p, encoding="utf-8").read().count("\n") for p in generic)
+    all_lines = 0
+    for path in generic:
+        with open(path, encoding="utf-8") as f:
+            all_lines += f.read().count("\n")
     return {"generic": lines_of_code(generic), "generic_all": all_lines, "arch_cpp": lines_of_code(cpp),
             "arch_asm": lines_of_code(asm)}
 

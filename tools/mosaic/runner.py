@@ -354,7 +354,7 @@ class terminal_keys:
 
     def __exit__(self, *exc):
         import termios
-        termios.tcsetattr(0, termios.TCSADRAIN, self.saved)
+        termios.tcsetattr(0, termios.TCSANOW, self.saved)
         return False
 
 

@@ -43,7 +43,7 @@ Result<Started> spawn(u32 core, const char* name, u64 arg, u32 tag, u64 flags) {
 
 Result<Ended> wait_end(u32 tag, u64 timeout_ticks) {
     Message m = TRY(reply(api::kEnded, tag, timeout_ticks));
-    return Ended{api::how_of(m.word[0]) != 0, m.word[1], m.word[2], u32(m.word[3])};
+    return Ended{api::how_of(m.word[0]) == 1, m.word[1], m.word[2], u32(m.word[3]), api::how_of(m.word[0]) == 2};
 }
 
 Result<MemberInfo> member(u32 index) {

@@ -54,6 +54,7 @@ struct Child {
 };
 Child g_children[kMaxChildren];
 u32 g_next_tag = 1;
+char g_last_pid[24] = {}; // "$!": the pid of the last program spawned
 
 bool parse_u64(const char* s, u64& out) {
     if (!s || !*s) return false;
@@ -97,7 +98,7 @@ bool cmd_help(u32, char**) {
         "  ps                             every program on every core, by pid (core.dispatcher)",
         "  spawn [--core N] PROGRAM [ARG] start a program of the image on core N (default: here)",
         "  wait [PID]                     wait until a program this shell started ends (all: no PID)",
-        "  kill PID                       stop a program",
+        "  kill PID                       stop a program ($! is the last one spawned)",
         "  names                          the board's registered names",
         "  skb QUERY                      the SKB's answers, e.g. skb ?- core(C, I, N).",
         "  ping CORE                      round trips to that core's monitor",
@@ -177,7 +178,9 @@ bool cmd_spawn(u32 argc, char** argv) {
     if (!started.ok()) return fail("spawn: '{}' on core {}: {}", name, core, error_name(started.error()));
     *slot = Child{true, false, false, started->core, started->dispatcher, tag, {}, {}};
     str_copy(slot->name, sizeof slot->name, name);
-    user::print("pid {}.{}: {} on core {}\n", started->core, started->dispatcher, name, started->core);
+    BufferSink last(g_last_pid, sizeof g_last_pid);
+    format(last.sink(), "{}.{}", started->core, started->dispatcher);
+    user::print("pid {}: {} on core {}\n", g_last_pid, name, started->core);
     return true;
 }
 
@@ -210,6 +213,10 @@ bool cmd_wait(u32 argc, char** argv) {
     auto end = c->ended ? Result<mon::Ended>(c->end) : mon::wait_end(c->tag, 30 * 100);
     if (!end.ok()) return fail("wait: {}: {}", argv[1], error_name(end.error()));
     c->waited = true;
+    if (end->stopped) {
+        user::print("pid {} ({}) was stopped\n", argv[1], c->name);
+        return true;
+    }
     if (end->faulted)
         return fail("pid {} ({}) faulted: {} at address {:x}", argv[1], c->name, trap_kind_name(TrapKind(end->code)),
                     end->address);
@@ -335,6 +342,15 @@ void run_line(char* line) {
     }
     if (argc == 0) return;
     ++g_commands;
+    for (u32 i = 1; i < argc; ++i) // "$!": the last program spawned, as in a Unix shell
+        if (str_eq(argv[i], "$!")) {
+            if (!g_last_pid[0]) {
+                ++g_failed;
+                (void)fail("{}: $! names the last program spawned, and there is none yet", argv[0]);
+                return;
+            }
+            argv[i] = g_last_pid;
+        }
     if (str_eq(argv[0], "shutdown")) shutdown();
     if (argc > kMaxArgs) {
         ++g_failed;
@@ -382,7 +398,8 @@ int main(u64 skb) {
             if (!end.ok()) continue;
             c.ended = true;
             c.end = *end;
-            if (end->faulted)
+            if (end->stopped) user::print("[pid {}.{} ({}) was stopped]\n", c.core, c.dispatcher, c.name);
+            else if (end->faulted)
                 user::print("[pid {}.{} ({}) faulted: {} at address {:x}]\n", c.core, c.dispatcher, c.name,
                             trap_kind_name(TrapKind(end->code)), end->address);
             else user::print("[pid {}.{} ({}) exited with code {}]\n", c.core, c.dispatcher, c.name, end->code);

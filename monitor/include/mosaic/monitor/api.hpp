@@ -13,7 +13,7 @@ namespace mosaic::monitor::api {
 enum Op : u64 {
     // spawn: words 1-2 the module's name (16 bytes, NUL-padded, little-endian), word 3 its
     // arg; on board core `core`. Replies kStarted (word 1 core, word 2 dispatcher id), then
-    // kEnded when it ends (how: 0 exit, 1 fault; word 1 exit code or trap kind, word 2 a
+    // kEnded when it ends (how: 0 exit, 1 fault, 2 stopped by a monitor; word 1 exit code or trap kind, word 2 a
     // fault's address, word 3 times it was preempted).
     kSpawn = 1,
     // member: word 1 an index of the membership (0..count) -> kMember: word 1 core |

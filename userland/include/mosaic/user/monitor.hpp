@@ -18,6 +18,7 @@ struct Ended {
     u64 code = 0;        // exit code, or the trap kind of the fault
     u64 address = 0;     // a fault's address
     u32 preemptions = 0;
+    bool stopped = false; // a monitor stopped it (kill, stop): neither an exit nor a fault
 };
 struct MemberInfo {
     u32 core = 0, node = 0;

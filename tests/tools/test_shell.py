@@ -1,0 +1,175 @@
+"""The system a person uses: the shell on the first node of every board, driven the way
+`./mosaic boot --run` drives it (a command at each prompt, then shutdown), and through a
+terminal the way `./mosaic boot` gives it to a person. Each test names what it checks in
+the guest's own output."""
+import os
+import pty
+import re
+import select
+import subprocess
+import sys
+import time
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+
+from mosaic import boards, build, runner  # noqa: E402
+
+MOSAIC = os.path.join(ROOT, "mosaic")
+
+
+def first_cores(board):
+    firsts, core = [], 0
+    for node in board["nodes"]:
+        firsts.append(core)
+        core += node["cores"]
+    return firsts, core
+
+
+def run_script(board_name, script, timeout=None):
+    board = boards.load(board_name)
+    results = runner.Run(board, build.image(board), echo=False, script=script, timeout=timeout).go()
+    return board, results
+
+
+class ShellOnEveryBoard(unittest.TestCase):
+    """On every board: the cores, a program on every core, a bad command, a program that
+    faults (the shell and the system go on), kill, and the key-value service used from
+    every node (a cross-ISA service on qemu-hetero)."""
+
+    def check_board(self, name):
+        board = boards.load(name)
+        firsts, total = first_cores(board)
+        clients = len(firsts)
+        script = ["cores"]
+        script += [f"spawn --core {c} hello" for c in range(total)]
+        script += ["wait", "frobnicate now", f"spawn --core {total - 1} fault 1", "wait", "cores",
+                   "spawn kvstore", "kill $!", "ps",
+                   f"spawn kvstore {clients * 2 * 2}"]
+        script += [f"spawn --core {c} kvclient 2" for c in firsts]
+        script += ["wait", "names"]
+        _, results = run_script(name, script)
+        shell = results[0]
+        lines = shell.lines
+        text = "\n".join(lines)
+        # Every node shut down when the shell asked, with a verdict.
+        for r in results[1:]:
+            self.assertTrue(r.passed, f"{name}: node {r.node['name']}: {r.error}")
+            self.assertTrue(any(l.startswith("VERDICT PASS (the board shut down from core 0") for l in r.lines), name)
+        # cores: one line per core of the board, each with its ISA and node.
+        for c in range(total):
+            node = max(i for i, f in enumerate(firsts) if f <= c)
+            self.assertRegex(text, rf"(?m)^core {c}  {board['nodes'][node]['isa']}  node {node} ", f"{name}: core {c}")
+        # A program on every core: its start here, its greeting from that core's ISA, its end.
+        everywhere = "\n".join(l for r in results for l in r.lines)
+        for c in range(total):
+            self.assertRegex(text, rf"(?m)^pid {c}\.\d+: hello on core {c}$", f"{name}: spawn on core {c}")
+            self.assertRegex(text, rf"(?m)^pid {c}\.\d+ \(hello\) exited with code 0$", f"{name}: hello on core {c}")
+        for node in board["nodes"]:
+            self.assertIn(f"user: hello from user mode on {node['isa']}", everywhere, name)
+        # A bad command, and a program that faults: said, counted, and the shell goes on.
+        self.assertIn("error: unknown command 'frobnicate' (help lists the commands)", lines, name)
+        self.assertRegex(text, rf"(?m)^error: pid {total - 1}\.\d+ \(fault\) faulted: IllegalInstruction", name)
+        self.assertEqual(text.count(f"core {total - 1}  "), 2, f"{name}: cores answered again after the fault")
+        # kill: the program is gone from ps.
+        killed = re.search(r"(?m)^pid (\d+\.\d+): kvstore on core 0$", text)
+        self.assertIsNotNone(killed, name)
+        self.assertIn(f"pid {killed.group(1)} stopped", lines, name)
+        self.assertNotRegex(text.split("mosaic> ps", 1)[1].split("mosaic> ", 1)[0], rf"(?m)^{re.escape(killed.group(1))} ",
+                            f"{name}: the killed program is not in ps")
+        # The key-value service, found by name and used from the first core of every node.
+        for node in board["nodes"]:
+            self.assertRegex(everywhere, rf"(?m)^kvclient on {node['isa']} core 0x0: 2 puts and gets with 'kv' on board "
+                                         rf"core 0 answered right", f"{name}: kvclient on {node['isa']}")
+        self.assertIn(f"kv: {clients * 4} requests served, from {clients} cores; done", everywhere, name)
+        self.assertIn("no names registered", lines, f"{name}: kv's name went when it ended")
+        # The verdict counts exactly the two failures the script has (frobnicate, the fault).
+        # (shutdown, the runner's last line, is a command too)
+        self.assertIn(f"VERDICT FAIL (shell: 2 of {len(script) + 1} commands failed)", lines, name)
+        self.assertFalse(shell.passed, name)
+
+    def test_qemu_hetero(self):
+        self.check_board("qemu-hetero")
+
+    def test_qemu_x86_64(self):
+        self.check_board("qemu-x86_64")
+
+    def test_qemu_aarch64(self):
+        self.check_board("qemu-aarch64")
+
+    def test_qemu_riscv64(self):
+        self.check_board("qemu-riscv64")
+
+
+class BootRun(unittest.TestCase):
+    def test_run_spawns_on_riscv64_from_the_x86_shell(self):
+        # The issue's example: 6 cores of 3 ISAs, hello from riscv64 core 4, started from x86-64.
+        r = subprocess.run([MOSAIC, "boot", "--run", "cores; spawn --core 4 hello; ps; names"], cwd=ROOT,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
+        self.assertEqual(r.returncode, 0, r.stdout[-3000:])
+        out = r.stdout
+        for isa, cores in (("x86_64", (0, 1)), ("aarch64", (2, 3)), ("riscv64", (4, 5))):
+            for c in cores:
+                self.assertRegex(out, rf"\[x86\] c0\| core {c}  {isa}  ", out[-3000:])
+        self.assertRegex(out, r"\[rv\] c4\| user: hello from user mode on riscv64 core 0x0")
+        self.assertRegex(out, r"\[x86\] c0\| mosaic> spawn --core 4 hello")
+        self.assertIn("VERDICT PASS (shell: 5 commands, none failed)", out)  # and shutdown
+
+    def test_run_fails_when_a_command_fails(self):
+        r = subprocess.run([MOSAIC, "boot", "--board", "qemu-riscv64", "--run", "cores; spawn nosuchprogram"], cwd=ROOT,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
+        self.assertEqual(r.returncode, 1, r.stdout[-3000:])
+        self.assertIn("error: spawn: 'nosuchprogram' on core 0: not found", r.stdout)
+        self.assertIn("VERDICT FAIL (shell: 1 of 3 commands failed)", r.stdout)
+
+
+class Terminal(unittest.TestCase):
+    def test_a_person_edits_a_line_abandons_one_and_ends_with_ctrl_c(self):
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.chdir(ROOT)
+            os.execv(MOSAIC, [MOSAIC, "boot", "--board", "qemu-riscv64"])
+        out = b""
+
+        def pump(until, secs, times=1):
+            nonlocal out
+            end = time.monotonic() + secs
+            while time.monotonic() < end and out.count(until) < times:
+                if select.select([fd], [], [], 0.2)[0]:
+                    try:
+                        got = os.read(fd, 65536)
+                    except OSError:
+                        return
+                    if not got:
+                        return
+                    out += got
+        try:
+            pump(b"mosaic> ", 240)
+            self.assertIn(b"mosaic> ", out, out[-2000:])
+            os.write(fd, b"corx\x7f\x7fres\r")  # backspace twice: "cores"
+            pump(b"mosaic> ", 30, times=2)  # the next prompt: cores has answered
+            self.assertIn(b"core 3  riscv64  node 0 'rv'  up", out, out[-2000:])
+            mark = len(out)
+            os.write(fd, b"spawn hel\x03")  # Ctrl-C abandons the line: nothing runs
+            pump(b"mosaic> ", 10, times=3)  # ^C, and the prompt again
+            os.write(fd, b"\x03")  # Ctrl-C on an empty line ends the board
+            pump(b"ended from the terminal", 30)
+            self.assertIn(b"ended from the terminal (Ctrl-C on an empty line)", out, out[-2000:])
+            self.assertNotIn(b"pid 0.", out[mark:])
+        finally:
+            for _ in range(100):
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    break
+                pump(b"never", 0.2)  # keep reading: a full terminal would hold the runner up
+            else:
+                os.kill(pid, 9)
+                os.waitpid(pid, 0)
+            os.close(fd)
+        self.assertEqual(os.waitstatus_to_exitcode(status), 1)
+        self.assertEqual(subprocess.run(["pgrep", "-f", "qemu-system.*mosaic.img"], stdout=subprocess.PIPE).stdout, b"")
+
+
+if __name__ == "__main__":
+    unittest.main()
