@@ -158,16 +158,19 @@ class Terminal(unittest.TestCase):
             self.assertIn(b"ended from the terminal (Ctrl-C on an empty line)", out, out[-2000:])
             self.assertNotIn(b"pid 0.", out[mark:])
         finally:
-            for _ in range(100):
+            deadline = time.monotonic() + 30
+            while True:
                 done, status = os.waitpid(pid, os.WNOHANG)
                 if done:
                     break
+                if time.monotonic() > deadline:
+                    os.kill(pid, 9)
+                    _, status = os.waitpid(pid, 0)
+                    break
                 pump(b"never", 0.2)  # keep reading: a full terminal would hold the runner up
-            else:
-                os.kill(pid, 9)
-                os.waitpid(pid, 0)
+                time.sleep(0.05)
             os.close(fd)
-        self.assertEqual(os.waitstatus_to_exitcode(status), 1)
+        self.assertEqual(os.waitstatus_to_exitcode(status), 1, out[-1500:])
         self.assertEqual(subprocess.run(["pgrep", "-f", "qemu-system.*mosaic.img"], stdout=subprocess.PIPE).stdout, b"")
 
 
