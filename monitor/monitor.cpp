@@ -145,6 +145,7 @@ Status Monitor::set_boot_channel(Channel* ch, u64 doorbell) {
 bool Monitor::step() {
     bool busy = cfg_.boot ? step_boot_monitor() : step_core_monitor();
     busy |= flush();
+    busy |= expire_queries();
     return busy;
 }
 

@@ -48,7 +48,7 @@ void Monitor::query_remote(const Query& q) {
         for (auto& e : awaited_)
             if (!e.used && !w) w = &e;
         if (!w) return answer_query({cfg_.core, q.tag, q.core, u16(Error::Busy), 0, 0, 0}, true);
-        *w = {true, q.core, q.tag};
+        *w = {true, q.core, q.tag, now()};
     }
     forward_query(m);
 }
@@ -94,6 +94,17 @@ void Monitor::answer_query(const im::answer_message& a, bool here) {
     p.kind = Pending::Answer;
     p.answer = a;
     if (h.kind == Hop::Nowhere || !queue(h.ch, p)) ++refused_; // FIXME: lost, the origin never hears
+}
+
+bool Monitor::expire_queries() {
+    bool any = false;
+    for (auto& e : awaited_) {
+        if (!e.used || now() - e.since < kQueryTimeout) continue;
+        e.used = false;
+        any = true;
+        if (env_.answered) env_.answered(env_.ctx, {cfg_.core, e.tag, e.core, Error::Timeout, 0, 0, 0});
+    }
+    return any;
 }
 
 Status Monitor::on_query(From f, const im::query_message& m) {

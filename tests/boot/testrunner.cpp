@@ -211,16 +211,28 @@ void test_programs(u64 skb) {
     Run hello = run(g_core, "hello", hw + 1), bench = run(g_core, "bench", kNullCalls);
     check(hello.exited(), "user-hello", "the hello dispatcher: {}", hello.how());
     // Programs come and go: more of them, one after the other, than a core has dispatcher
-    // slots, and more than the monitor's RAM holds at once: both must come back each time.
-    u32 ran = 0;
+    // slots, and more than the monitor's RAM holds at once, here and on another core of the
+    // node: both must come back each time, and every core's free memory ends where it began.
+    const u64 many = g_facts->has(kParamMany) && g_facts->params[kParamMany] ? g_facts->params[kParamMany] : kManyPrograms;
+    const u32 other = g_facts->core_count > 1 ? g_board.first_core(g_facts->node) + (g_facts->core_index == 0 ? 1 : 0) : g_core;
+    auto free_before_here = mon::query(g_core, monitor::QueryOp::Mem), free_before_there = mon::query(other, monitor::QueryOp::Mem);
+    u64 ran = 0;
     Run last;
-    for (u32 i = 0; i < kManyPrograms; ++i) {
-        last = run(g_core, "hello", hw + 1);
+    for (u64 i = 0; i < many; ++i) {
+        const u32 core = i % 2 ? other : g_core;
+        auto info = mon::member(core);
+        last = run(core, "hello", info.ok() ? info->hw_id + 1 : 0);
         if (!last.exited()) break;
         ++ran;
     }
-    check(ran == kManyPrograms, "user-many-programs", "{} of {} programs in a row ran to a clean exit (then: {})", ran,
-          kManyPrograms, last.how());
+    auto free_after_here = mon::query(g_core, monitor::QueryOp::Mem), free_after_there = mon::query(other, monitor::QueryOp::Mem);
+    check(ran == many, "user-many-programs", "{} of {} programs in a row, on cores {} and {}, ran to a clean exit (then: {})",
+          ran, many, g_core, other, last.how());
+    const bool same = free_before_here.ok() && free_after_here.ok() && free_before_there.ok() && free_after_there.ok() &&
+                      free_before_here->a == free_after_here->a && free_before_there->a == free_after_there->a;
+    check(same, "user-memory-returns", "free memory of core {}: {} then {} bytes; of core {}: {} then {} bytes",
+          g_core, free_before_here.ok() ? free_before_here->a : 0, free_after_here.ok() ? free_after_here->a : 0, other,
+          free_before_there.ok() ? free_before_there->a : 0, free_after_there.ok() ? free_after_there->a : 0);
     check(bench.exited(), "user-null-syscall", "the benchmark dispatcher: {}", bench.how());
     // LMP between two dispatchers of this core.
     Run pong = start(g_core, "lmp", (kLmpRounds << 1) | 0);

@@ -67,7 +67,7 @@ def cmd_boot(args):
 def cmd_test(args):
     if args.board:
         boards.load(args.board)  # unknown board: a clear error before any work
-    return testing.run(board=args.board, unit=args.unit, boot=args.boot)
+    return testing.run(board=args.board, unit=args.unit, boot=args.boot, long=args.long)
 
 
 def cmd_bench(args):
@@ -95,6 +95,8 @@ def parser():
     g = t.add_mutually_exclusive_group()
     g.add_argument("--unit", action="store_true")
     g.add_argument("--boot", action="store_true")
+    t.add_argument("--long", action="store_true",
+                   help="also the long runs: the boot tests start and end 10,000 programs in a row per board")
     b = sub.add_parser("bench", help="run benchmarks with baselines side by side")
     b.add_argument("what", nargs="?", default="all")
     b.add_argument("--json", action="store_true")

@@ -241,7 +241,10 @@ def check_membership(res, name, results):
                 "" if same else "; ".join(f"{r.node['name']}: {l!r}" for r, l in zip(results, lines)))
 
 
-def boot_suite(res, board_names):
+LONG_PROGRAMS = 10_000  # --long: programs the boot tests start and end in a row per board
+
+
+def boot_suite(res, board_names, long=False):
     for name in board_names:
         board = boards.load(name)
         t0 = time.monotonic()
@@ -251,7 +254,11 @@ def boot_suite(res, board_names):
             res.add("boot", f"{name}", "fail", time.monotonic() - t0, str(e)[-1500:])
             continue
         try:
-            results = runner.Run(board, img, echo=False).go()
+            if long:
+                results = runner.Run(board, img, echo=False, params={"many": LONG_PROGRAMS},
+                                     timeout=board["timeout"] + 1800).go()
+            else:
+                results = runner.Run(board, img, echo=False).go()
         except ToolError as e:  # QEMU missing or a node that cannot be started: this board fails
             res.add("boot", f"{name}", "fail", time.monotonic() - t0, str(e))
             continue
@@ -270,14 +277,14 @@ def boot_suite(res, board_names):
         print(f"     {name}: booted and judged in {time.monotonic() - t0:.1f} s", flush=True)
 
 
-def run(board=None, unit=False, boot=False):
+def run(board=None, unit=False, boot=False, long=False):
     res = Results()
     everything = not unit and not boot
     if unit or everything:
         host_suites(res)
         tool_suite(res)
     if boot or everything:
-        boot_suite(res, [board] if board else boards.names())
+        boot_suite(res, [board] if board else boards.names(), long=long)
     res.write_junit(os.path.join(BUILD, "test-results.xml"))
     skipped = res.count("skip")
     print(f"{res.count('pass')} passed, {res.count('fail')} failed" + (f", {skipped} skipped" if skipped else ""))

@@ -965,3 +965,47 @@ TEST_CASE("names: register, look up, list, remove by the owner only, and gone wi
     CHECK(r.remove_owner(1, 3) == 1);
     CHECK(r.add(n("more"), 1, 1).ok());
 }
+
+TEST_CASE("a query to a node that went silent is answered Timeout at its deadline; its late answer is refused") {
+    Options o; // 3 nodes x 2 cores: 0 1 | 2 3 | 4 5
+    Sim s(o);
+    std::mt19937_64 rng(13);
+    s.run_until_agreed(rng);
+    REQUIRE(s.all_agreed());
+    s.cores[4]->active = s.cores[5]->active = false; // node 2 stops answering
+    Core& asker = *s.cores[1];
+    // More queries than a monitor can await at once: none is lost, each gets an answer.
+    for (u32 i = 0; i < kMaxPending + 4; ++i) {
+        Query q;
+        q.core = 5;
+        q.tag = 200 + i;
+        q.op = QueryOp::Echo;
+        asker.m->query_remote(q);
+    }
+    s.run(rng, 400'000, [&] { return asker.answers.size() == kMaxPending + 4; });
+    REQUIRE(asker.answers.size() == kMaxPending + 4);
+    u32 timeouts = 0, busy = 0;
+    for (auto& a : asker.answers) {
+        timeouts += a.status == Error::Timeout;
+        busy += a.status == Error::Busy;
+    }
+    CHECK(timeouts + busy == kMaxPending + 4);
+    CHECK(timeouts > 0);
+    CHECK(s.ticks >= kQueryTimeout);
+    // Node 2 comes back: what it answers now is refused at the origin, and new queries work.
+    const u32 refused_before = asker.m->refused();
+    s.cores[4]->active = s.cores[5]->active = true;
+    s.run_more(rng, 20'000);
+    CHECK(asker.m->refused() > refused_before); // the answers to what it had queued
+    const usize before = asker.answers.size();
+    for (auto& a : asker.answers) CHECK(a.status != Error::Ok);
+    Query again;
+    again.core = 5;
+    again.tag = 999;
+    again.op = QueryOp::Echo;
+    asker.m->query_remote(again);
+    s.run(rng, 200'000, [&] { return asker.answers.size() == before + 1; });
+    REQUIRE(asker.answers.size() == before + 1);
+    CHECK(asker.answers.back().tag == 999);
+    CHECK(asker.answers.back().status == Error::Ok);
+}

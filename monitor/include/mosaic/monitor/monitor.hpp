@@ -22,6 +22,7 @@ inline constexpr u32 kCorePings = 500, kNodePings = 200;       // timed round tr
 inline constexpr u32 kMaxPending = 32;  // spawn messages and results waiting for room in a ring
 inline constexpr u32 kMaxSpawned = 32;  // dispatchers this core started for someone, until they end
 inline constexpr u32 kPollBudget = 64;  // messages taken from one channel in one step
+inline constexpr u64 kQueryTimeout = 10 * 100; // ticks a query waits for its answer (10 s)
 
 // What a member of the board is, as monitors agree on it.
 enum class MemberState : u8 {
@@ -158,7 +159,9 @@ class Monitor {
     // name of 16 bytes or more (it must fit ProgramName with its NUL).
     void spawn_remote(u32 core, const char* name, u64 arg, u64 tag);
     // Sends q (its origin this core) to the monitor of q.core; the answer comes back through
-    // Env::answered, also when it cannot go anywhere (NotFound) or waits for room (Busy).
+    // Env::answered, also when it cannot go anywhere (NotFound), finds no room (Busy) or
+    // finds no answer within kQueryTimeout (Timeout: a peer that went silent; an answer
+    // that comes later is refused).
     void query_remote(const Query& q);
     // This core's dispatcher `dispatcher` ended; if it was spawned for someone, they hear.
     void dispatcher_ended(u32 dispatcher, EndHow how, u64 code, u64 address, u32 preemptions);
@@ -352,7 +355,9 @@ class Monitor {
         bool used = false;
         u32 core = 0;
         u64 tag = 0;
+        u64 since = 0; // when it left: a query unanswered for kQueryTimeout is answered Timeout here
     };
+    bool expire_queries();
     AwaitedAnswer awaited_[kMaxPending];
     bool expect_result(const ifaces::intermon::spawn_result_message& r);
 };
