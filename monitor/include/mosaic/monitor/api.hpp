@@ -52,6 +52,9 @@ enum Op : u64 {
     kAnswer = 18,
     // not a reply: 16 bytes another program sent this one (QueryOp::Deliver); word 0 op |
     // the sender's board core << 16 | its dispatcher id << 32, words 1-2 the bytes.
+    // FIXME: any program may deliver to any program whose core and id it knows (a name
+    // gives both); an Endpoint capability behind each name, checked by the receiving core,
+    // needs capabilities that cross cores (the distributed capability protocol).
     kDelivered = 19,
 };
 
