@@ -10,12 +10,6 @@ namespace mosaic::monitor {
 namespace im = ifaces::intermon;
 
 namespace {
-constexpr u32 kErrorCount = 0
-#define X(name, text) +1
-    MOSAIC_ERRORS(X)
-#undef X
-    ;
-
 Query from_wire(const im::query_message& m) {
     Query q{m.core, m.origin, m.sender, m.tag, QueryOp(m.op), m.a, {}};
     for (u32 i = 0; i < sizeof q.name; ++i) q.name[i] = m.name.bytes[i];
@@ -109,22 +103,14 @@ bool Monitor::expire_queries() {
 
 Status Monitor::on_query(From f, const im::query_message& m) {
     if (m.core >= total_ || m.origin >= total_ || m.op == 0 || m.op > kQueryOps) return Error::InvalidArgument;
-    bool right = false;
-    if (f.kind == From::Boot) right = m.core == cfg_.core;
-    else if (f.kind == From::Core) right = m.origin == f.index;
-    else right = node_of(m.origin) == f.index && node_of(m.core) == cfg_.node;
-    if (!right) return Error::InvalidArgument;
+    if (!may_send_request(f, m.origin, m.core)) return Error::InvalidArgument;
     forward_query(m);
     return {};
 }
 
 Status Monitor::on_answer(From f, const im::answer_message& m) {
     if (m.origin >= total_ || m.core >= total_ || m.status >= kErrorCount) return Error::InvalidArgument;
-    bool right = false;
-    if (f.kind == From::Boot) right = m.origin == cfg_.core;
-    else if (f.kind == From::Core) right = m.core == f.index;
-    else right = node_of(m.core) == f.index && node_of(m.origin) == cfg_.node;
-    if (!right) return Error::InvalidArgument;
+    if (!may_send_result(f, m.origin, m.core)) return Error::InvalidArgument;
     answer_query(m);
     return {};
 }

@@ -14,13 +14,6 @@ namespace im = ifaces::intermon;
 
 namespace {
 
-// The number of Error values: a status on the wire beyond them is not one.
-constexpr u32 kErrorCount = 0
-#define X(name, text) +1
-    MOSAIC_ERRORS(X)
-#undef X
-    ;
-
 bool has_nul(const im::ProgramName& n) {
     for (u8 b : n.bytes)
         if (!b) return true;
@@ -28,6 +21,23 @@ bool has_nul(const im::ProgramName& n) {
 }
 
 } // namespace
+
+// Who may send what from where (see the top of this file): the boot monitor only what is
+// for this core; a core only its own requests; another node only requests from its cores
+// for cores of this node.
+bool Monitor::may_send_request(From f, u32 origin, u32 core) const {
+    if (f.kind == From::Boot) return core == cfg_.core;
+    if (f.kind == From::Core) return origin == f.index;
+    return node_of(origin) == f.index && node_of(core) == cfg_.node;
+}
+
+// ... and results back: the boot monitor only for this core's requests; a core only from
+// itself; another node only from its cores for requests of this node's.
+bool Monitor::may_send_result(From f, u32 origin, u32 core) const {
+    if (f.kind == From::Boot) return origin == cfg_.core;
+    if (f.kind == From::Core) return core == f.index;
+    return node_of(core) == f.index && node_of(origin) == cfg_.node;
+}
 
 Monitor::Hop Monitor::route(u32 core) const {
     if (core >= total_) return {Hop::Nowhere, nullptr};
@@ -186,12 +196,7 @@ bool Monitor::flush() {
 
 Status Monitor::on_spawn(From f, const im::spawn_message& m) {
     if (m.core >= total_ || m.origin >= total_) return Error::InvalidArgument;
-    // Who may ask for what from here (see the top of this file).
-    bool right = false;
-    if (f.kind == From::Boot) right = m.core == cfg_.core;
-    else if (f.kind == From::Core) right = m.origin == f.index;
-    else right = node_of(m.origin) == f.index && node_of(m.core) == cfg_.node;
-    if (!right) return Error::InvalidArgument;
+    if (!may_send_request(f, m.origin, m.core)) return Error::InvalidArgument;
     if (!has_nul(m.name)) { // a name that is no string: refused, and the origin hears why
         refuse_spawn(m, Error::InvalidArgument);
         return Error::InvalidArgument;
@@ -203,11 +208,7 @@ Status Monitor::on_spawn(From f, const im::spawn_message& m) {
 Status Monitor::on_spawn_result(From f, const im::spawn_result_message& m) {
     if (m.origin >= total_ || m.core >= total_ || m.status >= kErrorCount || m.ended > 1 || m.how > u8(EndHow::Stopped))
         return Error::InvalidArgument;
-    bool right = false;
-    if (f.kind == From::Boot) right = m.origin == cfg_.core;
-    else if (f.kind == From::Core) right = m.core == f.index;
-    else right = node_of(m.core) == f.index && node_of(m.origin) == cfg_.node;
-    if (!right) return Error::InvalidArgument;
+    if (!may_send_result(f, m.origin, m.core)) return Error::InvalidArgument;
     deliver(m);
     return {};
 }

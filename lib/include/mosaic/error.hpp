@@ -43,6 +43,12 @@ enum class Error : u16 {
     MOSAIC_ERRORS(X)
 #undef X
 };
+// How many Error values there are: a status from the wire at or beyond it is not one.
+inline constexpr u32 kErrorCount = 0
+#define X(name, text) +1
+    MOSAIC_ERRORS(X)
+#undef X
+    ;
 
 // A short human-readable text for an error, for console and tool messages.
 const char* error_name(Error e);

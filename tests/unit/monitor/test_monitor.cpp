@@ -692,12 +692,18 @@ TEST_CASE("a pong that finds the ring full is owed, not dropped, and nothing spi
     CHECK(answers >= kSlots); // the owed pong went out once there was room
 }
 
+// A board of 3 nodes x 2 cores (0 1 | 2 3 | 4 5) whose monitors agreed, in a seeded order.
+std::unique_ptr<Sim> agreed_board(std::mt19937_64& rng) {
+    auto s = std::make_unique<Sim>(Options{});
+    s->run_until_agreed(rng);
+    REQUIRE(s->all_agreed());
+    return s;
+}
+
 TEST_CASE("spawn requests are routed to the core they name, and their results back to the origin") {
-    Options o; // 3 nodes x 2 cores: 0 1 | 2 3 | 4 5
-    Sim s(o);
     std::mt19937_64 rng(11);
-    s.run_until_agreed(rng);
-    REQUIRE(s.all_agreed());
+    auto board = agreed_board(rng); // 3 nodes x 2 cores: 0 1 | 2 3 | 4 5
+    Sim& s = *board;
     Core& asker = *s.cores[1]; // a core monitor on node 0
     s.cores[5]->missing = {"nothere"};
     asker.m->spawn_remote(5, "hello", 42, 1);    // another node's core monitor
@@ -831,11 +837,9 @@ TEST_CASE("a spawn result nobody awaits, or one that comes twice, is refused: a 
 }
 
 TEST_CASE("queries are routed to the core they name, run there once, and their one answer comes back") {
-    Options o; // 3 nodes x 2 cores: 0 1 | 2 3 | 4 5
-    Sim s(o);
     std::mt19937_64 rng(12);
-    s.run_until_agreed(rng);
-    REQUIRE(s.all_agreed());
+    auto board = agreed_board(rng); // 3 nodes x 2 cores: 0 1 | 2 3 | 4 5
+    Sim& s = *board;
     Core& asker = *s.cores[3]; // a core monitor on node 1
     for (u32 target : {5u, 0u, 2u, 3u, 1u}) {
         Query q;
@@ -967,11 +971,9 @@ TEST_CASE("names: register, look up, list, remove by the owner only, and gone wi
 }
 
 TEST_CASE("a query to a node that went silent is answered Timeout at its deadline; its late answer is refused") {
-    Options o; // 3 nodes x 2 cores: 0 1 | 2 3 | 4 5
-    Sim s(o);
     std::mt19937_64 rng(13);
-    s.run_until_agreed(rng);
-    REQUIRE(s.all_agreed());
+    auto board = agreed_board(rng); // 3 nodes x 2 cores: 0 1 | 2 3 | 4 5
+    Sim& s = *board;
     s.cores[4]->active = s.cores[5]->active = false; // node 2 stops answering
     Core& asker = *s.cores[1];
     // More queries than a monitor can await at once: none is lost, each gets an answer.

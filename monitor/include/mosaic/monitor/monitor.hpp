@@ -301,6 +301,8 @@ class Monitor {
     Status on_view_ack(From f, const ifaces::intermon::view_ack_message& m);
     // spawn.cpp: spawn routing.
     Hop route(u32 core) const;
+    bool may_send_request(From f, u32 origin, u32 core) const;
+    bool may_send_result(From f, u32 origin, u32 core) const;
     void forward_spawn(const ifaces::intermon::spawn_message& s);
     void run_here(const ifaces::intermon::spawn_message& s);
     // here: made by this monitor for its own request (not checked against what it awaits).
