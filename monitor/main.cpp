@@ -58,6 +58,7 @@ struct CoreNote {
     u64 magic;
     u32 node, params_given;
     u64 params[kParamCount];
+    u32 registry_core; // where the board's names are (place_registry)
 };
 constexpr u64 kNoteOffset = sys::kChannelBytes - 256;
 static_assert(2 * kRingBytes <= kNoteOffset && kNoteOffset + sizeof(CoreNote) <= sys::kChannelBytes,
@@ -222,8 +223,11 @@ bool was_stopped(u32 id) {
     return false;
 }
 
-// The board's names (monitor/names.hpp), on board core 0's monitor only.
+// The board's names (monitor/names.hpp), on the monitor of the core the SKB places the
+// registry on (place_registry/1, skb/rules/placement.dl): every node's SKB answers the same
+// from the board's facts; a core monitor hears it from its boot monitor (CoreNote).
 monitor::NameRegistry g_names_registry;
+u32 g_registry_core = 0;
 u64 g_shutdown_at = 0;   // a tick by which this node powers off (a board shutdown), 0: none
 bool g_shutdown_pass = false;
 u32 g_shutdown_origin = 0;
@@ -276,17 +280,30 @@ monitor::Answer query_here(void*, const monitor::Query& q) {
         return a;
     case QueryOp::NameRegister:
     case QueryOp::NameLookup:
+    case QueryOp::NameWait:
     case QueryOp::NameRemove:
     case QueryOp::NameList:
     case QueryOp::NamesOf: {
-        if (g_core != 0) return fail(Error::NotFound); // the registry is board core 0's
-        if (q.op == QueryOp::NameRegister) return fail(g_names_registry.add(q.name, q.origin, q.sender).error());
+        if (g_core != g_registry_core) return fail(Error::NotFound); // the registry is elsewhere
+        if (q.op == QueryOp::NameRegister) {
+            Status st = g_names_registry.add(q.name, q.origin, q.sender);
+            monitor::NameRegistry::Waiter w[monitor::NameRegistry::kMaxWaiters];
+            const u32 n = st.ok() ? g_names_registry.take_waiters(q.name, w, monitor::NameRegistry::kMaxWaiters) : 0;
+            for (u32 i = 0; i < n; ++i) g_mon.answer_later({w[i].core, w[i].tag, g_core, Error::Ok, q.origin, q.sender, 0});
+            return fail(st.error());
+        }
         if (q.op == QueryOp::NameRemove) return fail(g_names_registry.remove(q.name, q.origin, q.sender).error());
         if (q.op == QueryOp::NamesOf) {
             a.a = g_names_registry.remove_owner(q.origin, u32(q.a));
+            (void)g_names_registry.drop_waiters_of(q.origin, u32(q.a)); // it waits no more
             return a;
         }
-        auto e = q.op == QueryOp::NameLookup ? g_names_registry.find(q.name) : g_names_registry.at(u32(q.a));
+        auto e = q.op == QueryOp::NameList ? g_names_registry.at(u32(q.a)) : g_names_registry.find(q.name);
+        if (!e.ok() && e.error() == Error::NotFound && q.op == QueryOp::NameWait) {
+            g_names_registry.expire(now(nullptr), monitor::kQueryTimeout); // their askers heard Timeout
+            Status st = g_names_registry.add_waiter(q.name, q.origin, q.sender, q.tag, now(nullptr));
+            return fail(st.ok() ? Error::WouldBlock : st.error());
+        }
         if (!e.ok()) return fail(e.error());
         a.a = e->core;
         a.b = e->dispatcher;
@@ -417,6 +434,16 @@ void start_skb() {
     }
     g_skb_id = *id;
     g_skb_up = true;
+    // Where the board's names are: the SKB's word, the same on every node (the board's facts).
+    char answer[32];
+    u32 total = 0;
+    auto placed = g_skb.answer("?- place_registry(C).", 0, answer, sizeof answer, &total);
+    u32 core = 0;
+    for (u32 i = 2; placed.ok() && total == 1 && i < *placed && answer[i] >= '0' && answer[i] <= '9'; ++i)
+        core = core * 10 + u32(answer[i] - '0');
+    if (!placed.ok() || total != 1 || core >= g_board.total_cores())
+        user::print("monitor: core {}: the SKB places no name registry; it is on core 0\n", g_core);
+    else g_registry_core = core;
 }
 
 // Boot monitor: the route the SKB gives between this core and `to`.
@@ -455,6 +482,7 @@ void start_cores() {
             note->node = f.node;
             note->params_given = f.params_given;
             for (u32 p = 0; p < kParamCount; ++p) note->params[p] = f.params[p];
+            note->registry_core = g_registry_core;
             note->magic = CoreNote::kMagic;
         }
         auto hw = st.ok() ? user::kernel::start_core(i, frame->raw) : Result<u64>(st.error());
@@ -692,7 +720,10 @@ void serve(const user::Message& msg) {
             return;
         }
         monitor::Query q;
-        q.core = api::core_of(w0);
+        const bool names = op == monitor::QueryOp::NameRegister || op == monitor::QueryOp::NameLookup ||
+                           op == monitor::QueryOp::NameWait || op == monitor::QueryOp::NameRemove ||
+                           op == monitor::QueryOp::NameList;
+        q.core = names ? g_registry_core : api::core_of(w0); // names go where the registry is
         q.sender = u32(msg.sender);
         q.tag = msg.sender << 32 | tag;
         q.op = op;
@@ -747,13 +778,13 @@ void ended(const user::Message& msg) {
         l = Local{};
     }
     g_mon.dispatcher_ended(id, monitor::EndHow(how), msg.word[1], msg.word[2], preemptions);
-    // Its names go with it (the registry is board core 0's).
+    // Its names go with it, and its waits for names (wherever the registry is).
     monitor::Query q;
-    q.core = 0;
     q.sender = sys::kMonitorId;
     q.tag = u64(sys::kMonitorId) << 32 | id;
     q.op = monitor::QueryOp::NamesOf;
     q.a = id;
+    q.core = g_registry_core;
     g_mon.query_remote(q);
 }
 
@@ -891,6 +922,7 @@ int main(u64) {
         const auto* note = reinterpret_cast<const volatile CoreNote*>(uptr(*va + kNoteOffset));
         if (note->magic != CoreNote::kMagic || note->node >= g_board.node_count) fatal("no word from its boot monitor");
         f.node = note->node;
+        g_registry_core = note->registry_core < g_board.total_cores() ? note->registry_core : 0;
         f.params_given = note->params_given;
         for (u32 p = 0; p < kParamCount; ++p) f.params[p] = note->params[p];
     }

@@ -68,6 +68,50 @@ u32 NameRegistry::remove_owner(u32 core, u32 dispatcher) {
     return gone;
 }
 
+Status NameRegistry::add_waiter(const u8* name, u32 core, u32 dispatcher, u64 tag, u64 now) {
+    if (!valid(name)) return Error::InvalidArgument;
+    for (Waiter& w : waiters_) {
+        if (w.used) continue;
+        for (u32 k = 0; k < kNameBytes; ++k) w.name[k] = name[k];
+        w.core = core, w.dispatcher = dispatcher, w.tag = tag, w.since = now, w.used = true;
+        return {};
+    }
+    return Error::CapacityExceeded;
+}
+
+u32 NameRegistry::take_waiters(const u8* name, Waiter* out, u32 cap) {
+    u32 n = 0;
+    for (Waiter& w : waiters_) {
+        if (!w.used || n == cap) continue;
+        bool same = true;
+        for (u32 k = 0; k < kNameBytes && same; ++k) same = w.name[k] == name[k];
+        if (!same) continue;
+        out[n++] = w;
+        w.used = false;
+    }
+    return n;
+}
+
+u32 NameRegistry::drop_waiters_of(u32 core, u32 dispatcher) {
+    u32 n = 0;
+    for (Waiter& w : waiters_)
+        if (w.used && w.core == core && w.dispatcher == dispatcher) w.used = false, ++n;
+    return n;
+}
+
+u32 NameRegistry::expire(u64 now, u64 max_age) {
+    u32 n = 0;
+    for (Waiter& w : waiters_)
+        if (w.used && now - w.since >= max_age) w.used = false, ++n;
+    return n;
+}
+
+u32 NameRegistry::waiting() const {
+    u32 n = 0;
+    for (const Waiter& w : waiters_) n += w.used;
+    return n;
+}
+
 Result<NameRegistry::Entry> NameRegistry::at(u32 index) const {
     if (index >= count_) return Error::NotFound;
     return entries_[index];

@@ -30,6 +30,7 @@ const char* query_op_name(QueryOp op) {
     case QueryOp::NameList: return "name-list";
     case QueryOp::NamesOf: return "names-of";
     case QueryOp::Deliver: return "deliver";
+    case QueryOp::NameWait: return "name-wait";
     }
     return "?";
 }
@@ -52,6 +53,7 @@ void Monitor::forward_query(const im::query_message& q) {
     if (h.kind == Hop::Here) {
         Answer a = env_.query ? env_.query(env_.ctx, from_wire(q)) : Answer{};
         if (!env_.query) a.status = Error::Unsupported;
+        if (a.status == Error::WouldBlock && QueryOp(q.op) == QueryOp::NameWait) return; // answered later
         return answer_query({q.origin, q.tag, cfg_.core, u16(a.status), a.a, a.b, a.c}, q.origin == cfg_.core);
     }
     const im::answer_message refused{q.origin, q.tag, q.core, u16(Error::NotFound), 0, 0, 0};
@@ -88,6 +90,11 @@ void Monitor::answer_query(const im::answer_message& a, bool here) {
     p.kind = Pending::Answer;
     p.answer = a;
     if (h.kind == Hop::Nowhere || !queue(h.ch, p)) ++refused_; // FIXME: lost, the origin never hears
+}
+
+void Monitor::answer_later(const Answer& a) {
+    if (a.origin >= total_) return;
+    answer_query({a.origin, a.tag, cfg_.core, u16(a.status), a.a, a.b, a.c}, a.origin == cfg_.core);
 }
 
 bool Monitor::expire_queries() {

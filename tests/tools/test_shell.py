@@ -53,6 +53,10 @@ class ShellOnEveryBoard(unittest.TestCase):
         shell = results[0]
         lines = shell.lines
         text = "\n".join(lines)
+        # The shell runs on the first node's boot core (on riscv64, whichever hart won the boot).
+        here = re.search(r"(?m)^Mosaic shell on core (\d+) ", text)
+        self.assertIsNotNone(here, f"{name}: no shell")
+        here = int(here.group(1))
         # Every node shut down when the shell asked, with a verdict.
         for r in results[1:]:
             self.assertTrue(r.passed, f"{name}: node {r.node['name']}: {r.error}")
@@ -73,15 +77,15 @@ class ShellOnEveryBoard(unittest.TestCase):
         self.assertRegex(text, rf"(?m)^error: pid {total - 1}\.\d+ \(fault\) faulted: IllegalInstruction", name)
         self.assertEqual(text.count(f"core {total - 1}  "), 2, f"{name}: cores answered again after the fault")
         # kill: the program is gone from ps.
-        killed = re.search(r"(?m)^pid (\d+\.\d+): kvstore on core 0$", text)
+        killed = re.search(rf"(?m)^pid (\d+\.\d+): kvstore on core {here}$", text)
         self.assertIsNotNone(killed, name)
         self.assertIn(f"pid {killed.group(1)} stopped", lines, name)
         self.assertNotRegex(text.split("mosaic> ps", 1)[1].split("mosaic> ", 1)[0], rf"(?m)^{re.escape(killed.group(1))} ",
                             f"{name}: the killed program is not in ps")
         # The key-value service, found by name and used from the first core of every node.
         for node in board["nodes"]:
-            self.assertRegex(everywhere, rf"(?m)^kvclient on {node['isa']} core 0x0: 2 puts and gets with 'kv' on board "
-                                         rf"core 0 answered right", f"{name}: kvclient on {node['isa']}")
+            self.assertRegex(everywhere, rf"(?m)^kvclient on {node['isa']} core 0x[0-9a-f]+: 2 puts and gets with 'kv' on "
+                                         rf"board core {here} answered right", f"{name}: kvclient on {node['isa']}")
         self.assertIn(f"kv: {clients * 4} requests served, from {clients} cores; done", everywhere, name)
         self.assertIn("no names registered", lines, f"{name}: kv's name went when it ended")
         # The verdict counts exactly the two failures the script has (frobnicate, the fault).

@@ -277,10 +277,21 @@ def boot_suite(res, board_names, long=False):
         print(f"     {name}: booted and judged in {time.monotonic() - t0:.1f} s", flush=True)
 
 
+def ci_suite(res):
+    """The checks of ci/checks.py, a test line each."""
+    sys.path.insert(0, ROOT)
+    from ci import checks
+    for name, check in checks.CHECKS.items():
+        t0 = time.monotonic()
+        problems = check()
+        res.add("ci", name, "fail" if problems else "pass", time.monotonic() - t0, "\n".join(problems[:20]))
+
+
 def run(board=None, unit=False, boot=False, long=False):
     res = Results()
     everything = not unit and not boot
     if unit or everything:
+        ci_suite(res)
         host_suites(res)
         tool_suite(res)
     if boot or everything:

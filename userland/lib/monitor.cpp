@@ -87,7 +87,9 @@ Result<u64> console() {
 Result<usize> read_line(char* out, usize cap, u64 timeout_ticks) {
     const u64 service = TRY(console());
     const u64 ask_line[4] = {console::word0(console::kRead), 0, 0, 0};
-    if (Error e = lmp_send(service, ask_line); e != Error::Ok) return e;
+    Error e;
+    while ((e = lmp_send(service, ask_line)) == Error::WouldBlock) yield(); // its mailbox is full: it is writing
+    if (e != Error::Ok) return e;
     usize n = 0;
     for (;;) {
         Message m = TRY(lmp_receive_from(service, timeout_ticks));
@@ -115,6 +117,13 @@ Result<Answer> query(u32 core, monitor::QueryOp op, u64 a, const void* bytes16, 
 }
 
 namespace {
+// This core's timer ticks (monitor::kTickHz), from the user-readable counter.
+u64 core_ticks() {
+    static u64 per_tick = 0;
+    if (!per_tick) per_tick = max<u64>(1, core_info().counter_hz / monitor::kTickHz);
+    return mosaic_user_counter() / per_tick;
+}
+
 Result<Answer> name_op(monitor::QueryOp op, const char* name) {
     u8 b[16] = {};
     usize n = str_len(name);
@@ -140,12 +149,19 @@ Result<NameEntry> name_lookup(const char* name) {
 }
 
 Result<NameEntry> name_wait(const char* name, u64 timeout_ticks) {
-    for (u64 waited = 0;; waited += 5) {
-        auto e = name_lookup(name);
-        if (e.ok() || e.error() != Error::NotFound) return e;
-        if (waited >= timeout_ticks) return Error::Timeout;
-        // A pause of 5 ticks; what comes meanwhile stays for later receives.
-        (void)lmp_receive_if([](const Message&, const void*) { return false; }, nullptr, 5);
+    // The registry answers once the name is there; its monitor gives up after
+    // monitor::kQueryTimeout (Timeout), and the wait is asked again while time is left.
+    u8 b[16] = {};
+    const usize n = str_len(name);
+    if (n == 0 || n > 15) return Error::InvalidArgument;
+    for (usize i = 0; i < n; ++i) b[i] = u8(name[i]);
+    const u64 start = core_ticks();
+    for (;;) {
+        const u64 spent = core_ticks() - start;
+        if (spent >= timeout_ticks) return Error::Timeout;
+        auto a = query(0, monitor::QueryOp::NameWait, 0, b, timeout_ticks - spent);
+        if (a.ok()) return NameEntry{u32(a->a), u32(a->b)};
+        if (a.error() != Error::Timeout) return a.error();
     }
 }
 

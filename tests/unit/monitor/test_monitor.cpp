@@ -145,6 +145,7 @@ struct Sim {
         Core* c = static_cast<Core*>(ctx);
         c->queries.push_back(q);
         if (q.op == QueryOp::Kill && q.a == 1) return {q.origin, q.tag, c->id, Error::PermissionDenied, 0, 0, 0};
+        if (q.op == QueryOp::NameWait) return {q.origin, q.tag, c->id, Error::WouldBlock, 0, 0, 0}; // later
         return {q.origin, q.tag, c->id, Error::Ok, c->id, u64(q.op), q.a + 1};
     }
     static void answered_of(void* ctx, const Answer& a) { static_cast<Core*>(ctx)->answers.push_back(a); }
@@ -1010,4 +1011,64 @@ TEST_CASE("a query to a node that went silent is answered Timeout at its deadlin
     REQUIRE(asker.answers.size() == before + 1);
     CHECK(asker.answers.back().tag == 999);
     CHECK(asker.answers.back().status == Error::Ok);
+}
+
+TEST_CASE("a name wait is answered when the name comes, not at once; after its deadline the late answer is refused") {
+    std::mt19937_64 rng(14);
+    auto board = agreed_board(rng);
+    Sim& s = *board;
+    Core& asker = *s.cores[5];
+    Query q;
+    q.core = 0;
+    q.sender = 9;
+    q.tag = 31;
+    q.op = QueryOp::NameWait;
+    q.name[0] = 'k', q.name[1] = 'v';
+    asker.m->query_remote(q);
+    s.run(rng, 100'000, [&] { return !s.cores[0]->queries.empty(); });
+    REQUIRE(s.cores[0]->queries.size() == 1);
+    s.run_more(rng, 5000);
+    CHECK(asker.answers.empty()); // the registry holds it
+    // The name comes: the registry's monitor answers the wait.
+    s.cores[0]->m->answer_later({5, 31, 0, Error::Ok, 2, 77, 0});
+    s.run(rng, 100'000, [&] { return !asker.answers.empty(); });
+    REQUIRE(asker.answers.size() == 1);
+    CHECK(asker.answers[0].status == Error::Ok);
+    CHECK(asker.answers[0].a == 2);
+    CHECK(asker.answers[0].b == 77);
+    // A second wait that nobody answers: Timeout at its deadline, then a late answer is refused.
+    q.tag = 32;
+    asker.m->query_remote(q);
+    s.run(rng, 2'000'000, [&] { return asker.answers.size() == 2; });
+    REQUIRE(asker.answers.size() == 2);
+    CHECK(asker.answers[1].status == Error::Timeout);
+    const u32 refused = asker.m->refused();
+    s.cores[0]->m->answer_later({5, 32, 0, Error::Ok, 2, 77, 0});
+    s.run_more(rng, 20'000);
+    CHECK(asker.answers.size() == 2);
+    CHECK(asker.m->refused() == refused + 1);
+}
+
+TEST_CASE("names: waiters are answered once when the name comes, dropped when their program ends or waits too long") {
+    NameRegistry r;
+    u8 kv[16] = {'k', 'v'}, log[16] = {'l', 'o', 'g'}, bad[16] = {'a', ' '};
+    CHECK(r.add_waiter(kv, 4, 7, 100, 0).ok());
+    CHECK(r.add_waiter(kv, 2, 3, 101, 0).ok());
+    CHECK(r.add_waiter(log, 2, 3, 102, 0).ok());
+    CHECK(r.add_waiter(bad, 2, 3, 103, 0).error() == Error::InvalidArgument);
+    CHECK(r.waiting() == 3);
+    // The client on core 2 disappears while it waits: its waits go, nobody answers them.
+    CHECK(r.drop_waiters_of(2, 3) == 2);
+    NameRegistry::Waiter w[NameRegistry::kMaxWaiters];
+    REQUIRE(r.take_waiters(kv, w, NameRegistry::kMaxWaiters) == 1);
+    CHECK(w[0].core == 4);
+    CHECK(w[0].tag == 100);
+    CHECK(r.take_waiters(kv, w, NameRegistry::kMaxWaiters) == 0); // once
+    CHECK(r.waiting() == 0);
+    // Too many waiters: refused, not forgotten silently; old ones expire.
+    for (u32 i = 0; i < NameRegistry::kMaxWaiters; ++i) REQUIRE(r.add_waiter(kv, 1, i, i, i).ok());
+    CHECK(r.add_waiter(kv, 1, 99, 99, 50).error() == Error::CapacityExceeded);
+    CHECK(r.expire(1000 + 10, 1000) == 11); // waiting since 0..10
+    CHECK(r.add_waiter(kv, 1, 99, 99, 50).ok());
+    CHECK(r.waiting() == NameRegistry::kMaxWaiters - 10);
 }

@@ -79,8 +79,10 @@ enum class QueryOp : u32 {
     NameList = 9,    // a: an index -> a: core, b and c: the name; NotFound past the end
     NamesOf = 10,    // a: a dispatcher of the asking core that ended -> its names removed
     Deliver = 11,    // a: a dispatcher of that core; name: 16 bytes of payload -> handed to it
+    NameWait = 12,   // name -> as NameLookup, once the name is registered (Env::query answers
+                     // WouldBlock for "later", then Monitor::answer_later); Timeout at the origin
 };
-inline constexpr u32 kQueryOps = 11;
+inline constexpr u32 kQueryOps = 12;
 const char* query_op_name(QueryOp op);
 struct Query {
     u32 core = 0;     // where it runs
@@ -113,7 +115,8 @@ struct Env {
     // A boot monitor: console output a program on core `core` gave its monitor (source: the
     // program's dispatcher id there), for the node's console service.
     void (*console)(void* ctx, u32 core, u32 source, const char* text, u32 len) = nullptr;
-    // A query for this core (from here or elsewhere): its answer (status, a, b, c).
+    // A query for this core (from here or elsewhere): its answer (status, a, b, c). Status
+    // WouldBlock for a NameWait: no answer now, the caller gives it later (answer_later).
     Answer (*query)(void* ctx, const Query& q) = nullptr;
     // The answer to a query this core's monitor sent (query_remote), from wherever it ran.
     void (*answered)(void* ctx, const Answer& a) = nullptr;
@@ -163,6 +166,8 @@ class Monitor {
     // finds no answer within kQueryTimeout (Timeout: a peer that went silent; an answer
     // that comes later is refused).
     void query_remote(const Query& q);
+    // The answer to a query this core took earlier without answering (a NameWait).
+    void answer_later(const Answer& a);
     // This core's dispatcher `dispatcher` ended; if it was spawned for someone, they hear.
     void dispatcher_ended(u32 dispatcher, EndHow how, u64 code, u64 address, u32 preemptions);
     // A core monitor: console output of its program `source` to the boot monitor of its node

@@ -57,14 +57,14 @@ struct Answer {
     u64 a = 0, b = 0, c = 0;
 };
 Result<Answer> query(u32 core, monitor::QueryOp op, u64 a = 0, const void* bytes16 = nullptr, u64 timeout_ticks = 0);
-// The board's names (monitor/include/mosaic/monitor/names.hpp), held by board core 0's monitor.
+// The board's names (monitor/include/mosaic/monitor/names.hpp), wherever the SKB placed the registry.
 Error name_register(const char* name);
 Error name_remove(const char* name);
 struct NameEntry {
     u32 core = 0, dispatcher = 0;
 };
 Result<NameEntry> name_lookup(const char* name);
-// Looks the name up until it is there (every ~50 ms) or timeout_ticks passed: Timeout.
+// Waits until the name is registered (the registry answers then) or timeout_ticks passed: Timeout.
 Result<NameEntry> name_wait(const char* name, u64 timeout_ticks);
 // 16 bytes to program `dispatcher` on board core `core` (monitor::QueryOp::Deliver): it gets
 // them as an api::kDelivered message from its monitor. NotFound: no such program there.
