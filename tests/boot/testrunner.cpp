@@ -234,6 +234,11 @@ void test_programs(u64 skb) {
           g_core, free_before_here.ok() ? free_before_here->a : 0, free_after_here.ok() ? free_after_here->a : 0, other,
           free_before_there.ok() ? free_before_there->a : 0, free_after_there.ok() ? free_after_there->a : 0);
     check(bench.exited(), "user-null-syscall", "the benchmark dispatcher: {}", bench.how());
+    // 100,000 random system calls from a program beside this one (seed printed for replay):
+    // its CPU driver refuses what is bad, its legal work stays right, and this core goes on.
+    Run fuzz = run(g_core, "sysfuzz", 0, 60 * 100, monitor::api::with_ram(64 * 1024));
+    check(fuzz.exited(), "user-syscall-fuzz", "the system-call fuzzer: {} (1: legal work wrong, 2: an escalation not "
+          "refused)", fuzz.how());
     // LMP between two dispatchers of this core.
     Run pong = start(g_core, "lmp", (kLmpRounds << 1) | 0);
     Run ping = pong.started ? start(g_core, "lmp", (u64(pong.at.dispatcher) << 32) | (kLmpRounds << 1) | 1) : Run{};
