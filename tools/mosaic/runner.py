@@ -275,7 +275,10 @@ class Run:
                         self.procs[i].wait(timeout=10)  # its output is closed: it is exiting
                     except subprocess.TimeoutExpired:
                         pass
-                    if results[i].verdict_line is None and fds and dead is None:
+                    shell_gone = i == 0 and (self.script is not None or self.interactive)
+                    if (results[i].verdict_line is None or shell_gone) and fds and dead is None:
+                        # A node without a verdict fails the board; with the shell, its node
+                        # ending (shutdown, or the shell gone) ends the board.
                         dead = self.board["nodes"][i]["name"]
             if dead is not None:  # the whole batch is read first, so no other node's exit is lost
                 return dead
