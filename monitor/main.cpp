@@ -59,6 +59,7 @@ struct CoreNote {
     u32 node, params_given;
     u64 params[kParamCount];
     u32 registry_core; // where the board's names are (place_registry)
+    u32 boot_core;     // the boot monitor's board core
 };
 constexpr u64 kNoteOffset = sys::kChannelBytes - 256;
 static_assert(2 * kRingBytes <= kNoteOffset && kNoteOffset + sizeof(CoreNote) <= sys::kChannelBytes,
@@ -174,7 +175,11 @@ Error send_to(u64 dispatcher, const u64 (&w)[4]) {
 }
 
 // Loads a module of the image on this core (user/loader.hpp).
+// Every program gets start data: what it is given, or an empty api::ProgramArgs (so that
+// user::args() always has a page to read).
 Result<u32> load(const char* name, u64 arg, u64 ram_bytes, const void* data, u64 data_len) {
+    static const api::ProgramArgs kNoArgs;
+    if (!data) data = &kNoArgs, data_len = sizeof kNoArgs;
     u32 slot = kMaxLocal;
     for (u32 i = 0; i < kMaxLocal && slot == kMaxLocal; ++i)
         if (!g_loaded[i].id) slot = i;
@@ -203,7 +208,21 @@ void unload(u32 id) {
         }
 }
 
-Result<u32> spawn_here(void*, const char* name, u64 arg) { return load(name, arg, 0, nullptr, 0); }
+Result<u32> spawn_here(void*, const char* name, u64 arg, const char* args) {
+    api::ProgramArgs a;
+    str_copy(a.text, sizeof a.text, args);
+    a.len = u32(str_len(a.text));
+    return load(name, arg, 0, &a, sizeof a);
+}
+
+// Argument text a program sent for its next kSpawn with the same tag (kSpawnArgs).
+struct PendingArgs {
+    u64 sender = 0;
+    u32 tag = 0;
+    char text[24] = {};
+};
+PendingArgs g_pending_args[8];
+u32 g_pending_next = 0;
 
 // Dispatchers this monitor stopped (kill, stop), until the CPU driver reports their end:
 // the CPU driver reports a stop as a fault; the monitor knows it was none.
@@ -228,6 +247,7 @@ bool was_stopped(u32 id) {
 // from the board's facts; a core monitor hears it from its boot monitor (CoreNote).
 monitor::NameRegistry g_names_registry;
 u32 g_registry_core = 0;
+u32 g_boot_core = 0; // a core monitor: its boot monitor's board core
 u64 g_shutdown_at = 0;   // a tick by which this node powers off (a board shutdown), 0: none
 bool g_shutdown_pass = false;
 u32 g_shutdown_origin = 0;
@@ -272,7 +292,14 @@ monitor::Answer query_here(void*, const monitor::Query& q) {
         a.b = g_ram_total;
         return a;
     case QueryOp::Shutdown:
-        if (!g_facts->boot) return fail(Error::NotFound); // a node's boot monitor powers it off
+        if (!g_facts->boot) { // the node's boot monitor powers it off: passed on to it
+            monitor::Query on = q;
+            on.core = g_boot_core;
+            on.sender = sys::kMonitorId;
+            on.tag = u64(sys::kMonitorId) << 32;
+            g_mon.query_remote(on);
+            return a;
+        }
         g_shutdown_pass = q.a == 1;
         g_shutdown_origin = q.origin;
         g_shutdown_at = now(nullptr) + 20; // after this answer is on its way
@@ -483,6 +510,7 @@ void start_cores() {
             note->params_given = f.params_given;
             for (u32 p = 0; p < kParamCount; ++p) note->params[p] = f.params[p];
             note->registry_core = g_registry_core;
+            note->boot_core = g_core;
             note->magic = CoreNote::kMagic;
         }
         auto hw = st.ok() ? user::kernel::start_core(i, frame->raw) : Result<u64>(st.error());
@@ -644,8 +672,14 @@ void serve(const user::Message& msg) {
             (void)send_to(msg.sender, w);
             return;
         }
+        char args[24] = {};
+        for (auto& p : g_pending_args)
+            if (p.sender == msg.sender && p.tag == tag) {
+                str_copy(args, sizeof args, p.text);
+                p = PendingArgs{};
+            }
         if (core != g_core || flags == 0) {
-            g_mon.spawn_remote(core, name, msg.word[3], (msg.sender << 32) | tag);
+            g_mon.spawn_remote(core, name, msg.word[3], (msg.sender << 32) | tag, args);
             return;
         }
         // Here, with RAM or the boot facts as start data (only this monitor has them).
@@ -707,6 +741,14 @@ void serve(const user::Message& msg) {
         auto id = find_program(name);
         const u64 w[4] = {api::reply(api::kFind, u64(id.ok() ? Error::Ok : id.error()), 0, tag), id.ok() ? *id : 0, 0, 0};
         (void)send_to(msg.sender, w);
+        return;
+    }
+    case api::kSpawnArgs: {
+        PendingArgs& p = g_pending_args[g_pending_next++ % 8]; // the oldest goes when all are taken
+        p.sender = msg.sender;
+        p.tag = tag;
+        for (u32 i = 0; i < 23; ++i) p.text[i] = char(msg.word[1 + i / 8] >> (8 * (i % 8)));
+        p.text[23] = 0;
         return;
     }
     case api::kQuery: {
@@ -923,6 +965,7 @@ int main(u64) {
         if (note->magic != CoreNote::kMagic || note->node >= g_board.node_count) fatal("no word from its boot monitor");
         f.node = note->node;
         g_registry_core = note->registry_core < g_board.total_cores() ? note->registry_core : 0;
+        g_boot_core = note->boot_core < g_board.total_cores() ? note->boot_core : 0;
         f.params_given = note->params_given;
         for (u32 p = 0; p < kParamCount; ++p) f.params[p] = note->params[p];
     }

@@ -14,7 +14,7 @@ namespace im = ifaces::intermon;
 
 namespace {
 
-bool has_nul(const im::ProgramName& n) {
+template <u32 N> bool has_nul(const transports::FixedString<N>& n) {
     for (u8 b : n.bytes)
         if (!b) return true;
     return false;
@@ -53,11 +53,14 @@ Monitor::Hop Monitor::route(u32 core) const {
     return {node_live(n) ? Hop::Send : Hop::Nowhere, nodes_[n].ch};
 }
 
-void Monitor::spawn_remote(u32 core, const char* name, u64 arg, u64 tag) {
-    im::spawn_message s{core, {}, arg, cfg_.core, tag};
+void Monitor::spawn_remote(u32 core, const char* name, u64 arg, u64 tag, const char* args) {
+    im::spawn_message s{core, {}, arg, cfg_.core, tag, {}};
     u32 len = 0;
     for (; name && len < sizeof s.name.bytes && name[len]; ++len) s.name.bytes[len] = u8(name[len]);
     if (!name || len == sizeof s.name.bytes) return refuse_spawn(s, Error::InvalidArgument); // no NUL in 16 bytes
+    u32 alen = 0;
+    for (; args && alen < sizeof s.args.bytes && args[alen]; ++alen) s.args.bytes[alen] = u8(args[alen]);
+    if (alen == sizeof s.args.bytes) return refuse_spawn(s, Error::InvalidArgument); // no NUL in 24 bytes
     if (core != cfg_.core) {
         Outstanding* o = nullptr;
         for (auto& e : outstanding_)
@@ -78,7 +81,8 @@ void Monitor::forward_spawn(const im::spawn_message& s) {
 }
 
 void Monitor::run_here(const im::spawn_message& s) {
-    Result<u32> d = env_.spawn ? env_.spawn(env_.ctx, reinterpret_cast<const char*>(s.name.bytes), s.arg)
+    Result<u32> d = env_.spawn ? env_.spawn(env_.ctx, reinterpret_cast<const char*>(s.name.bytes), s.arg,
+                                            reinterpret_cast<const char*>(s.args.bytes))
                                : Result<u32>(Error::Unsupported);
     im::spawn_result_message r{s.origin, s.tag, cfg_.core, u16(d.error()), d.ok() ? *d : 0, 0, 0, 0, 0, 0};
     if (d.ok()) {
@@ -197,7 +201,7 @@ bool Monitor::flush() {
 Status Monitor::on_spawn(From f, const im::spawn_message& m) {
     if (m.core >= total_ || m.origin >= total_) return Error::InvalidArgument;
     if (!may_send_request(f, m.origin, m.core)) return Error::InvalidArgument;
-    if (!has_nul(m.name)) { // a name that is no string: refused, and the origin hears why
+    if (!has_nul(m.name) || !has_nul(m.args)) { // a name or text that is no string: refused, and the origin hears why
         refuse_spawn(m, Error::InvalidArgument);
         return Error::InvalidArgument;
     }

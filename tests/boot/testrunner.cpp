@@ -225,11 +225,22 @@ void test_programs(u64 skb) {
         if (!last.exited()) break;
         ++ran;
     }
+    // Programs of other nodes may come and go on these cores meanwhile (their boot tests
+    // start hello here too): what ours took must be back, so free memory must reach at least
+    // where it began within a few seconds; a leak keeps it below.
     auto free_after_here = mon::query(g_core, monitor::QueryOp::Mem), free_after_there = mon::query(other, monitor::QueryOp::Mem);
+    for (u32 tries = 0; tries < 30 && free_before_here.ok() && free_before_there.ok() && free_after_here.ok() &&
+                        free_after_there.ok() &&
+                        (free_after_here->a < free_before_here->a || free_after_there->a < free_before_there->a);
+         ++tries) {
+        (void)user::lmp_receive_if([](const user::Message&, const void*) { return false; }, nullptr, 10);
+        free_after_here = mon::query(g_core, monitor::QueryOp::Mem);
+        free_after_there = mon::query(other, monitor::QueryOp::Mem);
+    }
     check(ran == many, "user-many-programs", "{} of {} programs in a row, on cores {} and {}, ran to a clean exit (then: {})",
           ran, many, g_core, other, last.how());
     const bool same = free_before_here.ok() && free_after_here.ok() && free_before_there.ok() && free_after_there.ok() &&
-                      free_before_here->a == free_after_here->a && free_before_there->a == free_after_there->a;
+                      free_after_here->a >= free_before_here->a && free_after_there->a >= free_before_there->a;
     check(same, "user-memory-returns", "free memory of core {}: {} then {} bytes; of core {}: {} then {} bytes",
           g_core, free_before_here.ok() ? free_before_here->a : 0, free_after_here.ok() ? free_after_here->a : 0, other,
           free_before_there.ok() ? free_before_there->a : 0, free_after_there.ok() ? free_after_there->a : 0);

@@ -28,6 +28,7 @@ INPUT_TEXT = b"mosaic\n"
 # "shutdown" after the last.
 SHELL_PROMPT = "mosaic> "
 JOB_SHELL = 4  # init's job number for the shell (userland/programs/init.cpp)
+SHUTDOWN_GRACE = 10  # seconds the other nodes have to power off after the shell's node did
 
 
 def qemu_command(board, node, index, image, shm_path=None, gdb_port=None, idle=0, params=None):
@@ -213,6 +214,8 @@ class Run:
         fds = {p.stdout.fileno(): i for i, p in enumerate(self.procs)}
         partial = {fd: b"" for fd in fds}
         shown_partial = 0  # interactive: bytes of the first node's unfinished line already shown
+        shell_ended = None  # with the shell: when the other nodes must have ended
+        sent = None         # a script: the command sent, until the shell's console echoed it
         typed = False      # interactive: the person typed something since the last line ended
         deadline = None if self.gdb or self.interactive else t0 + self.timeout
         dead = None
@@ -239,11 +242,18 @@ class Run:
                 eof = not chunk
                 data = partial[fd] + chunk + (b"\n" if eof and partial[fd] else b"")
                 *lines, partial[fd] = data.split(b"\n")
-                if i == 0 and self.script and lines + [partial[fd]]:
+                if i == 0 and self.script is not None:
+                    # A command counts as taken once the console echoed it after a prompt (a
+                    # prompt shown again because other output came meanwhile is not a new one).
+                    for raw in lines:
+                        said_line = CORE_TAG.sub("", raw.decode("utf-8", "replace").rstrip("\r"), count=1)
+                        if sent is not None and said_line.endswith(SHELL_PROMPT + sent):
+                            sent = None
                     # The shell waits for its next command when its prompt is the last thing shown.
                     tail = CORE_TAG.sub("", partial[fd].decode("utf-8", "replace").rstrip("\r"), count=1)
-                    if tail.endswith(SHELL_PROMPT):
-                        said = self._send(i, self.script.pop(0).encode() + b"\n")
+                    if sent is None and self.script and tail.endswith(SHELL_PROMPT):
+                        sent = self.script.pop(0)
+                        said = self._send(i, sent.encode() + b"\n")
                         logs[i].write(f"# runner: {said}\n")
                 for raw in lines:
                     if i == 0 and self.interactive and shown_partial:
@@ -275,13 +285,16 @@ class Run:
                         self.procs[i].wait(timeout=10)  # its output is closed: it is exiting
                     except subprocess.TimeoutExpired:
                         pass
-                    shell_gone = i == 0 and (self.script is not None or self.interactive)
-                    if (results[i].verdict_line is None or shell_gone) and fds and dead is None:
-                        # A node without a verdict fails the board; with the shell, its node
-                        # ending (shutdown, or the shell gone) ends the board.
+                    if i == 0 and (self.script is not None or self.interactive) and fds:
+                        # With the shell, its node ending (shutdown, or the shell gone) ends the
+                        # board: the others have a few seconds to finish their own shutdown.
+                        shell_ended = time.monotonic() + SHUTDOWN_GRACE
+                    if results[i].verdict_line is None and fds and dead is None:
                         dead = self.board["nodes"][i]["name"]
             if dead is not None:  # the whole batch is read first, so no other node's exit is lost
                 return dead
+            if shell_ended is not None and not ready and time.monotonic() >= shell_ended and fds:
+                return self.board["nodes"][0]["name"]
             if deadline is not None and time.monotonic() >= deadline and fds:
                 return "timeout"
         return None

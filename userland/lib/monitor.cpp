@@ -32,9 +32,15 @@ Error ask(api::Op op, u64 flags, u32 core, u32 tag, u64 w1 = 0, u64 w2 = 0, u64 
 Error status(const Message& m) { return Error(api::status_of(m.word[0])); }
 } // namespace
 
-Result<Started> spawn(u32 core, const char* name, u64 arg, u32 tag, u64 flags) {
+Result<Started> spawn(u32 core, const char* name, u64 arg, u32 tag, u64 flags, const char* args) {
     u64 n1, n2;
     api::pack_name(name, n1, n2);
+    if (args && *args) {
+        if (str_len(args) > 23 || flags) return Error::InvalidArgument;
+        u64 t[3] = {};
+        for (usize i = 0; args[i]; ++i) t[i / 8] |= u64(u8(args[i])) << (8 * (i % 8));
+        if (Error e = ask(api::kSpawnArgs, 0, core, tag, t[0], t[1], t[2]); e != Error::Ok) return e;
+    }
     if (Error e = ask(api::kSpawn, flags, core, tag, n1, n2, arg); e != Error::Ok) return e;
     Message m = TRY(reply(api::kStarted, tag));
     if (status(m) != Error::Ok) return status(m);

@@ -26,6 +26,12 @@ CoreInfo core_info() {
 
 const u8* start_data() { return reinterpret_cast<const u8*>(uptr(__user_window) + sys::kStartDataOffset); }
 
+const char* args() {
+    const auto* a = reinterpret_cast<const monitor::api::ProgramArgs*>(start_data());
+    if (a->magic != monitor::api::ProgramArgs::kMagic || a->len >= sizeof a->text || a->text[a->len]) return "";
+    return a->text;
+}
+
 Error lmp_send(u64 dest, const u64 (&w)[sys::kLmpWords], u64 cap) {
     return error_of(call(sys::Number::LmpSend, dest, w[0], w[1], w[2], w[3], cap));
 }

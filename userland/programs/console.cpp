@@ -91,7 +91,9 @@ bool g_unacked = false; // the receive interrupt waits for room in g_in before i
 // The reader's last prompt, shown again after Ctrl-C abandoned a line.
 char g_prompt[64];
 u32 g_prompt_len = 0, g_prompt_source = 0;
+bool g_prompt_shown = false; // the prompt (and what is typed after it) is the screen's last line
 void put_line(u32 source, const char* s, u32 n);
+void show_prompt();
 
 // The line discipline, byte by byte as they come: what is typed is echoed; backspace or
 // DEL takes the last byte of the line back, Ctrl-C abandons the line, CR ends it like LF.
@@ -108,14 +110,15 @@ void take_byte(u8 c) {
     if (c == 0x03) {
         g_in_len = g_typing;
         put('^'), put('C'), put('\r'), put('\n');
-        if (g_reader && g_prompt_len) put_line(g_prompt_source, g_prompt, g_prompt_len);
+        g_prompt_shown = false;
+        if (g_reader && g_prompt_len) show_prompt();
         return;
     }
     if (c != '\n' && c != '\t' && (c < 0x20 || c >= 0x7f)) return; // other control bytes: not text
     g_in[g_in_len++] = char(c);
     if (c == '\n') put('\r');
     put(c);
-    if (c == '\n' || g_in_len - g_typing == console::kLineMax) g_typing = g_in_len;
+    if (c == '\n' || g_in_len - g_typing == console::kLineMax) g_typing = g_in_len, g_prompt_shown = false;
 }
 
 void reply_input(u64 to, const char* s, u32 n, bool last, bool refused = false) {
@@ -191,23 +194,37 @@ Line& line_of(u64 sender, u32 source) {
 
 // A whole line, with the board number of the core it comes from in front ("c3| "), so that
 // every line says its core (the board runner takes the tag off before it reads a line).
-void put_line(u32 source, const char* s, u32 n) {
+// Output that comes while a prompt is the last line goes on a line of its own, and the
+// prompt with what was typed after it is shown again below it (as a line editor redraws).
+void put_tagged(u32 source, const char* s, u32 n) {
     char tag[16];
     BufferSink b(tag, sizeof tag);
     format(b.sink(), "c{}| ", source >> 16);
     put_text(tag, u32(b.size()));
     put_text(s, n);
 }
+void put_line(u32 source, const char* s, u32 n) {
+    const bool redraw = g_prompt_shown;
+    if (redraw) put_text("\n", 1);
+    g_prompt_shown = false;
+    put_tagged(source, s, n);
+    if (redraw) show_prompt();
+}
+void show_prompt() {
+    put_tagged(g_prompt_source, g_prompt, g_prompt_len);
+    put_text(g_in + g_typing, g_in_len - g_typing); // what is typed of the line so far
+    g_prompt_shown = true;
+}
 
 // A reader's unfinished line is its prompt: written out now, and what is typed echoes after it.
 void prompt(u64 reader) {
     for (Line& l : g_lines)
         if (l.len && l.sender == reader) {
-            put_line(l.source, l.text, l.len);
             g_prompt_len = min<u32>(l.len, sizeof g_prompt);
             g_prompt_source = l.source;
             for (u32 i = 0; i < g_prompt_len; ++i) g_prompt[i] = l.text[i];
             l.len = 0;
+            show_prompt();
         }
 }
 

@@ -96,7 +96,7 @@ bool cmd_help(u32, char**) {
         "  help                           this list",
         "  cores                          every core of the board: number, ISA, node, state",
         "  ps                             every program on every core, by pid (core.dispatcher)",
-        "  spawn [--core N] PROGRAM [ARG] start a program of the image on core N (default: here)",
+        "  spawn [--core N] PROG [ARGS]   start a program of the image on core N (default: here)",
         "  wait [PID]                     wait until a program this shell started ends (all: no PID)",
         "  kill PID                       stop a program ($! is the last one spawned)",
         "  names                          the board's registered names",
@@ -163,18 +163,22 @@ bool cmd_spawn(u32 argc, char** argv) {
         core = u32(c);
         at += 2;
     }
-    if (at >= argc) return fail("spawn: which program? (spawn [--core N] PROGRAM [ARG])");
+    if (at >= argc) return fail("spawn: which program? (spawn [--core N] PROGRAM [ARGS...])");
     const char* name = argv[at];
+    // Its words as its argument text; the first one, when it is a number, also as its arg.
     u64 arg = 0;
-    if (at + 1 < argc && !parse_u64(argv[at + 1], arg)) return fail("spawn: ARG is a number, not '{}'", argv[at + 1]);
-    if (at + 2 < argc) return fail("spawn: one ARG at most");
+    if (at + 1 < argc) (void)parse_u64(argv[at + 1], arg);
+    char text[24] = {};
+    BufferSink words(text, sizeof text);
+    for (u32 i = at + 1; i < argc; ++i) format(words.sink(), i > at + 1 ? " {}" : "{}", argv[i]);
+    if (words.truncated() || words.size() > 23) return fail("spawn: the arguments are longer than 23 bytes");
     if (str_len(name) > 15) return fail("spawn: '{}' is no program name (at most 15 characters)", name);
     Child* slot = nullptr;
     for (auto& c : g_children)
         if (!slot && (!c.used || c.waited)) slot = &c;
     if (!slot) return fail("spawn: this shell waits for {} programs already; wait for some first", kMaxChildren);
     const u32 tag = g_next_tag++;
-    auto started = mon::spawn(core, name, arg, tag);
+    auto started = mon::spawn(core, name, arg, tag, 0, text);
     if (!started.ok()) return fail("spawn: '{}' on core {}: {}", name, core, error_name(started.error()));
     *slot = Child{true, false, false, started->core, started->dispatcher, tag, {}, {}};
     str_copy(slot->name, sizeof slot->name, name);

@@ -59,6 +59,7 @@ u64 steady_ns() {
 struct SpawnCall {
     std::string name;
     u64 arg;
+    std::string args;
 };
 
 struct Sim;
@@ -132,9 +133,9 @@ struct Sim {
         Core* c = static_cast<Core*>(ctx);
         return c->sim->o.real_clock ? steady_ns() : c->sim->counter;
     }
-    static Result<u32> spawn_of(void* ctx, const char* name, u64 arg) {
+    static Result<u32> spawn_of(void* ctx, const char* name, u64 arg, const char* args) {
         Core* c = static_cast<Core*>(ctx);
-        c->spawns.push_back({name, arg});
+        c->spawns.push_back({name, arg, args});
         for (auto& n : c->missing)
             if (n == name) return Error::NotFound;
         return u32(100 + c->spawns.size());
@@ -562,7 +563,7 @@ TEST_CASE("a hostile node's garbage and lies are refused and counted; the others
         CHECK(w.send(im::latency_message{4, 5, 1234}));                       // a good one
         im::ProgramName unterminated;
         for (auto& c : unterminated.bytes) c = 'x';
-        CHECK(w.send(im::spawn_message{s.b.first_core(target), unterminated, 0, 4, 1})); // a name without NUL
+        CHECK(w.send(im::spawn_message{s.b.first_core(target), unterminated, 0, 4, 1, {}})); // a name without NUL
         CHECK(w.send(im::done_message{2, 2, 7}));                             // wrong fact count
     }
     std::mt19937_64 rng(3);
@@ -655,7 +656,7 @@ TEST_CASE("a core monitor checks the membership it is sent, refuses a wrong one,
     // Out of place at a core monitor: a node's greeting, a fact, someone else's spawn.
     CHECK(transports::send_message(boot, im::node_hello_message{0, 0, 2, 0, 0, {}}).ok());
     CHECK(transports::send_message(boot, im::latency_message{0, 1, 5}).ok());
-    CHECK(transports::send_message(boot, im::spawn_message{0, {{'a'}}, 0, 0, 1}).ok());
+    CHECK(transports::send_message(boot, im::spawn_message{0, {{'a'}}, 0, 0, 1, {}}).ok());
     c1.m->step();
     CHECK(c1.m->refused() == 5);
     CHECK(c1.spawns.empty());
@@ -714,15 +715,19 @@ TEST_CASE("spawn requests are routed to the core they name, and their results ba
     asker.m->spawn_remote(5, "nothere", 46, 5);  // the target's own error comes back
     asker.m->spawn_remote(99, "nowhere", 0, 6);  // no such core: at once
     asker.m->spawn_remote(3, "abcdefghijklmnop", 0, 7); // 16 bytes, no NUL: at once
-    REQUIRE(asker.results.size() == 3); // 4, 6 and 7 at once
+    asker.m->spawn_remote(5, "echo", 0, 8, "hello from core 1");    // with argument text
+    asker.m->spawn_remote(5, "echo", 0, 9, "twenty-four bytes of txt"); // 24 bytes, no NUL: at once
+    REQUIRE(asker.results.size() == 4); // 4, 6, 7 and 9 at once
     CHECK(asker.results[0].tag == 4);
     CHECK(asker.results[0].status == Error::Ok);
     CHECK(asker.results[1].tag == 6);
     CHECK(asker.results[1].status == Error::NotFound);
     CHECK(asker.results[2].tag == 7);
     CHECK(asker.results[2].status == Error::InvalidArgument);
-    s.run(rng, 200'000, [&] { return asker.results.size() == 7; });
-    REQUIRE(asker.results.size() == 7);
+    CHECK(asker.results[3].tag == 9);
+    CHECK(asker.results[3].status == Error::InvalidArgument);
+    s.run(rng, 200'000, [&] { return asker.results.size() == 9; });
+    REQUIRE(asker.results.size() == 9);
     // Env::spawn ran on exactly the target cores, with the name and argument.
     auto calls = [&](u32 c) {
         std::vector<std::pair<std::string, u64>> v;
@@ -730,7 +735,9 @@ TEST_CASE("spawn requests are routed to the core they name, and their results ba
         return v;
     };
     using V = std::vector<std::pair<std::string, u64>>;
-    CHECK(calls(5) == V{{"hello", 42}, {"nothere", 46}});
+    CHECK(calls(5) == V{{"hello", 42}, {"nothere", 46}, {"echo", 0}});
+    CHECK(s.cores[5]->spawns.back().args == "hello from core 1"); // the text travelled with it
+    CHECK(s.cores[5]->spawns.front().args.empty());
     CHECK(calls(0) == V{{"world", 43}});
     CHECK(calls(4) == V{{"other", 44}});
     CHECK(calls(1) == V{{"self", 45}});
@@ -772,7 +779,7 @@ TEST_CASE("spawn requests are routed to the core they name, and their results ba
     CHECK(end0->how == EndHow::Exited);
     CHECK(end0->code == 0);
     s.run_more(rng, 2000);
-    CHECK(asker.results.size() == 9);
+    CHECK(asker.results.size() == 11);
     for (auto& c : s.cores)
         if (c.get() != &asker) CHECK(c->results.empty());
     for (auto& c : s.cores) CHECK(c->m->refused() == 0);

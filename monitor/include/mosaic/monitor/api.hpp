@@ -46,6 +46,9 @@ enum Op : u64 {
     // (status; words 1-3 a, b, c as monitor.hpp's QueryOp says). Kill and Shutdown only for
     // the system's own programs (init and what it started with the boot facts).
     kQuery = 10,
+    // spawn_args: words 1-3 up to 24 bytes of argument text (NUL-padded; at most 23 and a
+    // NUL) for the caller's next kSpawn with the same tag; no reply (the kSpawn's answers).
+    kSpawnArgs = 11,
     // replies only
     kStarted = 16,
     kEnded = 17,
@@ -65,6 +68,15 @@ inline constexpr u64 kWithBootFacts = 1;
 inline constexpr u64 kRamUnit = 64 * 1024;
 constexpr u64 with_ram(u64 bytes) { return ((bytes + kRamUnit - 1) / kRamUnit & 0x7f) << 1; }
 constexpr u64 ram_of(u64 flags) { return ((flags >> 1) & 0x7f) * kRamUnit; }
+
+// What a program started by a monitor finds at the start of its start data when it was not
+// given the boot facts: its argument text (userland: user::args()).
+struct ProgramArgs {
+    static constexpr u32 kMagic = 0x53475241; // "ARGS"
+    u32 magic = kMagic;
+    u32 len = 0;
+    char text[24] = {};
+};
 
 constexpr u64 request(Op op, u64 flags, u64 core, u64 tag) {
     return u64(op) | (flags & 0xff) << 8 | (core & 0xffff) << 16 | tag << 32;

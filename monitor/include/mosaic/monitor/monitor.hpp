@@ -108,8 +108,9 @@ struct Env {
     u64 (*counter)(void* ctx) = nullptr;  // a free-running counter for round trips
     u64 counter_hz = 0;                   //   and its rate (0: round trips are not timed)
     void (*print)(void* ctx, const char* text, usize len) = nullptr;
-    // Starts module `name` (NUL-terminated) on this core with `arg`; its dispatcher id, or why not.
-    Result<u32> (*spawn)(void* ctx, const char* name, u64 arg) = nullptr;
+    // Starts module `name` (NUL-terminated) on this core with `arg` and the argument text
+    // `args` (NUL-terminated, maybe empty); its dispatcher id, or why not.
+    Result<u32> (*spawn)(void* ctx, const char* name, u64 arg, const char* args) = nullptr;
     // A result for a request this core's monitor made (spawn_remote), from wherever it ran.
     void (*result)(void* ctx, const SpawnResult& r) = nullptr;
     // A boot monitor: console output a program on core `core` gave its monitor (source: the
@@ -160,7 +161,8 @@ class Monitor {
     // (before returning) when it cannot go anywhere: NotFound for a core that is not on the
     // board, not Up in the agreed membership or on a node given up; InvalidArgument for a
     // name of 16 bytes or more (it must fit ProgramName with its NUL).
-    void spawn_remote(u32 core, const char* name, u64 arg, u64 tag);
+    // args: argument text for the program (at most 23 bytes; nullptr: none; longer: InvalidArgument).
+    void spawn_remote(u32 core, const char* name, u64 arg, u64 tag, const char* args = nullptr);
     // Sends q (its origin this core) to the monitor of q.core; the answer comes back through
     // Env::answered, also when it cannot go anywhere (NotFound), finds no room (Busy) or
     // finds no answer within kQueryTimeout (Timeout: a peer that went silent; an answer

@@ -34,7 +34,8 @@ struct Info {
 
 // Starts `name` with `arg` on board core `core` and waits for the monitor's answer (the
 // program runs on: its end comes later, see wait_end). flags: api::kWithBootFacts.
-Result<Started> spawn(u32 core, const char* name, u64 arg, u32 tag, u64 flags = 0);
+// args: argument text for it (user::args() there; at most 23 bytes, not with flags).
+Result<Started> spawn(u32 core, const char* name, u64 arg, u32 tag, u64 flags = 0, const char* args = nullptr);
 // Waits for the end of the program started with `tag`; Timeout after timeout_ticks
 // (0: forever) of this core's timer.
 Result<Ended> wait_end(u32 tag, u64 timeout_ticks = 0);

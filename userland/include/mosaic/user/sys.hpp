@@ -44,6 +44,9 @@ struct Message {
 // The start data the CPU driver copied for this dispatcher (sys::kStartDataOffset),
 // read-only. Mapped only when it was given one: the program's arg says whether, and how long.
 const u8* start_data();
+// The argument text a program was spawned with ("" if none, or if its start data is the
+// boot facts). Every program its monitor loads has start data; only the monitor has not.
+const char* args();
 
 // cap: 0, or the raw slot address (caps::CPtr) of a capability with Grant to send along.
 Error lmp_send(u64 dest, const u64 (&w)[sys::kLmpWords], u64 cap = 0);

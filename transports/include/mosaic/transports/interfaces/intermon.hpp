@@ -26,6 +26,7 @@ namespace mosaic::ifaces::intermon {
 using NodeName = transports::FixedString<16>;    // the board profile's node name, zero-padded
 using ProgramName = transports::FixedString<16>; // a module name of the image, zero-padded
 using ConsoleText = transports::FixedString<24>; // a piece of console output (len bytes of it)
+using ArgText = transports::FixedString<24>;     // a program's argument text, NUL-terminated
 } // namespace mosaic::ifaces::intermon
 
 // clang-format off
@@ -48,9 +49,10 @@ using ConsoleText = transports::FixedString<24>; // a piece of console output (l
     MESSAGE(view_message, 6, F(u32, node) F(u32, members) F(u64, digest))                      \
     /* core monitor -> boot monitor: it holds the view with this digest */                     \
     MESSAGE(view_ack_message, 7, F(u32, core) F(u64, digest))                                  \
-    /* start `name` on core `core` with `arg`; `tag` names the request to its origin */       \
+    /* start `name` on core `core` with `arg` and argument text `args`; `tag` names the */    \
+    /* request to its origin */                                                                \
     MESSAGE(spawn_message, 8, F(u32, core) F(ProgramName, name) F(u64, arg) F(u32, origin)     \
-                              F(u64, tag))                                                     \
+                              F(u64, tag) F(ArgText, args))                                    \
     /* what became of a spawn: started (status 0, dispatcher), refused (status), or ended */   \
     /* (ended 1, how: monitor::EndHow, code: exit code or trap kind, address of a fault) */    \
     MESSAGE(spawn_result_message, 9, F(u32, origin) F(u64, tag) F(u32, core) F(u16, status)    \
