@@ -247,7 +247,9 @@ void test_programs(u64 skb) {
     check(bench.exited(), "user-null-syscall", "the benchmark dispatcher: {}", bench.how());
     // 100,000 random system calls from a program beside this one (seed printed for replay):
     // its CPU driver refuses what is bad, its legal work stays right, and this core goes on.
-    Run fuzz = run(g_core, "sysfuzz", 0, 60 * 100, monitor::api::with_ram(64 * 1024));
+    // (--long: 10 rounds of 100,000; the rounds go in bits 48-63 of its arg, the seed below.)
+    const u64 fuzz_rounds = g_facts->has(kParamLong) && g_facts->params[kParamLong] ? 10 : 1;
+    Run fuzz = run(g_core, "sysfuzz", fuzz_rounds << 48, fuzz_rounds * 60 * 100, monitor::api::with_ram(64 * 1024));
     check(fuzz.exited(), "user-syscall-fuzz", "the system-call fuzzer: {} (1: legal work wrong, 2: an escalation not "
           "refused)", fuzz.how());
     // LMP between two dispatchers of this core.

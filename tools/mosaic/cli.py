@@ -96,7 +96,8 @@ def parser():
     g.add_argument("--unit", action="store_true")
     g.add_argument("--boot", action="store_true")
     t.add_argument("--long", action="store_true",
-                   help="also the long runs: the boot tests start and end 10,000 programs in a row per board")
+                   help="the long runs: fuzz targets for 10^6 inputs each, the system-call fuzzer for 10^6 calls "
+                        "per board, 10,000 programs in a row per board")
     b = sub.add_parser("bench", help="run benchmarks with baselines side by side")
     b.add_argument("what", nargs="?", default="all")
     b.add_argument("--json", action="store_true")

@@ -112,7 +112,10 @@ def run_plain(res, suite, test):
     res.add(suite, test["name"], "pass" if ok else "fail", time.monotonic() - t0, msg)
 
 
-def host_suites(res):
+LONG_FUZZ_RUNS = 1_000_000  # --long: inputs per fuzz target
+
+
+def host_suites(res, long=False):
     host = build.all_for_tests()
     tests = build.introspect_tests(host)
     for t in tests:
@@ -120,6 +123,9 @@ def host_suites(res):
             run_doctest(res, t)
     for t in tests:
         if "fuzz" in _suite_of(t):
+            if long:  # the same target and seeds, for a million inputs
+                t = dict(t, cmd=[f"-runs={LONG_FUZZ_RUNS}" if a.startswith("-runs=") else a for a in t["cmd"]],
+                         timeout=3600)
             run_plain(res, "fuzz", t)
     # ThreadSanitizer cannot share a build with ASan: its tests (registered only when
     # b_sanitize is 'thread') come from a directory of their own.
@@ -255,7 +261,7 @@ def boot_suite(res, board_names, long=False):
             continue
         try:
             if long:
-                results = runner.Run(board, img, echo=False, params={"many": LONG_PROGRAMS},
+                results = runner.Run(board, img, echo=False, params={"many": LONG_PROGRAMS, "long": 1},
                                      timeout=board["timeout"] + 1800).go()
             else:
                 results = runner.Run(board, img, echo=False).go()
@@ -292,7 +298,7 @@ def run(board=None, unit=False, boot=False, long=False):
     everything = not unit and not boot
     if unit or everything:
         ci_suite(res)
-        host_suites(res)
+        host_suites(res, long=long)
         tool_suite(res)
     if boot or everything:
         boot_suite(res, [board] if board else boards.names(), long=long)

@@ -8,9 +8,11 @@
 // It avoids only what would end or silence itself (exit, blocking forever, deleting the
 // capabilities its own program runs on) and what would flood the console (printing valid
 // text) or disturb other programs (messages go to itself or to dispatchers that do not
-// exist). arg: the seed (0: the default); prints it, so that a failing run can be replayed
-// (spawn sysfuzz SEED). Needs 64 KiB of RAM (monitor::api::with_ram). Exit 0: every check
-// held; 1: a legal result was wrong; 2: an escalation was not refused; 3: no RAM.
+// exist). arg: bits 0-47 the seed (0: the default), bits 48-63 rounds of kFuzzCalls (0: one);
+// it prints the seed, so that a failing run can be replayed (the same seed, the same calls;
+// the boot tests pass 0 and the rounds, a program that gives it RAM may pass any). Needs 64
+// KiB of RAM (monitor::api::with_ram). Exit 0: every check held; 1: a legal result was
+// wrong; 2: an escalation was not refused; 3: no RAM.
 #include <mosaic/caps/invocation.hpp>
 #include <mosaic/user/caps.hpp>
 #include <mosaic/user/sys.hpp>
@@ -22,7 +24,7 @@ using namespace mosaic::caps;
 namespace {
 
 constexpr u64 kFuzzCalls = 100'000;
-constexpr u64 kDefaultSeed = 0x5eed'cafe'f00d'0001ull;
+constexpr u64 kDefaultSeed = 0xcafe'f00d'0001ull; // 48 bits, as the arg carries it
 constexpr u64 kRam = 64 * 1024;
 constexpr u32 kProtectedBelow = sys::kSlotFirstFree + 14; // its program's and its Vspace's slots
 static_assert(kProtectedBelow + 8 <= kCNodeSlots, "room for the fuzzing's own slots");
@@ -192,7 +194,10 @@ void escalations(CPtr frame) {
 
 } // namespace
 
-int main(u64 seed) {
+int main(u64 arg) {
+    const u64 rounds = (arg >> 48) ? (arg >> 48) : 1;
+    const u64 calls = rounds * kFuzzCalls;
+    u64 seed = arg & ((u64(1) << 48) - 1);
     if (!seed) seed = kDefaultSeed;
     g_state = seed;
     user::Vspace vs;
@@ -205,17 +210,17 @@ int main(u64 seed) {
     }
     g_frame = reinterpret_cast<volatile u64*>(uptr(*va));
     g_frame_cap = *frame;
-    user::print("sysfuzz: seed {:x}, {} calls (replay: spawn sysfuzz {})\n", seed, kFuzzCalls, seed);
+    user::print("sysfuzz: seed {:x}, {} calls (the same seed makes the same calls)\n", seed, calls);
     escalations(*frame);
-    for (u64 i = 0; i < kFuzzCalls; ++i) {
+    for (u64 i = 0; i < calls; ++i) {
         fuzz_one();
         if (i % kLegalEvery == 0) legal(i);
     }
     escalations(*frame);
-    legal(kFuzzCalls);
+    legal(calls);
     auto still = user::cap::identify(*frame);
     if (!still.ok() || still->type != CapType::Frame || still->size != 4096) ++g_wrong;
     user::print("sysfuzz: {} calls: {} refused, {} succeeded; {} legal checks, {} wrong; {} escalations, {} not refused\n",
-                kFuzzCalls, g_refused, g_succeeded, g_legal, g_wrong, g_escalations, g_breaches);
+                calls, g_refused, g_succeeded, g_legal, g_wrong, g_escalations, g_breaches);
     return g_wrong ? 1 : g_breaches ? 2 : 0;
 }
