@@ -64,7 +64,7 @@ void Scheduler::end(Dispatcher* d) {
               core().hw_id, d->faulted ? trap_kind_name(d->fault.kind) : "exit", d->fault.pc, d->fault.address);
     const u64 preempted = min<u64>(d->preemptions, sys::kEndedMaxPreemptions);
     LmpMessage m{sys::kKernelSender,
-                 {u64(d->id) | (u64(d->faulted ? sys::kEndedFault : 0) << 32) | preempted << 40,
+                 {u64(d->id) | (d->faulted ? sys::kEndedFault : d->stopped ? sys::kEndedStopped : 0) << 32 | preempted << 40,
                   d->faulted ? u64(d->fault.kind) : d->exit_code, d->faulted ? d->fault.address : 0,
                   d->faulted ? d->fault.pc : 0}};
     if (ended_count_ == kMaxEnded) {
@@ -78,8 +78,7 @@ void Scheduler::end(Dispatcher* d) {
 
 void Scheduler::stop(Dispatcher* d) {
     if (d->state == DispatcherState::Dead) return;
-    d->faulted = true;
-    d->fault = TrapInfo{TrapKind::Other, 0, 0, 0, true};
+    d->stopped = true;
     end(d);
 }
 

@@ -22,8 +22,8 @@ struct Dispatcher {
     char name[24] = {};
     u64 entry = 0;             // its program's entry point
     u64 deadline = 0;          // blocked in lmp_receive until this tick (0: no deadline)
-    // How it ended: by exit(code), or by a fault (the trap is kept).
-    bool exited = false, faulted = false;
+    // How it ended: by exit(code), by a fault (the trap is kept), or stopped by its monitor.
+    bool exited = false, faulted = false, stopped = false;
     u64 exit_code = 0;
     TrapInfo fault{};
     u32 preemptions = 0;       // times the timer took the core away from it

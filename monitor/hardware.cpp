@@ -70,12 +70,14 @@ u8 fw_read8(void* c) {
     return v.ok() ? u8(*v) : 0;
 }
 
-// PCI configuration space: bus 0 of ECAM in memory, or the address/data ports.
+// PCI configuration space: bus 0 of ECAM in memory, or the address/data ports
+// (configuration mechanism #1: the address register takes enable | device | function | register).
+u32 config_address(const PciFunction& f, u32 off) { return 0x80000000u | f.dev << 11 | f.fn << 8 | (off & 0xfc); }
 u32 pci_read(void* c, const PciFunction& f, u32 off) {
     auto& d = *static_cast<Device*>(c);
     if (f.bus != 0) return 0xffffffffu; // bus 0 only: the capability covers no more
     if (!d.ports) return mmio_read32(d.va + pci_ecam_offset(f, off));
-    if (user::cap::io_write(d.cap, 0, 0x80000000u | f.dev << 11 | f.fn << 8 | (off & 0xfc), 4) != Error::Ok)
+    if (user::cap::io_write(d.cap, 0, config_address(f, off), 4) != Error::Ok)
         return 0xffffffffu;
     auto v = user::cap::io_read(d.cap, 4, 4);
     return v.ok() ? *v : 0xffffffffu;
@@ -84,7 +86,7 @@ void pci_write(void* c, const PciFunction& f, u32 off, u32 v) {
     auto& d = *static_cast<Device*>(c);
     if (f.bus != 0) return;
     if (!d.ports) return mmio_write32(d.va + pci_ecam_offset(f, off), v);
-    if (user::cap::io_write(d.cap, 0, 0x80000000u | f.dev << 11 | f.fn << 8 | (off & 0xfc), 4) == Error::Ok)
+    if (user::cap::io_write(d.cap, 0, config_address(f, off), 4) == Error::Ok)
         (void)user::cap::io_write(d.cap, 4, v, 4);
 }
 

@@ -198,6 +198,13 @@ Result<u32> find_program(const char* name) {
     return Error::NotFound;
 }
 
+// Whether `id` is a running program this monitor loaded.
+bool is_loaded(u64 id) {
+    for (u32 i = 0; i < kMaxLocal; ++i)
+        if (g_loaded[i].id && g_loaded[i].id == id) return true;
+    return false;
+}
+
 // A program this monitor loaded ended: its memory goes back.
 void unload(u32 id) {
     for (u32 i = 0; i < kMaxLocal; ++i)
@@ -223,24 +230,6 @@ struct PendingArgs {
 };
 PendingArgs g_pending_args[8];
 u32 g_pending_next = 0;
-
-// Dispatchers this monitor stopped (kill, stop), until the CPU driver reports their end:
-// the CPU driver reports a stop as a fault; the monitor knows it was none.
-u32 g_stopping[16];
-u32 g_stopping_next = 0;
-Error stop_program(u32 id) {
-    const Error e = user::kernel::stop(id);
-    if (e == Error::Ok) g_stopping[g_stopping_next++ % 16] = id;
-    return e;
-}
-bool was_stopped(u32 id) {
-    for (u32& s : g_stopping)
-        if (s == id) {
-            s = 0;
-            return true;
-        }
-    return false;
-}
 
 // The board's names (monitor/names.hpp), on the monitor of the core the SKB places the
 // registry on (place_registry/1, skb/rules/placement.dl): every node's SKB answers the same
@@ -282,10 +271,9 @@ monitor::Answer query_here(void*, const monitor::Query& q) {
     case QueryOp::Kill: {
         // Never the monitor or the node's own services (the console, the SKB).
         if (q.a == sys::kMonitorId || q.a == g_console_id || q.a == g_skb_id) return fail(Error::PermissionDenied);
-        bool loaded = false;
-        for (u32 i = 0; i < kMaxLocal; ++i) loaded |= g_loaded[i].id && g_loaded[i].id == q.a;
+        const bool loaded = is_loaded(q.a);
         if (!loaded) return fail(Error::NotFound);
-        return fail(stop_program(u32(q.a)));
+        return fail(user::kernel::stop(u32(q.a)));
     }
     case QueryOp::Mem:
         a.a = g_ram.bytes_free();
@@ -338,8 +326,7 @@ monitor::Answer query_here(void*, const monitor::Query& q) {
         return a;
     }
     case QueryOp::Deliver: {
-        bool loaded = false;
-        for (u32 i = 0; i < kMaxLocal; ++i) loaded |= g_loaded[i].id && g_loaded[i].id == q.a;
+        const bool loaded = is_loaded(q.a);
         if (!loaded || q.a == sys::kMonitorId) return fail(Error::NotFound);
         u64 w[4] = {u64(api::kDelivered) | u64(q.origin & 0xffff) << 16 | u64(q.sender) << 32, 0, 0, 0};
         for (u32 i = 0; i < 16; ++i) w[1 + i / 8] |= u64(q.name[i]) << (8 * (i % 8));
@@ -724,7 +711,7 @@ void serve(const user::Message& msg) {
         for (const auto& l : g_local) theirs |= l.dispatcher == victim && l.requester == msg.sender;
         auto routed = g_mon.spawned_for(victim);
         theirs |= routed.ok() && routed->origin == g_core && (routed->tag >> 32) == msg.sender;
-        if (theirs) (void)stop_program(victim);
+        if (theirs) (void)user::kernel::stop(victim);
         else user::print("monitor: core {}: dispatcher {} may not stop dispatcher {}\n", g_core, msg.sender, victim);
         return;
     }
@@ -803,10 +790,10 @@ void serve(const user::Message& msg) {
 // The CPU driver says a dispatcher of this core ended.
 void ended(const user::Message& msg) {
     const u32 id = u32(msg.word[0]);
-    const bool stopped = ((msg.word[0] >> 32) & 0xff) == sys::kEndedFault && was_stopped(id);
-    const bool fault = ((msg.word[0] >> 32) & 0xff) == sys::kEndedFault && !stopped;
+    // How: 0 exit, 1 fault, 2 stopped, as monitor::EndHow and api::kEnded say it too.
+    const u64 how = min<u64>((msg.word[0] >> 32) & 0xff, u64(monitor::EndHow::Stopped));
+    const bool fault = how == sys::kEndedFault;
     const u32 preemptions = u32(msg.word[0] >> 40);
-    const u64 how = stopped ? 2 : fault ? 1 : 0;
     if (fault)
         user::print("user fault: dispatcher {} on core {}: {} at pc {:x}, address {:x}; dispatcher ended\n", id, g_core,
                     trap_kind_name(TrapKind(msg.word[1])), msg.word[3], msg.word[2]);

@@ -233,7 +233,7 @@ void test_programs(u64 skb) {
                         free_after_there.ok() &&
                         (free_after_here->a < free_before_here->a || free_after_there->a < free_before_there->a);
          ++tries) {
-        (void)user::lmp_receive_if([](const user::Message&, const void*) { return false; }, nullptr, 10);
+        user::pause(10);
         free_after_here = mon::query(g_core, monitor::QueryOp::Mem);
         free_after_there = mon::query(other, monitor::QueryOp::Mem);
     }

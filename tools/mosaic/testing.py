@@ -188,6 +188,15 @@ def host_multicast_line(board, guest_lines):
     return tree, (out[-1] if r.returncode == 0 and out else f"host failed: {r.stdout.strip()}")
 
 
+def check_replicas_agree(res, test, results, values):
+    """On a board of several nodes, every node printed the same value (None: it printed none)."""
+    if len(results) < 2:
+        return
+    same = values[0] is not None and all(v == values[0] for v in values)
+    res.add("boot", test, "pass" if same else "fail", 0.0,
+            "" if same else "; ".join(f"{r.node['name']}: {v!r}" for r, v in zip(results, values)))
+
+
 def check_multicast(res, name, board, results):
     """Every node's multicast tree matches the host's for the same facts, and on a board of
     several nodes every node built the same tree (their SKBs hold the same measurements)."""
@@ -198,10 +207,7 @@ def check_multicast(res, name, board, results):
         res.add("boot", f"{name}/{r.node['name']}/skb-multicast-matches-host", "pass" if ok else "fail", 0.0,
                 "" if ok else f"guest: {tree!r}, host: {host!r}")
         trees.append(tree)
-    if len(results) > 1:
-        same = trees[0] is not None and all(t == trees[0] for t in trees)
-        res.add("boot", f"{name}/skb-multicast-replicas-agree", "pass" if same else "fail", 0.0,
-                "" if same else "; ".join(f"{r.node['name']}: {t!r}" for r, t in zip(results, trees)))
+    check_replicas_agree(res, f"{name}/skb-multicast-replicas-agree", results, trees)
 
 
 EXPECTED = os.path.join(ROOT, "tests", "boot", "expected.tests")
@@ -241,10 +247,7 @@ def check_membership(res, name, results):
         res.add("boot", f"{name}/{r.node['name']}/monitor-membership-printed", "pass" if ok else "fail", 0.0,
                 "" if ok else f"membership line: {line!r}")
         lines.append(line)
-    if len(results) > 1:
-        same = lines[0] is not None and all(l == lines[0] for l in lines)
-        res.add("boot", f"{name}/monitor-membership-identical", "pass" if same else "fail", 0.0,
-                "" if same else "; ".join(f"{r.node['name']}: {l!r}" for r, l in zip(results, lines)))
+    check_replicas_agree(res, f"{name}/monitor-membership-identical", results, lines)
 
 
 LONG_PROGRAMS = 10_000  # --long: programs the boot tests start and end in a row per board

@@ -130,11 +130,17 @@ u64 core_ticks() {
     return mosaic_user_counter() / per_tick;
 }
 
+// A name as the registry takes it: 1 to 15 bytes, NUL-padded to 16.
+bool pack_name16(const char* name, u8 (&b)[16]) {
+    const usize n = str_len(name);
+    if (n == 0 || n > 15) return false;
+    for (usize i = 0; i < n; ++i) b[i] = u8(name[i]);
+    return true;
+}
+
 Result<Answer> name_op(monitor::QueryOp op, const char* name) {
     u8 b[16] = {};
-    usize n = str_len(name);
-    if (n == 0 || n > 15) return Error::InvalidArgument;
-    for (usize i = 0; i < n; ++i) b[i] = u8(name[i]);
+    if (!pack_name16(name, b)) return Error::InvalidArgument;
     return query(0, op, 0, b);
 }
 } // namespace
@@ -158,9 +164,7 @@ Result<NameEntry> name_wait(const char* name, u64 timeout_ticks) {
     // The registry answers once the name is there; its monitor gives up after
     // monitor::kQueryTimeout (Timeout), and the wait is asked again while time is left.
     u8 b[16] = {};
-    const usize n = str_len(name);
-    if (n == 0 || n > 15) return Error::InvalidArgument;
-    for (usize i = 0; i < n; ++i) b[i] = u8(name[i]);
+    if (!pack_name16(name, b)) return Error::InvalidArgument;
     const u64 start = core_ticks();
     for (;;) {
         const u64 spent = core_ticks() - start;

@@ -105,6 +105,10 @@ Result<Message> lmp_receive_if(bool (*wanted)(const Message& m, const void* ctx)
     }
 }
 
+void pause(u64 ticks) {
+    (void)lmp_receive_if([](const Message&, const void*) { return false; }, nullptr, ticks);
+}
+
 Result<Message> lmp_receive_from(u64 sender, u64 timeout) {
     return lmp_receive_if([](const Message& m, const void* s) { return from(m, *static_cast<const u64*>(s)); }, &sender,
                           timeout);

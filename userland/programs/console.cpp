@@ -166,7 +166,6 @@ void on_irq(u64) {
     serve_reader();
 }
 
-void put_line(u32 source, const char* s, u32 n);
 
 // The line of one (sender, source) being put together.
 struct Line { // plain data: zero in .bss, no constructor to run

@@ -131,7 +131,9 @@ bool cmd_ps(u32, char**) {
     user::print("pid     program          core ISA\n");
     bool ok = true;
     for (u32 core = 0; core < g_board.total_cores(); ++core) {
-        if (!up(core)) continue;
+        auto member = mon::member(core);
+        if (!member.ok() || member->state != 1) continue;
+        const char* isa = isa_name(member->isa);
         for (u32 i = 0; i < 64; ++i) {
             auto a = mon::query(core, QueryOp::Ps, i, nullptr, 500);
             if (!a.ok()) {
@@ -147,8 +149,7 @@ bool cmd_ps(u32, char**) {
             for (usize k = b.size(); k < 8; ++k) user::print(" ");
             user::print("{}", name);
             for (usize k = str_len(name); k < 17; ++k) user::print(" ");
-            auto m = mon::member(core);
-            user::print("{}    {}\n", core, m.ok() ? isa_name(m->isa) : "?");
+            user::print("{}    {}\n", core, isa);
         }
     }
     return ok;
@@ -188,44 +189,37 @@ bool cmd_spawn(u32 argc, char** argv) {
     return true;
 }
 
-bool cmd_wait(u32 argc, char** argv);
-
-// Every program this shell started and did not wait for yet, in the order it started them.
-bool wait_all() {
-    bool ok = true, any = false;
-    for (auto& c : g_children) {
-        if (!c.used || c.waited) continue;
-        any = true;
-        char pid[24];
-        BufferSink b(pid, sizeof pid);
-        format(b.sink(), "{}.{}", c.core, c.dispatcher);
-        char* argv[2] = {const_cast<char*>("wait"), pid};
-        ok &= cmd_wait(2, argv);
-    }
-    if (!any) user::print("nothing to wait for\n");
-    return ok;
-}
-
-bool cmd_wait(u32 argc, char** argv) {
-    u32 core = 0, d = 0;
-    if (argc == 1) return wait_all();
-    if (argc != 2 || !parse_pid(argv[1], core, d)) return fail("wait: a pid, as ps shows it (core.dispatcher)");
-    Child* c = nullptr;
-    for (auto& x : g_children)
-        if (x.used && !x.waited && x.core == core && x.dispatcher == d) c = &x;
-    if (!c) return fail("wait: {} is not a program this shell started and still waits for", argv[1]);
-    auto end = c->ended ? Result<mon::Ended>(c->end) : mon::wait_end(c->tag, 30 * 100);
-    if (!end.ok()) return fail("wait: {}: {}", argv[1], error_name(end.error()));
-    c->waited = true;
+// Waits for a program this shell started (or takes the end already reported) and says how
+// it ended; a fault or a non-zero exit is a failure.
+bool wait_child(Child& c) {
+    auto end = c.ended ? Result<mon::Ended>(c.end) : mon::wait_end(c.tag, 30 * 100);
+    if (!end.ok()) return fail("wait: {}.{}: {}", c.core, c.dispatcher, error_name(end.error()));
+    c.waited = true;
     if (end->stopped) {
-        user::print("pid {} ({}) was stopped\n", argv[1], c->name);
+        user::print("pid {}.{} ({}) was stopped\n", c.core, c.dispatcher, c.name);
         return true;
     }
     if (end->faulted)
-        return fail("pid {} ({}) faulted: {} at address {:x}", argv[1], c->name, trap_kind_name(TrapKind(end->code)),
-                    end->address);
-    user::print("pid {} ({}) exited with code {}\n", argv[1], c->name, end->code);
-    return end->code == 0 ? true : fail("pid {} exited with code {}", argv[1], end->code);
+        return fail("pid {}.{} ({}) faulted: {} at address {:x}", c.core, c.dispatcher, c.name,
+                    trap_kind_name(TrapKind(end->code)), end->address);
+    user::print("pid {}.{} ({}) exited with code {}\n", c.core, c.dispatcher, c.name, end->code);
+    return end->code == 0 ? true : fail("pid {}.{} exited with code {}", c.core, c.dispatcher, end->code);
+}
+
+// Every program this shell started and did not wait for yet, in the order it started them.
+bool cmd_wait(u32 argc, char** argv) {
+    if (argc == 1) {
+        bool ok = true, any = false;
+        for (auto& c : g_children)
+            if (c.used && !c.waited) any = true, ok &= wait_child(c);
+        if (!any) user::print("nothing to wait for\n");
+        return ok;
+    }
+    u32 core = 0, d = 0;
+    if (argc != 2 || !parse_pid(argv[1], core, d)) return fail("wait: a pid, as ps shows it (core.dispatcher)");
+    for (auto& c : g_children)
+        if (c.used && !c.waited && c.core == core && c.dispatcher == d) return wait_child(c);
+    return fail("wait: {} is not a program this shell started and still waits for", argv[1]);
 }
 
 bool cmd_kill(u32 argc, char** argv) {

@@ -85,10 +85,11 @@ constexpr u64 kKernelSender = 1ull << 33;
 constexpr u64 kDoorbellSender = 1ull << 34;
 constexpr u64 kMonitorId = 1; // the first dispatcher of every core
 constexpr u64 kNoWait = ~0ull; // lmp_receive's timeout: only what is there now
-// An ended message: w0 = dispatcher id | how << 32 (0 exit, 1 fault) | times it was
-// preempted << 40 (at most kEndedMaxPreemptions); w1 = exit code or the trap kind
-// (mosaic::TrapKind); w2 = the fault's address; w3 = the fault's pc.
-constexpr u64 kEndedFault = 1;
+// An ended message: w0 = dispatcher id | how << 32 (0 exit, 1 fault, 2 stopped by its
+// monitor: KernelOp::Stop) | times it was preempted << 40 (at most kEndedMaxPreemptions);
+// w1 = exit code or the trap kind (mosaic::TrapKind); w2 = the fault's address; w3 = the
+// fault's pc.
+constexpr u64 kEndedFault = 1, kEndedStopped = 2;
 constexpr u64 kEndedMaxPreemptions = (1ull << 24) - 1;
 constexpr u64 kIrqConsoleRx = 1;    // irq_attach kinds: the console UART's receive interrupt
 constexpr u64 kMaxInvokeWords = 7;

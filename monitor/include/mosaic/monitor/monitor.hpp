@@ -49,7 +49,7 @@ struct Membership {
 };
 
 // How a dispatcher ended.
-enum class EndHow : u8 { Exited = 0, Faulted = 1, Stopped = 2 }; // Stopped: by a monitor (kill, stop)
+enum class EndHow : u8 { Exited = 0, Faulted = 1, Stopped = 2 }; // as sys::kEnded*: Stopped by a monitor (kill, stop)
 
 // A spawn's outcome as it travels back to whoever asked.
 struct SpawnResult {

@@ -68,6 +68,8 @@ Result<Message> lmp_receive_from(u64 sender, u64 timeout = 0);
 // one reply loses none of the other messages of the same sender (a console service waiting
 // for its monitor's answer while the monitor also brings it text to write).
 Result<Message> lmp_receive_if(bool (*wanted)(const Message& m, const void* ctx), const void* ctx, u64 timeout = 0);
+// Waits `ticks` timer ticks; messages that come meanwhile stay for later receives.
+void pause(u64 ticks);
 // Messages dropped because the stash was full, since the program started.
 u64 lmp_stash_dropped();
 inline Error lmp_receive_slot(u64 cptr) { return error_of(call(sys::Number::LmpReceiveSlot, cptr)); }
