@@ -436,6 +436,18 @@ Status tell_skb_discoveries() {
     return g_skb.add_facts(text, n);
 }
 
+// Boot monitor: the core a placement query's one answer names ("C=<core>"); NotFound for
+// no answer or several.
+Result<u32> skb_core(const char* query) {
+    u32 total = 0;
+    char answer[64];
+    const u32 n = TRY(g_skb.answer(query, 0, answer, sizeof answer, &total));
+    if (total != 1) return Error::NotFound;
+    u32 core = 0;
+    for (u32 i = 2; i < n && answer[i] >= '0' && answer[i] <= '9'; ++i) core = core * 10 + u32(answer[i] - '0');
+    return core;
+}
+
 // Boot monitor: the SKB service on this core, told what boot found.
 void start_skb() {
     const BootFacts& f = *g_facts;
@@ -449,15 +461,10 @@ void start_skb() {
     g_skb_id = *id;
     g_skb_up = true;
     // Where the board's names are: the SKB's word, the same on every node (the board's facts).
-    char answer[32];
-    u32 total = 0;
-    auto placed = g_skb.answer("?- place_registry(C).", 0, answer, sizeof answer, &total);
-    u32 core = 0;
-    for (u32 i = 2; placed.ok() && total == 1 && i < *placed && answer[i] >= '0' && answer[i] <= '9'; ++i)
-        core = core * 10 + u32(answer[i] - '0');
-    if (!placed.ok() || total != 1 || core >= g_board.total_cores())
+    auto placed = skb_core("?- place_registry(C).");
+    if (!placed.ok() || *placed >= g_board.total_cores())
         user::print("monitor: core {}: the SKB places no name registry; it is on core 0\n", g_core);
-    else g_registry_core = core;
+    else g_registry_core = *placed;
 }
 
 // Boot monitor: the route the SKB gives between this core and `to`.
@@ -564,19 +571,14 @@ void start_console() {
     BufferSink b(facts, sizeof facts);
     format(b.sink(), "device(uart{}, node{}, serial).\nserves(console, uart{}).\n", f.node, f.node, f.node);
     Status st = g_skb.add_facts(facts, b.size());
-    u32 total = 0;
-    char answer[64];
-    auto placed = st.ok() ? g_skb.answer("?- place_service(console, C).", 0, answer, sizeof answer, &total)
-                          : Result<u32>(st.error());
-    if (!placed.ok() || total != 1) {
-        user::print("monitor: core {}: the SKB places no console service: {}\n", g_core,
-                    error_name(placed.ok() ? Error::NotFound : placed.error()));
+    auto placed = st.ok() ? skb_core("?- place_service(console, C).") : Result<u32>(st.error());
+    if (!placed.ok()) {
+        user::print("monitor: core {}: the SKB places no console service: {}\n", g_core, error_name(placed.error()));
         return;
     }
-    // "C=<core>": FIXME: a service placed on another core needs that core's monitor to hand
-    // it the UART; until then it runs here, and says so.
-    u32 where = 0;
-    for (u32 i = 2; i < *placed && answer[i] >= '0' && answer[i] <= '9'; ++i) where = where * 10 + u32(answer[i] - '0');
+    // FIXME: a service placed on another core needs that core's monitor to hand it the UART;
+    // until then it runs here, and says so.
+    const u32 where = *placed;
     if (where != g_core) user::print("monitor: core {}: the SKB places the console on core {}; it runs here\n", g_core, where);
     auto id = load("console", u64(f.console_kind) | (f.console_base & 0xfff) << 8, 64 * 1024, nullptr, 0);
     if (!id.ok()) {
