@@ -20,14 +20,20 @@ u64* entry_at(u64 table, u32 index) { return reinterpret_cast<u64*>(uptr(table))
 
 u64 user_heap_base() { return heap_slot() << arch::mmu::root_shift(); }
 
-Status CapSpace::install(u16 cnode, u32 slot, caps::CapType type, u64 base, u64 size, u8 rights) {
+Status CapSpace::install(u16 cnode, u32 slot, caps::CapType type, u64 base, u64 size, u8 rights, u64 badge) {
     caps::Capability c;
     c.type = type;
     c.rights = rights;
     c.owner = table_.core();
     c.base = base;
     c.size = size;
+    c.badge = badge;
     return table_.install(cnode, slot, c, true);
+}
+
+Status CapSpace::install_at(u16 cnode, u64 cptr, caps::CapType type, u64 base, u8 rights, u64 badge) {
+    caps::SlotId s = TRY(table_.lookup(cnode, caps::CPtr{cptr}, caps::Want::Empty));
+    return install(u16(s / caps::kCNodeSlots), s % caps::kCNodeSlots, type, base, 0, rights, badge);
 }
 
 Result<const caps::Capability*> CapSpace::find(u16 cnode, u64 cptr, caps::CapType want) const {

@@ -29,7 +29,9 @@ class CapSpace {
 
     // Installs an original capability of `type` over [base, base + size) in slot `slot` of
     // CNode `cnode` (a new dispatcher's memory, the Kernel capability, device memory).
-    Status install(u16 cnode, u32 slot, caps::CapType type, u64 base, u64 size, u8 rights);
+    Status install(u16 cnode, u32 slot, caps::CapType type, u64 base, u64 size, u8 rights, u64 badge = 0);
+    // The same in the empty slot a CPtr of the space rooted at `cnode` names.
+    Status install_at(u16 cnode, u64 cptr, caps::CapType type, u64 base, u8 rights, u64 badge = 0);
     // The capability a CPtr of the space rooted at `cnode` names, of type `want` (any for Null).
     Result<const caps::Capability*> find(u16 cnode, u64 cptr, caps::CapType want) const;
     // Invocation words from a dispatcher whose root CNode is `cnode` and root page table

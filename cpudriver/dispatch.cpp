@@ -12,10 +12,23 @@ Status decode_syscall(const sys::Args& a) {
         if (a.arg[0] + a.arg[1] < a.arg[0]) return Error::BadAddress;
         return {};
     case Number::LmpSend:
+        if (a.arg[5] >> 24) return Error::InvalidSlot;
+        [[fallthrough]];
     case Number::LmpReceiveSlot:
-        // A capability slot address, if any: depth 1 or 2 in its low 24 bits (caps::CPtr).
-        if ((Number(a.number) == Number::LmpSend ? a.arg[5] : a.arg[0]) >> 24) return Error::InvalidSlot;
+    case Number::IrqAttach:
+    case Number::IrqAck:
+        // A capability slot address: depth 1 or 2 in its low 24 bits (caps::CPtr).
+        if (a.arg[0] >> 24) return Error::InvalidSlot;
         return {};
+    case Number::Dispatcher:
+        if (a.arg[0] >> 24) return Error::InvalidSlot;
+        switch (sys::DispatcherOp(a.arg[1])) {
+#define X(name, value) case sys::DispatcherOp::name:
+            MOSAIC_DISPATCHER_OPS(X)
+#undef X
+            return {};
+        }
+        return Error::InvalidArgument;
     case Number::Kernel:
         if (a.arg[0] >> 24) return Error::InvalidSlot;
         switch (sys::KernelOp(a.arg[1])) {
@@ -25,9 +38,6 @@ Status decode_syscall(const sys::Args& a) {
             return {};
         }
         return Error::InvalidArgument;
-    case Number::IrqAttach:
-        if (a.arg[0] != sys::kIrqConsoleRx) return Error::InvalidArgument;
-        return {};
     default:
         return {};
     }

@@ -112,6 +112,7 @@ Result<Dispatcher*> Scheduler::spawn(const char* name, const u8* image, usize le
 
     arch::user_frame_init(d->frame, plan.entry, base + kUserWindowSize, arg);
     d->id = next_id_++;
+    TRY_STATUS(caps_.install(d->cnode, sys::kSlotSelf, caps::CapType::Dispatcher, d->id, 0, rw));
     if (d->id == sys::kMonitorId) monitor_ = d;
     d->entry = plan.entry;
     str_copy(d->name, sizeof d->name, name);
@@ -150,6 +151,7 @@ Result<Dispatcher*> Scheduler::dispatch(const char* name, u16 cnode, u64 root, u
     d->cnode = cnode;
     arch::user_frame_init(d->frame, entry, arch::user_window_base() + kUserWindowSize, arg);
     d->id = next_id_++;
+    (void)caps_.install(cnode, sys::kSlotSelf, caps::CapType::Dispatcher, d->id, 0, caps::kRead | caps::kWrite); // an occupied slot: none
     d->entry = entry;
     str_copy(d->name, sizeof d->name, name);
     all_[pos] = d;

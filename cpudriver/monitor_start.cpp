@@ -153,35 +153,29 @@ sys::Return Scheduler::kernel_op(Dispatcher* d, sys::KernelOp op, const sys::Arg
         Status ok = check_new_root(reinterpret_cast<const u64*>(uptr((*root)->base)), arch::mmu::is_valid,
                                    (window >> shift) & 511, (user_heap_base() >> shift) & 511, window, req.entry);
         if (!ok.ok()) return fail(ok.error());
-        // Invoke.
-        auto child = dispatch(req.name, (*cnode)->object, (*root)->base, req.entry, req.arg);
+        // Invoke: its Dispatcher capability to the caller, once the slot is known empty.
+        auto empty = caps_.table().lookup(d->cnode, caps::CPtr{req.dispatcher}, caps::Want::Empty);
+        if (!empty.ok()) return fail(empty.error());
+        const u16 space = (*cnode)->object;
+        auto child = dispatch(req.name, space, (*root)->base, req.entry, req.arg);
         if (!child.ok()) return fail(child.error());
-        return {0, {(*child)->id}};
+        const u32 id = (*child)->id;
+        (void)caps_.install_at(d->cnode, req.dispatcher, caps::CapType::Dispatcher, id, rw);
+        (void)caps_.install(space, sys::kSlotMonitorEp, caps::CapType::Endpoint, d->id, 0, caps::kWrite, id);
+        return {0, {id}};
     }
     case sys::KernelOp::Doorbell:
         arch::doorbell_ring(a.arg[2]);
         return {};
-    case sys::KernelOp::Stop: {
-        Dispatcher* victim = find(a.arg[2]);
-        if (!victim || victim == d || victim->state == DispatcherState::Dead) return fail(Error::NotFound);
-        stop(victim);
-        return {};
-    }
     case sys::KernelOp::PowerOff:
         arch::power_off(a.arg[2] == 1);
-    case sys::KernelOp::IrqRoute: {
-        // One driver per device: the console's receive interrupt, routed to this core.
-        Dispatcher* to = find(a.arg[3]);
+    case sys::KernelOp::IrqCap: {
+        // The console's receive interrupt, routed to this core (the only device kind yet).
         if (a.arg[2] != sys::kIrqConsoleRx) return fail(Error::InvalidArgument);
-        if (!to || to->state == DispatcherState::Dead) return fail(Error::NotFound);
-        for (u32 i = 0; i < count_; ++i)
-            if (all_[i] != to && all_[i]->irq_kind == a.arg[2] && all_[i]->state != DispatcherState::Dead)
-                return fail(Error::Busy);
+        if (auto slot = caps_.table().lookup(d->cnode, caps::CPtr{a.arg[3]}, caps::Want::Empty); !slot.ok()) return fail(slot.error());
         auto line = arch::console_rx_irq_enable();
         if (!line.ok()) return fail(line.error());
-        to->irq_kind = a.arg[2];
-        to->irq_line = *line;
-        return {0, {*line}};
+        return {u64(caps_.install_at(d->cnode, a.arg[3], caps::CapType::Irq, *line, caps::kAllRights & ~caps::kExecute).error()), {*line}};
     }
     }
     return fail(Error::InvalidArgument);

@@ -184,7 +184,7 @@ Result<usize> Scheduler::copy_from_user(Dispatcher* d, u64 va, void* to, usize n
 bool Scheduler::deliver_irq(u32 irq) {
     for (u32 i = 0; i < count_; ++i) {
         Dispatcher* d = all_[i];
-        if (!d->irq_kind || d->irq_line != irq || d->state == DispatcherState::Dead) continue;
+        if (!d->irq_attached || d->irq_line != irq || d->state == DispatcherState::Dead) continue;
         LmpMessage m{sys::kIrqSender, {irq, 0, 0, 0}};
         if (d->state == DispatcherState::Blocked) deliver(d, m);
         else if (!d->mailbox.push(m)) return false;

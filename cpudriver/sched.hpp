@@ -27,8 +27,8 @@ struct Dispatcher {
     u64 exit_code = 0;
     TrapInfo fault{};
     u32 preemptions = 0;       // times the timer took the core away from it
-    u64 irq_kind = 0;          // sys::kIrqConsoleRx once attached
-    u32 irq_line = 0;          //   the controller's line for it
+    bool irq_attached = false; // through an Irq capability (irq_attach): the line's messages come here
+    u32 irq_line = 0;
     u16 cnode = 0;             // the root CNode of its capability space in the core's CapTable
     u64 recv_slot = 0;         // where a capability sent to it goes (a CPtr; 0: nowhere)
 };
@@ -96,6 +96,7 @@ class Scheduler {
     // Delivers m to a dispatcher blocked in lmp_receive, in its return registers.
     void deliver(Dispatcher* to, const LmpMessage& m);
     Result<usize> copy_from_user(Dispatcher* d, u64 va, void* to, usize n);
+    Result<const caps::Capability*> held(Dispatcher* d, u64 cptr, caps::CapType t, u8 rights);
     sys::Return kernel_op(Dispatcher* d, sys::KernelOp op, const sys::Args& a);
 
     PagePool pool_;

@@ -58,11 +58,20 @@ sys::Return Scheduler::on_Exit(Dispatcher* d, const sys::Args& a) {
     return {};
 }
 
+// The capability at cptr of type t with right r, or why not.
+Result<const caps::Capability*> Scheduler::held(Dispatcher* d, u64 cptr, caps::CapType t, u8 r) {
+    const caps::Capability* c = TRY(caps_.find(d->cnode, cptr, t));
+    if (!(c->rights & r)) return Error::PermissionDenied;
+    return c;
+}
+
 sys::Return Scheduler::on_LmpSend(Dispatcher* d, const sys::Args& a) {
-    Dispatcher* to = find(a.arg[0]);
+    auto ep = held(d, a.arg[0], caps::CapType::Endpoint, caps::kWrite);
+    if (!ep.ok()) return fail(ep.error());
+    Dispatcher* to = find((*ep)->base);
     if (!to || to->state == DispatcherState::Dead) return fail(Error::NotFound);
     if (to == d) return fail(Error::InvalidArgument); // it could never receive while it sends
-    LmpMessage m{d->id, {a.arg[1], a.arg[2], a.arg[3], a.arg[4]}};
+    LmpMessage m{(*ep)->badge, {a.arg[1], a.arg[2], a.arg[3], a.arg[4]}};
     const bool takes = to->state == DispatcherState::Blocked || !to->mailbox.full();
     if (takes && a.arg[5]) {
         Status st = caps_.transfer(d->cnode, a.arg[5], to->cnode, to->recv_slot);
@@ -96,15 +105,22 @@ sys::Return Scheduler::on_CoreInfo(Dispatcher* d, const sys::Args&) {
     return {0, {core().hw_id, core().index, d->id, u64(core().boot->isa), arch::counter_hz()}};
 }
 
-// Which dispatcher takes which interrupt is the monitor's decision (KernelOp::IrqRoute);
-// a driver learns here the line it was given.
+// Which dispatcher takes which interrupt is whoever holds its Irq capability (the monitor
+// hands it to the driver it placed); one live dispatcher per line.
 sys::Return Scheduler::on_IrqAttach(Dispatcher* d, const sys::Args& a) {
-    if (!d->irq_kind || d->irq_kind != a.arg[0]) return fail(Error::PermissionDenied);
+    auto irq = held(d, a.arg[0], caps::CapType::Irq, caps::kRead);
+    if (!irq.ok()) return fail(irq.error());
+    for (u32 i = 0; i < count_; ++i)
+        if (all_[i] != d && all_[i]->irq_attached && all_[i]->irq_line == (*irq)->base && all_[i]->state != DispatcherState::Dead)
+            return fail(Error::Busy);
+    d->irq_attached = true, d->irq_line = u32((*irq)->base);
     return {0, {d->irq_line}};
 }
 
 sys::Return Scheduler::on_IrqAck(Dispatcher* d, const sys::Args& a) {
-    if (!d->irq_kind || a.arg[0] != d->irq_line) return fail(Error::PermissionDenied);
+    auto irq = held(d, a.arg[0], caps::CapType::Irq, caps::kRead);
+    if (!irq.ok()) return fail(irq.error());
+    if (!d->irq_attached || d->irq_line != (*irq)->base) return fail(Error::PermissionDenied);
     arch::irq_unmask(d->irq_line);
     return {};
 }
@@ -130,6 +146,20 @@ sys::Return Scheduler::on_CapInvoke(Dispatcher* d, const sys::Args& a) {
 sys::Return Scheduler::on_LmpReceiveSlot(Dispatcher* d, const sys::Args& a) {
     d->recv_slot = a.arg[0];
     return {};
+}
+
+sys::Return Scheduler::on_Dispatcher(Dispatcher* d, const sys::Args& a) {
+    auto cap = held(d, a.arg[0], caps::CapType::Dispatcher, caps::kWrite);
+    if (!cap.ok()) return fail(cap.error());
+    Dispatcher* x = find((*cap)->base);
+    if (!x || x->state == DispatcherState::Dead) return fail(Error::NotFound);
+    if (sys::DispatcherOp(a.arg[1]) == sys::DispatcherOp::Stop) {
+        stop(x); // the caller itself, perhaps: then it does not come back
+        return {};
+    }
+    if (a.arg[3] == 0 || a.arg[3] > sys::kMaxBadge) return fail(Error::InvalidArgument);
+    return fail(caps_.install_at(d->cnode, a.arg[2], caps::CapType::Endpoint, x->id, caps::kWrite | caps::kGrant, a.arg[3])
+                    .error());
 }
 
 sys::Return Scheduler::on_Kernel(Dispatcher* d, const sys::Args& a) {

@@ -40,6 +40,11 @@ constexpr u64 kVspaceBytes = 1024 * 1024; // of its RAM for its own page tables 
 constexpr u32 kSlotChunks = caps::kCNodeSlots - 1;
 constexpr user::Loader::Slots kLoaderSlots{caps::kCNodeSlots - 2, caps::kCNodeSlots - 3, caps::kCNodeSlots - 4,
                                            caps::kCNodeSlots - 5};
+// ... two CNodes with a slot per program it loaded (g_loaded's index i): its Dispatcher
+// capability, and the endpoint the monitor reaches it through (badge sys::kMonitorId); a
+// slot for an endpoint it is about to give; the console's Irq capability.
+constexpr u32 kSlotPrograms = caps::kCNodeSlots - 6, kSlotProgramEps = caps::kCNodeSlots - 7;
+constexpr u32 kSlotGive = caps::kCNodeSlots - 8, kSlotIrq = caps::kCNodeSlots - 9;
 constexpr u32 kChannelSlots = 16;        // slots per ring of a core's channel
 constexpr u64 kRingBytes = transports::urpc_region_bytes(kChannelSlots);
 static_assert(2 * kRingBytes <= sys::kChannelBytes, "a core's two rings fit in its channel frame");
@@ -123,6 +128,7 @@ bool is_system_program(u64 dispatcher) {
     return false;
 }
 
+
 // Time and output for the protocol.
 u64 counter(void*) { return mosaic_user_counter(); }
 u64 now(void*) {
@@ -184,10 +190,85 @@ Result<u32> load(const char* name, u64 arg, u64 ram_bytes, const void* data, u64
     for (u32 i = 0; i < kMaxLocal && slot == kMaxLocal; ++i)
         if (!g_loaded[i].id) slot = i;
     if (slot == kMaxLocal) return Error::CapacityExceeded;
-    user::Loaded l = TRY(g_loader.load(name, arg, ram_bytes, data, data_len));
+    user::Loaded l = TRY(g_loader.load(name, arg, ram_bytes, data, data_len, caps::CPtr::at(kSlotPrograms, slot)));
+    const caps::CPtr ep = caps::CPtr::at(kSlotProgramEps, slot);
+    (void)user::cap::slot_op(caps::Op::Delete, ep);
+    if (Error e = user::dispatcher_endpoint(l.dispatcher.raw, ep.raw, sys::kMonitorId); e != Error::Ok)
+        user::print("monitor: core {}: no endpoint to '{}': {}\n", g_core, name, error_name(e));
     g_loaded[slot] = l;
     str_copy(g_names[slot], sizeof g_names[slot], name);
     return l.id;
+}
+
+// The endpoint to a program this monitor loaded (user::lmp_send goes through it).
+Result<u64> endpoint_to(u64 id) {
+    for (u32 i = 0; i < kMaxLocal; ++i)
+        if (id && g_loaded[i].id == id) return caps::CPtr::at(kSlotProgramEps, i).raw;
+    return Error::NotFound;
+}
+
+// Endpoints this monitor gave (api::kEndpoint): to whom, for whom, so that the one it
+// reaches may answer. The oldest goes when all are taken; a program's go when it ends.
+struct Grant {
+    u64 holder = 0, target = 0;
+};
+constexpr u32 kMaxGrants = 128;
+Grant g_grants[kMaxGrants];
+u32 g_grant_next = 0;
+
+void note_grant(u64 holder, u64 target) {
+    for (const Grant& g : g_grants)
+        if (g.holder == holder && g.target == target) return;
+    g_grants[g_grant_next++ % kMaxGrants] = {holder, target};
+}
+
+void forget_grants(u64 id) {
+    for (Grant& g : g_grants)
+        if (g.holder == id || g.target == id) g = Grant{};
+}
+
+bool is_loaded(u64 id);
+
+// The program of this core that asked for program `id` of this core (0: none, or another
+// core's), directly or through spawn routing.
+u64 spawner_of(u64 id) {
+    for (const auto& l : g_local)
+        if (l.dispatcher == id) return l.requester;
+    auto routed = g_mon.spawned_for(u32(id));
+    return routed.ok() && routed->origin == g_core ? routed->tag >> 32 : 0;
+}
+
+// Who may talk to whom on this core (api.hpp, kEndpoint): the core's services and what
+// init started, a program's spawner and what it spawned, its siblings, and whoever holds
+// an endpoint to it.
+bool may_connect(u64 from, u64 to) {
+    if (from == to || !is_loaded(from) || !is_loaded(to)) return false;
+    if (to == g_console_id || to == g_skb_id) return true;
+    const u64 theirs = spawner_of(to), mine = spawner_of(from);
+    if ((g_init_id && theirs == g_init_id) || theirs == from || mine == to || (mine && mine == theirs)) return true;
+    for (const Grant& g : g_grants)
+        if (g.holder == to && g.target == from) return true;
+    return false;
+}
+
+// A reply to a program of this core with a capability (status Ok) or, failing that, why not.
+void give(u64 to, api::Op op, u32 tag, Error e, u64 cap) {
+    u64 w[4] = {api::reply(op, u64(e), 0, tag), 0, 0, 0};
+    if (e == Error::Ok) {
+        e = Error::WouldBlock;
+        for (u32 tries = 0; tries < 1000 && e == Error::WouldBlock; ++tries)
+            if ((e = user::lmp_send(to, w, cap)) == Error::WouldBlock) user::yield();
+        if (e == Error::Ok) return;
+        w[0] = api::reply(op, u64(e), 0, tag);
+    }
+    (void)send_to(to, w);
+}
+
+// Ends a program this monitor loaded, through its Dispatcher capability.
+Error stop_program(u64 id) {
+    for (u32 i = 0; i < kMaxLocal; ++i)
+        if (id && g_loaded[i].id == id) return user::dispatcher_stop(g_loaded[i].dispatcher.raw);
+    return Error::NotFound;
 }
 
 // The running program of this core this monitor loaded under `name` (the first one); NotFound.
@@ -210,6 +291,7 @@ void unload(u32 id) {
     for (u32 i = 0; i < kMaxLocal; ++i)
         if (g_loaded[i].id == id) {
             g_loader.release(g_loaded[i]);
+            (void)user::cap::slot_op(caps::Op::Delete, caps::CPtr::at(kSlotProgramEps, i));
             g_loaded[i] = user::Loaded{};
             g_names[i][0] = 0;
         }
@@ -273,7 +355,7 @@ monitor::Answer query_here(void*, const monitor::Query& q) {
         if (q.a == sys::kMonitorId || q.a == g_console_id || q.a == g_skb_id) return fail(Error::PermissionDenied);
         const bool loaded = is_loaded(q.a);
         if (!loaded) return fail(Error::NotFound);
-        return fail(user::kernel::stop(u32(q.a)));
+        return fail(stop_program(u32(q.a)));
     }
     case QueryOp::Mem:
         a.a = g_ram.bytes_free();
@@ -594,7 +676,7 @@ void start_console() {
     }
     if (e != Error::Ok) {
         user::print("monitor: core {}: the console service got no UART: {}\n", g_core, error_name(e));
-        (void)user::kernel::stop(*id);
+        (void)stop_program(*id);
         return;
     }
     g_console_id = *id;
@@ -713,18 +795,37 @@ void serve(const user::Message& msg) {
         for (const auto& l : g_local) theirs |= l.dispatcher == victim && l.requester == msg.sender;
         auto routed = g_mon.spawned_for(victim);
         theirs |= routed.ok() && routed->origin == g_core && (routed->tag >> 32) == msg.sender;
-        if (theirs) (void)user::kernel::stop(victim);
+        if (theirs) (void)stop_program(victim);
         else user::print("monitor: core {}: dispatcher {} may not stop dispatcher {}\n", g_core, msg.sender, victim);
         return;
     }
     case api::kIrq: {
-        auto line = user::kernel::irq_route(msg.word[1], u32(msg.sender));
-        const u64 w[4] = {api::reply(api::kIrq, u64(line.ok() ? Error::Ok : line.error()), 0, tag),
-                          line.ok() ? *line : 0, 0, 0};
-        (void)send_to(msg.sender, w);
+        // The device's driver only: the console service this monitor started where the SKB
+        // placed it. Its Irq capability is made once and copied to it.
+        static bool made = false;
+        Error e = msg.sender != g_console_id || msg.word[1] != sys::kIrqConsoleRx ? Error::PermissionDenied : Error::Ok;
+        if (e == Error::Ok && !made) {
+            auto line = user::kernel::irq_cap(sys::kIrqConsoleRx, caps::CPtr::at(kSlotIrq).raw);
+            e = line.ok() ? Error::Ok : line.error();
+            made = line.ok();
+        }
+        give(msg.sender, api::kIrq, tag, e, caps::CPtr::at(kSlotIrq).raw);
         return;
     }
-    case api::kFind: {
+    case api::kEndpoint: {
+        const u64 to = msg.word[1];
+        Error e = may_connect(msg.sender, to) ? Error::Ok : Error::PermissionDenied;
+        const caps::CPtr give_slot = caps::CPtr::at(kSlotGive);
+        (void)user::cap::slot_op(caps::Op::Delete, give_slot);
+        for (u32 i = 0; e == Error::Ok && i < kMaxLocal; ++i)
+            if (g_loaded[i].id == to) e = user::dispatcher_endpoint(g_loaded[i].dispatcher.raw, give_slot.raw, msg.sender);
+        if (e == Error::Ok && !is_loaded(to)) e = Error::NotFound;
+        if (e == Error::Ok) note_grant(msg.sender, to);
+        give(msg.sender, api::kEndpoint, tag, e, give_slot.raw);
+        (void)user::cap::slot_op(caps::Op::Delete, give_slot);
+        return;
+    }
+    case api::kFind: { // (an endpoint to what it finds: kEndpoint, if the rules allow)
         char name[17];
         api::unpack_name(msg.word[1], msg.word[2], name);
         auto id = find_program(name);
@@ -802,6 +903,7 @@ void ended(const user::Message& msg) {
     if (id == g_console_id) g_console_id = 0; // back to the early console
     if (id == g_skb_id) g_skb_up = false;
     unload(id);
+    forget_grants(id);
     for (auto& l : g_local) {
         if (l.dispatcher != id) continue;
         const u64 w[4] = {api::reply(api::kEnded, 0, how, l.tag), msg.word[1], msg.word[2], preemptions};
@@ -963,6 +1065,15 @@ int main(u64) {
     user::print("monitor: core {} ({}, node {} '{}', hw {:x}) up\n", g_core, isa_name(Isa(f.isa)), f.node,
                 g_board.nodes[f.node].name, f.core_ids[f.core_index]);
     g_loader.init(g_ram, g_vs, Isa(f.isa), kLoaderSlots);
+    user::set_endpoint_resolver(endpoint_to);
+    const u32 cnodes[] = {kSlotPrograms, kSlotProgramEps};
+    for (u32 slot : cnodes) {
+        auto chunk = g_ram.alloc(caps::kCNodeBytes);
+        const Error cn = chunk.ok() ? user::cap::retype(*chunk, caps::CPtr::at(slot), caps::CapType::CNode, caps::kCNodeBytes, 1, 0)
+                                    : chunk.error();
+        if (cn != Error::Ok) fatal("no CNode for its programs' capabilities: {}", error_name(cn));
+    }
+    static_assert(kMaxLocal <= caps::kCNodeSlots);
     monitor::Config c;
     c.board = &g_board;
     c.node = f.node;

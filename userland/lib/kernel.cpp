@@ -23,14 +23,13 @@ Result<u32> dispatch(const sys::DispatchRequest& req) {
     return u32(r.value[0]);
 }
 
-Result<u32> irq_route(u64 kind, u32 id) {
-    auto r = op(sys::KernelOp::IrqRoute, kind, id);
+Result<u32> irq_cap(u64 kind, u64 dest) {
+    auto r = op(sys::KernelOp::IrqCap, kind, dest);
     if (r.error) return error_of(r);
     return u32(r.value[0]);
 }
 
 Error doorbell(u64 id) { return error_of(op(sys::KernelOp::Doorbell, id)); }
-Error stop(u32 id) { return error_of(op(sys::KernelOp::Stop, id)); }
 
 [[noreturn]] void power_off(bool pass) {
     for (;;) op(sys::KernelOp::PowerOff, pass ? 1 : 0);

@@ -119,16 +119,18 @@ Result<u32> Loader::load_into(Loaded& l, const char* name, u64 arg, u64 ram_byte
         l.ram = TRY(ram_->alloc(pow2_at_least(ram_bytes)));
         TRY_STATUS(ok(mint(l.ram, in_child(sys::kSlotRam), kRead | kWrite | kGrant)));
     }
-    sys::DispatchRequest req{cn.raw, child_root.raw, plan.entry, arg, {}};
+    sys::DispatchRequest req{cn.raw, child_root.raw, plan.entry, arg, l.dispatcher.raw, {}};
     for (u32 i = 0; i + 1 < sizeof req.name && name[i]; ++i) req.name[i] = name[i];
     const u32 id = TRY(kernel::dispatch(req));
     (void)slot_op(Op::Delete, cn); // the CPU driver holds the CNode now
     return id;
 }
 
-Result<Loaded> Loader::load(const char* name, u64 arg, u64 ram_bytes, const void* data, u64 data_len) {
+Result<Loaded> Loader::load(const char* name, u64 arg, u64 ram_bytes, const void* data, u64 data_len,
+                            caps::CPtr dispatcher) {
     if (!ram_ || !vs_) return Error::NotFound;
     Loaded l;
+    l.dispatcher = dispatcher;
     auto id = load_into(l, name, arg, ram_bytes, static_cast<const u8*>(data), data_len);
     if (!id.ok()) {
         const u32 used[] = {s_.temp, s_.view, s_.source, s_.child};
@@ -141,6 +143,7 @@ Result<Loaded> Loader::load(const char* name, u64 arg, u64 ram_bytes, const void
 }
 
 void Loader::release(const Loaded& l) {
+    if (l.dispatcher.raw) (void)slot_op(Op::Delete, l.dispatcher);
     const CPtr chunks[] = {l.image, l.ram};
     for (CPtr c : chunks) {
         if (!c.raw) continue;

@@ -67,11 +67,14 @@ Result<Info> info() {
     return Info{(m.word[1] & 1) != 0, (m.word[1] & 2) != 0, (m.word[1] & 4) != 0, m.word[2], m.word[3]};
 }
 
-Result<u32> irq(u64 kind) {
+Result<u32> irq(u64 kind, u64 slot) {
+    if (Error e = lmp_receive_slot(slot); e != Error::Ok) return e;
     if (Error e = ask(api::kIrq, 0, 0, 0, kind); e != Error::Ok) return e;
     Message m = TRY(reply(api::kIrq, 0));
+    (void)lmp_receive_slot(0);
     if (status(m) != Error::Ok) return status(m);
-    return u32(m.word[1]);
+    if (!m.cap_arrived) return Error::NotFound;
+    return irq_attach(slot);
 }
 
 Result<u64> find(const char* name) {

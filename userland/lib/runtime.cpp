@@ -1,4 +1,5 @@
 // The user runtime (see sys.hpp): program entry and the system-call wrappers.
+#include <mosaic/caps/invocation.hpp>
 #include <mosaic/monitor/api.hpp>
 #include <mosaic/user/console.hpp>
 #include <mosaic/user/sys.hpp>
@@ -32,16 +33,27 @@ const char* args() {
     return a->text;
 }
 
+Error lmp_send_ep(u64 ep, const u64 (&w)[sys::kLmpWords], u64 cap) {
+    return error_of(call(sys::Number::LmpSend, ep, w[0], w[1], w[2], w[3], cap));
+}
+
 Error lmp_send(u64 dest, const u64 (&w)[sys::kLmpWords], u64 cap) {
-    return error_of(call(sys::Number::LmpSend, dest, w[0], w[1], w[2], w[3], cap));
+    auto ep = endpoint_of(dest);
+    if (!ep.ok()) return ep.error() == Error::PermissionDenied ? Error::PermissionDenied : Error::NotFound;
+    Error e = lmp_send_ep(*ep, w, cap);
+    if (e == Error::NotFound) forget_endpoint(dest); // it ended: its slot is free for another
+    return e;
 }
 
 namespace {
+
+u64 g_recv_slot = 0; // what the program named (endpoint_of uses the slot meanwhile)
 
 // One message from the CPU driver, past the stash.
 Result<Message> receive_call(u64 timeout) {
     auto r = call(sys::Number::LmpReceive, timeout);
     if (r.error) return error_of(r);
+    if (r.value[0] & sys::kLmpCapArrived) g_recv_slot = 0; // the CPU driver took the slot
     return Message{r.value[0] & ~sys::kLmpCapArrived, (r.value[0] & sys::kLmpCapArrived) != 0,
                    {r.value[1], r.value[2], r.value[3], r.value[4]}};
 }
@@ -115,6 +127,80 @@ Result<Message> lmp_receive_from(u64 sender, u64 timeout) {
 }
 
 u64 lmp_stash_dropped() { return g_stash.dropped; }
+
+namespace {
+
+// The endpoints the runtime was given, by dispatcher, in slots sys::kSlotEndpoints + i.
+struct Held {
+    u64 dest = 0, used = 0; // dest 0: free
+};
+Held g_held[sys::kEndpointSlots];
+u64 g_held_clock = 0;
+Result<u64> (*g_resolver)(u64) = nullptr;
+
+u64 held_slot(u32 i) { return caps::CPtr::at(sys::kSlotEndpoints + i).raw; }
+
+Error delete_slot(u64 cptr) {
+    u64 w[2] = {u64(caps::Op::Delete), cptr};
+    return error_of(call(sys::Number::CapInvoke, u64(uptr(w)), 2));
+}
+
+// Asks this core's monitor for an endpoint to `dest`, into slot i.
+Result<u64> ask_endpoint(u64 dest, u32 i) {
+    namespace api = monitor::api;
+    (void)delete_slot(held_slot(i));
+    g_held[i] = {};
+    const u32 tag = u32(++g_held_clock);
+    const u64 keep = g_recv_slot;
+    (void)call(sys::Number::LmpReceiveSlot, held_slot(i));
+    const u64 w[4] = {api::request(api::kEndpoint, 0, 0, tag), dest, 0, 0};
+    Error e;
+    while ((e = lmp_send_ep(caps::CPtr::at(sys::kSlotMonitorEp).raw, w)) == Error::WouldBlock) yield();
+    if (e != Error::Ok) {
+        (void)lmp_receive_slot(keep);
+        return e;
+    }
+    auto m = lmp_receive_if(
+        [](const Message& x, const void* c) {
+            const u32 t = *static_cast<const u32*>(c);
+            return x.sender == sys::kMonitorId && api::op_of(x.word[0]) == api::kEndpoint && api::tag_of(x.word[0]) == t;
+        },
+        &tag);
+    (void)lmp_receive_slot(keep);
+    if (!m.ok()) return m.error();
+    if (api::status_of(m->word[0])) return Error(api::status_of(m->word[0]));
+    if (!m->cap_arrived) return Error::NotFound;
+    g_held[i] = {dest, g_held_clock};
+    return held_slot(i);
+}
+} // namespace
+
+Error lmp_receive_slot(u64 cptr) {
+    g_recv_slot = cptr;
+    return error_of(call(sys::Number::LmpReceiveSlot, cptr));
+}
+
+void set_endpoint_resolver(Result<u64> (*resolve)(u64 dest)) { g_resolver = resolve; }
+
+Result<u64> endpoint_of(u64 dest) {
+    if (g_resolver) return g_resolver(dest);
+    if (dest == sys::kMonitorId) return caps::CPtr::at(sys::kSlotMonitorEp).raw;
+    if (!dest || dest > sys::kMaxBadge) return Error::NotFound;
+    u32 pick = 0;
+    for (u32 i = 0; i < sys::kEndpointSlots; ++i) {
+        if (g_held[i].dest == dest) {
+            g_held[i].used = ++g_held_clock;
+            return held_slot(i);
+        }
+        if (g_held[i].used < g_held[pick].used) pick = i;
+    }
+    return ask_endpoint(dest, pick);
+}
+
+void forget_endpoint(u64 dest) {
+    for (u32 i = 0; i < sys::kEndpointSlots; ++i)
+        if (g_held[i].dest == dest) (void)delete_slot(held_slot(i)), g_held[i] = {};
+}
 
 void write_early(const char* s, usize n) {
     while (n) {

@@ -10,6 +10,7 @@
 #include <mosaic/caps/invocation.hpp>
 #include <mosaic/user/caps.hpp>
 #include <mosaic/user/memserv.hpp>
+#include <mosaic/user/monitor.hpp>
 #include <mosaic/user/sys.hpp>
 
 using namespace mosaic;
@@ -164,9 +165,27 @@ int tests() {
     expect("kernel-op-without-capability", kernel(CPtr::at(sys::kSlotKernel).raw, sys::KernelOp::PowerOff),
            Error::SlotEmpty);
     expect("kernel-op-through-ram", kernel(kRam.raw, sys::KernelOp::StartCore), Error::PermissionDenied);
-    // Interrupts only as the monitor routes them.
-    expect("irq-not-routed", user::error_of(user::call(sys::Number::IrqAttach, sys::kIrqConsoleRx)),
+    // Interrupts only through an Irq capability, which the monitor gives the device's driver alone.
+    expect("irq-by-kind", user::error_of(user::call(sys::Number::IrqAttach, sys::kIrqConsoleRx)), Error::InvalidSlot);
+    expect("irq-through-ram", user::irq_attach(kRam.raw).error(), Error::WrongType);
+    expect("irq-ack-without-capability", user::irq_ack(CPtr::at(kCNodeSlots - 2).raw), Error::SlotEmpty);
+    expect("irq-capability-not-the-driver", user::mon::irq(sys::kIrqConsoleRx, CPtr::at(kCNodeSlots - 2).raw).error(),
            Error::PermissionDenied);
+    // Messages only through endpoints: none through other capabilities or empty slots; the
+    // monitor gives none to a program that is no service, kin or correspondent (init), nor
+    // to itself (every program has one); its endpoint cannot be re-badged or passed on.
+    const u64 none[4] = {};
+    expect("send-through-empty-slot", user::lmp_send_ep(CPtr::at(kCNodeSlots - 2).raw, none), Error::SlotEmpty);
+    expect("send-through-dispatcher-cap", user::lmp_send_ep(CPtr::at(sys::kSlotSelf).raw, none), Error::WrongType);
+    auto init = user::mon::find("init");
+    expect("endpoint-to-a-stranger", init.ok() ? user::endpoint_of(*init).error() : init.error(), Error::PermissionDenied);
+    expect("endpoint-to-nobody", user::endpoint_of(1u << 30).error(), Error::PermissionDenied);
+    u64 mw[7];
+    expect("rebadge-monitor-endpoint", invoke(mw, encode_mint(mw, CPtr::at(sys::kSlotMonitorEp), CPtr::at(kCNodeSlots - 2), kWrite, 9)),
+           Error::InvalidArgument);
+    expect("endpoint-badge-zero", user::dispatcher_endpoint(CPtr::at(sys::kSlotSelf).raw, CPtr::at(kCNodeSlots - 2).raw, 0),
+           Error::InvalidArgument);
+    expect("stop-through-endpoint", user::dispatcher_stop(CPtr::at(sys::kSlotMonitorEp).raw), Error::WrongType);
     expect("io-port-through-ram", invoke(io, encode_io_write(io, kRam, 0, 0x41)), Error::WrongType);
     expect("io-port-through-empty-slot", invoke(io, encode_io_read(io, CPtr::at(kCNodeSlots - 2), 0)), Error::SlotEmpty);
     // Only the monitor builds dispatchers (KernelOp::Dispatch): a program that names its own

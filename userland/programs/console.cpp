@@ -22,6 +22,7 @@ using namespace mosaic;
 namespace {
 
 constexpr u32 kRegs = sys::kSlotFirstFree;      // the UART's registers, from the monitor
+constexpr u32 kIrq = kRegs + 1;                  // its receive interrupt, from the monitor
 constexpr u64 kRam = 64 * 1024;                  // for the page tables of its mapping
 constexpr u32 kLines = 32, kLineBytes = 240;
 
@@ -137,7 +138,7 @@ void drain() {
     while (g_in_len + console::kLineMax < sizeof g_in && get(c)) take_byte(c);
     if (g_unacked && g_in_len + console::kLineMax < sizeof g_in) {
         g_unacked = false;
-        (void)user::call(sys::Number::IrqAck, g_irq_line);
+        (void)user::irq_ack(caps::CPtr::at(kIrq).raw);
         while (g_in_len + console::kLineMax < sizeof g_in && get(c)) take_byte(c); // what came meanwhile
     }
 }
@@ -247,7 +248,7 @@ Status take_registers(u64 offset) {
         if (m.cap_arrived) break;
     }
     if (g_kind == kConsole16550Port) return {};
-    TRY_STATUS(g_vs.init(kRam, kRegs + 1));
+    TRY_STATUS(g_vs.init(kRam, kIrq + 1));
     u64 va = TRY(g_vs.map(caps::CPtr::at(kRegs), 0, 4096));
     g_mmio = reinterpret_cast<volatile u8*>(uptr(va + offset));
     return {};
@@ -269,10 +270,10 @@ int main(u64 arg) {
         user::write_early(line, b.size());
         return 2;
     }
-    // Input: the receive interrupt, as the monitor routes it (no input without it; output goes on).
-    auto line = user::mon::irq(sys::kIrqConsoleRx);
-    auto attach = user::call(sys::Number::IrqAttach, sys::kIrqConsoleRx);
-    g_irq = line.ok() && !attach.error && attach.value[0] == *line;
+    // Input: the receive interrupt, its capability from the monitor (no input without it;
+    // output goes on).
+    auto line = user::mon::irq(sys::kIrqConsoleRx, caps::CPtr::at(kIrq).raw);
+    g_irq = line.ok();
     g_irq_line = g_irq ? *line : 0;
     for (;;) {
         auto m = user::lmp_receive();

@@ -5,10 +5,10 @@
 // that what it holds no capability for stays out of reach. The CPU driver must refuse each
 // bad call with an error and go on; the programs beside it must not notice.
 //
-// It avoids only what would end or silence itself (exit, blocking forever, deleting the
-// capabilities its own program runs on) and what would flood the console (printing valid
-// text) or disturb other programs (messages go to itself or to dispatchers that do not
-// exist). arg: bits 0-47 the seed (0: the default), bits 48-63 rounds of kFuzzCalls (0: one);
+// It avoids only what would end or silence itself (exit, stopping itself, blocking forever,
+// deleting the capabilities its own program runs on) and what would flood the console
+// (printing valid text) or disturb other programs (messages go through endpoints to itself
+// or through slots that hold none, never through its monitor's endpoint). arg: bits 0-47 the seed (0: the default), bits 48-63 rounds of kFuzzCalls (0: one);
 // it prints the seed, so that a failing run can be replayed (the same seed, the same calls;
 // the boot tests pass 0 and the rounds, a program that gives it RAM may pass any). Needs 64
 // KiB of RAM (monitor::api::with_ram). Exit 0: every check held; 1: a legal result was
@@ -29,6 +29,17 @@ constexpr u64 kRam = 64 * 1024;
 constexpr u32 kProtectedBelow = sys::kSlotFirstFree + 14; // its program's and its Vspace's slots
 static_assert(kProtectedBelow + 8 <= kCNodeSlots, "room for the fuzzing's own slots");
 constexpr u64 kLegalEvery = 997;                           // calls between two legal checks
+constexpr u32 kSelfEp = kProtectedBelow - 2;               // an endpoint to itself (badge kSelfBadge)
+constexpr u64 kSelfBadge = 0x5e1f;
+
+// Slots whose endpoints lead elsewhere (its monitor, and whom the runtime holds endpoints
+// to): random sends and copies go through its own endpoint instead.
+u64 tame(u64 raw) {
+    const CPtr p{raw};
+    const bool elsewhere = p.depth() == 1 && (p.first() == sys::kSlotMonitorEp ||
+                                              (p.first() >= sys::kSlotEndpoints && p.first() < sys::kSlotEndpoints + sys::kEndpointSlots));
+    return elsewhere ? CPtr::at(kSelfEp).raw : raw;
+}
 
 u64 g_state = kDefaultSeed;
 u64 next() { // xorshift64*
@@ -89,6 +100,7 @@ usize invocation() {
     if (n) g_buf[0] = below(14); // the operations and a few past them
     const u64 op = n ? g_buf[0] : 0;
     if ((op == u64(Op::Delete) || op == u64(Op::Revoke)) && n > 1 && !may_destroy(g_buf[1])) g_buf[1] = CPtr::at(kCNodeSlots - 1).raw;
+    if ((op == u64(Op::Copy) || op == u64(Op::Mint)) && n > 1) g_buf[1] = tame(g_buf[1]);
     return n;
 }
 
@@ -114,11 +126,26 @@ void fuzz_one() {
         return count(r);
     }
     case sys::Number::LmpSend: {
-        // To itself, or to dispatchers that do not exist; words and a capability at random.
-        const u64 self = user::core_info().dispatcher;
-        const u64 dest = below(2) ? self : 1000 + below(1u << 20);
-        count(user::call(sys::Number::LmpSend, dest, a[1], a[2], a[3], a[4], below(2) ? a[5] : 0));
+        // Through its endpoint to itself, or through any other slot (which holds none that
+        // leads elsewhere); words and a capability at random.
+        const u64 ep = below(2) ? CPtr::at(kSelfEp).raw : tame(a[0]);
+        count(user::call(sys::Number::LmpSend, ep, a[1], a[2], a[3], a[4], below(2) ? a[5] : 0));
         return;
+    }
+    case sys::Number::Dispatcher: {
+        // Any operation on any slot, but never a stop through its own Dispatcher capability.
+        const u64 op = below(4);
+        const bool self = CPtr{a[0]}.depth() == 1 && CPtr{a[0]}.first() == sys::kSlotSelf;
+        return count(user::call(sys::Number::Dispatcher, op == u64(sys::DispatcherOp::Stop) && self ? CPtr::at(kSelfEp).raw : a[0],
+                                op, a[2], below(2) ? a[3] : 1 + below(1000)));
+    }
+    case sys::Number::IrqAttach:
+    case sys::Number::IrqAck: {
+        // It holds no Irq capability: refused, whatever it names.
+        const sys::Return r = user::call(sys::Number(number), a[0]);
+        ++g_escalations;
+        if (!r.error) ++g_breaches;
+        return count(r);
     }
     case sys::Number::LmpReceive: return count(user::call(sys::Number::LmpReceive, below(2) ? sys::kNoWait : 1));
     case sys::Number::CapInvoke: {
@@ -183,8 +210,23 @@ void escalations(CPtr frame) {
     attempt(user::call(sys::Number::Print, 0x100000, 16).error != 0, "printing kernel memory");
     // Another program's capabilities: slots of a CNode it does not hold.
     attempt(user::cap::copy(CPtr::at(kCNodeSlots - 2, 1), CPtr::at(kCNodeSlots - 3)) != Error::Ok, "copying from a CNode it does not hold");
-    // The console's interrupt, which its monitor routed to the console service.
+    // The console's interrupt, whose capability its monitor gave the console service.
     attempt(user::call(sys::Number::IrqAttach, sys::kIrqConsoleRx).error != 0, "taking the console's interrupt");
+    // Its monitor: stopped through the endpoint it holds, that endpoint badged anew (to pass
+    // for another program) or passed on (it has no Grant).
+    attempt(user::dispatcher_stop(CPtr::at(sys::kSlotMonitorEp).raw) != Error::Ok, "stopping its monitor");
+    u64 m[7];
+    attempt(user::cap::invoke(m, encode_mint(m, CPtr::at(sys::kSlotMonitorEp), CPtr::at(kCNodeSlots - 4), kWrite, 7)) != Error::Ok,
+            "badging its monitor endpoint as another program's");
+    const u64 w[4] = {};
+    Error passed;
+    while ((passed = user::lmp_send_ep(CPtr::at(sys::kSlotMonitorEp).raw, w, CPtr::at(sys::kSlotMonitorEp).raw)) ==
+           Error::WouldBlock)
+        user::yield();
+    attempt(passed == Error::PermissionDenied, "passing its monitor endpoint on");
+    // Messages without an endpoint: through its Dispatcher capability, through RAM.
+    attempt(user::lmp_send_ep(CPtr::at(sys::kSlotSelf).raw, w) != Error::Ok, "sending through a Dispatcher capability");
+    attempt(user::lmp_send_ep(CPtr::at(sys::kSlotRam).raw, w) != Error::Ok, "sending through RAM");
     // The Kernel capability it does not hold.
     attempt(user::call(sys::Number::Kernel, CPtr::at(sys::kSlotKernel).raw, 5, 0).error != 0, "powering off the node");
     // Retype RAM into a frame that covers memory it does not own (past its RAM).
@@ -206,6 +248,10 @@ int main(u64 arg) {
     auto va = frame.ok() ? vs.map(*frame, 0, 4096) : Result<u64>(frame.error());
     if (!va.ok()) {
         user::print("sysfuzz: no frame of its own: {}\n", error_name(va.error()));
+        return 3;
+    }
+    if (Error e = user::dispatcher_endpoint(CPtr::at(sys::kSlotSelf).raw, CPtr::at(kSelfEp).raw, kSelfBadge); e != Error::Ok) {
+        user::print("sysfuzz: no endpoint to itself: {}\n", error_name(e));
         return 3;
     }
     g_frame = reinterpret_cast<volatile u64*>(uptr(*va));

@@ -26,20 +26,22 @@ namespace mosaic::sys {
     X(Yield, 2)                                                                                    \
     /* exit(code): ends the caller; never returns */                                               \
     X(Exit, 3)                                                                                     \
-    /* lmp_send(dest, w0, w1, w2, w3, cap): to dispatcher dest on this core; cap 0, or a slot */   \
-    /* address (caps CPtr) of a capability with Grant, copied into the receiver's receive slot */ \
+    /* lmp_send(ep, w0, w1, w2, w3, cap): through the Endpoint capability at CPtr ep (Write) */   \
+    /* to the dispatcher of this core it names; cap 0, or the CPtr of a capability with Grant, */ \
+    /* copied into the receiver's receive slot */                                                  \
     X(LmpSend, 4)                                                                                  \
-    /* lmp_receive(timeout) -> (sender [| kLmpCapArrived], w0, w1, w2, w3): blocks until a */     \
+    /* lmp_receive(timeout) -> (sender [| kLmpCapArrived], w0, w1, w2, w3): the sender is the */  \
+    /* badge of the endpoint the message came through (or a k*Sender); blocks until a */           \
     /* message comes, or (timeout != 0) for at most `timeout` timer ticks: then Timeout; */       \
     /* with timeout kNoWait it does not block (WouldBlock) */                                     \
     X(LmpReceive, 5)                                                                               \
     /* core_info() -> (hardware core id, core index, dispatcher id, isa, timer hz) */              \
     X(CoreInfo, 6)                                                                                 \
-    /* irq_attach(irq_kind) -> (line): the caller's interrupt of that kind, which its monitor */ \
-    /* routed to it (KernelOp::IrqRoute): they arrive as LMP messages (sender kIrqSender); */      \
-    /* PermissionDenied for an interrupt nobody routed to the caller */                            \
+    /* irq_attach(irq) -> (line): the interrupt of the Irq capability at CPtr irq (Read) goes */ \
+    /* to the caller from now on, as LMP messages (sender kIrqSender); Busy while another live */ \
+    /* dispatcher has it */                                                                        \
     X(IrqAttach, 7)                                                                                \
-    /* irq_ack(irq): the handler is done; the line is unmasked */                                  \
+    /* irq_ack(irq): the handler of the Irq capability at CPtr irq is done; the line unmasked */  \
     X(IrqAck, 8)                                                                                   \
     /* cap_invoke(words, n): a capability invocation of n <= kMaxInvokeWords words in the */      \
     /* caller's memory (caps/include/mosaic/caps/invocation.hpp) against its capability space */  \
@@ -50,8 +52,16 @@ namespace mosaic::sys {
     X(LmpReceiveSlot, 10)                                                                          \
     /* kernel(cptr, op, a0, a1, a2, a3): an operation of the Kernel capability at cptr (only */   \
     /* the monitor holds one); op is a KernelOp, its arguments below */                           \
-    X(Kernel, 11)
+    X(Kernel, 11)                                                                                  \
+    /* dispatcher(cptr, op, a0, a1): an operation of the Dispatcher capability at cptr (Write); */ \
+    /* op is a DispatcherOp, below */                                                              \
+    X(Dispatcher, 12)
 
+// What needs no capability, and why: null, yield, exit and core_info act on the caller
+// alone; lmp_receive and lmp_receive_slot on the caller's own mailbox and capability space;
+// cap_invoke names its capabilities in its words. print writes the CPU driver's early
+// console, for what must get out when the console service cannot (a program's last words,
+// early boot); programs write through their monitor to the console service (user::write).
 enum class Number : u64 {
 #define X(name, value) name = value,
     MOSAIC_SYSCALLS(X)
@@ -76,22 +86,23 @@ struct Return {
 // Limits and special values of the calls above.
 constexpr u64 kMaxPrint = 256;
 constexpr u32 kLmpWords = 4;
-constexpr u64 kIrqSender = 1ull << 32;      // the sender of an interrupt message (dispatcher ids are smaller)
+constexpr u64 kIrqSender = 1ull << 32;      // the sender of an interrupt message (badges are smaller)
+constexpr u64 kMaxBadge = kIrqSender - 1;   // endpoint badges: 1..kMaxBadge
 constexpr u64 kLmpCapArrived = 1ull << 63;  // or-ed into the sender: a capability came with the message
 // Senders of messages from the CPU driver itself, to the monitor of its core (dispatcher
 // kMonitorId): a dispatcher ended (kEndedWord*), and the core's doorbell rang (no words;
 // several rings before the monitor looks arrive as one message).
 constexpr u64 kKernelSender = 1ull << 33;
 constexpr u64 kDoorbellSender = 1ull << 34;
-constexpr u64 kMonitorId = 1; // the first dispatcher of every core
+constexpr u64 kMonitorId = 1; // the first dispatcher of every core, and the badge of its endpoints to programs
 constexpr u64 kNoWait = ~0ull; // lmp_receive's timeout: only what is there now
 // An ended message: w0 = dispatcher id | how << 32 (0 exit, 1 fault, 2 stopped by its
-// monitor: KernelOp::Stop) | times it was preempted << 40 (at most kEndedMaxPreemptions);
+// monitor: DispatcherOp::Stop) | times it was preempted << 40 (at most kEndedMaxPreemptions);
 // w1 = exit code or the trap kind (mosaic::TrapKind); w2 = the fault's address; w3 = the
 // fault's pc.
 constexpr u64 kEndedFault = 1, kEndedStopped = 2;
 constexpr u64 kEndedMaxPreemptions = (1ull << 24) - 1;
-constexpr u64 kIrqConsoleRx = 1;    // irq_attach kinds: the console UART's receive interrupt
+constexpr u64 kIrqConsoleRx = 1;    // KernelOp::IrqCap kinds: the console UART's receive interrupt
 constexpr u64 kMaxInvokeWords = 7;
 
 // Start data: bytes a dispatcher is given when it starts (e.g. the SKB server's facts), on
@@ -125,7 +136,14 @@ constexpr u32 kSlotImageFile = kSlotKernel + 4;
 constexpr u32 kSlotFwCfg = kSlotKernel + 5;
 constexpr u32 kSlotPciConfig = kSlotKernel + 6;
 constexpr u32 kSlotDeviceMemory = kSlotKernel + 7;
-constexpr u32 kSlotFirstFree = kSlotKernel + 8;
+// Every dispatcher's, from the CPU driver: a Dispatcher capability for itself (Read, Write:
+// it may mint endpoints to itself, and stop itself), and, every one a monitor started, an
+// Endpoint to that monitor (Write only) badged with the dispatcher's own id.
+constexpr u32 kSlotSelf = kSlotKernel + 8;
+constexpr u32 kSlotMonitorEp = kSlotKernel + 9;
+// Slots the user runtime keeps the endpoints it was given in (user::lmp_send).
+constexpr u32 kSlotEndpoints = kSlotKernel + 10, kEndpointSlots = 4;
+constexpr u32 kSlotFirstFree = kSlotEndpoints + kEndpointSlots;
 
 // The operations of the Kernel capability (sys::Number::Kernel), declared once:
 // X(name, code). Arguments a0..a3:
@@ -134,15 +152,14 @@ constexpr u32 kSlotFirstFree = kSlotKernel + 8;
 //              once the core runs its CPU driver (its monitor starts on its own)
 //   Dispatch   a0 the address of a DispatchRequest in the caller's memory -> (dispatcher id):
 //              a new dispatcher from capabilities the caller built (the last step of
-//              loading a program; the monitor's loader does the rest)
+//              loading a program; the monitor's loader does the rest), with kSlotSelf and
+//              kSlotMonitorEp filled; the caller gets its Dispatcher capability
 //   Doorbell   a0 a doorbell id another core's CPU driver gave its monitor (BootFacts)
-//   Stop       a0 a dispatcher id of this core: ends it (its end is reported as a fault
-//              of kind Other)
 //   PowerOff   a0 1: the run passed, 0: failed; ends the machine
-//   IrqRoute   a0 an interrupt kind (kIrqConsoleRx), a1 a dispatcher id of this core: its
-//              interrupts go to that dispatcher from now on (Busy while another one that
-//              is alive has them) -> (the controller's line)
-#define MOSAIC_KERNEL_OPS(X) X(StartCore, 1) X(Dispatch, 2) X(Doorbell, 3) X(Stop, 4) X(PowerOff, 5) X(IrqRoute, 6)
+//   IrqCap     a0 an interrupt kind (kIrqConsoleRx), a1 the CPtr of an empty slot: an Irq
+//              capability (Read, Write, Grant) for that device's interrupt on this core
+//              -> (the controller's line)
+#define MOSAIC_KERNEL_OPS(X) X(StartCore, 1) X(Dispatch, 2) X(Doorbell, 3) X(PowerOff, 5) X(IrqCap, 6)
 enum class KernelOp : u64 {
 #define X(name, value) name = value,
     MOSAIC_KERNEL_OPS(X)
@@ -150,16 +167,30 @@ enum class KernelOp : u64 {
 };
 constexpr u64 kChannelBytes = 4096;
 
+// The operations of a Dispatcher capability (sys::Number::Dispatcher): X(name, code).
+//   Stop       ends the dispatcher (its monitor hears of it as kEndedStopped)
+//   Endpoint   a0 the CPtr of an empty slot, a1 a badge (1..kMaxBadge): an Endpoint
+//              capability (Write, Grant) to the dispatcher there; what comes through it
+//              reaches the dispatcher with that badge as its sender
+#define MOSAIC_DISPATCHER_OPS(X) X(Stop, 1) X(Endpoint, 2)
+enum class DispatcherOp : u64 {
+#define X(name, value) name = value,
+    MOSAIC_DISPATCHER_OPS(X)
+#undef X
+};
+
 // What Dispatch starts: the CPtr of a CNode capability (its capability space), the CPtr of
 // a root page table capability (its address space: valid entries in the user window's root
 // slot and the heap slot only, which the CPU driver checks before it adds the kernel's),
-// its entry point (in the user window), the arg for its first argument register and a name
+// its entry point (in the user window), the arg for its first argument register, the CPtr
+// of an empty slot of the caller for its Dispatcher capability (Read, Write) and a name
 // for reports. Its stack ends at the window's top.
 struct DispatchRequest {
     u64 cnode;
     u64 root;
     u64 entry;
     u64 arg;
+    u64 dispatcher;
     char name[16];
 };
 

@@ -16,8 +16,12 @@ struct TwoDispatchers : Sys {
         REQUIRE(retype(kRam, CPtr::at(11), CapType::Frame, kPageSize, 1, kPageSize) == Error::Ok);
         REQUIRE(retype(kRam, CPtr::at(12), CapType::PageTableL2, kPageSize, 1, 2 * kPageSize) == Error::Ok);
         REQUIRE(retype(kRam, CPtr::at(13), CapType::CNode, kCNodeBytes, 1, 3 * kPageSize) == Error::Ok);
-        REQUIRE(retype(kRam, CPtr::at(14), CapType::Dispatcher, kDispatcherBytes, 1, 4 * kPageSize) == Error::Ok);
-        REQUIRE(retype(kRam, CPtr::at(15), CapType::Endpoint, kEndpointBytes, 1, 5 * kPageSize) == Error::Ok);
+        // Dispatchers and endpoints are made by the CPU driver only (dispatcher 5 of this core).
+        Capability named;
+        named.type = CapType::Dispatcher, named.rights = kAllRights, named.base = 5;
+        REQUIRE(t.install(root, 14, named, true).ok());
+        named.type = CapType::Endpoint;
+        REQUIRE(t.install(root, 15, named, true).ok());
         REQUIRE(mint(CPtr::at(11), CPtr::at(16), kRead) == Error::Ok);
         REQUIRE(retype(kRam, CPtr::at(20), CapType::Ram, 1 << 20, 1, 1 << 20) == Error::Ok);
         REQUIRE(mint(CPtr::at(20), CPtr::at(17), kRead) == Error::Ok);
@@ -76,6 +80,11 @@ TEST_CASE("escalation attempts are refused with the right error") {
     SUBCASE("mint with more rights") {
         CHECK(s.mint(CPtr::at(16), CPtr::at(30), kRead | kWrite) == Error::PermissionDenied);
         CHECK(s.mint(CPtr::at(16), CPtr::at(30), kAllRights + 1) == Error::PermissionDenied);
+    }
+    SUBCASE("make a dispatcher or an endpoint of RAM") {
+        CHECK(s.retype(CPtr::at(20), CPtr::at(30), CapType::Dispatcher, kPageSize) == Error::WrongType);
+        CHECK(s.retype(CPtr::at(20), CPtr::at(30), CapType::Endpoint, kPageSize) == Error::WrongType);
+        CHECK(s.retype(CPtr::at(20), CPtr::at(30), CapType::Irq, kPageSize) == Error::WrongType);
     }
     SUBCASE("re-badge a badged endpoint") {
         REQUIRE(s.mint(CPtr::at(15), CPtr::at(30), kAllRights, 1) == Error::Ok);

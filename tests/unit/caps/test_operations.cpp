@@ -39,7 +39,9 @@ TEST_CASE("copy refuses an empty source, an occupied or invalid destination") {
 
 TEST_CASE("mint narrows rights and badges an endpoint once") {
     Sys s;
-    REQUIRE(s.retype(kRam, CPtr::at(10), CapType::Endpoint, kEndpointBytes) == Error::Ok);
+    Capability ep;
+    ep.type = CapType::Endpoint, ep.rights = kAllRights, ep.base = 7; // to dispatcher 7
+    REQUIRE(s.t.install(s.root, 10, ep, true).ok());
     CHECK(s.mint(CPtr::at(10), CPtr::at(11), kRead | kGrant, 42) == Error::Ok);
     Capability m = s.id(CPtr::at(11)).value();
     CHECK(m.rights == (kRead | kGrant));

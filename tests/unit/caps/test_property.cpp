@@ -52,7 +52,7 @@ struct Model {
     bool retype(int src, int dst, CapType type, u64 size, u64 count, u64 offset) {
         if (!caps.count(src)) return false;
         const MCap f = caps[src];
-        if (f.type != CapType::Ram || !(f.rights & kWrite) || count == 0) return false;
+        if (!can_retype(f.type, type) || !(f.rights & kWrite) || count == 0) return false;
         u64 fixed = info(type).fixed_size;
         if (fixed ? size != fixed : (!is_pow2(size) || size < kPageSize)) return false;
         if (offset + size * count > f.size) return false;

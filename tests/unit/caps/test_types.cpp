@@ -27,11 +27,12 @@ TEST_CASE("kernel objects are never mappable and only frames are") {
     CHECK(is_kernel_object(CapType::PageTableL2));
 }
 
-TEST_CASE("only the kernel capability is monitor-only; CNodes and it never leave their core") {
+TEST_CASE("only the kernel capability is monitor-only; it, CNodes and the named objects never leave their core") {
     for (u32 i = 0; i < kTypeCount; ++i) {
         CapType t = CapType(i);
         CHECK(has_flag(t, kMonitorOnly) == (t == CapType::Kernel));
-        CHECK(has_flag(t, kCoreLocal) == (t == CapType::Kernel || t == CapType::CNode));
+        CHECK(has_flag(t, kCoreLocal) == (t == CapType::Kernel || t == CapType::CNode || t == CapType::Dispatcher ||
+                                          t == CapType::Endpoint || t == CapType::Irq));
     }
 }
 
@@ -87,7 +88,11 @@ TEST_CASE("validate() accepts well-formed boot capabilities and refuses the rest
     CHECK(validate(memory_cap(CapType::Ram, kRamBase + 1, kPageSize)).error() == Error::Misaligned);
     CHECK(validate(memory_cap(CapType::Ram, ~0ull - 0xfff, 2 * kPageSize)).error() == Error::Overflow);
     CHECK(validate(memory_cap(CapType::CNode, kRamBase, kPageSize * 2)).error() == Error::InvalidArgument);
-    CHECK(validate(memory_cap(CapType::Endpoint, kRamBase + 64, kEndpointBytes)).ok());
+    Capability ep;
+    ep.type = CapType::Endpoint, ep.base = 3, ep.badge = 9; // dispatcher 3's, badged
+    CHECK(validate(ep).ok());
+    ep.size = 64;
+    CHECK(validate(ep).error() == Error::InvalidArgument);
     Capability c = memory_cap(CapType::Frame, kRamBase, kPageSize);
     c.badge = 1;
     CHECK(validate(c).error() == Error::InvalidArgument);

@@ -21,6 +21,8 @@ enum TypeFlag : u8 {
 // The list: X(name, wire id, fixed object size in bytes or 0 for variable, page-table level
 // or -1, flags). Variable-size memory objects made by retype are a power of two of at least
 // one page; page tables form one family whose level is an ISA-neutral index (L0 = root).
+// Dispatcher, Endpoint and Irq name a core's objects by number (base: a dispatcher id, an
+// interrupt line) and only that core's CPU driver makes them.
 #define MOSAIC_CAP_TYPES(X)                                                                  \
     X(Null, 0, 0, -1, 0)                                                                     \
     X(Ram, 1, 0, -1, kMem | kFromRam)                                                        \
@@ -31,9 +33,9 @@ enum TypeFlag : u8 {
     X(PageTableL1, 6, kPageTableBytes, 1, kMem | kKernelObject | kFromRam)                   \
     X(PageTableL2, 7, kPageTableBytes, 2, kMem | kKernelObject | kFromRam)                   \
     X(PageTableL3, 8, kPageTableBytes, 3, kMem | kKernelObject | kFromRam)                   \
-    X(Dispatcher, 9, kDispatcherBytes, -1, kMem | kKernelObject | kFromRam)                  \
-    X(Endpoint, 10, kEndpointBytes, -1, kMem | kKernelObject | kFromRam)                     \
-    X(Irq, 11, 0, -1, kKernelObject)                                                         \
+    X(Dispatcher, 9, 0, -1, kKernelObject | kCoreLocal)                                      \
+    X(Endpoint, 10, 0, -1, kKernelObject | kCoreLocal)                                       \
+    X(Irq, 11, 0, -1, kKernelObject | kCoreLocal)                                            \
     X(Kernel, 12, 0, -1, kKernelObject | kMonitorOnly | kCoreLocal)                           \
     X(IoPort, 13, 0, -1, kKernelObject)
 

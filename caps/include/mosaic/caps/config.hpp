@@ -26,8 +26,6 @@ inline constexpr u64 kPtEntries = u64(1) << kPtIndexBits;
 // Sizes of the fixed-size kernel objects made by retype (each a power of two).
 inline constexpr u64 kCNodeBytes = u64(kCNodeSlots) * 64;
 inline constexpr u64 kPageTableBytes = kPageSize;
-inline constexpr u64 kDispatcherBytes = 1024;
-inline constexpr u64 kEndpointBytes = 64;
 
 static_assert(kCNodeSlots <= 256, "a CPtr level index is 8 bits");
 static_assert(kTableSlots < 0xFFFF, "slot ids are 16 bits with 0xFFFF meaning none");

@@ -30,9 +30,9 @@ enum Op : u64 {
     // print: flags = the length (at most console::kWriteBytes), words 1-3 the bytes; to the
     // console service of the node (userland/include/mosaic/user/console.hpp). No reply.
     kPrint = 6,
-    // irq: word 1 an interrupt kind (sys::kIrqConsoleRx) -> kIrq: word 1 the line; its
-    // interrupts now go to the caller (FIXME: to whoever asks first while nobody alive has
-    // them; Irq capabilities handed out as the SKB places drivers are to replace this).
+    // irq: word 1 an interrupt kind (sys::kIrqConsoleRx) -> kIrq, with the Irq capability
+    // in the caller's receive slot: for the driver the monitor started for that device (the
+    // console service, where the SKB placed it); PermissionDenied for anyone else.
     kIrq = 7,
     // console: -> kConsole: word 1 the dispatcher id of the node's console service when it
     // runs on this core (NotFound otherwise), for reading input from it.
@@ -49,6 +49,13 @@ enum Op : u64 {
     // spawn_args: words 1-3 up to 24 bytes of argument text (NUL-padded; at most 23 and a
     // NUL) for the caller's next kSpawn with the same tag; no reply (the kSpawn's answers).
     kSpawnArgs = 11,
+    // endpoint: word 1 a dispatcher id of this core -> kEndpoint, with an Endpoint capability
+    // to it (Write, Grant; badged with the caller's id) in the caller's receive slot. Given
+    // to reach the core's services (the console, the SKB, what init started), the program
+    // that spawned the caller, what the caller spawned or its spawner spawned, and any
+    // program that was given an endpoint to the caller (to answer it); PermissionDenied
+    // otherwise (the monitor itself: every program holds sys::kSlotMonitorEp).
+    kEndpoint = 12,
     // replies only
     kStarted = 16,
     kEnded = 17,

@@ -10,15 +10,14 @@ namespace mosaic::user::kernel {
 // returns its hardware id.
 Result<u64> start_core(u32 index, u64 frame);
 // Makes a dispatcher of the capability space and address space the caller built (the last
-// step of loading a program, user/loader.hpp); returns its dispatcher id.
+// step of loading a program, user/loader.hpp), its Dispatcher capability in the slot the
+// request names; returns its dispatcher id.
 Result<u32> dispatch(const sys::DispatchRequest& req);
 // Rings the doorbell another core's CPU driver named.
 Error doorbell(u64 id);
-// Ends dispatcher `id` of this core.
-Error stop(u32 id);
-// Routes the interrupts of `kind` (sys::kIrqConsoleRx) to dispatcher `id` of this core;
-// returns the controller's line.
-Result<u32> irq_route(u64 kind, u32 id);
+// An Irq capability for the device interrupt of `kind` (sys::kIrqConsoleRx) in the empty
+// slot `dest`; returns the controller's line.
+Result<u32> irq_cap(u64 kind, u64 dest);
 // Ends the machine.
 [[noreturn]] void power_off(bool pass);
 

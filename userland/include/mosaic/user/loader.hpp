@@ -18,6 +18,7 @@ namespace mosaic::user {
 struct Loaded {
     u32 id = 0; // its dispatcher id
     caps::CPtr image, ram;
+    caps::CPtr dispatcher; // its Dispatcher capability, in the caller's slot
 };
 
 class Loader {
@@ -34,8 +35,9 @@ class Loader {
     void init(caps::RamAllocator& ram, Vspace& vs, Isa isa, Slots slots) { ram_ = &ram, vs_ = &vs, isa_ = isa, s_ = slots; }
     // Loads module `name` and starts it with `arg`, `ram_bytes` of RAM (rounded up to a
     // power of two of pages, at sys::kSlotRam with Read, Write and Grant; 0 for none) and
-    // `data_len` bytes of start data copied from `data`. Nothing it made stays on failure.
-    Result<Loaded> load(const char* name, u64 arg, u64 ram_bytes, const void* data, u64 data_len);
+    // `data_len` bytes of start data copied from `data`, its Dispatcher capability in the
+    // caller's empty slot `dispatcher`. Nothing it made stays on failure.
+    Result<Loaded> load(const char* name, u64 arg, u64 ram_bytes, const void* data, u64 data_len, caps::CPtr dispatcher);
     // The memory of a program that ended goes back to the loader's RAM.
     void release(const Loaded& l);
 

@@ -42,8 +42,9 @@ Result<Ended> wait_end(u32 tag, u64 timeout_ticks = 0);
 Result<MemberInfo> member(u32 index);
 Result<Info> info();
 Error stop(u32 dispatcher);
-// Asks for the interrupts of `kind` (sys::kIrqConsoleRx); returns the line.
-Result<u32> irq(u64 kind);
+// Asks for the Irq capability of `kind` (sys::kIrqConsoleRx) into the empty slot `slot`
+// (the monitor gives it to the device's driver only) and attaches to it; returns the line.
+Result<u32> irq(u64 kind, u64 slot);
 // A running program of this core the monitor loaded from module `name` (a service init
 // started): its dispatcher id.
 Result<u64> find(const char* name);

@@ -37,7 +37,8 @@ struct CoreInfo {
 CoreInfo core_info();
 
 struct Message {
-    u64 sender = 0;            // a dispatcher id, or sys::kIrqSender
+    u64 sender = 0;            // the badge of the endpoint it came through (the monitor badges
+                               // the endpoints it gives with the sender's dispatcher id), or sys::k*Sender
     bool cap_arrived = false;  // a capability was put in the slot lmp_receive_slot named
     u64 word[sys::kLmpWords] = {};
 };
@@ -48,8 +49,21 @@ const u8* start_data();
 // boot facts). Every program its monitor loads has start data; only the monitor has not.
 const char* args();
 
-// cap: 0, or the raw slot address (caps::CPtr) of a capability with Grant to send along.
+// To dispatcher `dest` of this core, through the endpoint this program holds for it
+// (endpoint_of); cap: 0, or the raw slot address (caps::CPtr) of a capability with Grant
+// to send along.
 Error lmp_send(u64 dest, const u64 (&w)[sys::kLmpWords], u64 cap = 0);
+// Through the Endpoint capability at `ep` (a raw CPtr).
+Error lmp_send_ep(u64 ep, const u64 (&w)[sys::kLmpWords], u64 cap = 0);
+// The endpoint (a raw CPtr) this program holds for dispatcher `dest` of its core: its
+// monitor's (sys::kSlotMonitorEp), one it was given before (kept in sys::kSlotEndpoints,
+// the least recently used one goes when they are all taken), or one it asks its monitor
+// for (monitor::api::kEndpoint; PermissionDenied when the monitor's rules say no).
+Result<u64> endpoint_of(u64 dest);
+// Gives up the endpoint held for `dest` (it ended).
+void forget_endpoint(u64 dest);
+// How endpoint_of finds endpoints, for a program that holds its own (the monitor).
+void set_endpoint_resolver(Result<u64> (*resolve)(u64 dest));
 // The next message for this dispatcher: the oldest one lmp_receive_from kept first, then
 // one from the CPU driver. timeout 0 blocks until one comes; sys::kNoWait takes only what
 // is there (WouldBlock otherwise); any other value waits at most that many timer ticks
@@ -72,7 +86,24 @@ Result<Message> lmp_receive_if(bool (*wanted)(const Message& m, const void* ctx)
 void pause(u64 ticks);
 // Messages dropped because the stash was full, since the program started.
 u64 lmp_stash_dropped();
-inline Error lmp_receive_slot(u64 cptr) { return error_of(call(sys::Number::LmpReceiveSlot, cptr)); }
+// The slot the next capability sent to this program goes to (0: none); endpoint_of puts
+// it back after it used the receive slot itself.
+Error lmp_receive_slot(u64 cptr);
+
+// Dispatcher capabilities (sys::DispatcherOp): stop one (this one's own: sys::kSlotSelf),
+// or make an endpoint to it with a badge in the empty slot `dest`.
+inline Error dispatcher_stop(u64 cptr) { return error_of(call(sys::Number::Dispatcher, cptr, u64(sys::DispatcherOp::Stop))); }
+inline Error dispatcher_endpoint(u64 cptr, u64 dest, u64 badge) {
+    return error_of(call(sys::Number::Dispatcher, cptr, u64(sys::DispatcherOp::Endpoint), dest, badge));
+}
+// The interrupt of the Irq capability at `cptr`: its messages to this program (-> its
+// line), and its acknowledgement once handled.
+inline Result<u32> irq_attach(u64 cptr) {
+    auto r = call(sys::Number::IrqAttach, cptr);
+    if (r.error) return error_of(r);
+    return u32(r.value[0]);
+}
+inline Error irq_ack(u64 cptr) { return error_of(call(sys::Number::IrqAck, cptr)); }
 
 // Writes text to the console: through this core's monitor to the console service of the
 // node (monitor::api::kPrint), a line at a time. A program that must write otherwise (the
