@@ -110,13 +110,20 @@ Result<Dispatcher*> Scheduler::spawn(const char* name, const u8* image, usize le
         TRY_STATUS(caps_.install(d->cnode, sys::kSlotRam, caps::CapType::Ram, TRY(pool_.alloc_range(ram_bytes, kPageSize)),
                                  ram_bytes, rw | caps::kExecute | caps::kGrant));
 
-    arch::user_frame_init(d->frame, plan.entry, base + kUserWindowSize, arg);
+    return start(d, count_, name, plan.entry, arg);
+}
+
+// The last steps of both: its registers, id and own Dispatcher capability (none if the
+// slot was taken), and its place among the core's dispatchers; then it may run.
+Dispatcher* Scheduler::start(Dispatcher* d, u32 pos, const char* name, u64 entry, u64 arg) {
+    arch::user_frame_init(d->frame, entry, arch::user_window_base() + kUserWindowSize, arg);
     d->id = next_id_++;
-    TRY_STATUS(caps_.install(d->cnode, sys::kSlotSelf, caps::CapType::Dispatcher, d->id, 0, rw));
+    (void)caps_.install(d->cnode, sys::kSlotSelf, caps::CapType::Dispatcher, d->id, 0, caps::kRead | caps::kWrite);
     if (d->id == sys::kMonitorId) monitor_ = d;
-    d->entry = plan.entry;
+    d->entry = entry;
     str_copy(d->name, sizeof d->name, name);
-    all_[count_++] = d;
+    all_[pos] = d;
+    if (pos == count_) ++count_;
     policy_.make_runnable(d);
     return d;
 }
@@ -149,15 +156,7 @@ Result<Dispatcher*> Scheduler::dispatch(const char* name, u16 cnode, u64 root, u
         if (arch::mmu::is_valid(kernel[i])) r[i] = kernel[i];
     d->space.adopt(root);
     d->cnode = cnode;
-    arch::user_frame_init(d->frame, entry, arch::user_window_base() + kUserWindowSize, arg);
-    d->id = next_id_++;
-    (void)caps_.install(cnode, sys::kSlotSelf, caps::CapType::Dispatcher, d->id, 0, caps::kRead | caps::kWrite); // an occupied slot: none
-    d->entry = entry;
-    str_copy(d->name, sizeof d->name, name);
-    all_[pos] = d;
-    if (pos == count_) ++count_;
-    policy_.make_runnable(d);
-    return d;
+    return start(d, pos, name, entry, arg);
 }
 
 } // namespace mosaic::cpudriver

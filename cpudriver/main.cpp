@@ -34,6 +34,19 @@ void print_banner(const BootInfo& bi) {
 
 } // namespace
 
+// The common start of the device-tree ISAs (aarch64, riscv64): the firmware's tree gives
+// the console and devices (through the ISA's platform hook) and the boot facts.
+void boot_from_dtb(BootInfo& bi, const u8* blob, void (*platform)(const Dtb&)) {
+    bi.dtb = blob;
+    auto dtb = Dtb::parse(blob, 1u << 20);
+    if (!dtb.ok()) {
+        kprint("PANIC: {}: no usable device tree at {:x}: {}\n", isa_name(bi.isa), blob, error_name(dtb.error()));
+        arch::power_off(false);
+    }
+    platform(*dtb);
+    if (auto s = bootinfo_from_dtb(bi, *dtb); !s.ok()) kprint("warning: device tree incomplete: {}\n", error_name(s.error()));
+}
+
 [[noreturn]] void on_trap(const TrapInfo& info) {
     CoreState& me = self();
     kprint("\nPANIC: unexpected trap in the CPU driver on {} core {}: {} (cause {:x}) at pc {:x}, address {:x}\n",

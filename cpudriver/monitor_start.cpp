@@ -5,7 +5,6 @@
 
 #include "console.hpp"
 #include "sched.hpp"
-#include "smp.hpp"
 
 #include <mosaic/bundle.hpp>
 
@@ -79,41 +78,32 @@ Result<bundle::View> open_image(const BootInfo& bi, bool check_crc) {
     if (!m.ok()) panic("core {:x}: the monitor does not load: {}", core.hw_id, error_name(m.error()));
     if ((*m)->id != sys::kMonitorId) panic("core {:x}: the monitor is not the first dispatcher", core.hw_id);
     // Its capabilities beyond its program's: the kernel, and the shared memory it talks over.
-    CapSpace& caps = s.caps();
-    Status st = caps.install((*m)->cnode, sys::kSlotKernel, caps::CapType::Kernel, 0, 0, caps::kRead | caps::kWrite);
-    if (st.ok() && core.channel_size)
-        st = caps.install((*m)->cnode, sys::kSlotChannel, caps::CapType::Frame, core.channel, core.channel_size,
-                          caps::kRead | caps::kWrite);
+    Status st;
+    auto give = [&](u32 slot, caps::CapType t, u64 base, u64 size, u8 rights) {
+        if (st.ok()) st = s.caps().install((*m)->cnode, slot, t, base, size, rights);
+    };
+    using T = caps::CapType;
+    const u8 rw = caps::kRead | caps::kWrite;
+    give(sys::kSlotKernel, T::Kernel, 0, 0, rw);
+    if (core.channel_size) give(sys::kSlotChannel, T::Frame, core.channel, core.channel_size, rw);
     // The boot monitor: the node's firmware configuration device, PCI configuration space
     // and the device memory BARs are in (the interconnect region among them), as ports or
     // memory; it finds its node, the devices and the region itself (monitor/hardware.cpp).
-    const u8 rw = caps::kRead | caps::kWrite;
-    if (st.ok() && !core.channel_size) {
-        if (bi.fw_cfg) st = caps.install((*m)->cnode, sys::kSlotFwCfg, caps::CapType::DevFrame, bi.fw_cfg & ~(kPageSize - 1), kPageSize, rw);
-        else if (bi.fw_cfg_port) st = caps.install((*m)->cnode, sys::kSlotFwCfg, caps::CapType::IoPort, bi.fw_cfg_port, 2, rw);
-        if (st.ok() && bi.pci.ecam_base) // bus 0: 32 devices of 8 functions of 4 KiB
-            st = caps.install((*m)->cnode, sys::kSlotPciConfig, caps::CapType::DevFrame, bi.pci.ecam_base,
-                              min<u64>(bi.pci.ecam_size, 1 << 20), rw);
-        else if (st.ok() && bi.pci.config_port)
-            st = caps.install((*m)->cnode, sys::kSlotPciConfig, caps::CapType::IoPort, bi.pci.config_port, 8, rw);
-        if (st.ok() && bi.pci.mmio_size)
-            st = caps.install((*m)->cnode, sys::kSlotDeviceMemory, caps::CapType::DevFrame, bi.pci.mmio_base,
-                              bi.pci.mmio_size, rw);
+    if (!core.channel_size) {
+        if (bi.fw_cfg) give(sys::kSlotFwCfg, T::DevFrame, bi.fw_cfg & ~(kPageSize - 1), kPageSize, rw);
+        else if (bi.fw_cfg_port) give(sys::kSlotFwCfg, T::IoPort, bi.fw_cfg_port, 2, rw);
+        if (bi.pci.ecam_base) give(sys::kSlotPciConfig, T::DevFrame, bi.pci.ecam_base, min<u64>(bi.pci.ecam_size, 1 << 20), rw); // bus 0
+        else if (bi.pci.config_port) give(sys::kSlotPciConfig, T::IoPort, bi.pci.config_port, 8, rw);
+        if (bi.pci.mmio_size) give(sys::kSlotDeviceMemory, T::DevFrame, bi.pci.mmio_base, bi.pci.mmio_size, rw);
     }
     // The console UART's registers, for the console service the monitor starts (Grant: it
     // passes them on): one page of device memory, or the eight ports of a 16550.
     const ConsoleDevice con = arch::console_device();
-    const u8 pass = caps::kRead | caps::kWrite | caps::kGrant;
-    if (st.ok() && con.kind == kConsole16550Port)
-        st = caps.install((*m)->cnode, sys::kSlotConsole, caps::CapType::IoPort, con.base, 8, pass);
-    else if (st.ok() && con.kind != kConsoleNone)
-        st = caps.install((*m)->cnode, sys::kSlotConsole, caps::CapType::DevFrame, con.base & ~(kPageSize - 1), kPageSize,
-                          pass);
+    if (con.kind == kConsole16550Port) give(sys::kSlotConsole, T::IoPort, con.base, 8, rw | caps::kGrant);
+    else if (con.kind != kConsoleNone) give(sys::kSlotConsole, T::DevFrame, con.base & ~(kPageSize - 1), kPageSize, rw | caps::kGrant);
     // The image bundle, read-only: the programs it loads.
     const u64 bundle = uptr(bi.bundle) & ~(kPageSize - 1);
-    if (st.ok())
-        st = caps.install((*m)->cnode, sys::kSlotImageFile, caps::CapType::Frame, bundle,
-                          align_up(uptr(bi.bundle) + view.total_size(), kPageSize) - bundle, caps::kRead);
+    give(sys::kSlotImageFile, T::Frame, bundle, align_up(uptr(bi.bundle) + view.total_size(), kPageSize) - bundle, caps::kRead);
     if (!st.ok()) panic("core {:x}: the monitor's capabilities: {}", core.hw_id, error_name(st.error()));
     s.run();
 }

@@ -193,6 +193,14 @@ bool Scheduler::deliver_irq(u32 irq) {
     return false;
 }
 
+// A device interrupt from the ISA's handler, its line masked at the controller: a message to
+// the dispatcher attached to the line, which stays masked until that one acknowledges it
+// (irq_ack). With no driver attached it stays masked: nobody could service the device.
+void on_irq(u32 irq) {
+    CoreState& me = core();
+    if (!me.sched || !me.sched->deliver_irq(irq)) kprint("  irq: interrupt {} on core {:x} not delivered (no driver, or its mailbox is full): left masked\n", irq, me.hw_id);
+}
+
 [[noreturn]] void on_user_syscall() { arch::core_state()->sched->syscall(); }
 [[noreturn]] void on_user_fault(const TrapInfo& info) { arch::core_state()->sched->fault(info); }
 [[noreturn]] void on_user_interrupt() { arch::core_state()->sched->interrupted(); }

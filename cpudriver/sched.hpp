@@ -85,6 +85,7 @@ class Scheduler {
     using Handler = sys::Return (Scheduler::*)(Dispatcher*, const sys::Args&);
     static const Handler kHandlers[sys::kSyscallCount];
 
+    Dispatcher* start(Dispatcher* d, u32 pos, const char* name, u64 entry, u64 arg);
     [[noreturn]] void resume(Dispatcher* d);
     [[noreturn]] void schedule();
     void end(Dispatcher* d);

@@ -1,9 +1,8 @@
-// Starting the other cores of the node (see smp.hpp): each gets its own memory (stack,
+// Starting the other cores of the node (see monitor_start.hpp): each gets its own memory (stack,
 // CoreState, a copy of the boot facts, its page-table pool and its dispatchers' memory)
 // carved after the CPU driver's image, and is started through the ISA's firmware or IPI
 // mechanism. The boot core writes that memory before the start and never again; the new
 // core reads nothing of the boot core's. From then on only their monitors talk, by messages.
-#include "smp.hpp"
 
 #include "console.hpp"
 #include "kmap.hpp"

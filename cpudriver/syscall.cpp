@@ -153,10 +153,7 @@ sys::Return Scheduler::on_Dispatcher(Dispatcher* d, const sys::Args& a) {
     if (!cap.ok()) return fail(cap.error());
     Dispatcher* x = find((*cap)->base);
     if (!x || x->state == DispatcherState::Dead) return fail(Error::NotFound);
-    if (sys::DispatcherOp(a.arg[1]) == sys::DispatcherOp::Stop) {
-        stop(x); // the caller itself, perhaps: then it does not come back
-        return {};
-    }
+    if (sys::DispatcherOp(a.arg[1]) == sys::DispatcherOp::Stop) return stop(x), sys::Return{}; // the caller's own end, perhaps
     if (a.arg[3] == 0 || a.arg[3] > sys::kMaxBadge) return fail(Error::InvalidArgument);
     return fail(caps_.install_at(d->cnode, a.arg[2], caps::CapType::Endpoint, x->id, caps::kWrite | caps::kGrant, a.arg[3])
                     .error());

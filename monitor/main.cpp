@@ -42,9 +42,13 @@ constexpr user::Loader::Slots kLoaderSlots{caps::kCNodeSlots - 2, caps::kCNodeSl
                                            caps::kCNodeSlots - 5};
 // ... two CNodes with a slot per program it loaded (g_loaded's index i): its Dispatcher
 // capability, and the endpoint the monitor reaches it through (badge sys::kMonitorId); a
-// slot for an endpoint it is about to give; the console's Irq capability.
+// CNode for the endpoints behind its programs' names (g_name_caps' index); and one for
+// the rest: an endpoint it is about to give, the console's Irq capability, and the slot a
+// capability a program sends it arrives in.
 constexpr u32 kSlotPrograms = caps::kCNodeSlots - 6, kSlotProgramEps = caps::kCNodeSlots - 7;
-constexpr u32 kSlotGive = caps::kCNodeSlots - 8, kSlotIrq = caps::kCNodeSlots - 9;
+constexpr u32 kSlotNameEps = caps::kCNodeSlots - 8, kSlotMisc = caps::kCNodeSlots - 9;
+constexpr caps::CPtr kGive = caps::CPtr::at(kSlotMisc, 0), kIrqCap = caps::CPtr::at(kSlotMisc, 1),
+                     kIncoming = caps::CPtr::at(kSlotMisc, 2);
 constexpr u32 kChannelSlots = 16;        // slots per ring of a core's channel
 constexpr u64 kRingBytes = transports::urpc_region_bytes(kChannelSlots);
 static_assert(2 * kRingBytes <= sys::kChannelBytes, "a core's two rings fit in its channel frame");
@@ -143,6 +147,7 @@ void print(void*, const char* s, usize n) { user::write(s, n); }
 struct Outgoing {
     u64 to;
     u64 w[4];
+    u64 ep; // the endpoint to send through (0: the monitor's own to `to`)
 };
 constexpr u32 kMaxOutgoing = 64;
 Outgoing g_out[kMaxOutgoing];
@@ -158,7 +163,7 @@ void send_waiting() {
         Outgoing& o = g_out[i];
         bool behind = false;
         for (u32 b = 0; b < nblocked; ++b) behind |= blocked[b] == o.to;
-        Error e = behind ? Error::WouldBlock : user::lmp_send(o.to, o.w);
+        Error e = behind ? Error::WouldBlock : o.ep ? user::lmp_send_ep(o.ep, o.w) : user::lmp_send(o.to, o.w);
         if (e == Error::WouldBlock) {
             if (!behind) blocked[nblocked++] = o.to;
             g_out[kept++] = o;
@@ -167,16 +172,16 @@ void send_waiting() {
     g_out_count = kept;
 }
 
-Error send_to(u64 dispatcher, const u64 (&w)[4]) {
+Error send_to(u64 dispatcher, const u64 (&w)[4], u64 ep = 0) {
     bool waiting = false;
     for (u32 i = 0; i < g_out_count; ++i) waiting |= g_out[i].to == dispatcher;
-    Error e = waiting ? Error::WouldBlock : user::lmp_send(dispatcher, w);
+    Error e = waiting ? Error::WouldBlock : ep ? user::lmp_send_ep(ep, w) : user::lmp_send(dispatcher, w);
     if (e != Error::WouldBlock) return e;
     if (g_out_count == kMaxOutgoing) {
         ++g_out_dropped;
         return Error::CapacityExceeded;
     }
-    g_out[g_out_count++] = {dispatcher, {w[0], w[1], w[2], w[3]}};
+    g_out[g_out_count++] = {dispatcher, {w[0], w[1], w[2], w[3]}, ep};
     return Error::Ok; // on its way
 }
 
@@ -264,6 +269,59 @@ void give(u64 to, api::Op op, u32 tag, Error e, u64 cap) {
     (void)send_to(to, w);
 }
 
+// The endpoints behind the names of this core's programs (user::mon::name_register), in
+// slot i of the kSlotNameEps CNode: taken when the name is asked for, kept once the
+// registry said yes, gone with the name or the program.
+struct NameCap {
+    u32 id = 0, tag = 0; // the program, and its request's tag
+    u8 name[16] = {};
+    bool confirmed = false;
+};
+NameCap g_name_caps[caps::kCNodeSlots];
+
+void drop_name_cap(NameCap& n) {
+    (void)user::cap::slot_op(caps::Op::Delete, caps::CPtr::at(kSlotNameEps, u32(&n - g_name_caps)));
+    n = NameCap{};
+}
+
+// The capability that came with a NameRegister: an endpoint to the asker itself, or no name.
+Error take_name_cap(const user::Message& msg, const u8 (&name)[16], u32 tag) {
+    auto c = msg.cap_arrived ? user::cap::identify(kIncoming) : Result<caps::Capability>(Error::SlotEmpty);
+    if (!c.ok() || c->type != caps::CapType::Endpoint || c->base != msg.sender || !(c->rights & caps::kWrite))
+        return Error::PermissionDenied;
+    for (NameCap& n : g_name_caps) {
+        if (n.id) continue;
+        const Error e = user::cap::copy(kIncoming, caps::CPtr::at(kSlotNameEps, u32(&n - g_name_caps)));
+        if (e != Error::Ok) return e;
+        n = NameCap{u32(msg.sender), tag, {}, false};
+        for (u32 i = 0; i < 16; ++i) n.name[i] = name[i];
+        return Error::Ok;
+    }
+    return Error::CapacityExceeded;
+}
+
+// Whom this core's programs delivered to (core, dispatcher): those may deliver back (an
+// answer) without a name. The oldest goes when all are taken; a program's go when it ends.
+struct Correspondent {
+    u32 local = 0, core = 0, remote = 0;
+};
+constexpr u32 kMaxCorrespondents = 64;
+Correspondent g_corr[kMaxCorrespondents];
+u32 g_corr_next = 0;
+
+void note_correspondent(u64 local, u32 core, u64 remote) {
+    for (const Correspondent& c : g_corr)
+        if (c.local == local && c.core == core && c.remote == remote) return;
+    g_corr[g_corr_next++ % kMaxCorrespondents] = {u32(local), core, u32(remote)};
+}
+
+// The endpoint behind a name of program `id` (raw CPtr), or 0 if it has none.
+u64 name_endpoint(u64 id) {
+    for (NameCap& n : g_name_caps)
+        if (n.id && n.id == id && n.confirmed) return caps::CPtr::at(kSlotNameEps, u32(&n - g_name_caps)).raw;
+    return 0;
+}
+
 // Ends a program this monitor loaded, through its Dispatcher capability.
 Error stop_program(u64 id) {
     for (u32 i = 0; i < kMaxLocal; ++i)
@@ -291,6 +349,10 @@ void unload(u32 id) {
     for (u32 i = 0; i < kMaxLocal; ++i)
         if (g_loaded[i].id == id) {
             g_loader.release(g_loaded[i]);
+            for (NameCap& n : g_name_caps)
+                if (n.id == id) drop_name_cap(n);
+            for (Correspondent& c : g_corr)
+                if (c.local == id) c = Correspondent{};
             (void)user::cap::slot_op(caps::Op::Delete, caps::CPtr::at(kSlotProgramEps, i));
             g_loaded[i] = user::Loaded{};
             g_names[i][0] = 0;
@@ -408,11 +470,17 @@ monitor::Answer query_here(void*, const monitor::Query& q) {
         return a;
     }
     case QueryOp::Deliver: {
+        // Through the endpoint behind one of its names: a program that registered none takes
+        // no deliveries.
         const bool loaded = is_loaded(q.a);
         if (!loaded || q.a == sys::kMonitorId) return fail(Error::NotFound);
+        u64 ep = name_endpoint(q.a);
+        for (const Correspondent& c : g_corr) // or an answer to one it delivered to
+            if (!ep && c.local && c.local == q.a && c.core == q.origin && c.remote == q.sender) ep = endpoint_to(q.a).value();
+        if (!ep) return fail(Error::PermissionDenied);
         u64 w[4] = {u64(api::kDelivered) | u64(q.origin & 0xffff) << 16 | u64(q.sender) << 32, 0, 0, 0};
         for (u32 i = 0; i < 16; ++i) w[1 + i / 8] |= u64(q.name[i]) << (8 * (i % 8));
-        return fail(send_to(q.a, w));
+        return fail(send_to(q.a, w, ep));
     }
     }
     return fail(Error::InvalidArgument);
@@ -422,6 +490,11 @@ monitor::Answer query_here(void*, const monitor::Query& q) {
 void answered(void*, const monitor::Answer& r) {
     const u64 requester = r.tag >> 32;
     if (requester == sys::kMonitorId) return; // the monitor's own (names of an ended program)
+    for (NameCap& n : g_name_caps) // a name's endpoint is kept once the registry took the name
+        if (n.id && !n.confirmed && n.id == requester && n.tag == u32(r.tag)) {
+            if (r.status == Error::Ok) n.confirmed = true;
+            else drop_name_cap(n);
+        }
     const u64 w[4] = {api::reply(api::kAnswer, u64(r.status), 0, u32(r.tag)), r.a, r.b, r.c};
     (void)send_to(requester, w);
 }
@@ -805,17 +878,17 @@ void serve(const user::Message& msg) {
         static bool made = false;
         Error e = msg.sender != g_console_id || msg.word[1] != sys::kIrqConsoleRx ? Error::PermissionDenied : Error::Ok;
         if (e == Error::Ok && !made) {
-            auto line = user::kernel::irq_cap(sys::kIrqConsoleRx, caps::CPtr::at(kSlotIrq).raw);
+            auto line = user::kernel::irq_cap(sys::kIrqConsoleRx, kIrqCap.raw);
             e = line.ok() ? Error::Ok : line.error();
             made = line.ok();
         }
-        give(msg.sender, api::kIrq, tag, e, caps::CPtr::at(kSlotIrq).raw);
+        give(msg.sender, api::kIrq, tag, e, kIrqCap.raw);
         return;
     }
     case api::kEndpoint: {
         const u64 to = msg.word[1];
         Error e = may_connect(msg.sender, to) ? Error::Ok : Error::PermissionDenied;
-        const caps::CPtr give_slot = caps::CPtr::at(kSlotGive);
+        const caps::CPtr give_slot = kGive;
         (void)user::cap::slot_op(caps::Op::Delete, give_slot);
         for (u32 i = 0; e == Error::Ok && i < kMaxLocal; ++i)
             if (g_loaded[i].id == to) e = user::dispatcher_endpoint(g_loaded[i].dispatcher.raw, give_slot.raw, msg.sender);
@@ -852,6 +925,18 @@ void serve(const user::Message& msg) {
             return;
         }
         monitor::Query q;
+        for (u32 i = 0; i < 16; ++i) q.name[i] = u8(msg.word[2 + i / 8] >> (8 * (i % 8)));
+        if (op == monitor::QueryOp::NameRegister) {
+            if (Error e = take_name_cap(msg, q.name, tag); e != Error::Ok) {
+                const u64 w[4] = {api::reply(api::kAnswer, u64(e), 0, tag), 0, 0, 0};
+                (void)send_to(msg.sender, w);
+                return;
+            }
+        }
+        if (op == monitor::QueryOp::Deliver) note_correspondent(msg.sender, api::core_of(w0), msg.word[1]);
+        if (op == monitor::QueryOp::NameRemove)
+            for (NameCap& n : g_name_caps)
+                if (n.id && n.id == msg.sender && mem_eq(n.name, q.name, 16)) drop_name_cap(n);
         const bool names = op == monitor::QueryOp::NameRegister || op == monitor::QueryOp::NameLookup ||
                            op == monitor::QueryOp::NameWait || op == monitor::QueryOp::NameRemove ||
                            op == monitor::QueryOp::NameList;
@@ -860,7 +945,6 @@ void serve(const user::Message& msg) {
         q.tag = msg.sender << 32 | tag;
         q.op = op;
         q.a = msg.word[1];
-        for (u32 i = 0; i < 16; ++i) q.name[i] = u8(msg.word[2 + i / 8] >> (8 * (i % 8)));
         g_mon.query_remote(q);
         return;
     }
@@ -925,6 +1009,10 @@ void handle(const user::Message& m) {
     if (m.sender == sys::kDoorbellSender) return; // a channel has something: the next step sees it
     if (m.sender == sys::kKernelSender) return ended(m);
     serve(m);
+    // A capability that came along was taken (a name's endpoint) or goes now; the slot
+    // takes the next one.
+    if (m.cap_arrived) (void)user::cap::slot_op(caps::Op::Delete, kIncoming);
+    (void)user::lmp_receive_slot(kIncoming.raw);
 }
 
 bool has_node_channels() {
@@ -1066,7 +1154,7 @@ int main(u64) {
                 g_board.nodes[f.node].name, f.core_ids[f.core_index]);
     g_loader.init(g_ram, g_vs, Isa(f.isa), kLoaderSlots);
     user::set_endpoint_resolver(endpoint_to);
-    const u32 cnodes[] = {kSlotPrograms, kSlotProgramEps};
+    const u32 cnodes[] = {kSlotPrograms, kSlotProgramEps, kSlotNameEps, kSlotMisc};
     for (u32 slot : cnodes) {
         auto chunk = g_ram.alloc(caps::kCNodeBytes);
         const Error cn = chunk.ok() ? user::cap::retype(*chunk, caps::CPtr::at(slot), caps::CapType::CNode, caps::kCNodeBytes, 1, 0)
@@ -1098,5 +1186,6 @@ int main(u64) {
     } else {
         join_boot();
     }
+    (void)user::lmp_receive_slot(kIncoming.raw); // where the capabilities programs send it go
     event_loop();
 }

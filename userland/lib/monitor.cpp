@@ -1,4 +1,5 @@
 // See monitor.hpp.
+#include <mosaic/caps/invocation.hpp>
 #include <mosaic/user/console.hpp>
 #include <mosaic/user/monitor.hpp>
 
@@ -22,10 +23,13 @@ Result<Message> reply(api::Op op, u32 tag, u64 timeout_ticks = 0) {
         &want, timeout_ticks);
 }
 
-Error ask(api::Op op, u64 flags, u32 core, u32 tag, u64 w1 = 0, u64 w2 = 0, u64 w3 = 0) {
+Error ask(api::Op op, u64 flags, u32 core, u32 tag, u64 w1 = 0, u64 w2 = 0, u64 w3 = 0, u64 cap = 0) {
     Error e;
     const u64 w[4] = {api::request(op, flags, core, tag), w1, w2, w3};
-    while ((e = lmp_send(sys::kMonitorId, w)) == Error::WouldBlock) yield();
+    // A capability goes along only while the monitor's receive slot is free: it empties it
+    // once it has taken the one before.
+    for (u32 tries = 0; (e = lmp_send(sys::kMonitorId, w, cap)) == Error::WouldBlock || (cap && e == Error::InvalidSlot && tries < 1000); ++tries)
+        yield();
     return e;
 }
 
@@ -113,13 +117,13 @@ Result<usize> read_line(char* out, usize cap, u64 timeout_ticks) {
     }
 }
 
-Result<Answer> query(u32 core, monitor::QueryOp op, u64 a, const void* bytes16, u64 timeout_ticks) {
+Result<Answer> query(u32 core, monitor::QueryOp op, u64 a, const void* bytes16, u64 timeout_ticks, u64 cap) {
     static u32 next_tag = 0x1000;
     const u32 tag = next_tag++;
     u64 w2 = 0, w3 = 0;
     const u8* b = static_cast<const u8*>(bytes16);
     for (u32 i = 0; b && i < 16; ++i) (i < 8 ? w2 : w3) |= u64(b[i]) << (8 * (i % 8));
-    if (Error e = ask(api::kQuery, u64(op), core, tag, a, w2, w3); e != Error::Ok) return e;
+    if (Error e = ask(api::kQuery, u64(op), core, tag, a, w2, w3, cap); e != Error::Ok) return e;
     Message m = TRY(reply(api::kAnswer, tag, timeout_ticks));
     if (status(m) != Error::Ok) return status(m);
     return Answer{m.word[1], m.word[2], m.word[3]};
@@ -141,15 +145,21 @@ bool pack_name16(const char* name, u8 (&b)[16]) {
     return true;
 }
 
-Result<Answer> name_op(monitor::QueryOp op, const char* name) {
+Result<Answer> name_op(monitor::QueryOp op, const char* name, u64 cap = 0) {
     u8 b[16] = {};
     if (!pack_name16(name, b)) return Error::InvalidArgument;
-    return query(0, op, 0, b);
+    return query(0, op, 0, b, 0, cap);
 }
 } // namespace
 
 Error name_register(const char* name) {
-    auto r = name_op(monitor::QueryOp::NameRegister, name);
+    // The capability behind the name: an endpoint to this program, badged as its monitor's
+    // messages are (what comes through it, the monitor brings).
+    const u64 ep = spare_endpoint_slot();
+    if (Error e = dispatcher_endpoint(caps::CPtr::at(sys::kSlotSelf).raw, ep, sys::kMonitorId); e != Error::Ok) return e;
+    auto r = name_op(monitor::QueryOp::NameRegister, name, ep);
+    u64 w[2] = {u64(caps::Op::Delete), ep};
+    (void)call(sys::Number::CapInvoke, u64(uptr(w)), 2); // the monitor holds its copy
     return r.ok() ? Error::Ok : r.error();
 }
 

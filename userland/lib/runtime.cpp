@@ -197,6 +197,15 @@ Result<u64> endpoint_of(u64 dest) {
     return ask_endpoint(dest, pick);
 }
 
+u64 spare_endpoint_slot() {
+    u32 pick = 0;
+    for (u32 i = 1; i < sys::kEndpointSlots; ++i)
+        if (g_held[i].used < g_held[pick].used) pick = i;
+    (void)delete_slot(held_slot(pick));
+    g_held[pick] = {};
+    return held_slot(pick);
+}
+
 void forget_endpoint(u64 dest) {
     for (u32 i = 0; i < sys::kEndpointSlots; ++i)
         if (g_held[i].dest == dest) (void)delete_slot(held_slot(i)), g_held[i] = {};

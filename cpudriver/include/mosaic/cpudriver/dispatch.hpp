@@ -20,7 +20,6 @@ template <typename T> class RoundRobin {
     explicit RoundRobin(u64 slice_ticks = 1) : slice_(slice_ticks) {}
     T* current() const { return current_; }
     bool has_waiting() const { return !ready_.empty(); }
-    u32 waiting() const { return ready_.size(); }
     // A new or woken dispatcher: runnable, at the back of the queue.
     void make_runnable(T* d) {
         d->state = DispatcherState::Runnable;
@@ -80,7 +79,7 @@ template <typename T> class RoundRobin {
 
 // One LMP message as it waits for its receiver: who sent it and its payload.
 struct LmpMessage {
-    u64 sender = 0; // the sending dispatcher's id, or sys::kIrqSender
+    u64 sender = 0; // the badge of the endpoint it came through, or a sys::k*Sender
     u64 word[sys::kLmpWords] = {};
 };
 

@@ -58,8 +58,12 @@ Result<usize> read_line(char* out, usize cap, u64 timeout_ticks = 0);
 struct Answer {
     u64 a = 0, b = 0, c = 0;
 };
-Result<Answer> query(u32 core, monitor::QueryOp op, u64 a = 0, const void* bytes16 = nullptr, u64 timeout_ticks = 0);
+// cap: a capability (raw CPtr, with Grant) that goes along (NameRegister's endpoint).
+Result<Answer> query(u32 core, monitor::QueryOp op, u64 a = 0, const void* bytes16 = nullptr, u64 timeout_ticks = 0,
+                     u64 cap = 0);
 // The board's names (monitor/include/mosaic/monitor/names.hpp), wherever the SKB placed the registry.
+// A name is backed by an endpoint to its program, which its monitor keeps: deliveries
+// (QueryOp::Deliver) reach a program only through an endpoint behind one of its names.
 Error name_register(const char* name);
 Error name_remove(const char* name);
 struct NameEntry {
@@ -69,7 +73,8 @@ Result<NameEntry> name_lookup(const char* name);
 // Waits until the name is registered (the registry answers then) or timeout_ticks passed: Timeout.
 Result<NameEntry> name_wait(const char* name, u64 timeout_ticks);
 // 16 bytes to program `dispatcher` on board core `core` (monitor::QueryOp::Deliver): it gets
-// them as an api::kDelivered message from its monitor. NotFound: no such program there.
+// them as an api::kDelivered message from its monitor, through the endpoint behind a name it
+// registered. NotFound: no such program there; PermissionDenied: it registered no name.
 Error deliver(u32 core, u32 dispatcher, const u8 (&bytes)[16]);
 [[noreturn]] void power_off(bool pass);
 // Asks once, and returns: the monitor powers off only for the system's own programs.

@@ -60,6 +60,9 @@ Error lmp_send_ep(u64 ep, const u64 (&w)[sys::kLmpWords], u64 cap = 0);
 // the least recently used one goes when they are all taken), or one it asks its monitor
 // for (monitor::api::kEndpoint; PermissionDenied when the monitor's rules say no).
 Result<u64> endpoint_of(u64 dest);
+// An empty slot of the endpoint slots (the least recently used endpoint goes), for an
+// endpoint this program makes to hand over; the caller empties it again.
+u64 spare_endpoint_slot();
 // Gives up the endpoint held for `dest` (it ended).
 void forget_endpoint(u64 dest);
 // How endpoint_of finds endpoints, for a program that holds its own (the monitor).
