@@ -1009,10 +1009,11 @@ void handle(const user::Message& m) {
     if (m.sender == sys::kDoorbellSender) return; // a channel has something: the next step sees it
     if (m.sender == sys::kKernelSender) return ended(m);
     serve(m);
-    // A capability that came along was taken (a name's endpoint) or goes now; the slot
-    // takes the next one.
+    // A capability that came along was taken (a name's endpoint) or goes now. The slot takes
+    // the next one once it is empty: a message still waiting may have brought one already
+    // (the CPU driver moves a capability when the message is sent).
     if (m.cap_arrived) (void)user::cap::slot_op(caps::Op::Delete, kIncoming);
-    (void)user::lmp_receive_slot(kIncoming.raw);
+    if (!user::cap::identify(kIncoming).ok()) (void)user::lmp_receive_slot(kIncoming.raw);
 }
 
 bool has_node_channels() {

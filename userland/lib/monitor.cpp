@@ -28,8 +28,9 @@ Error ask(api::Op op, u64 flags, u32 core, u32 tag, u64 w1 = 0, u64 w2 = 0, u64 
     const u64 w[4] = {api::request(op, flags, core, tag), w1, w2, w3};
     // A capability goes along only while the monitor's receive slot is free: it empties it
     // once it has taken the one before.
-    for (u32 tries = 0; (e = lmp_send(sys::kMonitorId, w, cap)) == Error::WouldBlock || (cap && e == Error::InvalidSlot && tries < 1000); ++tries)
+    for (u32 tries = 0; (e = lmp_send(sys::kMonitorId, w, cap)) == Error::WouldBlock || (cap && e == Error::InvalidSlot && tries < 1000); ++tries) {
         yield();
+    }
     return e;
 }
 

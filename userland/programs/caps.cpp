@@ -39,6 +39,38 @@ Ident identify(CPtr p) {
 }
 CPtr fresh_slot() { return CPtr::at(g_next_slot++); }
 
+void expect(const char* name, Error got, Error want);
+
+// Names are backed by an endpoint to their own program, and deliveries go only through
+// such an endpoint (or answer one the receiver delivered to).
+void names() {
+    namespace api = monitor::api;
+    u8 name[16] = {'c', 'a', 'p', 's', '-', 't', 'e', 's', 't'};
+    auto reg = [&](u64 cap) {
+        auto r = user::mon::query(0, monitor::QueryOp::NameRegister, 0, name, 0, cap);
+        return r.ok() ? Error::Ok : r.error();
+    };
+    expect("name-without-endpoint", reg(0), Error::PermissionDenied);
+    auto server = user::mon::find("memserv");
+    auto theirs = server.ok() ? user::endpoint_of(*server) : Result<u64>(server.error());
+    expect("name-behind-anothers-endpoint", theirs.ok() ? reg(*theirs) : theirs.error(), Error::PermissionDenied);
+    expect("name-register", user::mon::name_register("caps-test"), Error::Ok);
+    auto me = user::mon::name_lookup("caps-test");
+    expect("name-lookup", me.ok() && me->dispatcher == user::core_info().dispatcher ? Error::Ok : Error::NotFound, Error::Ok);
+    if (!me.ok() || !server.ok()) return;
+    const u8 hello[16] = {'h', 'i'};
+    expect("deliver-to-a-nameless-program", user::mon::deliver(me->core, u32(*server), hello), Error::PermissionDenied);
+    expect("deliver-through-a-name", user::mon::deliver(me->core, me->dispatcher, hello), Error::Ok);
+    auto got = user::lmp_receive_if(
+        [](const user::Message& m, const void*) {
+            return m.sender == sys::kMonitorId && api::op_of(m.word[0]) == api::kDelivered;
+        },
+        nullptr, 500);
+    expect("delivered", got.ok() && u8(got->word[1]) == 'h' ? Error::Ok : Error::NotFound, Error::Ok);
+    expect("name-remove", user::mon::name_remove("caps-test"), Error::Ok);
+    expect("name-gone", user::mon::name_lookup("caps-test").error(), Error::NotFound);
+}
+
 void expect(const char* name, Error got, Error want) {
     if (got == want) {
         user::print("TEST cap-{} PASS\n", name);
@@ -186,6 +218,7 @@ int tests() {
     expect("endpoint-badge-zero", user::dispatcher_endpoint(CPtr::at(sys::kSlotSelf).raw, CPtr::at(kCNodeSlots - 2).raw, 0),
            Error::InvalidArgument);
     expect("stop-through-endpoint", user::dispatcher_stop(CPtr::at(sys::kSlotMonitorEp).raw), Error::WrongType);
+    names();
     expect("io-port-through-ram", invoke(io, encode_io_write(io, kRam, 0, 0x41)), Error::WrongType);
     expect("io-port-through-empty-slot", invoke(io, encode_io_read(io, CPtr::at(kCNodeSlots - 2), 0)), Error::SlotEmpty);
     // Only the monitor builds dispatchers (KernelOp::Dispatch): a program that names its own

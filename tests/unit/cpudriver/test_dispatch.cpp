@@ -137,7 +137,7 @@ TEST_CASE("system-call decoding: numbers, lengths, address overflow, reserved ca
         return decode_syscall(a);
     };
     for (u64 n = 0; n < sys::kSyscallCount; ++n)
-        if (n != u64(Number::IrqAttach) && n != u64(Number::Kernel)) CHECK(dec(n).ok()); // need valid args, below
+        if (n != u64(Number::Kernel) && n != u64(Number::Dispatcher)) CHECK(dec(n).ok()); // need valid args, below
     CHECK(dec(sys::kSyscallCount).error() == Error::UnknownSyscall);
     CHECK(dec(~0ull).error() == Error::UnknownSyscall);
     CHECK(dec(u64(Number::Print), {0x1000, sys::kMaxPrint}).ok());
@@ -147,8 +147,17 @@ TEST_CASE("system-call decoding: numbers, lengths, address overflow, reserved ca
     CHECK(dec(u64(Number::LmpSend), {1, 2, 3, 4, 5, 0x10003}).ok()); // with a capability
     CHECK(dec(u64(Number::LmpSend), {1, 2, 3, 4, 5, 1ull << 40}).error() == Error::InvalidSlot);
     CHECK(dec(u64(Number::LmpReceiveSlot), {1ull << 24}).error() == Error::InvalidSlot);
-    CHECK(dec(u64(Number::IrqAttach), {sys::kIrqConsoleRx}).ok());
-    CHECK(dec(u64(Number::IrqAttach), {77}).error() == Error::InvalidArgument);
+    // Interrupts and sends name capabilities: slot addresses.
+    CHECK(dec(u64(Number::IrqAttach), {0x10003}).ok());
+    CHECK(dec(u64(Number::IrqAttach), {1ull << 24}).error() == Error::InvalidSlot);
+    CHECK(dec(u64(Number::IrqAck), {~0ull}).error() == Error::InvalidSlot);
+    CHECK(dec(u64(Number::LmpSend), {1ull << 32, 2, 3, 4, 5, 0}).error() == Error::InvalidSlot);
+    // A Dispatcher capability's operations: a slot address, then an operation it has.
+    CHECK(dec(u64(Number::Dispatcher), {0x1001a, u64(sys::DispatcherOp::Stop)}).ok());
+    CHECK(dec(u64(Number::Dispatcher), {0x1001a, u64(sys::DispatcherOp::Endpoint), 0x10020, 7}).ok());
+    CHECK(dec(u64(Number::Dispatcher), {0x1001a, 0}).error() == Error::InvalidArgument);
+    CHECK(dec(u64(Number::Dispatcher), {0x1001a, 3}).error() == Error::InvalidArgument);
+    CHECK(dec(u64(Number::Dispatcher), {1ull << 24, u64(sys::DispatcherOp::Stop)}).error() == Error::InvalidSlot);
     // The Kernel capability's operations: a slot address, then an operation it has.
     CHECK(dec(u64(Number::Kernel), {0x10012, u64(sys::KernelOp::Dispatch)}).ok());
     CHECK(dec(u64(Number::Kernel), {0x10012, u64(sys::KernelOp::PowerOff)}).ok());
