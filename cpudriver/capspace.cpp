@@ -36,10 +36,11 @@ Status CapSpace::install_at(u16 cnode, u64 cptr, caps::CapType type, u64 base, u
     return install(u16(s / caps::kCNodeSlots), s % caps::kCNodeSlots, type, base, 0, rights, badge);
 }
 
-Result<const caps::Capability*> CapSpace::find(u16 cnode, u64 cptr, caps::CapType want) const {
+Result<const caps::Capability*> CapSpace::find(u16 cnode, u64 cptr, caps::CapType want, u8 rights) const {
     caps::SlotId s = TRY(table_.lookup(cnode, caps::CPtr{cptr}, caps::Want::Cap));
     const caps::Capability& c = table_.at(s);
     if (want != caps::CapType::Null && c.type != want) return Error::WrongType;
+    if ((c.rights & rights) != rights) return Error::PermissionDenied;
     return &c;
 }
 

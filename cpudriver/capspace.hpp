@@ -32,8 +32,9 @@ class CapSpace {
     Status install(u16 cnode, u32 slot, caps::CapType type, u64 base, u64 size, u8 rights, u64 badge = 0);
     // The same in the empty slot a CPtr of the space rooted at `cnode` names.
     Status install_at(u16 cnode, u64 cptr, caps::CapType type, u64 base, u8 rights, u64 badge = 0);
-    // The capability a CPtr of the space rooted at `cnode` names, of type `want` (any for Null).
-    Result<const caps::Capability*> find(u16 cnode, u64 cptr, caps::CapType want) const;
+    // The capability a CPtr of the space rooted at `cnode` names, of type `want` (any for
+    // Null; else WrongType) with `rights` (else PermissionDenied).
+    Result<const caps::Capability*> find(u16 cnode, u64 cptr, caps::CapType want, u8 rights = 0) const;
     // Invocation words from a dispatcher whose root CNode is `cnode` and root page table
     // `root`: decoded, checked, executed and applied.
     Result<caps::Reply> invoke(u16 cnode, u64 root, const u64* words, usize n);

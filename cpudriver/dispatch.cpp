@@ -10,7 +10,7 @@ Status decode_syscall(const sys::Args& a) {
     case Number::Print:
         if (a.arg[1] > sys::kMaxPrint) return Error::InvalidArgument;
         if (a.arg[0] + a.arg[1] < a.arg[0]) return Error::BadAddress;
-        return {};
+        return a.arg[2] >> 24 ? Error::InvalidSlot : Status();
     case Number::LmpSend:
         if (a.arg[5] >> 24) return Error::InvalidSlot;
         [[fallthrough]];

@@ -92,7 +92,8 @@ Result<bundle::View> open_image(const BootInfo& bi, bool check_crc) {
     if (!core.channel_size) {
         if (bi.fw_cfg) give(sys::kSlotFwCfg, T::DevFrame, bi.fw_cfg & ~(kPageSize - 1), kPageSize, rw);
         else if (bi.fw_cfg_port) give(sys::kSlotFwCfg, T::IoPort, bi.fw_cfg_port, 2, rw);
-        if (bi.pci.ecam_base) give(sys::kSlotPciConfig, T::DevFrame, bi.pci.ecam_base, min<u64>(bi.pci.ecam_size, 1 << 20), rw); // bus 0
+        if (bi.pci.ecam_base) // bus 0
+            give(sys::kSlotPciConfig, T::DevFrame, bi.pci.ecam_base, min<u64>(bi.pci.ecam_size, 1 << 20), rw);
         else if (bi.pci.config_port) give(sys::kSlotPciConfig, T::IoPort, bi.pci.config_port, 8, rw);
         if (bi.pci.mmio_size) give(sys::kSlotDeviceMemory, T::DevFrame, bi.pci.mmio_base, bi.pci.mmio_size, rw);
     }

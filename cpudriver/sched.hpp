@@ -97,7 +97,6 @@ class Scheduler {
     // Delivers m to a dispatcher blocked in lmp_receive, in its return registers.
     void deliver(Dispatcher* to, const LmpMessage& m);
     Result<usize> copy_from_user(Dispatcher* d, u64 va, void* to, usize n);
-    Result<const caps::Capability*> held(Dispatcher* d, u64 cptr, caps::CapType t, u8 rights);
     sys::Return kernel_op(Dispatcher* d, sys::KernelOp op, const sys::Args& a);
 
     PagePool pool_;

@@ -35,12 +35,16 @@ const Scheduler::Handler Scheduler::kHandlers[sys::kSyscallCount] = {
 
 sys::Return Scheduler::on_Null(Dispatcher*, const sys::Args&) { return {}; }
 
-// FIXME: every core writes the node's one UART under the console lock; a console service
-// (a user-level driver all programs print through) is to take this over.
+// The CPU driver's console, for the holder of a capability to the UART's registers (the
+// monitor: before its console service runs, and when nothing else can get out).
 sys::Return Scheduler::on_Print(Dispatcher* d, const sys::Args& a) {
     char buf[sys::kMaxPrint];
     auto n = copy_from_user(d, a.arg[0], buf, usize(a.arg[1]));
     if (!n.ok()) return fail(n.error());
+    const ConsoleDevice con = arch::console_device();
+    auto uart = caps_.find(d->cnode, a.arg[2], con.kind == kConsole16550Port ? caps::CapType::IoPort : caps::CapType::DevFrame,
+                           caps::kWrite);
+    if (!uart.ok() || con.base - (*uart)->base >= (*uart)->size) return fail(uart.ok() ? Error::PermissionDenied : uart.error());
     ConsoleLock lock;
     arch::console_write(buf, *n);
     return {};
@@ -58,15 +62,8 @@ sys::Return Scheduler::on_Exit(Dispatcher* d, const sys::Args& a) {
     return {};
 }
 
-// The capability at cptr of type t with right r, or why not.
-Result<const caps::Capability*> Scheduler::held(Dispatcher* d, u64 cptr, caps::CapType t, u8 r) {
-    const caps::Capability* c = TRY(caps_.find(d->cnode, cptr, t));
-    if (!(c->rights & r)) return Error::PermissionDenied;
-    return c;
-}
-
 sys::Return Scheduler::on_LmpSend(Dispatcher* d, const sys::Args& a) {
-    auto ep = held(d, a.arg[0], caps::CapType::Endpoint, caps::kWrite);
+    auto ep = caps_.find(d->cnode, a.arg[0], caps::CapType::Endpoint, caps::kWrite);
     if (!ep.ok()) return fail(ep.error());
     Dispatcher* to = find((*ep)->base);
     if (!to || to->state == DispatcherState::Dead) return fail(Error::NotFound);
@@ -108,7 +105,7 @@ sys::Return Scheduler::on_CoreInfo(Dispatcher* d, const sys::Args&) {
 // Which dispatcher takes which interrupt is whoever holds its Irq capability (the monitor
 // hands it to the driver it placed); one live dispatcher per line.
 sys::Return Scheduler::on_IrqAttach(Dispatcher* d, const sys::Args& a) {
-    auto irq = held(d, a.arg[0], caps::CapType::Irq, caps::kRead);
+    auto irq = caps_.find(d->cnode, a.arg[0], caps::CapType::Irq, caps::kRead);
     if (!irq.ok()) return fail(irq.error());
     for (u32 i = 0; i < count_; ++i)
         if (all_[i] != d && all_[i]->irq_attached && all_[i]->irq_line == (*irq)->base && all_[i]->state != DispatcherState::Dead)
@@ -118,7 +115,7 @@ sys::Return Scheduler::on_IrqAttach(Dispatcher* d, const sys::Args& a) {
 }
 
 sys::Return Scheduler::on_IrqAck(Dispatcher* d, const sys::Args& a) {
-    auto irq = held(d, a.arg[0], caps::CapType::Irq, caps::kRead);
+    auto irq = caps_.find(d->cnode, a.arg[0], caps::CapType::Irq, caps::kRead);
     if (!irq.ok()) return fail(irq.error());
     if (!d->irq_attached || d->irq_line != (*irq)->base) return fail(Error::PermissionDenied);
     arch::irq_unmask(d->irq_line);
@@ -149,7 +146,7 @@ sys::Return Scheduler::on_LmpReceiveSlot(Dispatcher* d, const sys::Args& a) {
 }
 
 sys::Return Scheduler::on_Dispatcher(Dispatcher* d, const sys::Args& a) {
-    auto cap = held(d, a.arg[0], caps::CapType::Dispatcher, caps::kWrite);
+    auto cap = caps_.find(d->cnode, a.arg[0], caps::CapType::Dispatcher, caps::kWrite);
     if (!cap.ok()) return fail(cap.error());
     Dispatcher* x = find((*cap)->base);
     if (!x || x->state == DispatcherState::Dead) return fail(Error::NotFound);

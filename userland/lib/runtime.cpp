@@ -214,7 +214,7 @@ void forget_endpoint(u64 dest) {
 void write_early(const char* s, usize n) {
     while (n) {
         usize k = min<usize>(n, sys::kMaxPrint);
-        call(sys::Number::Print, u64(uptr(s)), k);
+        call(sys::Number::Print, u64(uptr(s)), k, caps::CPtr::at(sys::kSlotConsole).raw);
         s += k;
         n -= k;
     }

@@ -260,14 +260,14 @@ int main(u64 arg) {
     g_kind = u32(arg & 0xff);
     const u64 offset = (arg >> 8) & 0xfff;
     if (g_kind == kConsoleNone || g_kind > kConsolePl011) {
-        user::write_early("console: no UART it can drive\n", 30);
+        user::print("console: no UART it can drive\n"); // (the monitor writes it: no service runs)
         return 1;
     }
     if (Status st = take_registers(offset); !st.ok()) {
         char line[96];
         BufferSink b(line, sizeof line);
         format(b.sink(), "console: the UART's registers are not usable: {}\n", error_name(st.error()));
-        user::write_early(line, b.size());
+        user::write(line, b.size());
         return 2;
     }
     // Input: the receive interrupt, its capability from the monitor (no input without it;

@@ -1,6 +1,7 @@
 // Misbehaves on purpose, in the way arg selects; the CPU driver must report it and go on
 // running the core's other dispatchers. Modes 0-2 and 5 never reach their return; mode 6
 // asks its monitor to power the node off and to stop other programs, which it must refuse.
+#include <mosaic/caps/capability.hpp>
 #include <mosaic/user/monitor.hpp>
 
 using namespace mosaic;
@@ -29,14 +30,20 @@ int main(u64 arg) {
         user::print("user: dispatcher {}: unknown system call refused: {}\n", me.dispatcher, error_name(user::error_of(r)));
         return user::error_of(r) == Error::UnknownSyscall ? 0 : 1;
     }
-    case 4: { // print from memory outside the user window and from unmapped memory: BadAddress
+    case 4: { // print from memory outside the user window and from unmapped memory: BadAddress;
+              // and without a capability to the console UART (the monitor's): refused
         auto kernel = user::call(sys::Number::Print, 0x1000, 8);
         auto unmapped = user::call(sys::Number::Print, (u64(uptr(&_start)) & ~((1ull << 30) - 1)) + kUnmappedOffset, 8);
         auto big = user::call(sys::Number::Print, u64(uptr(&_start)), sys::kMaxPrint + 1);
+        const char text[] = "not on the console\n";
+        auto nocap = user::call(sys::Number::Print, u64(uptr(text)), sizeof text - 1, 0);
+        auto other = user::call(sys::Number::Print, u64(uptr(text)), sizeof text - 1, caps::CPtr::at(sys::kSlotRootTable).raw);
         bool ok = user::error_of(kernel) == Error::BadAddress && user::error_of(unmapped) == Error::BadAddress &&
-                  user::error_of(big) == Error::InvalidArgument;
-        user::print("user: dispatcher {}: bad print buffers refused: {}, {}, {}\n", me.dispatcher,
-                    error_name(user::error_of(kernel)), error_name(user::error_of(unmapped)), error_name(user::error_of(big)));
+                  user::error_of(big) == Error::InvalidArgument && user::error_of(nocap) == Error::InvalidSlot &&
+                  user::error_of(other) == Error::WrongType;
+        user::print("user: dispatcher {}: bad print buffers refused: {}, {}, {}; without the UART's capability: {}, {}\n",
+                    me.dispatcher, error_name(user::error_of(kernel)), error_name(user::error_of(unmapped)),
+                    error_name(user::error_of(big)), error_name(user::error_of(nocap)), error_name(user::error_of(other)));
         return ok ? 0 : 1;
     }
     case 5: // a breakpoint instruction

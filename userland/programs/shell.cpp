@@ -41,7 +41,7 @@ void to_console(const char* s, usize n) {
         w[0] = console::word0(console::kWrite, k, u64(g_core) << 16 | g_self);
         Error e;
         while ((e = user::lmp_send(g_console, w)) == Error::WouldBlock) user::yield();
-        if (e != Error::Ok) return user::write_early(s + at, n - at);
+        if (e != Error::Ok) return user::set_writer(nullptr), user::write(s + at, n - at); // through the monitor from now on
     }
 }
 

@@ -208,6 +208,8 @@ void escalations(CPtr frame) {
     // Invocation words in kernel memory; printing kernel memory.
     attempt(user::call(sys::Number::CapInvoke, 0xffffffff80000000ull, 2).error != 0, "invocation words from kernel memory");
     attempt(user::call(sys::Number::Print, 0x100000, 16).error != 0, "printing kernel memory");
+    attempt(user::call(sys::Number::Print, u64(uptr(g_buf)), 0, CPtr::at(sys::kSlotConsole).raw).error != 0,
+            "the CPU driver's console without the UART's capability");
     // Another program's capabilities: slots of a CNode it does not hold.
     attempt(user::cap::copy(CPtr::at(kCNodeSlots - 2, 1), CPtr::at(kCNodeSlots - 3)) != Error::Ok, "copying from a CNode it does not hold");
     // The console's interrupt, whose capability its monitor gave the console service.

@@ -20,7 +20,8 @@ namespace mosaic::sys {
 #define MOSAIC_SYSCALLS(X)                                                                         \
     /* does nothing: the round-trip cost of a system call */                                      \
     X(Null, 0)                                                                                     \
-    /* print(ptr, len): len <= kMaxPrint bytes of the caller's memory on the console */            \
+    /* print(ptr, len, uart): len <= kMaxPrint bytes of the caller's memory on the CPU driver's */ \
+    /* console, for the holder of a capability to the console UART's registers (CPtr uart) */      \
     X(Print, 1)                                                                                    \
     /* yield(): to the next runnable dispatcher of this core, if any */                            \
     X(Yield, 2)                                                                                    \
@@ -59,9 +60,8 @@ namespace mosaic::sys {
 
 // What needs no capability, and why: null, yield, exit and core_info act on the caller
 // alone; lmp_receive and lmp_receive_slot on the caller's own mailbox and capability space;
-// cap_invoke names its capabilities in its words. print writes the CPU driver's early
-// console, for what must get out when the console service cannot (a program's last words,
-// early boot); programs write through their monitor to the console service (user::write).
+// cap_invoke names its capabilities in its words. Programs write through their monitor to
+// the console service (user::write); the console service drives the UART itself.
 enum class Number : u64 {
 #define X(name, value) name = value,
     MOSAIC_SYSCALLS(X)

@@ -113,8 +113,9 @@ inline Error irq_ack(u64 cptr) { return error_of(call(sys::Number::IrqAck, cptr)
 // monitor itself) sets its own writer.
 void write(const char* s, usize n);
 void set_writer(void (*writer)(const char* s, usize n));
-// Writes through the CPU driver's early console (the Print call): for early boot and for
-// what must get out when nothing else can.
+// Writes through the CPU driver's console (the Print call, with the UART's capability at
+// sys::kSlotConsole: the monitor's): for early boot and for what must get out when nothing
+// else can. Refused to every other program.
 void write_early(const char* s, usize n);
 template <typename... Args> void print(const char* fmt, Args... args) {
     // Formats into a buffer first so that one line leaves as one piece.
