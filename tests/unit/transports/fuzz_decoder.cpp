@@ -1,6 +1,6 @@
 // libFuzzer target for the receive side: arbitrary bytes as a stream of frames into a
 // channel's reassembler and the stub decoders; it must never crash or over-read.
-#include <mosaic/transports/interfaces/name_service.hpp>
+#include "directory_iface.hpp"
 #include <mosaic/transports/interfaces/ping.hpp>
 #include <mosaic/transports/reassembler.hpp>
 
@@ -16,8 +16,8 @@ namespace {
 struct NullServer {
     Result<ifaces::ping::pong_reply> ping(const ifaces::ping::ping_request& r) { return ifaces::ping::pong_reply{r.seq, r.payload}; }
     Status note(const ifaces::ping::note_message&) { return {}; }
-    Result<ifaces::name_service::register_reply> register_name(const ifaces::name_service::register_request&) { return ifaces::name_service::register_reply{0}; }
-    Result<ifaces::name_service::lookup_reply> lookup(const ifaces::name_service::lookup_request&) { return ifaces::name_service::lookup_reply{0, 0, 0}; }
+    Result<ifaces::directory::register_reply> register_name(const ifaces::directory::register_request&) { return ifaces::directory::register_reply{0}; }
+    Result<ifaces::directory::lookup_reply> lookup(const ifaces::directory::lookup_request&) { return ifaces::directory::lookup_reply{0, 0, 0}; }
 };
 
 } // namespace
@@ -38,7 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (!r.accept(f, m).ok()) continue;
         if (m.length > kMaxPayload) abort();
         (void)ifaces::ping::serve(out, m, server);
-        (void)ifaces::name_service::serve(out, m, server);
+        (void)ifaces::directory::serve(out, m, server);
         Message drained;
         while (out.poll(drained).ok()) {}
     }

@@ -1,14 +1,14 @@
-// Interface stubs derived from one declaration: ping and the name service.
+// Interface stubs derived from one declaration: ping and a test directory.
 #include "helpers.hpp"
 
 #include <doctest.h>
 #include <map>
-#include <mosaic/transports/interfaces/name_service.hpp>
+#include "directory_iface.hpp"
 #include <mosaic/transports/interfaces/ping.hpp>
 
 using namespace test;
 namespace ping = mosaic::ifaces::ping;
-namespace ns = mosaic::ifaces::name_service;
+namespace ns = mosaic::ifaces::directory;
 
 struct PingServer {
     u64 notes = 0;
