@@ -26,6 +26,8 @@ Result<View> View::open_table(const u8* data, usize len) {
     const u8* h = data + kHeaderOffset;
     if (!mem_eq(h + kHdrMagic, kMagic, 8)) return Error::BadMagic;
     if (load_le32(h + kHdrVersion) != kVersion) return Error::BadVersion;
+    for (u32 i = kHdrReserved; i < kBootTable - kHeaderOffset; ++i)
+        if (h[i]) return Error::Malformed;
     View v;
     v.base_ = data;
     v.total_ = load_le64(h + kHdrTotal);

@@ -31,7 +31,7 @@ JOB_SHELL = 4  # init's job number for the shell (userland/programs/init.cpp)
 SHUTDOWN_GRACE = 10  # seconds the other nodes have to power off after the shell's node did
 
 
-def qemu_command(board, node, index, image, shm_path=None, gdb_port=None, idle=0, params=None):
+def qemu_command(board, node, index, image, shm_path=None, gdb_port=None, idle=0, params=None, extra=None):
     """The QEMU command line of one node. fw_cfg tells the guest which node it is and, for
     benchmarks, how many seconds to stay idle before powering off and any other boot
     parameters (`params`, e.g. {"skbbench": 1}: run the SKB benchmark)."""
@@ -65,7 +65,7 @@ def qemu_command(board, node, index, image, shm_path=None, gdb_port=None, idle=0
                 "-device", "ivshmem-plain,memdev=ic"]
     if gdb_port:
         cmd += ["-S", "-gdb", f"tcp:127.0.0.1:{gdb_port}"]
-    return cmd
+    return cmd + list(extra or [])
 
 
 def cpu_seconds(pid):
@@ -138,8 +138,9 @@ class Run:
     """One boot of a board; use as `Run(...).go()`."""
 
     def __init__(self, board, image, timeout=None, gdb=False, echo=True, idle=0, params=None, input_text=INPUT_TEXT,
-                 script=None, interactive=False):
+                 script=None, interactive=False, qemu_extra=None):
         self.board = board
+        self.qemu_extra = qemu_extra  # more QEMU arguments for every node (tests: a device tree of their own)
         self.image = image
         self.timeout = timeout or board["timeout"]
         self.gdb = gdb
@@ -161,7 +162,7 @@ class Run:
 
     def commands(self):
         return [qemu_command(self.board, n, i, self.image, self.shm, 1234 + i if self.gdb else None, self.idle,
-                             self.params)
+                             self.params, self.qemu_extra)
                 for i, n in enumerate(self.board["nodes"])]
 
     def _prefix(self, i, name):

@@ -30,6 +30,7 @@ constexpr char kMagic[8] = {'M', 'O', 'S', 'A', 'I', 'C', 'B', '1'};
 
 // Header field offsets (relative to kHeaderOffset).
 constexpr u32 kHdrMagic = 0, kHdrVersion = 8, kHdrEntries = 12, kHdrTotal = 16, kHdrCrc = 24;
+constexpr u32 kHdrReserved = 28; // to the boot table: zero (a reader refuses anything else)
 
 // Boot-table field offsets (relative to the ISA's BootEntry); the head stubs use these.
 constexpr u32 kBootBlobOffset = 0, kBootBlobSize = 8, kBootLoadAddr = 16, kBootMemSize = 24, kBootEntry = 32;

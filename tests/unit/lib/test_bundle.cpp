@@ -92,6 +92,14 @@ TEST_CASE("truncated, corrupted and hostile bundles are refused with the right e
     store_le64(img.data() + bn::kBootTable + 2 * bn::kBootEntrySize + bn::kBootEntry, 0x10); // entry outside driver
     reseal(img);
     CHECK(bn::View::open(img.data(), img.size()).error() == Error::Malformed);
+    // Every reserved header byte must be zero, whatever the checksum says.
+    for (u32 i = bn::kHdrReserved; i < bn::kBootTable - bn::kHeaderOffset; ++i) {
+        img = good;
+        img[bn::kHeaderOffset + i] = 0x40;
+        reseal(img);
+        CHECK(bn::View::open(img.data(), img.size()).error() == Error::Malformed);
+        CHECK(bn::View::open_table(img.data(), img.size()).error() == Error::Malformed);
+    }
 }
 
 TEST_CASE("ELF reader refuses what it cannot load") {
