@@ -205,11 +205,20 @@ Result<u32> load(const char* name, u64 arg, u64 ram_bytes, const void* data, u64
     return l.id;
 }
 
+// The running program `id` this monitor loaded, or nullptr.
+user::Loaded* loaded(u64 id) {
+    for (auto& l : g_loaded)
+        if (id && l.id == id) return &l;
+    return nullptr;
+}
+
+bool is_loaded(u64 id) { return loaded(id) != nullptr; }
+
 // The endpoint to a program this monitor loaded (user::lmp_send goes through it).
 Result<u64> endpoint_to(u64 id) {
-    for (u32 i = 0; i < kMaxLocal; ++i)
-        if (id && g_loaded[i].id == id) return caps::CPtr::at(kSlotProgramEps, i).raw;
-    return Error::NotFound;
+    const user::Loaded* l = loaded(id);
+    if (!l) return Error::NotFound;
+    return caps::CPtr::at(kSlotProgramEps, u32(l - g_loaded)).raw;
 }
 
 // Endpoints this monitor gave (api::kEndpoint): to whom, for whom, so that the one it
@@ -231,8 +240,6 @@ void forget_grants(u64 id) {
     for (Grant& g : g_grants)
         if (g.holder == id || g.target == id) g = Grant{};
 }
-
-bool is_loaded(u64 id);
 
 // The program of this core that asked for program `id` of this core (0: none, or another
 // core's), directly or through spawn routing.
@@ -324,9 +331,8 @@ u64 name_endpoint(u64 id) {
 
 // Ends a program this monitor loaded, through its Dispatcher capability.
 Error stop_program(u64 id) {
-    for (u32 i = 0; i < kMaxLocal; ++i)
-        if (id && g_loaded[i].id == id) return user::dispatcher_stop(g_loaded[i].dispatcher.raw);
-    return Error::NotFound;
+    const user::Loaded* l = loaded(id);
+    return l ? user::dispatcher_stop(l->dispatcher.raw) : Error::NotFound;
 }
 
 // The running program of this core this monitor loaded under `name` (the first one); NotFound.
@@ -337,12 +343,6 @@ Result<u32> find_program(const char* name) {
     return Error::NotFound;
 }
 
-// Whether `id` is a running program this monitor loaded.
-bool is_loaded(u64 id) {
-    for (u32 i = 0; i < kMaxLocal; ++i)
-        if (g_loaded[i].id && g_loaded[i].id == id) return true;
-    return false;
-}
 
 // A program this monitor loaded ended: its memory goes back.
 void unload(u32 id) {
@@ -887,12 +887,11 @@ void serve(const user::Message& msg) {
     }
     case api::kEndpoint: {
         const u64 to = msg.word[1];
-        Error e = may_connect(msg.sender, to) ? Error::Ok : Error::PermissionDenied;
         const caps::CPtr give_slot = kGive;
         (void)user::cap::slot_op(caps::Op::Delete, give_slot);
-        for (u32 i = 0; e == Error::Ok && i < kMaxLocal; ++i)
-            if (g_loaded[i].id == to) e = user::dispatcher_endpoint(g_loaded[i].dispatcher.raw, give_slot.raw, msg.sender);
-        if (e == Error::Ok && !is_loaded(to)) e = Error::NotFound;
+        // may_connect holds only for programs this monitor loaded
+        Error e = may_connect(msg.sender, to) ? user::dispatcher_endpoint(loaded(to)->dispatcher.raw, give_slot.raw, msg.sender)
+                                              : Error::PermissionDenied;
         if (e == Error::Ok) note_grant(msg.sender, to);
         give(msg.sender, api::kEndpoint, tag, e, give_slot.raw);
         (void)user::cap::slot_op(caps::Op::Delete, give_slot);

@@ -1,5 +1,5 @@
 // See monitor.hpp.
-#include <mosaic/caps/invocation.hpp>
+#include <mosaic/user/caps.hpp>
 #include <mosaic/user/console.hpp>
 #include <mosaic/user/monitor.hpp>
 
@@ -159,8 +159,7 @@ Error name_register(const char* name) {
     const u64 ep = spare_endpoint_slot();
     if (Error e = dispatcher_endpoint(caps::CPtr::at(sys::kSlotSelf).raw, ep, sys::kMonitorId); e != Error::Ok) return e;
     auto r = name_op(monitor::QueryOp::NameRegister, name, ep);
-    u64 w[2] = {u64(caps::Op::Delete), ep};
-    (void)call(sys::Number::CapInvoke, u64(uptr(w)), 2); // the monitor holds its copy
+    (void)cap::slot_op(caps::Op::Delete, caps::CPtr{ep}); // the monitor holds its copy
     return r.ok() ? Error::Ok : r.error();
 }
 

@@ -1,5 +1,6 @@
 // The user runtime (see sys.hpp): program entry and the system-call wrappers.
 #include <mosaic/caps/invocation.hpp>
+#include <mosaic/user/caps.hpp>
 #include <mosaic/monitor/api.hpp>
 #include <mosaic/user/console.hpp>
 #include <mosaic/user/sys.hpp>
@@ -140,10 +141,7 @@ Result<u64> (*g_resolver)(u64) = nullptr;
 
 u64 held_slot(u32 i) { return caps::CPtr::at(sys::kSlotEndpoints + i).raw; }
 
-Error delete_slot(u64 cptr) {
-    u64 w[2] = {u64(caps::Op::Delete), cptr};
-    return error_of(call(sys::Number::CapInvoke, u64(uptr(w)), 2));
-}
+Error delete_slot(u64 cptr) { return cap::slot_op(caps::Op::Delete, caps::CPtr{cptr}); }
 
 // Asks this core's monitor for an endpoint to `dest`, into slot i.
 Result<u64> ask_endpoint(u64 dest, u32 i) {
