@@ -39,12 +39,12 @@ void print_banner(const BootInfo& bi) {
 void boot_from_dtb(BootInfo& bi, const u8* blob, void (*platform)(const Dtb&)) {
     bi.dtb = blob;
     auto dtb = Dtb::parse(blob, 1u << 20);
-    if (!dtb.ok()) {
-        kprint("PANIC: {}: no usable device tree at {:x}: {}\n", isa_name(bi.isa), blob, error_name(dtb.error()));
+    const char* why = "its structure";
+    Status s = dtb.ok() ? (platform(*dtb), bootinfo_from_dtb(bi, *dtb, &why)) : Status(dtb.error());
+    if (!s.ok()) { // the console is the firmware's if the tree named none (arch console_write)
+        kprint("PANIC: {}: unusable device tree at {:x}: {}: {}\n", isa_name(bi.isa), blob, why, error_name(s.error()));
         arch::power_off(false);
     }
-    platform(*dtb);
-    if (auto s = bootinfo_from_dtb(bi, *dtb); !s.ok()) kprint("warning: device tree incomplete: {}\n", error_name(s.error()));
 }
 
 [[noreturn]] void on_trap(const TrapInfo& info) {

@@ -151,8 +151,9 @@ void put_head(Bytes& img, Isa isa, const std::string& path) {
     static const u32 slot[] = {bn::kHeadX86, bn::kHeadAarch64, bn::kHeadRiscv64};
     Flat h = flatten(path, elf_machine(isa));
     u32 at = slot[u32(isa)];
-    if (h.load != at || h.bytes.size() > bn::kHeadSlot)
-        die(path + ": head stub must be linked at " + std::to_string(at) + " and fit " + std::to_string(bn::kHeadSlot) + " bytes");
+    const u32 room = isa == Isa::X86_64 ? bn::kHeadX86Slot : bn::kHeadSlot;
+    if (h.load != at || h.bytes.size() > room)
+        die(path + ": head stub must be linked at " + std::to_string(at) + " and fit " + std::to_string(room) + " bytes");
     std::copy(h.bytes.begin(), h.bytes.end(), img.begin() + at);
 }
 
@@ -174,6 +175,9 @@ int cmd_bundle(const BundleArgs& a) {
     if (a.board.empty() || a.out.empty()) die("bundle needs --board and --out");
     BoardProfile board = load_board(a.board);
     Bytes img(bn::kDataOffset, 0);
+    static const char refusal[] = "PANIC: head stub: the boot entry or CPU driver of this image is corrupt\n";
+    static_assert(sizeof refusal <= bn::kRefusalSize);
+    std::memcpy(img.data() + bn::kRefusal, refusal, sizeof refusal);
     u32 index = 0;
     put_entry(img, index++, "manifest", bn::Kind::Manifest, Isa::X86_64, read_file(a.board));
     if (!a.facts.empty()) put_entry(img, index++, "facts", bn::Kind::Facts, Isa::X86_64, read_file(a.facts));
@@ -187,11 +191,22 @@ int cmd_bundle(const BundleArgs& a) {
         Flat d = flatten(path, elf_machine(isa));
         put_entry(img, index, std::string("cpudriver.") + isa_name(isa), bn::Kind::CpuDriver, isa, d.bytes);
         u8* b = img.data() + bn::kBootTable + u32(isa) * bn::kBootEntrySize;
-        store_le64(b + bn::kBootBlobOffset, load_le64(img.data() + bn::kEntryTable + index * bn::kEntrySize + 48));
-        store_le64(b + bn::kBootBlobSize, d.bytes.size());
-        store_le64(b + bn::kBootLoadAddr, d.load);
-        store_le64(b + bn::kBootMemSize, d.mem);
-        store_le64(b + bn::kBootEntry, d.entry);
+        if (d.bytes.size() % 8) die(path + ": CPU driver image is not a multiple of 8 bytes");
+        bn::BootEntry e;
+        e.blob_offset = load_le64(img.data() + bn::kEntryTable + index * bn::kEntrySize + 48);
+        e.blob_size = d.bytes.size();
+        e.load_addr = d.load;
+        e.mem_size = d.mem;
+        e.entry = d.entry;
+        e.blob_check = bn::blob_xor(d.bytes.data(), d.bytes.size());
+        e.entry_check = bn::entry_xor(e);
+        store_le64(b + bn::kBootBlobOffset, e.blob_offset);
+        store_le64(b + bn::kBootBlobSize, e.blob_size);
+        store_le64(b + bn::kBootLoadAddr, e.load_addr);
+        store_le64(b + bn::kBootMemSize, e.mem_size);
+        store_le64(b + bn::kBootEntry, e.entry);
+        store_le64(b + bn::kBootBlobCheck, e.blob_check);
+        store_le64(b + bn::kBootEntryCheck, e.entry_check);
         ++index;
     }
     for (auto& [isa, name, path] : a.modules) put_entry(img, index++, name, bn::Kind::Module, isa, read_file(path));

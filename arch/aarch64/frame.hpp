@@ -18,7 +18,7 @@ static_assert(sizeof(TrapFrame) == 272 && __builtin_offsetof(TrapFrame, elr) == 
 
 // Device addresses found in the device tree at boot (QEMU virt's until then).
 struct Platform {
-    u64 uart = 0x09000000;  // PL011
+    u64 uart = 0;           // PL011; 0: none named (semihosting)
     u64 gicd = 0x08000000;  // GICv2 distributor
     u64 gicc = 0x08010000;  // GICv2 CPU interface
     u32 timer_intid = 27;   // the virtual timer's PPI

@@ -1,29 +1,42 @@
 /* aarch64 head stub, at offset 0x80 of the image bundle: entered at EL1 with the MMU off
-   (x0 = device tree or 0). Copies this ISA's CPU driver from the bundle to its load
-   address (boot table entry 1, bundle.hpp) and jumps to its entry with x0 kept and
-   x1 = the bundle's address. Position independent. */
+   (x0 = device tree or 0). Checks this ISA's boot entry (boot table entry 1, bundle.hpp:
+   the XOR of its first six words is zero), copies the CPU driver to its load address while
+   folding its words into the blob check, and jumps to its entry with x0 kept and x1 = the
+   bundle's address only if the copy checks out. Otherwise it prints the bundle's refusal
+   message through semihosting (the QEMU boards enable it) and powers off through PSCI.
+   Position independent; 32 instructions fill the 128-byte slot. */
     .section .head, "ax"
     .globl _head
 _head:
-    adr     x9, _head
-    sub     x9, x9, #0x80           /* x9 = bundle base */
-    add     x10, x9, #(0x240 + 40)  /* kBootTable + isa * kBootEntrySize */
-    ldr     x11, [x10, #0]          /* blob offset */
-    ldr     x12, [x10, #8]          /* blob size (a multiple of 8) */
-    ldr     x13, [x10, #16]         /* load address */
-    ldr     x14, [x10, #32]         /* entry */
-    cbz     x11, 3f
-    add     x11, x11, x9
-1:  cbz     x12, 2f
-    ldr     x15, [x11], #8
+    adr     x1, _head - 0x80                /* x1 = bundle base */
+    adr     x10, _head - 0x80 + 0x240 + 56  /* kBootTable + isa * kBootEntrySize */
+    ldp     x11, x12, [x10, #0]             /* blob offset, blob size (a multiple of 8) */
+    ldp     x13, x14, [x10, #16]            /* load address, entry */
+    ldp     x16, x17, [x10, #32]            /* blob check, entry check */
+    eor     x17, x17, x11
+    eor     x17, x17, x12
+    eor     x17, x17, x13
+    eor     x17, x17, x14
+    eor     x17, x17, x16
+    cbnz    x17, 9f
+    cbz     x11, 9f                         /* no aarch64 driver in this image */
+    cbz     x12, 9f
+    add     x11, x11, x1
+1:  ldr     x15, [x11], #8
+    eor     x16, x16, x15
     str     x15, [x13], #8
-    sub     x12, x12, #8
-    b       1b
-2:  dsb     sy
+    subs    x12, x12, #8
+    b.ne    1b
+    cbnz    x16, 9f                         /* the driver's words do not match its check */
+    dsb     sy
     ic      iallu
     dsb     sy
     isb
-    mov     x1, x9
     br      x14
-3:  wfi
-    b       3b
+9:  mov     x0, #4                          /* semihosting SYS_WRITE0 */
+    adr     x1, _head - 0x80 + 0x2e8        /* kRefusal */
+    hlt     #0xf000
+    movz    x0, #0x0008                     /* PSCI SYSTEM_OFF */
+    movk    x0, #0x8400, lsl #16
+    hvc     #0
+    b       .

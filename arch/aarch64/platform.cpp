@@ -1,4 +1,5 @@
-// aarch64 boot: device addresses from the device tree, the PL011 console, power off
+// aarch64 boot: device addresses from the device tree, the PL011 console (semihosting until
+// the tree names one: the QEMU boards enable it; a board without it has its PL011), power off
 // through semihosting (PSCI SYSTEM_OFF as fallback), and the hand-over to the CPU driver.
 #include "frame.hpp"
 
@@ -16,12 +17,18 @@ using aarch64::g_platform;
 void console_write(const char* s, usize n) {
     for (usize i = 0; i < n; ++i) {
         if (s[i] == '\n') console_write("\r", 1);
+        if (!g_platform.uart) { // the device tree named none (or was unusable): semihosting
+            register u64 x0 asm("x0") = 0x03; // SYS_WRITEC
+            register u64 x1 asm("x1") = u64(uptr(&s[i]));
+            asm volatile("hlt #0xf000" : "+r"(x0) : "r"(x1) : "memory");
+            continue;
+        }
         while (mmio_read32(g_platform.uart + 0x18) & (1u << 5)) {} // FR.TXFF: transmit FIFO full
         mmio_write32(g_platform.uart, u8(s[i]));
     }
 }
 
-ConsoleDevice console_device() { return {kConsolePl011, g_platform.uart}; }
+ConsoleDevice console_device() { return {g_platform.uart ? kConsolePl011 : kConsoleNone, g_platform.uart}; }
 u32 io_port_read(u16, u32) { return ~0u; } // no I/O ports
 void io_port_write(u16, u32, u32) {}
 

@@ -42,8 +42,8 @@ inline u64 read_time() {
 
 // Device addresses and rates found in the device tree at boot.
 struct Platform {
-    u64 uart = 0x10000000;  // ns16550a; QEMU virt's until the device tree says otherwise
-    u64 test_dev = 0x100000; // sifive,test0 (power off with a status)
+    u64 uart = 0;            // ns16550a; 0: none named (the SBI console)
+    u64 test_dev = 0;        // sifive,test0 (power off with a status); 0: SBI shutdown
     u64 timebase = 10000000; // time CSR frequency
 };
 extern Platform g_platform;

@@ -1,5 +1,6 @@
-// riscv64 boot: device addresses from the device tree, the NS16550 console, power off
-// through the SiFive test device, and the hand-over to the generic CPU driver.
+// riscv64 boot: device addresses from the device tree, the NS16550 console (the SBI console
+// until the tree names one), power off through the SiFive test device (SBI without one),
+// and the hand-over to the generic CPU driver.
 #include "csr.hpp"
 
 #include <mosaic/cpudriver/arch.hpp>
@@ -16,12 +17,16 @@ using riscv::g_platform;
 void console_write(const char* s, usize n) {
     for (usize i = 0; i < n; ++i) {
         if (s[i] == '\n') console_write("\r", 1);
+        if (!g_platform.uart) { // the device tree named none (or was unusable): the SBI console
+            riscv::sbi_call(0x01, 0, u8(s[i]));  // legacy console_putchar
+            continue;
+        }
         while (!(mmio_read8(g_platform.uart + 5) & 0x20)) {} // LSR: transmit holding register empty
         mmio_write8(g_platform.uart, u8(s[i]));
     }
 }
 
-ConsoleDevice console_device() { return {kConsole16550Mmio, g_platform.uart}; }
+ConsoleDevice console_device() { return {g_platform.uart ? kConsole16550Mmio : kConsoleNone, g_platform.uart}; }
 u32 io_port_read(u16, u32) { return ~0u; } // no I/O ports
 void io_port_write(u16, u32, u32) {}
 
@@ -31,7 +36,9 @@ void full_barrier() { asm volatile("fence iorw, iorw" ::: "memory"); }
 void clean_dcache(const void*, usize) {}
 
 [[noreturn]] void power_off(bool pass) {
-    mmio_write32(g_platform.test_dev, pass ? 0x5555 : (1u << 16) | 0x3333);
+    if (g_platform.test_dev) mmio_write32(g_platform.test_dev, pass ? 0x5555 : (1u << 16) | 0x3333);
+    riscv::sbi_call(0x53525354, 0, 0, pass ? 0 : 1); // no test device: SBI SRST shutdown (reason: failure)
+    riscv::sbi_call(0x08, 0);                         // and the legacy shutdown
     for (;;) asm volatile("wfi");
 }
 

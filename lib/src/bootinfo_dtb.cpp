@@ -31,9 +31,50 @@ void pci_from_dtb(BootInfo& bi, const Dtb& dtb) {
 
 } // namespace
 
-Status bootinfo_from_dtb(BootInfo& bi, const Dtb& dtb) {
+// Sorts the memory ranges and merges those that overlap or touch: a device tree that lists
+// a range twice, or ranges that overlap, must not make the allocators hand out a frame twice.
+static Status normalise_memory(BootInfo& bi) {
+    Range* m = bi.memory;
+    for (u32 i = 0; i < bi.memory_count; ++i)
+        if (m[i].base + m[i].size < m[i].base) return Error::Malformed; // wraps around
+    for (u32 i = 1; i < bi.memory_count; ++i)
+        for (u32 j = i; j > 0 && m[j].base < m[j - 1].base; --j) {
+            Range t = m[j];
+            m[j] = m[j - 1];
+            m[j - 1] = t;
+        }
+    u32 n = 0;
+    for (u32 i = 0; i < bi.memory_count; ++i) {
+        if (n && m[i].base <= m[n - 1].base + m[n - 1].size) {
+            u64 end = m[i].base + m[i].size;
+            if (end > m[n - 1].base + m[n - 1].size) m[n - 1].size = end - m[n - 1].base;
+        } else {
+            m[n++] = m[i];
+        }
+    }
+    bi.memory_count = n;
+    return {};
+}
+
+Status bootinfo_from_dtb(BootInfo& bi, const Dtb& dtb, const char** why) {
+    const char* unused;
+    if (!why) why = &unused;
+    *why = "its memory ranges";
     bi.memory_count = TRY(dtb.memory(bi.memory, BootInfo::kMaxRanges));
+    if (!bi.memory_count) return Error::NotFound;
+    TRY_STATUS(normalise_memory(bi));
+    *why = "its cores (/cpus)";
     bi.core_count = TRY(dtb.cpus(bi.core_ids, BootInfo::kMaxCores));
+    if (!bi.core_count) return Error::NotFound;
+    bool booted_here = false;
+    for (u32 i = 0; i < bi.core_count; ++i) {
+        booted_here |= bi.core_ids[i] == bi.boot_core;
+        for (u32 j = 0; j < i; ++j)
+            if (bi.core_ids[j] == bi.core_ids[i]) return Error::Malformed; // one core listed twice
+    }
+    *why = "the core it booted on is not among its cores";
+    if (!booted_here) return Error::NotFound;
+    *why = "";
     pci_from_dtb(bi, dtb);
     if (auto chosen = dtb.find_path("/chosen"); chosen.ok())
         if (auto args = dtb.prop(*chosen, "bootargs"); args.ok() && args->len && args->data[args->len - 1] == 0)

@@ -21,6 +21,14 @@ u32 bundle_crc(const u8* data, usize len) {
     return crc32(c, data + field + 4, len - field - 4);
 }
 
+u64 blob_xor(const u8* data, usize size) {
+    u64 x = 0;
+    for (usize i = 0; i + 8 <= size; i += 8) x ^= load_le64(data + i);
+    return x;
+}
+
+u64 entry_xor(const BootEntry& b) { return b.blob_offset ^ b.blob_size ^ b.load_addr ^ b.entry ^ b.blob_check; }
+
 Result<View> View::open_table(const u8* data, usize len) {
     if (!data || len < kDataOffset) return Error::Truncated;
     const u8* h = data + kHeaderOffset;
@@ -44,10 +52,17 @@ Result<View> View::open(const u8* data, usize len) {
     if (bundle_crc(data, usize(v.total_)) != load_le32(data + kHeaderOffset + kHdrCrc)) return Error::BadChecksum;
     for (u32 i = 0; i < kIsaCount; ++i) {
         BootEntry b = v.boot(Isa(i));
-        if (b.blob_offset == 0) continue;
+        if (b.blob_offset == 0) { // no driver for this ISA: the whole entry is zero
+            for (u32 k = 0; k < kBootEntrySize; ++k)
+                if (data[kBootTable + i * kBootEntrySize + k]) return Error::Malformed;
+            continue;
+        }
         if (b.blob_offset < kDataOffset || b.blob_offset > v.total_ || b.blob_size > v.total_ - b.blob_offset ||
-            b.blob_size > b.mem_size || b.entry < b.load_addr || b.entry >= b.load_addr + b.mem_size)
+            b.blob_size == 0 || b.blob_size % 8 || b.blob_size > b.mem_size || b.entry < b.load_addr ||
+            b.entry >= b.load_addr + b.mem_size || b.load_addr + b.mem_size < b.load_addr)
             return Error::Malformed;
+        if (entry_xor(b) != b.entry_check || blob_xor(data + b.blob_offset, usize(b.blob_size)) != b.blob_check)
+            return Error::BadChecksum;
     }
     return v;
 }
@@ -71,7 +86,8 @@ Result<Entry> View::entry(u32 index) const {
 BootEntry View::boot(Isa isa) const {
     const u8* p = base_ + kBootTable + u32(isa) * kBootEntrySize;
     return BootEntry{load_le64(p + kBootBlobOffset), load_le64(p + kBootBlobSize), load_le64(p + kBootLoadAddr),
-                     load_le64(p + kBootMemSize), load_le64(p + kBootEntry)};
+                     load_le64(p + kBootMemSize),    load_le64(p + kBootEntry),    load_le64(p + kBootBlobCheck),
+                     load_le64(p + kBootEntryCheck)};
 }
 
 Result<Entry> View::find(Kind kind, Isa isa) const {

@@ -29,8 +29,33 @@ def qemu_processes_with(text):
     return r.stdout.split()
 
 
+BOOT_TABLE, BOOT_ENTRY = 0x240, 56  # lib/include/mosaic/bundle.hpp
+
+
+def u64(data, at):
+    return int.from_bytes(data[at:at + 8], "little")
+
+
+def boot_entry(isa_index):
+    """Offset of an ISA's boot entry: blob offset, blob size, load address, entry, blob
+    check, entry check, memory size (64-bit words)."""
+    return BOOT_TABLE + BOOT_ENTRY * isa_index
+
+
 def reseal(data):
-    """Recomputes a bundle's CRC-32 (zlib's is the same IEEE CRC) with the CRC field as zero."""
+    """Recomputes a bundle's checks as mosaic-tool writes them: each boot entry's blob check
+    (the XOR of its driver's 64-bit words) and entry check (the XOR of the entry's first six
+    words zero), then the CRC-32 (zlib's is the same IEEE CRC) with the CRC field as zero."""
+    for isa in range(3):
+        e = boot_entry(isa)
+        offset, size = u64(data, e), u64(data, e + 8)
+        if not offset:
+            continue
+        check = 0
+        for at in range(offset, offset + size, 8):
+            check ^= u64(data, at)
+        data[e + 32:e + 40] = check.to_bytes(8, "little")
+        data[e + 40:e + 48] = (offset ^ size ^ u64(data, e + 16) ^ u64(data, e + 24) ^ check).to_bytes(8, "little")
     data[HEADER_CRC:HEADER_CRC + 4] = b"\0\0\0\0"
     data[HEADER_CRC:HEADER_CRC + 4] = zlib.crc32(bytes(data)).to_bytes(4, "little")
 
@@ -137,8 +162,7 @@ def hanging_image(board_name, isa_index=2):
     to itself (a guest that hangs), resealed so that it passes the host's checks."""
     with open(build.image(boards.load(board_name)), "rb") as f:
         data = bytearray(f.read())
-    entry = 0x240 + 40 * isa_index
-    blob = int.from_bytes(data[entry:entry + 8], "little")
+    blob = u64(data, boot_entry(isa_index))
     data[blob:blob + 4] = (0x0000006F).to_bytes(4, "little")  # jal x0, 0
     reseal(data)
     f = tempfile.NamedTemporaryFile(suffix=".img", delete=False)
@@ -204,9 +228,7 @@ class Panics(unittest.TestCase):
         elf = os.path.join(build.BUILD, "aarch64", "cpudriver", "cpudriver-aarch64.elf")
         syms = subprocess.run(["llvm-nm", elf], stdout=subprocess.PIPE, text=True, check=True).stdout.split("\n")
         (addr,) = [int(l.split()[0], 16) for l in syms if l.endswith(" _ZN6mosaic4arch8irq_initEb")]
-        entry = 0x240 + 40 * 1  # the aarch64 entry of the boot table: blob offset, size, load address
-        blob = int.from_bytes(data[entry:entry + 8], "little")
-        base = int.from_bytes(data[entry + 16:entry + 24], "little")
+        blob, base = u64(data, boot_entry(1)), u64(data, boot_entry(1) + 16)  # aarch64's
         at = blob + addr - base
         data[at:at + 4] = b"\0\0\0\0"
         reseal(data)

@@ -23,6 +23,7 @@ PACKAGES = {
     "qemu-system-misc": "/usr/bin/qemu-system-riscv64",
     "opensbi": "/usr/share/qemu/opensbi-riscv64-generic-fw_dynamic.bin",
     "procps": "/usr/bin/pgrep",
+    "device-tree-compiler": "/usr/bin/dtc",  # the boot tests of lying device trees
 }
 
 

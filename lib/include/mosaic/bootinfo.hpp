@@ -38,7 +38,10 @@ struct BootInfo {
     const char* bootargs = "";   // the device tree's /chosen bootargs
 };
 
-// Fills memory, cores and the PCI host from a device tree (aarch64, riscv64).
-Status bootinfo_from_dtb(BootInfo& bi, const Dtb& dtb);
+// Fills memory, cores and the PCI host from a device tree (aarch64, riscv64). Refuses a
+// tree without memory or cores, with a core listed twice, more cores or ranges than
+// BootInfo holds, a range that wraps, or without bi.boot_core among its cores; `why`
+// then names what was wrong. Overlapping or touching memory ranges are merged.
+Status bootinfo_from_dtb(BootInfo& bi, const Dtb& dtb, const char** why = nullptr);
 
 } // namespace mosaic

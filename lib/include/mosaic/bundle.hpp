@@ -7,10 +7,16 @@
 //   0x140  x86_64 head stub    (32-bit protected mode, the Multiboot entry address)
 //   0x200  BundleHeader        (magic, version, sizes, CRC-32 of the whole file)
 //   0x240  boot table          (one BootEntry per ISA, read by the head stubs)
-//   0x300  entry table         (Entry: name, kind, isa, offset, size; up to 116 entries)
+//   0x2e8  refusal message     (what a head stub prints when its boot entry or driver is corrupt)
+//   0x340  entry table         (Entry: name, kind, isa, offset, size; up to 115 entries)
 //   0x2000 entry data, each entry 4 KiB aligned.
 // A head stub copies its ISA's CPU driver from the bundle to the driver's load address and
 // jumps to its entry with the bundle's address in a register (see arch/<isa>/head.S).
+// Nothing has checked the bundle when a head stub runs, so each boot entry carries two
+// checks a stub can afford: `entry_check` makes the XOR of the entry's first six 64-bit
+// words zero, and `blob_check` is the XOR of the driver's 64-bit words (the stub folds
+// it into its copy loop and compares before it jumps). A stub that finds either wrong
+// prints the refusal message through its firmware's console and powers off (head.S).
 #pragma once
 
 #include <mosaic/isa.hpp>
@@ -18,14 +24,18 @@
 namespace mosaic::bundle {
 
 constexpr u32 kHeadRiscv64 = 0x000, kHeadAarch64 = 0x080, kMultiboot = 0x100, kHeadX86 = 0x140;
-constexpr u32 kHeadSlot = 0x80;       // bytes a head stub may use
+constexpr u32 kHeadSlot = 0x80;       // bytes the riscv64 and aarch64 head stubs may use
+constexpr u32 kHeadX86Slot = 0xc0;    // the x86_64 one: to the header
 constexpr u32 kMultibootSlot = 0x40;
 constexpr u32 kHeaderOffset = 0x200;
-constexpr u32 kBootTable = 0x240, kBootEntrySize = 40;
-constexpr u32 kEntryTable = 0x300, kEntrySize = 64;
+constexpr u32 kBootTable = 0x240, kBootEntrySize = 56;
+constexpr u32 kRefusal = 0x2e8, kRefusalSize = 0x58; // NUL-terminated message
+constexpr u32 kEntryTable = 0x340, kEntrySize = 64;
 constexpr u32 kDataOffset = 0x2000;
 constexpr u32 kMaxEntries = (kDataOffset - kEntryTable) / kEntrySize;
-constexpr u32 kVersion = 2; // 2: the entry table grew to 116 entries (data from 0x2000)
+// 2: the entry table grew to 116 entries (data from 0x2000); 3: checked boot entries and
+// the refusal message (115 entries).
+constexpr u32 kVersion = 3;
 constexpr char kMagic[8] = {'M', 'O', 'S', 'A', 'I', 'C', 'B', '1'};
 
 // Header field offsets (relative to kHeaderOffset).
@@ -33,7 +43,11 @@ constexpr u32 kHdrMagic = 0, kHdrVersion = 8, kHdrEntries = 12, kHdrTotal = 16, 
 constexpr u32 kHdrReserved = 28; // to the boot table: zero (a reader refuses anything else)
 
 // Boot-table field offsets (relative to the ISA's BootEntry); the head stubs use these.
-constexpr u32 kBootBlobOffset = 0, kBootBlobSize = 8, kBootLoadAddr = 16, kBootMemSize = 24, kBootEntry = 32;
+// The six words a stub reads come first; mem_size (checked by the CRC and View::open, not
+// by the stubs) last.
+constexpr u32 kBootBlobOffset = 0, kBootBlobSize = 8, kBootLoadAddr = 16, kBootEntry = 24, kBootBlobCheck = 32,
+              kBootEntryCheck = 40, kBootMemSize = 48;
+constexpr u32 kBootChecked = 6; // words whose XOR is zero in a sound entry
 
 enum class Kind : u32 { Manifest = 1, CpuDriver = 2, Module = 3, Facts = 4 };
 
@@ -44,7 +58,14 @@ struct BootEntry {
     u64 load_addr = 0;   // physical address the driver is linked at
     u64 mem_size = 0;    // bytes including .bss, from load_addr
     u64 entry = 0;       // physical entry address
+    u64 blob_check = 0;  // XOR of the blob's 64-bit words
+    u64 entry_check = 0; // makes the XOR of the first six words zero
 };
+
+// The XOR of a blob's little-endian 64-bit words (size a multiple of 8).
+u64 blob_xor(const u8* data, usize size);
+// entry_check for an entry whose other words are set.
+u64 entry_xor(const BootEntry& b);
 
 struct Entry {
     char name[40] = {};

@@ -10,6 +10,16 @@
 using namespace mosaic;
 namespace bn = mosaic::bundle;
 
+// Sets an ISA's blob and entry checks from its boot entry and driver bytes.
+static void reseal_boot(std::vector<u8>& img, Isa isa) {
+    u8* b = img.data() + bn::kBootTable + u32(isa) * bn::kBootEntrySize;
+    bn::BootEntry e{load_le64(b + bn::kBootBlobOffset), load_le64(b + bn::kBootBlobSize), load_le64(b + bn::kBootLoadAddr),
+                    load_le64(b + bn::kBootMemSize),    load_le64(b + bn::kBootEntry)};
+    e.blob_check = bn::blob_xor(img.data() + e.blob_offset, usize(e.blob_size));
+    store_le64(b + bn::kBootBlobCheck, e.blob_check);
+    store_le64(b + bn::kBootEntryCheck, bn::entry_xor(e));
+}
+
 // Builds a bundle with a manifest entry and a riscv64 driver entry, checksummed.
 static std::vector<u8> make_bundle() {
     std::vector<u8> img(bn::kDataOffset + 2 * 4096, 0);
@@ -36,6 +46,8 @@ static std::vector<u8> make_bundle() {
     store_le64(b + bn::kBootLoadAddr, 0x84000000);
     store_le64(b + bn::kBootMemSize, 4096);
     store_le64(b + bn::kBootEntry, 0x84000000);
+    for (u32 i = 0; i < 64; ++i) img[bn::kDataOffset + 0x1000 + i] = u8(i * 37 + 1); // the "driver"
+    reseal_boot(img, Isa::Riscv64);
     store_le32(h + bn::kHdrCrc, bn::bundle_crc(img.data(), img.size()));
     return img;
 }
@@ -90,6 +102,28 @@ TEST_CASE("truncated, corrupted and hostile bundles are refused with the right e
     CHECK(bn::View::open(img.data(), img.size()).error() == Error::Malformed);
     img = good;
     store_le64(img.data() + bn::kBootTable + 2 * bn::kBootEntrySize + bn::kBootEntry, 0x10); // entry outside driver
+    reseal_boot(img, Isa::Riscv64);
+    reseal(img);
+    CHECK(bn::View::open(img.data(), img.size()).error() == Error::Malformed);
+    // The head stubs' checks, which hold before anything else has looked at the bundle: a
+    // flipped byte anywhere in the six checked words of a boot entry, or in the driver,
+    // fails them even with the file's CRC made right again.
+    for (u32 i = 0; i < bn::kBootChecked * 8; ++i) {
+        img = good;
+        img[bn::kBootTable + 2 * bn::kBootEntrySize + i] ^= 0x10;
+        reseal(img);
+        const u8* b = img.data() + bn::kBootTable + 2 * bn::kBootEntrySize;
+        u64 x = 0;
+        for (u32 w = 0; w < bn::kBootChecked; ++w) x ^= load_le64(b + 8 * w);
+        CHECK(x != 0);
+        CHECK(!bn::View::open(img.data(), img.size()).ok());
+    }
+    img = good;
+    img[bn::kDataOffset + 0x1000 + 17] ^= 0x01; // one bit of the driver
+    reseal(img);
+    CHECK(bn::View::open(img.data(), img.size()).error() == Error::BadChecksum);
+    img = good;
+    img[bn::kBootTable + bn::kBootMemSize] = 1; // a byte in the entry of an ISA without a driver
     reseal(img);
     CHECK(bn::View::open(img.data(), img.size()).error() == Error::Malformed);
     // Every reserved header byte must be zero, whatever the checksum says.

@@ -99,3 +99,140 @@ TEST_CASE("random corruption of the structure block never reads out of bounds") 
     }
     CHECK(rejected > 0); // some corruptions must be caught as errors (ASan checks the rest)
 }
+
+// A device tree built here, for lies no QEMU machine tells: /cpus with the given hart ids
+// and one memory node per group of ranges (2 address and 2 size cells).
+namespace {
+
+struct FdtBuilder {
+    std::vector<u8> st, strs;
+    static void be32(std::vector<u8>& v, u32 x) {
+        for (int s = 24; s >= 0; s -= 8) v.push_back(u8(x >> s));
+    }
+    void begin(const std::string& name) {
+        be32(st, 1);
+        for (char c : name) st.push_back(u8(c));
+        st.push_back(0);
+        while (st.size() % 4) st.push_back(0);
+    }
+    void end() { be32(st, 2); }
+    void prop(const std::string& name, const std::vector<u8>& value) {
+        be32(st, 3);
+        be32(st, u32(value.size()));
+        be32(st, u32(strs.size()));
+        strs.insert(strs.end(), name.begin(), name.end());
+        strs.push_back(0);
+        st.insert(st.end(), value.begin(), value.end());
+        while (st.size() % 4) st.push_back(0);
+    }
+    void cells(const std::string& name, const std::vector<u32>& c) {
+        std::vector<u8> v;
+        for (u32 x : c) be32(v, x);
+        prop(name, v);
+    }
+    void str(const std::string& name, const std::string& s) {
+        std::vector<u8> v(s.begin(), s.end());
+        v.push_back(0);
+        prop(name, v);
+    }
+    std::vector<u8> finish() {
+        be32(st, 9);
+        std::vector<u8> out;
+        const u32 off_rsv = 40, off_struct = off_rsv + 16, off_strings = off_struct + u32(st.size());
+        for (u32 x : {0xd00dfeedu, off_strings + u32(strs.size()), off_struct, off_strings, off_rsv, 17u, 16u, 0u,
+                      u32(strs.size()), u32(st.size())})
+            be32(out, x);
+        out.resize(off_struct, 0);
+        out.insert(out.end(), st.begin(), st.end());
+        out.insert(out.end(), strs.begin(), strs.end());
+        return out;
+    }
+};
+
+struct Tree {
+    std::vector<u64> harts{0, 1};
+    std::vector<std::vector<std::pair<u64, u64>>> memory{{{0x80000000, 0x10000000}}};
+    std::vector<u8> build() const {
+        FdtBuilder b;
+        b.begin("");
+        b.cells("#address-cells", {2});
+        b.cells("#size-cells", {2});
+        b.begin("cpus");
+        b.cells("#address-cells", {1});
+        b.cells("#size-cells", {0});
+        for (u64 h : harts) {
+            b.begin("cpu@" + std::to_string(h));
+            b.str("device_type", "cpu");
+            b.cells("reg", {u32(h)});
+            b.end();
+        }
+        b.end();
+        for (usize i = 0; i < memory.size(); ++i) {
+            b.begin("ram@" + std::to_string(i));
+            b.str("device_type", "memory");
+            std::vector<u32> reg;
+            for (auto [base, size] : memory[i])
+                for (u64 x : {base, size}) reg.push_back(u32(x >> 32)), reg.push_back(u32(x));
+            b.cells("reg", reg);
+            b.end();
+        }
+        b.end();
+        return b.finish();
+    }
+};
+
+Status facts_of(const Tree& t, BootInfo& bi, const char** why) {
+    auto blob = t.build();
+    auto dtb = Dtb::parse(blob.data(), blob.size());
+    REQUIRE(dtb.ok());
+    return bootinfo_from_dtb(bi, *dtb, why);
+}
+
+} // namespace
+
+TEST_CASE("boot facts: overlapping, repeated and touching memory ranges are merged, sorted") {
+    Tree t;
+    t.memory = {{{0x90000000, 0x1000}, {0x80000000, 0x2000}}, {{0x81000, 0x1000}}, {{0x80001000, 0x3000}},
+                {{0x80000000, 0x2000}}, {{0x80004000, 0x1000}}};
+    BootInfo bi;
+    const char* why = nullptr;
+    REQUIRE(facts_of(t, bi, &why).ok());
+    REQUIRE(bi.memory_count == 3);
+    CHECK(bi.memory[0].base == 0x81000);
+    CHECK(bi.memory[1].base == 0x80000000);
+    CHECK(bi.memory[1].size == 0x5000); // 0x80000000-0x80005000: four ranges that overlap or touch
+    CHECK(bi.memory[2].base == 0x90000000);
+    CHECK(bi.core_count == 2);
+}
+
+TEST_CASE("boot facts: lying device trees are refused, saying what was wrong") {
+    BootInfo bi;
+    const char* why = nullptr;
+    Tree t;
+    t.memory = {{{0xfffffffff0000000ull, 0x20000000}}}; // past the top of the address space
+    CHECK(facts_of(t, bi, &why).error() == Error::Malformed);
+    CHECK(std::string(why) == "its memory ranges");
+    t = Tree{};
+    t.memory = {};
+    CHECK(facts_of(t, bi, &why).error() == Error::NotFound);
+    CHECK(std::string(why) == "its memory ranges");
+    t = Tree{};
+    t.harts = {};
+    bi = BootInfo{};
+    CHECK(facts_of(t, bi, &why).error() == Error::NotFound);
+    CHECK(std::string(why) == "its cores (/cpus)");
+    t.harts = {0, 1, 1};
+    CHECK(facts_of(t, bi, &why).error() == Error::Malformed);
+    t.harts.clear();
+    for (u64 i = 0; i < BootInfo::kMaxCores + 1; ++i) t.harts.push_back(i);
+    CHECK(facts_of(t, bi, &why).error() == Error::CapacityExceeded);
+    CHECK(std::string(why) == "its cores (/cpus)");
+    t.harts = {1, 2};
+    bi = BootInfo{};
+    bi.boot_core = 0; // the core that booted is not in the tree
+    CHECK(facts_of(t, bi, &why).error() == Error::NotFound);
+    CHECK(std::string(why) == "the core it booted on is not among its cores");
+    bi.boot_core = 2;
+    CHECK(facts_of(t, bi, &why).ok());
+    CHECK(std::string(why).empty());
+}

@@ -135,7 +135,8 @@ TEST_CASE("stress: a reader that sleeps between bursts is always woken by the do
     // then called off when the last poll finds a message: the writer may ring for it all the
     // same, so the bound is the announcements, not the sleeps taken.
     CHECK(bell.rings <= p.b.sleeps_announced());
-    CHECK(p.b.sleeps_announced() < kBurstMessages / 4);
+    // How often the reader announces a sleep depends on how the host schedules the two
+    // threads (on a loaded 2-core machine, nearly once per message): reported, not asserted.
     MESSAGE("reader announced " << p.b.sleeps_announced() << " sleeps and slept " << bell.sleeps
                                 << " times, doorbell rang " << bell.rings << " times");
 }
