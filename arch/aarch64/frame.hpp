@@ -16,18 +16,28 @@ static_assert(sizeof(TrapFrame) == 272 && __builtin_offsetof(TrapFrame, elr) == 
 #define MOSAIC_SYSREG_READ(name) ({ u64 _v; asm volatile("mrs %0, " #name : "=r"(_v)); _v; })
 #define MOSAIC_SYSREG_WRITE(name, v) asm volatile("msr " #name ", %0" ::"r"(u64(v)))
 
-// Device addresses found in the device tree at boot (QEMU virt's until then).
+// Device addresses found in the device tree at boot (0: none named).
 struct Platform {
     u64 uart = 0;           // PL011; 0: none named (semihosting)
-    u64 gicd = 0x08000000;  // GICv2 distributor
-    u64 gicc = 0x08010000;  // GICv2 CPU interface
+    u32 gic_version = 0;    // 2 or 3 ("arm,cortex-a15-gic", "arm,gic-400" or "arm,gic-v3")
+    u64 gicd = 0;           // distributor
+    u64 gicc = 0;           // GICv2 CPU interface (GICv3: system registers)
+    u64 gicr = 0;           // GICv3 redistributors, one frame pair per core
     u32 timer_intid = 27;   // the virtual timer's PPI
+    bool psci_smc = false;  // the PSCI conduit (/psci method): smc, else hvc
 };
 extern Platform g_platform;
 
-// Device interrupts (irq.cpp): handles an acknowledged SPI (GICC_IAR value): masks it, ends
-// it at the CPU interface and calls cpudriver::on_irq; false for any other interrupt.
+// Device interrupts (irq.cpp): handles an acknowledged SPI (IAR value): masks it, ends it
+// at the CPU interface and calls cpudriver::on_irq; false for any other interrupt.
 bool irq_handle(u32 iar);
+// The GIC's CPU side for this core, version-neutral (irq.cpp): acknowledge (the IAR, 1023
+// when spurious), end, and enable one of this core's private interrupts (an SGI or PPI)
+// with a priority, then let the CPU interface signal every priority.
+u32 gic_ack();
+void gic_eoi(u32 iar);
+void gic_enable_private(u32 intid, u8 priority);
+void gic_cpu_on();
 // The software-generated interrupt that is this core's doorbell (arch::doorbell_ring).
 inline constexpr u32 kDoorbellIntid = 1;
 

@@ -1,20 +1,28 @@
-// aarch64 device interrupts: the GICv2 distributor (boot core) and CPU interface (every
-// core), and the PL011 console's receive interrupt (GICv2 spec ch. 4; PL011 TRM 3.3),
-// with addresses and interrupt numbers from the device tree.
+// aarch64 device interrupts: the GIC (v2: distributor and memory-mapped CPU interface, GICv2
+// spec ch. 4; v3: distributor with affinity routing, one redistributor per core and the
+// system-register CPU interface, GICv3 spec ch. 12) and the PL011 console's receive
+// interrupt (PL011 TRM 3.3), with addresses and interrupt numbers from the device tree.
+// Every interrupt is in group 1 (signalled as IRQ); the GIC version is the tree's.
 #include "frame.hpp"
 
 #include <mosaic/cpudriver/arch.hpp>
 #include <mosaic/mmio.hpp>
+
+#define MOSAIC_SYSREG_WRITE_SYNC(name, v) asm volatile("msr " #name ", %0\n isb" ::"r"(u64(v)) : "memory")
 
 namespace mosaic::arch {
 
 namespace {
 using aarch64::g_platform;
 
-constexpr u32 kGicdCtlr = 0x000, kGicdTyper = 0x004, kGicdIsenabler = 0x100, kGicdIcenabler = 0x180,
-              kGicdIpriority = 0x400, kGicdItargets = 0x800, kGicdIcfgr = 0xc00;
-constexpr u32 kGicdSgir = 0xf00;
-constexpr u32 kGiccCtlr = 0x000, kGiccPmr = 0x004, kGiccEoir = 0x010;
+constexpr u32 kGicdCtlr = 0x000, kGicdTyper = 0x004, kGicdIgroupr = 0x080, kGicdIsenabler = 0x100,
+              kGicdIcenabler = 0x180, kGicdIpriority = 0x400, kGicdItargets = 0x800, kGicdIcfgr = 0xc00;
+constexpr u32 kGicdSgir = 0xf00, kGicdIrouter = 0x6000;
+constexpr u32 kGicdCtlrRwp = 1u << 31, kGicdCtlrAre = 1u << 4, kGicdCtlrGrp1 = 1u << 1;
+constexpr u32 kGiccCtlr = 0x000, kGiccPmr = 0x004, kGiccIar = 0x00c, kGiccEoir = 0x010;
+// GICv3 redistributor: RD_base frame, then the SGI_base frame 64 KiB above it.
+constexpr u32 kGicrTyper = 0x008, kGicrWaker = 0x014, kGicrSgi = 0x10000;
+constexpr u32 kGicrWakerSleep = 1u << 1, kGicrWakerAsleep = 1u << 2;
 constexpr u32 kDoorbellSgi = aarch64::kDoorbellIntid; // trap.cpp's handle_irq reports it
 constexpr u32 kUartFr = 0x18, kUartImsc = 0x38, kUartIcr = 0x44;
 constexpr u32 kUartRxfe = 1u << 4, kUartRxim = 1u << 4, kUartRtim = 1u << 6;
@@ -28,6 +36,8 @@ Result<Dtb> device_tree() {
     return Dtb::parse(blob, 1u << 20);
 }
 
+bool v3() { return g_platform.gic_version == 3; }
+
 // A shared peripheral interrupt this distributor has (the only kind handed to on_irq).
 bool is_spi(u32 intid) { return intid >= 32 && intid < g_lines && intid < 1020; }
 
@@ -36,37 +46,67 @@ void set_enabled(u32 intid, bool on) {
     mmio_write32(g_platform.gicd + (on ? kGicdIsenabler : kGicdIcenabler) + 4 * (intid / 32), 1u << (intid % 32));
 }
 
+void distributor_settle() {
+    for (u32 i = 0; i < 1000000 && (mmio_read32(g_platform.gicd + kGicdCtlr) & kGicdCtlrRwp); ++i) {}
+}
+
+// This core's redistributor (GICv3): the frame whose GICR_TYPER affinity (bits 63:32,
+// Aff3.Aff2.Aff1.Aff0) is this core's MPIDR affinity; frames are 128 KiB apart (256 KiB
+// with virtual LPIs, TYPER.VLPIS), the last one says so (TYPER.Last). 0 if none matches.
+u64 redistributor() {
+    u64 mpidr = core_state()->hw_id;
+    u32 aff = u32((mpidr & 0xffffff) | ((mpidr >> 8) & 0xff000000));
+    u64 r = g_platform.gicr;
+    for (u32 i = 0; r && i < 1024; ++i) {
+        u64 typer = mmio_read32(r + kGicrTyper) | u64(mmio_read32(r + kGicrTyper + 4)) << 32;
+        if (u32(typer >> 32) == aff) return r;
+        if (typer & (1u << 4)) break;
+        r += (typer & (1u << 1)) ? 0x40000 : 0x20000;
+    }
+    return 0;
+}
+
 } // namespace
 
 Status irq_init(bool boot_core) {
-    auto dtb = TRY(device_tree());
-    auto gic = dtb.find_compatible("arm,cortex-a15-gic"); // GICv2 (a GICv3 is "arm,gic-v3": not handled)
-    if (!gic.ok()) return Error::Unsupported;
-    auto dist = TRY(dtb.reg(*gic, 0));
-    auto cpu = TRY(dtb.reg(*gic, 1));
-    if (dist.base != g_platform.gicd || cpu.base != g_platform.gicc) return Error::Malformed;
+    if (!g_platform.gic_version) return Error::Unsupported; // no GIC the reader knows in the tree
+    u64 d = g_platform.gicd;
     if (boot_core) {
-        g_lines = 32 * ((mmio_read32(g_platform.gicd + kGicdTyper) & 0x1f) + 1);
-        // Every SPI off until routed; this core's SGIs and PPIs (the timer) are left as they are.
-        for (u32 n = 32; n < g_lines; n += 32) mmio_write32(g_platform.gicd + kGicdIcenabler + n / 8, 0xffffffffu);
-        mmio_write32(g_platform.gicd + kGicdCtlr, 1);
+        g_lines = 32 * ((mmio_read32(d + kGicdTyper) & 0x1f) + 1);
+        // Every SPI off until routed (GICv3: and in group 1, as the GICv2 code leaves the
+        // groups as they are); this core's SGIs and PPIs are its own.
+        for (u32 n = 32; n < g_lines; n += 32) {
+            mmio_write32(d + kGicdIcenabler + n / 8, 0xffffffffu);
+            if (v3()) mmio_write32(d + kGicdIgroupr + n / 8, 0xffffffffu);
+        }
+        if (v3()) {
+            mmio_write32(d + kGicdCtlr, kGicdCtlrAre); // affinity routing first, then the group
+            distributor_settle();
+            mmio_write32(d + kGicdCtlr, kGicdCtlrAre | kGicdCtlrGrp1);
+            distributor_settle();
+        } else {
+            mmio_write32(d + kGicdCtlr, 1);
+        }
     }
-    // The doorbell SGI, enabled and prioritised in this CPU interface's banked registers.
-    mmio_write8(g_platform.gicd + kGicdIpriority + kDoorbellSgi, kDevicePriority);
-    mmio_write32(g_platform.gicd + kGicdIsenabler, 1u << kDoorbellSgi);
-    mmio_write32(g_platform.gicc + kGiccPmr, 0xff); // accept every priority
-    mmio_write32(g_platform.gicc + kGiccCtlr, 1);
+    if (v3()) { // this core's redistributor awake, or its interrupts would never arrive
+        u64 r = redistributor();
+        if (!r) return Error::NotFound;
+        mmio_write32(r + kGicrWaker, mmio_read32(r + kGicrWaker) & ~kGicrWakerSleep);
+        for (u32 i = 0; i < 1000000 && (mmio_read32(r + kGicrWaker) & kGicrWakerAsleep); ++i) {}
+    }
+    // The doorbell SGI, enabled and prioritised in this core's banked registers.
+    aarch64::gic_enable_private(kDoorbellSgi, kDevicePriority);
+    aarch64::gic_cpu_on();
     return {};
 }
 
 Result<u32> console_rx_irq_enable() {
     auto dtb = TRY(device_tree());
     auto uart = TRY(dtb.find_compatible("arm,pl011"));
-    auto gic = TRY(dtb.find_compatible("arm,cortex-a15-gic"));
-    auto cells = TRY(dtb.prop(gic, "#interrupt-cells"));
     auto irqs = TRY(dtb.prop(uart, "interrupts"));
-    // Three cells: type (0 SPI, 1 PPI), number, flags (1 edge rising, 4 level high).
-    if (cells.cell(0) != 3 || irqs.len < 12 || irqs.cell(0) != 0) return Error::Unsupported;
+    // Three cells (both GIC bindings): type (0 SPI, 1 PPI), number, flags (1 edge rising,
+    // 4 level high).
+    if (irqs.len < 12 || irqs.cell(0) != 0) return Error::Unsupported;
     u32 intid = 32 + irqs.cell(1);
     if (!is_spi(intid)) return Error::OutOfRange;
     bool edge = (irqs.cell(2) & 0xf) == 1;
@@ -76,8 +116,13 @@ Result<u32> console_rx_irq_enable() {
     u32 bit = 2u << (2 * (intid % 16));
     mmio_write32(d + kGicdIcfgr + 4 * (intid / 16), edge ? cfg | bit : cfg & ~bit);
     mmio_write8(d + kGicdIpriority + intid, kDevicePriority);
-    // ITARGETSR0-7 read as this CPU interface's own bit: route the SPI to this core.
-    mmio_write8(d + kGicdItargets + intid, mmio_read8(d + kGicdItargets));
+    if (v3()) { // routed to this core by affinity (Aff3 at bits 39:32, as in MPIDR)
+        u64 route = core_state()->hw_id & 0xff00ffffffull;
+        mmio_write32(d + kGicdIrouter + 8 * intid, u32(route));
+        mmio_write32(d + kGicdIrouter + 8 * intid + 4, u32(route >> 32));
+    } else { // ITARGETSR0-7 read as this CPU interface's own bit
+        mmio_write8(d + kGicdItargets + intid, mmio_read8(d + kGicdItargets));
+    }
     // The PL011: stale bytes dropped and interrupts cleared, then receive and receive timeout on.
     for (u8 b; console_read(b);) {}
     mmio_write32(g_platform.uart + kUartIcr, 0x7ff);
@@ -86,16 +131,25 @@ Result<u32> console_rx_irq_enable() {
     return intid;
 }
 
-// ITARGETSR0-7 read as this CPU interface's own bit (GICv2 4.3.12; some GICs leave the
-// SGI bytes zero, so the first non-zero byte counts); GICD_SGIR sends the SGI to the
-// interfaces in its target list (bits 23:16, filter 0: the list).
+// GICv2: ITARGETSR0-7 read as this CPU interface's own bit (GICv2 4.3.12; some GICs leave
+// the SGI bytes zero, so the first non-zero byte counts); GICD_SGIR sends the SGI to the
+// interfaces in its target list (bits 23:16, filter 0: the list). GICv3: the core's
+// affinity, and ICC_SGI1R_EL1 names it (Aff3, Aff2, Aff1, the range of 16 Aff0 values
+// and the bit of Aff0 in it).
 u64 doorbell_id() {
+    if (v3()) return core_state()->hw_id;
     for (u32 i = 0; i < 32; ++i)
         if (u8 mask = mmio_read8(g_platform.gicd + kGicdItargets + i)) return mask;
     return 0; // a GIC with one CPU interface: nobody to ring us
 }
 void doorbell_ring(u64 id) {
     arch::full_barrier(); // the message the doorbell announces is visible first
+    if (v3()) {
+        u64 aff0 = id & 0xff, aff1 = (id >> 8) & 0xff, aff2 = (id >> 16) & 0xff, aff3 = (id >> 32) & 0xff;
+        u64 sgi = aff3 << 48 | (aff0 / 16) << 44 | aff2 << 32 | u64(kDoorbellSgi) << 24 | aff1 << 16 | 1u << (aff0 % 16);
+        MOSAIC_SYSREG_WRITE_SYNC(S3_0_C12_C11_5, sgi); // ICC_SGI1R_EL1
+        return;
+    }
     mmio_write32(g_platform.gicd + kGicdSgir, (u32(id & 0xff) << 16) | kDoorbellSgi);
 }
 
@@ -103,18 +157,60 @@ void irq_mask(u32 irq) { set_enabled(irq, false); }
 void irq_unmask(u32 irq) { set_enabled(irq, true); }
 
 bool console_read(u8& out) {
-    if (mmio_read32(g_platform.uart + kUartFr) & kUartRxfe) return false;
+    if (!g_platform.uart || (mmio_read32(g_platform.uart + kUartFr) & kUartRxfe)) return false;
     out = u8(mmio_read32(g_platform.uart)); // DR: the byte, error flags above it
     return true;
 }
 
 } // namespace mosaic::arch
 
-bool mosaic::aarch64::irq_handle(u32 iar) {
+namespace mosaic::aarch64 {
+
+u32 gic_ack() {
+    if (arch::v3()) return u32(MOSAIC_SYSREG_READ(S3_0_C12_C12_0)); // ICC_IAR1_EL1
+    return g_platform.gicc ? mmio_read32(g_platform.gicc + arch::kGiccIar) : 1023;
+}
+
+void gic_eoi(u32 iar) {
+    if (arch::v3()) {
+        MOSAIC_SYSREG_WRITE_SYNC(S3_0_C12_C12_1, iar); // ICC_EOIR1_EL1
+    } else if (g_platform.gicc) {
+        mmio_write32(g_platform.gicc + arch::kGiccEoir, iar);
+    }
+}
+
+// SGIs and PPIs live in the redistributor's SGI frame on GICv3, in the distributor's banked
+// registers on GICv2; the layout of the registers is the same.
+void gic_enable_private(u32 intid, u8 priority) {
+    u64 base = arch::v3() ? arch::redistributor() : g_platform.gicd;
+    if (!base || intid >= 32) return;
+    if (arch::v3()) { // group 1 (RAZ/WI where the secure side owns the groups)
+        base += arch::kGicrSgi;
+        mmio_write32(base + arch::kGicdIgroupr, 0xffffffffu);
+    }
+    mmio_write8(base + arch::kGicdIpriority + intid, priority);
+    mmio_write32(base + arch::kGicdIsenabler, 1u << intid);
+}
+
+void gic_cpu_on() {
+    if (arch::v3()) {
+        MOSAIC_SYSREG_WRITE_SYNC(S3_0_C12_C12_5, MOSAIC_SYSREG_READ(S3_0_C12_C12_5) | 1); // ICC_SRE_EL1.SRE
+        MOSAIC_SYSREG_WRITE_SYNC(S3_0_C4_C6_0, 0xff);                                    // ICC_PMR_EL1
+        MOSAIC_SYSREG_WRITE_SYNC(S3_0_C12_C12_3, 0);                                     // ICC_BPR1_EL1
+        MOSAIC_SYSREG_WRITE_SYNC(S3_0_C12_C12_7, 1);                                     // ICC_IGRPEN1_EL1
+    } else if (g_platform.gicc) {
+        mmio_write32(g_platform.gicc + arch::kGiccPmr, 0xff); // accept every priority
+        mmio_write32(g_platform.gicc + arch::kGiccCtlr, 1);
+    }
+}
+
+bool irq_handle(u32 iar) {
     u32 intid = iar & 0x3ff;
     if (!arch::is_spi(intid)) return false;
     arch::set_enabled(intid, false);
-    mmio_write32(g_platform.gicc + arch::kGiccEoir, iar);
+    gic_eoi(iar);
     cpudriver::on_irq(intid);
     return true;
 }
+
+} // namespace mosaic::aarch64

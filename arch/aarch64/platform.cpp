@@ -50,7 +50,8 @@ void clean_dcache(const void* p, usize n) {
     asm volatile("hlt #0xf000" : "+r"(x0) : "r"(x1) : "memory");
     // No semihosting: PSCI SYSTEM_OFF (the status is then lost; the console verdict stands).
     register u64 fn asm("x0") = 0x84000008;
-    asm volatile("hvc #0" : "+r"(fn)::"memory");
+    if (g_platform.psci_smc) asm volatile("smc #0" : "+r"(fn)::"memory");
+    else asm volatile("hvc #0" : "+r"(fn)::"memory");
     for (;;) asm volatile("wfi");
 }
 
@@ -70,10 +71,20 @@ void platform_from_dtb(const Dtb& dtb) {
     auto& p = aarch64::g_platform;
     if (auto n = dtb.find_compatible("arm,pl011"); n.ok())
         if (auto r = dtb.reg(*n, 0); r.ok()) p.uart = r->base;
-    if (auto n = dtb.find_compatible("arm,cortex-a15-gic"); n.ok()) {
-        if (auto r = dtb.reg(*n, 0); r.ok()) p.gicd = r->base;
-        if (auto r = dtb.reg(*n, 1); r.ok()) p.gicc = r->base;
+    // GICv2: distributor and CPU interface; GICv3: distributor and the (first) redistributor
+    // region. irq_init checks what it finds there.
+    const char* const v2s[] = {"arm,cortex-a15-gic", "arm,gic-400"};
+    for (const char* v2 : v2s)
+        if (auto n = dtb.find_compatible(v2); n.ok() && !p.gic_version) {
+            auto d = dtb.reg(*n, 0), c = dtb.reg(*n, 1);
+            if (d.ok() && c.ok()) p.gic_version = 2, p.gicd = d->base, p.gicc = c->base;
+        }
+    if (auto n = dtb.find_compatible("arm,gic-v3"); n.ok() && !p.gic_version) {
+        auto d = dtb.reg(*n, 0), r = dtb.reg(*n, 1);
+        if (d.ok() && r.ok()) p.gic_version = 3, p.gicd = d->base, p.gicr = r->base;
     }
+    if (auto n = dtb.find_path("/psci"); n.ok())
+        if (auto m = dtb.prop(*n, "method"); m.ok()) p.psci_smc = m->has_string("smc");
     // The architected timer's interrupts: secure, non-secure, virtual, hypervisor PPIs.
     if (auto n = dtb.find_compatible("arm,armv8-timer"); n.ok())
         if (auto irqs = dtb.prop(*n, "interrupts"); irqs.ok() && irqs->len >= 36 && irqs->cell(6) == 1)
@@ -82,13 +93,16 @@ void platform_from_dtb(const Dtb& dtb) {
 
 } // namespace
 
-extern "C" [[noreturn]] void aarch64_boot(const u8* dtb_blob, const u8* bundle) {
+extern "C" [[noreturn]] void aarch64_boot(const u8* dtb_blob, const u8* bundle, u64 entry_el) {
     g_boot.isa = Isa::Aarch64;
-    g_boot.firmware = "dtb";
     g_boot.boot_core = MOSAIC_SYSREG_READ(mpidr_el1) & 0xff00ffffffull; // affinity fields
     g_boot.bundle = bundle;
     if (!dtb_blob) dtb_blob = reinterpret_cast<const u8*>(kDtbFallback);
     cpudriver::boot_from_dtb(g_boot, dtb_blob, platform_from_dtb);
+    // What the banner says the firmware gave: the level the boot started at, the GIC found.
+    static const char* const kinds[2][4] = {{"dtb, EL1, no GIC", "", "dtb, EL1, GICv2", "dtb, EL1, GICv3"},
+                                            {"dtb, EL2, no GIC", "", "dtb, EL2, GICv2", "dtb, EL2, GICv3"}};
+    g_boot.firmware = kinds[entry_el == 2][aarch64::g_platform.gic_version & 3];
     g_boot.timer_hz = MOSAIC_SYSREG_READ(cntfrq_el0);
     cpudriver::main(g_boot);
 }

@@ -1,5 +1,5 @@
 // aarch64 exceptions and the timer: VBAR_EL1, ESR decoding into ISA-neutral TrapInfo,
-// the GICv2 and the EL1 virtual timer (ARM ARM D1.10, D13.8; GICv2 spec ch. 4).
+// the EL1 virtual timer and its interrupt through the GIC (ARM ARM D1.10, D13.8; irq.cpp).
 #include "frame.hpp"
 
 #include <mosaic/cpudriver/arch.hpp>
@@ -14,8 +14,6 @@ namespace {
 using aarch64::g_platform;
 u64 g_timer_interval = 0;
 
-constexpr u32 kGicdCtlr = 0x000, kGicdIsenabler = 0x100, kGicdIpriority = 0x400;
-constexpr u32 kGiccCtlr = 0x000, kGiccPmr = 0x004, kGiccIar = 0x00c, kGiccEoir = 0x010;
 
 void timer_rearm() {
     MOSAIC_SYSREG_WRITE(cntv_tval_el0, g_timer_interval);
@@ -39,7 +37,7 @@ cpudriver::TrapKind kind_of(u64 esr) {
 }
 
 void handle_irq() {
-    u32 iar = mmio_read32(g_platform.gicc + kGiccIar);
+    u32 iar = aarch64::gic_ack();
     u32 intid = iar & 0x3ff;
     if (intid == 1023) return; // spurious
     if (intid == g_platform.timer_intid) {
@@ -50,7 +48,7 @@ void handle_irq() {
     } else if (aarch64::irq_handle(iar)) {
         return; // a device interrupt: masked, ended and reported by irq.cpp
     }
-    mmio_write32(g_platform.gicc + kGiccEoir, iar);
+    aarch64::gic_eoi(iar);
 }
 } // namespace
 
@@ -84,13 +82,8 @@ void timer_start(u32 hz) {
     if (core_state()->hw_id == core_state()->boot->boot_core) g_timer_interval = MOSAIC_SYSREG_READ(cntfrq_el0) / hz;
     // The timer's PPI: its priority and enable bits are banked per core, so every core
     // sets its own; the distributor is one for all cores and enabled by the first.
-    u32 id = g_platform.timer_intid;
-    mmio_write8(g_platform.gicd + kGicdIpriority + id, 0x80);
-    mmio_write32(g_platform.gicd + kGicdIsenabler + 4 * (id / 32), 1u << (id % 32));
-    if (!(mmio_read32(g_platform.gicd + kGicdCtlr) & 1)) mmio_write32(g_platform.gicd + kGicdCtlr, 1);
-    // This core's CPU interface (banked at the same address on every core).
-    mmio_write32(g_platform.gicc + kGiccPmr, 0xff);
-    mmio_write32(g_platform.gicc + kGiccCtlr, 1);
+    aarch64::gic_enable_private(g_platform.timer_intid, 0x80);
+    aarch64::gic_cpu_on();
     timer_rearm();
 }
 

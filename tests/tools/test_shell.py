@@ -28,9 +28,10 @@ def first_cores(board):
     return firsts, core
 
 
-def run_script(board_name, script, timeout=None):
+def run_script(board_name, script, timeout=None, qemu_extra=None):
     board = boards.load(board_name)
-    results = runner.Run(board, build.image(board), echo=False, script=script, timeout=timeout).go()
+    results = runner.Run(board, build.image(board), echo=False, script=script, timeout=timeout,
+                         qemu_extra=qemu_extra).go()
     return board, results
 
 
@@ -39,9 +40,9 @@ class ShellOnEveryBoard(unittest.TestCase):
     faults (the shell and the system go on), kill, and the key-value service used from
     every node (a cross-ISA service on qemu-hetero)."""
 
-    def check_board(self, name):
+    def check_board(self, name, qemu_extra=None, firmware=None):
         try:
-            self.check_board_once(name)
+            self.check_board_once(name, qemu_extra, firmware)
         except AssertionError:
             # Later boots overwrite the logs: keep this one's for whoever looks.
             import shutil
@@ -49,7 +50,7 @@ class ShellOnEveryBoard(unittest.TestCase):
             shutil.copytree(src, src + "-failed-shell-test", dirs_exist_ok=True)
             raise
 
-    def check_board_once(self, name):
+    def check_board_once(self, name, qemu_extra=None, firmware=None):
         board = boards.load(name)
         firsts, total = first_cores(board)
         clients = len(firsts)
@@ -61,10 +62,12 @@ class ShellOnEveryBoard(unittest.TestCase):
                    f"spawn kvstore {clients * 2 * 2}"]
         script += [f"spawn --core {c} kvclient 2" for c in firsts]
         script += ["wait", "names"]
-        _, results = run_script(name, script)
+        _, results = run_script(name, script, qemu_extra=qemu_extra)
         shell = results[0]
         lines = shell.lines
         text = "\n".join(lines)
+        if firmware:  # what the CPU driver found the machine to be
+            self.assertIn(f"(firmware: {firmware})", text, name)
         # The shell runs on the first node's boot core (on riscv64, whichever hart won the boot).
         here = re.search(r"(?m)^Mosaic shell on core (\d+) ", text)
         self.assertIsNotNone(here, f"{name}: no shell")
@@ -119,6 +122,16 @@ class ShellOnEveryBoard(unittest.TestCase):
 
     def test_qemu_riscv64(self):
         self.check_board("qemu-riscv64")
+
+    # The aarch64 board as most current ARM boards are: a GICv3 (redistributors, system-register
+    # CPU interface, affinity routing), and entered at EL2 with PSCI through smc, both read
+    # from the device tree.
+    def test_qemu_aarch64_on_a_gicv3(self):
+        self.check_board("qemu-aarch64", ["-machine", "gic-version=3"], "dtb, EL1, GICv3")
+
+    def test_qemu_aarch64_entered_at_el2_with_psci_through_smc(self):
+        self.check_board("qemu-aarch64", ["-machine", "virtualization=on,gic-version=3"], "dtb, EL2, GICv3")
+        self.check_board("qemu-aarch64", ["-machine", "virtualization=on"], "dtb, EL2, GICv2")
 
 
 class BootRun(unittest.TestCase):
