@@ -102,7 +102,7 @@ Status irq_init(bool boot_core) {
 
 Result<u32> console_rx_irq_enable() {
     auto dtb = TRY(device_tree());
-    auto uart = TRY(dtb.find_compatible("arm,pl011"));
+    auto uart = TRY(dtb.console_node("arm,pl011"));
     auto irqs = TRY(dtb.prop(uart, "interrupts"));
     // Three cells (both GIC bindings): type (0 SPI, 1 PPI), number, flags (1 edge rising,
     // 4 level high).

@@ -69,7 +69,7 @@ constexpr u64 kDtbFallback = 0x40000000;
 
 void platform_from_dtb(const Dtb& dtb) {
     auto& p = aarch64::g_platform;
-    if (auto n = dtb.find_compatible("arm,pl011"); n.ok())
+    if (auto n = dtb.console_node("arm,pl011"); n.ok()) // the firmware's console first
         if (auto r = dtb.reg(*n, 0); r.ok()) p.uart = r->base;
     // GICv2: distributor and CPU interface; GICv3: distributor and the (first) redistributor
     // region. irq_init checks what it finds there.

@@ -52,7 +52,7 @@ mosaic::BootInfo g_boot;
 
 // Reads the console, test device and timebase from the device tree.
 void platform_from_dtb(const Dtb& dtb) {
-    if (auto n = dtb.find_compatible("ns16550a"); n.ok())
+    if (auto n = dtb.console_node("ns16550a"); n.ok()) // the firmware's console first
         if (auto r = dtb.reg(*n, 0); r.ok()) riscv::g_platform.uart = r->base;
     if (auto n = dtb.find_compatible("sifive,test0"); n.ok())
         if (auto r = dtb.reg(*n, 0); r.ok()) riscv::g_platform.test_dev = r->base;

@@ -139,6 +139,32 @@ Result<DtbNode> Dtb::find_compatible(const char* compat) const {
     return found;
 }
 
+Result<DtbNode> Dtb::stdout_node() const {
+    DtbNode chosen = TRY(find_path("/chosen"));
+    auto p = prop(chosen, "stdout-path");
+    if (!p.ok()) p = prop(chosen, "linux,stdout-path");
+    if (!p.ok()) return Error::NotFound;
+    char path[128];
+    for (u32 i = 0;; ++i) { // up to the options (':') or the end of the string
+        if (i >= p->len || i + 1 >= sizeof path) return Error::Malformed;
+        char c = char(p->data[i]);
+        if (c == 0 || c == ':') { path[i] = 0; break; }
+        path[i] = c;
+    }
+    if (path[0] == 0) return Error::NotFound;
+    if (path[0] == '/') return find_path(path);
+    DtbNode aliases = TRY(find_path("/aliases"));
+    auto alias = TRY(prop(aliases, path));
+    if (alias.len == 0 || alias.data[alias.len - 1] != 0 || alias.data[0] != '/') return Error::Malformed;
+    return find_path(reinterpret_cast<const char*>(alias.data));
+}
+
+Result<DtbNode> Dtb::console_node(const char* compat) const {
+    if (auto n = stdout_node(); n.ok())
+        if (auto c = prop(*n, "compatible"); c.ok() && c->has_string(compat)) return *n;
+    return find_compatible(compat);
+}
+
 Result<DtbNode> Dtb::find_path(const char* path) const {
     // Matches one path component against a node name, ignoring the unit address.
     auto component_matches = [](const char* comp, usize len, const char* name) {

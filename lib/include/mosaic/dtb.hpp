@@ -57,6 +57,13 @@ class Dtb {
     Result<DtbNode> find_compatible(const char* compat) const;
     // The node at an absolute path without unit addresses matching by prefix ("/chosen", "/cpus").
     Result<DtbNode> find_path(const char* path) const;
+    // The console the firmware names: /chosen "stdout-path" (or "linux,stdout-path"), a
+    // path or an alias from /aliases, options after ':' ignored. NotFound if none is named
+    // or the node is not there; Malformed for a path that is not a string.
+    Result<DtbNode> stdout_node() const;
+    // The node to use for a device: the firmware's console if it is compatible with compat,
+    // else the first node compatible with it (for a console the firmware does not name).
+    Result<DtbNode> console_node(const char* compat) const;
     // The index-th (address, size) pair of a node's "reg".
     Result<Range> reg(const DtbNode& node, u32 index) const;
 

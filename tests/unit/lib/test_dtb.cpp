@@ -236,3 +236,56 @@ TEST_CASE("boot facts: lying device trees are refused, saying what was wrong") {
     CHECK(facts_of(t, bi, &why).ok());
     CHECK(std::string(why).empty());
 }
+
+TEST_CASE("the console: /chosen stdout-path, by path or alias, before the first compatible node") {
+    for (const char* name : {"qemu-virt-riscv64.dtb", "qemu-virt-aarch64.dtb"}) {
+        auto blob = load(name);
+        auto dtb = Dtb::parse(blob.data(), blob.size());
+        REQUIRE(dtb.ok());
+        auto n = dtb->stdout_node();
+        REQUIRE(n.ok());
+        CHECK((std::string(n->name) == "serial@10000000" || std::string(n->name) == "pl011@9000000"));
+    }
+    // Two UARTs; the firmware names the second through an alias, with options.
+    auto tree = [](const char* stdout_path) {
+        FdtBuilder b;
+        b.begin("");
+        b.cells("#address-cells", {2});
+        b.cells("#size-cells", {2});
+        b.begin("aliases");
+        b.str("serial1", "/soc/uart@2000");
+        b.end();
+        b.begin("chosen");
+        if (stdout_path) b.str("stdout-path", stdout_path);
+        b.end();
+        b.begin("soc");
+        b.cells("#address-cells", {2});
+        b.cells("#size-cells", {2});
+        for (u32 at : {0x1000u, 0x2000u}) {
+            b.begin("uart@" + std::to_string(at == 0x1000 ? 1000 : 2000));
+            b.str("compatible", "ns16550a");
+            b.cells("reg", {0, at, 0, 0x100});
+            b.end();
+        }
+        b.end();
+        b.end();
+        return b.finish();
+    };
+    auto base_of = [](const std::vector<u8>& blob) -> u64 {
+        auto dtb = Dtb::parse(blob.data(), blob.size());
+        REQUIRE(dtb.ok());
+        auto n = dtb->console_node("ns16550a");
+        REQUIRE(n.ok());
+        return dtb->reg(*n, 0)->base;
+    };
+    CHECK(base_of(tree("serial1:115200n8")) == 0x2000);
+    CHECK(base_of(tree("/soc/uart@2000")) == 0x2000);
+    CHECK(base_of(tree(nullptr)) == 0x1000);         // none named: the first one
+    CHECK(base_of(tree("serial7")) == 0x1000);       // an alias that is not there
+    auto blob = tree("serial7");
+    auto dtb = Dtb::parse(blob.data(), blob.size());
+    CHECK(dtb->stdout_node().error() == Error::NotFound);
+    blob = tree("");
+    dtb = Dtb::parse(blob.data(), blob.size());
+    CHECK(dtb->stdout_node().error() == Error::NotFound);
+}
