@@ -77,10 +77,11 @@ int cmd_board(const std::string& path) {
     for (u32 i = 0; i < b.node_count; ++i) {
         const NodeProfile& n = b.nodes[i];
         std::printf("%s{\"name\": \"%s\", \"isa\": \"%s\", \"machine\": \"%s\", \"cpu\": \"%s\", \"cores\": %u, "
-                    "\"memory\": %llu, \"image_addr\": %llu, \"exit\": \"%s\"}",
+                    "\"memory\": %llu, \"image_addr\": %llu, \"exit\": \"%s\", \"boot\": \"%s\"}",
                     i ? ", " : "", json_escape(n.name).c_str(), isa_name(n.isa), json_escape(n.machine).c_str(),
                     json_escape(n.cpu).c_str(), n.cores, (unsigned long long)n.memory,
-                    (unsigned long long)n.image_addr, exit_method_name(n.exit));
+                    (unsigned long long)n.image_addr, exit_method_name(n.exit),
+                    n.boot == BootMethod::UBoot ? "u-boot" : "direct");
     }
     std::printf("]}\n");
     return 0;
@@ -157,6 +158,45 @@ void put_head(Bytes& img, Isa isa, const std::string& path) {
     std::copy(h.bytes.begin(), h.bytes.end(), img.begin() + at);
 }
 
+// The boot protocol header of an image whose nodes are all of one ISA, at byte 0, so that
+// firmware that starts Linux kernels starts it: U-Boot `booti`, the Raspberry Pi firmware
+// (kernel8.img), OpenSBI payloads, QEMU -kernel. The two headers put their magic at the
+// same byte (56), so a mixed-ISA image has neither (its riscv64 stub then sits at byte 0,
+// as QEMU enters it there).
+//  - ARM64 Image (Linux Documentation/arch/arm64/booting.rst): code0 branches to the
+//    aarch64 stub at 0x80; text_offset 0; image_size; flags: little-endian, 4 KiB pages,
+//    placeable anywhere in RAM (bit 3); magic "ARM\x64".
+//  - RISC-V Image (Documentation/arch/riscv/boot-image-header.rst): the riscv64 stub moves
+//    to 0x80 (the aarch64 slot, unused here); code0 is the stub's own first instruction
+//    (auipc s0, 0: s0 = the image's base) and code1 jumps to the stub's second, so the stub
+//    runs as it does from byte 0; text_offset 2 MiB (where OpenSBI ends, and where QEMU
+//    loads a kernel); version 0.2; magic "RISCV" and magic2 "RSC\x05".
+void put_image_header(Bytes& img, Isa isa) {
+    u8* h = img.data();
+    if (isa == Isa::Aarch64) {
+        store_le32(h + 0, 0x14000000u | (bn::kHeadAarch64 / 4)); // b kHeadAarch64
+        store_le32(h + 4, 0);
+        store_le64(h + 8, 0);           // text_offset
+        store_le64(h + 16, img.size()); // image_size
+        store_le64(h + 24, 0xa);        // flags: LE, 4 KiB pages, anywhere
+        std::memcpy(h + 56, "ARM\x64", 4);
+    } else if (isa == Isa::Riscv64) {
+        constexpr u32 kAuipcS0 = 0x00000417; // auipc s0, 0
+        if (load_le32(h) != kAuipcS0) die("internal error: the riscv64 head stub must begin with auipc s0, 0");
+        std::memmove(h + bn::kHeadAarch64, h, bn::kHeadSlot);
+        std::memset(h, 0, bn::kHeadSlot);
+        store_le32(h + 0, kAuipcS0);
+        const u32 off = bn::kHeadAarch64; // jal x0 from byte 4 to the stub's second instruction
+        store_le32(h + 4, ((off & 0x7fe) << 20) | ((off >> 11 & 1) << 20) | 0x6f);
+        store_le64(h + 8, 0x200000);    // text_offset: U-Boot moves the image to RAM + this,
+        store_le64(h + 16, img.size()); // past the firmware at the base (as Linux does)
+        store_le64(h + 24, 0);          // flags: little-endian
+        store_le32(h + 32, 2);          // version 0.2
+        std::memcpy(h + 48, "RISCV\0\0\0", 8);
+        std::memcpy(h + 56, "RSC\x05", 4);
+    }
+}
+
 void put_multiboot(Bytes& img, u64 load) {
     if (load < (1u << 20) || load + img.size() >= (u64(1) << 32)) die("x86_64 image_addr must put the image between 1 MiB and 4 GiB");
     u8* m = img.data() + bn::kMultiboot;
@@ -213,6 +253,9 @@ int cmd_bundle(const BundleArgs& a) {
     img.resize(align_up(img.size(), 4096));
     auto x86 = board.node_of(Isa::X86_64);
     if (x86.ok()) put_multiboot(img, board.nodes[*x86].image_addr);
+    bool one_isa = true;
+    for (u32 n = 1; n < board.node_count; ++n) one_isa &= board.nodes[n].isa == board.nodes[0].isa;
+    if (one_isa) put_image_header(img, board.nodes[0].isa);
     u8* h = img.data() + bn::kHeaderOffset;
     std::memcpy(h + bn::kHdrMagic, bn::kMagic, 8);
     store_le32(h + bn::kHdrVersion, bn::kVersion);

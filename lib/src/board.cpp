@@ -7,6 +7,7 @@ namespace mosaic {
 namespace {
 
 constexpr const char* kExitNames[] = {"isa-debug-exit", "semihosting", "sifive-test"};
+constexpr const char* kBootNames[] = {"direct", "u-boot"};
 
 // A view of part of the input: no copies until a value is stored.
 struct Str {
@@ -243,7 +244,13 @@ Status Parser::node_key(NodeProfile& n, Str key, Str value) {
             if (value.is(kExitNames[i])) { n.exit = ExitMethod(i); seen |= kExit; return {}; }
         return fail(Error::InvalidArgument, "exit", "unknown exit '{}' (isa-debug-exit, semihosting, sifive-test)", value);
     }
-    return fail(Error::NotFound, "", "unknown node key '{}' (isa, machine, cpu, cores, memory, image_addr, exit)", key);
+    if (key.is("boot")) {
+        for (u32 i = 0; i < 2; ++i)
+            if (value.is(kBootNames[i])) { n.boot = BootMethod(i); return {}; }
+        return fail(Error::InvalidArgument, "boot", "unknown boot '{}' (direct, u-boot)", value);
+    }
+    return fail(Error::NotFound, "", "unknown node key '{}' (isa, machine, cpu, cores, memory, image_addr, exit, boot)",
+                key);
 }
 
 Status Parser::validate_node(const NodeProfile& n) {
@@ -256,6 +263,10 @@ Status Parser::validate_node(const NodeProfile& n) {
                    (n.exit == ExitMethod::Semihosting && n.isa != Isa::X86_64) ||
                    (n.exit == ExitMethod::SifiveTest && n.isa == Isa::Riscv64);
     if (!exit_ok) return fail(Error::Unsupported, "exit", "this exit method does not exist on the isa of node '{}'", Str{n.name, str_len(n.name)});
+    if (n.boot == BootMethod::UBoot && n.isa == Isa::X86_64)
+        return fail(Error::Unsupported, "boot", "node '{}': u-boot boots aarch64 and riscv64 nodes", Str{n.name, str_len(n.name)});
+    if (n.boot == BootMethod::UBoot && (n.image_addr & 0x1fffff))
+        return fail(Error::Misaligned, "image_addr", "node '{}': booti needs a 2 MiB aligned image_addr", Str{n.name, str_len(n.name)});
     return {};
 }
 

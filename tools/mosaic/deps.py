@@ -24,6 +24,11 @@ PACKAGES = {
     "opensbi": "/usr/share/qemu/opensbi-riscv64-generic-fw_dynamic.bin",
     "procps": "/usr/bin/pgrep",
     "device-tree-compiler": "/usr/bin/dtc",  # the boot tests of lying device trees
+    # Boards that boot through U-Boot from a disk (tools/mosaic/disk.py).
+    "u-boot-qemu": "/usr/lib/u-boot/qemu_arm64/u-boot.bin",
+    "u-boot-tools": "/usr/bin/mkimage",
+    "mtools": "/usr/bin/mcopy",
+    "fdisk": "/usr/sbin/sfdisk",
 }
 
 

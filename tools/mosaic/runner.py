@@ -10,6 +10,7 @@ import subprocess
 import time
 
 from .common import BUILD, ToolError, color
+from .disk import UBOOT, uboot_disk
 
 QEMU = {"x86_64": "qemu-system-x86_64", "aarch64": "qemu-system-aarch64", "riscv64": "qemu-system-riscv64"}
 HEAD_AARCH64 = 0x80      # bundle.hpp kHeadAarch64
@@ -31,7 +32,7 @@ JOB_SHELL = 4  # init's job number for the shell (userland/programs/init.cpp)
 SHUTDOWN_GRACE = 10  # seconds the other nodes have to power off after the shell's node did
 
 
-def qemu_command(board, node, index, image, shm_path=None, gdb_port=None, idle=0, params=None, extra=None):
+def qemu_command(board, node, index, image, shm_path=None, gdb_port=None, idle=0, params=None, extra=None, disk=None):
     """The QEMU command line of one node. fw_cfg tells the guest which node it is and, for
     benchmarks, how many seconds to stay idle before powering off and any other boot
     parameters (`params`, e.g. {"skbbench": 1}: run the SKB benchmark)."""
@@ -41,7 +42,12 @@ def qemu_command(board, node, index, image, shm_path=None, gdb_port=None, idle=0
            "-serial", "stdio", "-no-reboot"]
     if node["cpu"]:
         cmd += ["-cpu", node["cpu"]]
-    if isa == "x86_64":
+    if node.get("boot") == "u-boot":  # U-Boot loads the image from a disk (disk.uboot_disk)
+        if not disk:
+            raise ToolError(f"{board['path']}: node '{node['name']}' boots through U-Boot: it needs its disk")
+        cmd += ["-bios" if isa == "aarch64" else "-kernel", UBOOT[isa],
+                "-drive", f"if=none,file={disk},format=raw,id=boot", "-device", "virtio-blk-device,drive=boot"]
+    elif isa == "x86_64":
         cmd += ["-kernel", image, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
     elif isa == "aarch64":
         addr = node["image_addr"]
@@ -160,9 +166,18 @@ class Run:
         self.shm = (f"/dev/shm/mosaic-{board['name']}-{os.getpid()}" if board["interconnect"] else None)
         self.procs = []
 
+    def disk(self, i, node):
+        """The disk a U-Boot node boots from, made afresh from this run's image (None for
+        other nodes)."""
+        if node.get("boot") != "u-boot":
+            return None
+        os.makedirs(self.logdir, exist_ok=True)
+        return uboot_disk(node["isa"], node["image_addr"], self.image,
+                          os.path.join(self.logdir, f"{node['name']}-disk.img"))
+
     def commands(self):
         return [qemu_command(self.board, n, i, self.image, self.shm, 1234 + i if self.gdb else None, self.idle,
-                             self.params, self.qemu_extra)
+                             self.params, self.qemu_extra, self.disk(i, n))
                 for i, n in enumerate(self.board["nodes"])]
 
     def _prefix(self, i, name):

@@ -9,7 +9,9 @@
 //            order, each `name` or `name:RAM`, e.g. "memserv:256K", separated by spaces)
 //   [node N] isa (x86_64|aarch64|riscv64), machine (QEMU machine), cpu (optional),
 //            cores (1..64), memory (e.g. 256M), image_addr (where the image is loaded),
-//            exit (isa-debug-exit | semihosting | sifive-test)
+//            exit (isa-debug-exit | semihosting | sifive-test), boot (optional: direct, the
+//            default, or u-boot: the runner puts the image on a disk that Debian's U-Boot
+//            for QEMU loads to image_addr, 2 MiB aligned, and starts with booti)
 #pragma once
 
 #include <mosaic/isa.hpp>
@@ -17,6 +19,9 @@
 namespace mosaic {
 
 enum class ExitMethod : u8 { IsaDebugExit, Semihosting, SifiveTest };
+// How the node's image is started: loaded by QEMU itself (direct), or from a disk through
+// Debian's U-Boot for QEMU, as a dev board's firmware would (u-boot: aarch64, riscv64).
+enum class BootMethod : u8 { Direct, UBoot };
 
 struct NodeProfile {
     char name[16] = {};
@@ -27,6 +32,7 @@ struct NodeProfile {
     u64 memory = 0;
     u64 image_addr = 0;
     ExitMethod exit = ExitMethod::IsaDebugExit;
+    BootMethod boot = BootMethod::Direct;
 };
 
 // A service init starts: a module of the image, and the RAM it is given.

@@ -1,0 +1,132 @@
+"""The formats firmware reads: the boot protocol headers of single-ISA images (ARM64 and
+RISC-V Image, as U-Boot booti, the Raspberry Pi firmware and OpenSBI payloads want them),
+the disk a U-Boot board boots from, and the board fields that choose that path. The boots
+themselves are the boot suites of qemu-aarch64-uboot and qemu-riscv64-uboot."""
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+
+from mosaic import boards, build, disk  # noqa: E402
+from mosaic.common import ToolError  # noqa: E402
+
+MOSAIC = os.path.join(ROOT, "mosaic")
+
+
+def image(name):
+    with open(build.image(boards.load(name)), "rb") as f:
+        return f.read()
+
+
+def le(data, at, n):
+    return int.from_bytes(data[at:at + n], "little")
+
+
+class ImageHeaders(unittest.TestCase):
+    def test_aarch64_image_has_the_arm64_image_header(self):
+        data = image("qemu-aarch64")
+        self.assertEqual(data[56:60], b"ARM\x64")
+        self.assertEqual(le(data, 0, 4), 0x14000000 | (0x80 // 4), "code0: b to the aarch64 stub at 0x80")
+        self.assertEqual(le(data, 8, 8), 0, "text_offset")
+        self.assertEqual(le(data, 16, 8), len(data), "image_size")
+        self.assertEqual(le(data, 24, 8), 0xa, "flags: little-endian, 4 KiB pages, anywhere")
+        self.assertEqual(data[0x200:0x208], b"MOSAICB1")
+
+    def test_riscv64_image_has_the_riscv_image_header_and_its_stub_at_0x80(self):
+        data = image("qemu-riscv64")
+        self.assertEqual(data[48:56], b"RISCV\0\0\0")
+        self.assertEqual(data[56:60], b"RSC\x05")
+        self.assertEqual(le(data, 0, 4), 0x00000417, "code0: auipc s0, 0")
+        code1 = le(data, 4, 4)
+        self.assertEqual(code1 & 0x7f, 0x6f, "code1: jal")
+        self.assertEqual((code1 >> 7) & 0x1f, 0, "code1: jal x0")
+        self.assertEqual(((code1 >> 21) & 0x3ff) << 1, 0x80, "code1 jumps from byte 4 to 0x84")
+        self.assertEqual(le(data, 0x80, 4), 0x00000417, "the stub at 0x80 begins with the same auipc")
+        self.assertEqual(le(data, 8, 8), 0x200000, "text_offset")
+        self.assertEqual(le(data, 16, 8), len(data), "image_size")
+        self.assertEqual(le(data, 32, 4), 2, "version 0.2")
+
+    def test_mixed_isa_image_has_neither_header(self):
+        data = image("qemu-hetero")
+        self.assertNotIn(data[56:60], (b"ARM\x64", b"RSC\x05"))
+        self.assertNotEqual(data[48:53], b"RISCV")
+
+
+class UbootDisk(unittest.TestCase):
+    def test_disk_has_one_bootable_fat_partition_with_the_image_and_the_script(self):
+        img = build.image(boards.load("qemu-aarch64-uboot"))
+        with tempfile.TemporaryDirectory() as d:
+            out = disk.uboot_disk("aarch64", 0x44000000, img, os.path.join(d, "disk.img"))
+            with open(out, "rb") as f:
+                raw = f.read()
+            self.assertEqual(raw[510:512], b"\x55\xaa", "an MBR")
+            entry = raw[446:462]
+            self.assertEqual(entry[0], 0x80, "the partition is bootable")
+            self.assertEqual(entry[4], 0x0c, "FAT32 (LBA) type")
+            self.assertEqual(le(entry, 8, 4) * 512, disk.PART_START)
+            self.assertEqual(le(raw, 462, 16), 0, "one partition only")
+            self.assertEqual((disk.PART_START + le(entry, 12, 4) * 512), len(raw), "it fills the disk")
+            part = f"{out}@@{disk.PART_START}"
+            listing = subprocess.run(["mdir", "-b", "-i", part, "::"], stdout=subprocess.PIPE, text=True,
+                                     check=True).stdout.split()
+            self.assertEqual(sorted(listing), ["::/boot.scr", "::/mosaic.img"])
+            copy = os.path.join(d, "copy.img")
+            subprocess.run(["mcopy", "-i", part, "::/mosaic.img", copy], check=True)
+            with open(copy, "rb") as f, open(img, "rb") as g:
+                self.assertEqual(f.read(), g.read(), "the image on the disk is the image")
+            scr = os.path.join(d, "boot.scr")
+            subprocess.run(["mcopy", "-i", part, "::/boot.scr", scr], check=True)
+            with open(scr, "rb") as f:
+                script = f.read()
+            self.assertEqual(script[:4], b"\x27\x05\x19\x56", "a U-Boot legacy image (mkimage)")
+            self.assertEqual(script[30], 6, "of type script")
+            self.assertIn(b"load ${devtype} ${devnum}:${distro_bootpart} 0x44000000 mosaic.img", script)
+            self.assertIn(b"booti 0x44000000 - ${fdtcontroladdr}", script)
+
+    def test_disk_for_an_isa_without_u_boot_is_refused(self):
+        with self.assertRaises(ToolError):
+            disk.uboot_disk("x86_64", 0x100000, build.image(boards.load("qemu-x86_64")), "/nonexistent/disk.img")
+
+
+class BoardFields(unittest.TestCase):
+    def check_refused(self, node, field):
+        text = "[board]\nname = t\n[node a]\n" + node
+        with tempfile.NamedTemporaryFile("w", suffix=".board", delete=False) as f:
+            f.write(text)
+        self.addCleanup(os.unlink, f.name)
+        r = subprocess.run([MOSAIC, "boot", "--board", f.name, "--dry-run"], cwd=ROOT, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, timeout=60)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn(f"field '{field}'", r.stderr)
+        return r.stderr
+
+    def test_u_boot_on_x86_is_refused(self):
+        err = self.check_refused("isa = x86_64\nmachine = q35\ncores = 1\nmemory = 64M\nimage_addr = 0x200000\n"
+                                 "exit = isa-debug-exit\nboot = u-boot\n", "boot")
+        self.assertIn("u-boot boots aarch64 and riscv64 nodes", err)
+
+    def test_u_boot_needs_a_2_mib_aligned_load_address(self):
+        err = self.check_refused("isa = aarch64\nmachine = virt\ncores = 1\nmemory = 64M\nimage_addr = 0x44001000\n"
+                                 "exit = semihosting\nboot = u-boot\n", "image_addr")
+        self.assertIn("2 MiB aligned", err)
+
+    def test_unknown_boot_method_is_named(self):
+        self.check_refused("isa = aarch64\nmachine = virt\ncores = 1\nmemory = 64M\nimage_addr = 0x44000000\n"
+                           "exit = semihosting\nboot = pxe\n", "boot")
+
+    def test_dry_run_of_a_u_boot_board_starts_u_boot_with_the_disk(self):
+        r = subprocess.run([MOSAIC, "boot", "--board", "qemu-riscv64-uboot", "--dry-run"], cwd=ROOT,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        (cmd,) = [line for line in r.stdout.splitlines() if line.startswith("qemu-system")]
+        self.assertIn(f"-kernel {disk.UBOOT['riscv64']}", cmd)
+        self.assertIn("virtio-blk-device,drive=boot", cmd)
+        self.assertIn("rv-disk.img", cmd)
+
+
+if __name__ == "__main__":
+    unittest.main()
