@@ -42,7 +42,8 @@ inline u64 read_time() {
 
 // Device addresses and rates found in the device tree at boot.
 struct Platform {
-    u64 uart = 0;            // ns16550a; 0: none named (the SBI console)
+    u64 uart = 0;            // the console UART; 0: none named (the SBI console)
+    bool uart_sifive = false; // a SiFive UART (sifive,uart0), else an NS16550
     u64 test_dev = 0;        // sifive,test0 (power off with a status); 0: SBI shutdown
     u64 timebase = 10000000; // time CSR frequency
 };
@@ -51,5 +52,10 @@ extern Platform g_platform;
 // Device interrupts (irq.cpp): handles an interrupt cause; for the supervisor external
 // interrupt claims each PLIC source, masks and completes it, and calls cpudriver::on_irq.
 void irq_handle(u64 code);
+
+// Semihosting SYS_EXIT with the status (trap.cpp): returns where no emulator or debugger
+// takes the call (the breakpoint it then raises is stepped over), and before the trap
+// vector is ours (a breakpoint then would go nowhere known).
+void semihosting_exit(bool pass);
 
 } // namespace mosaic::riscv

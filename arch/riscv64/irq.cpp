@@ -1,6 +1,6 @@
 // riscv64 device interrupts: the PLIC (RISC-V PLIC spec v1.0.0), its supervisor context
-// for each hart found from the device tree's interrupts-extended, and the NS16550 console's
-// receive interrupt. A line is masked by giving its source priority 0, which holds for
+// for each hart found from the device tree's interrupts-extended, and the console's receive
+// interrupt (an NS16550, or a SiFive UART: FU540-C000 manual ch. 13). A line is masked by giving its source priority 0, which holds for
 // every context.
 #include "csr.hpp"
 
@@ -104,7 +104,7 @@ Status irq_init(bool boot_core) {
 
 Result<u32> console_rx_irq_enable() {
     auto dtb = TRY(device_tree());
-    auto uart = TRY(dtb.console_node("ns16550a"));
+    auto uart = TRY(dtb.console_node(g_platform.uart_sifive ? "sifive,uart0" : "ns16550a"));
     auto irqs = TRY(dtb.prop(uart, "interrupts"));
     if (auto parent = dtb.prop(uart, "interrupt-parent"); parent.ok() && parent->cell(0) != g_plic_phandle)
         return Error::Unsupported; // wired to another interrupt controller
@@ -112,9 +112,17 @@ Result<u32> console_rx_irq_enable() {
     if (src == 0 || src > g_sources) return Error::OutOfRange;
     u32 ctx = g_context[my_slot()];
     mmio_write32(enable_reg(ctx, src), mmio_read32(enable_reg(ctx, src)) | 1u << (src % 32));
+    u64 u = g_platform.uart;
+    if (g_platform.uart_sifive) { // transmit and receive on, stale bytes dropped, then the
+        mmio_write32(u + 0x08, mmio_read32(u + 0x08) | 1); // receive watermark interrupt
+        mmio_write32(u + 0x0c, 1);                           // (rxcnt 0: any byte)
+        for (u8 b; console_read(b);) {}
+        mmio_write32(u + 0x10, 2);
+        irq_unmask(src);
+        return src;
+    }
     // The 16550: no divisor latch access, FIFOs on and cleared with a 1-byte trigger, OUT2,
     // stale bytes dropped, then the received-data interrupt.
-    u64 u = g_platform.uart;
     mmio_write8(u + 3, mmio_read8(u + 3) & 0x7f);
     mmio_write8(u + 2, 0x07);
     mmio_write8(u + 4, 0x0b);
@@ -132,6 +140,13 @@ void irq_unmask(u32 irq) {
 }
 
 bool console_read(u8& out) {
+    if (!g_platform.uart) return false;
+    if (g_platform.uart_sifive) {
+        u32 v = mmio_read32(g_platform.uart + 0x04); // rxdata: bit 31 empty, else the byte
+        if (v & (1u << 31)) return false;
+        out = u8(v);
+        return true;
+    }
     if (!(mmio_read8(g_platform.uart + 5) & 0x01)) return false; // LSR: data ready
     out = mmio_read8(g_platform.uart);
     return true;

@@ -81,11 +81,40 @@ void wait_for_interrupt_masked() { asm volatile("wfi; csrsi sstatus, 2; csrci ss
 
 } // namespace mosaic::arch
 
+namespace mosaic::riscv {
+
+// The RISC-V semihosting call: ebreak between two marker instructions (uncompressed).
+constexpr u32 kSemiBefore = 0x01f01013, kEbreak = 0x00100073, kSemiAfter = 0x40705013; // slli/srai x0
+
+void semihosting_exit(bool pass) {
+    if (MOSAIC_CSR_READ(stvec) != u64(uptr(riscv_trap_entry))) return;
+    volatile u64 block[2] = {0x20026, pass ? 0u : 1u}; // ADP_Stopped_ApplicationExit, status
+    register u64 a0 asm("a0") = 0x18;                    // SYS_EXIT
+    register u64 a1 asm("a1") = u64(uptr(block));
+    asm volatile(".option push\n.option norvc\nslli x0, x0, 0x1f\nebreak\nsrai x0, x0, 7\n.option pop"
+                 : "+r"(a0)
+                 : "r"(a1)
+                 : "memory");
+}
+
+// A semihosting call that nothing took: the breakpoint of the marker sequence.
+bool untaken_semihosting(u64 cause, u64 pc) {
+    if (cause != 3 || (pc & 3)) return false;
+    const u32* p = reinterpret_cast<const u32*>(uptr(pc));
+    return p[0] == kEbreak && p[-1] == kSemiBefore && p[1] == kSemiAfter;
+}
+
+} // namespace mosaic::riscv
+
 extern "C" void riscv_trap(mosaic::riscv::TrapFrame* f) {
     using namespace mosaic;
     u64 cause = MOSAIC_CSR_READ(scause);
     if (cause & riscv::kCauseInterrupt) {
         arch::handle_interrupt(cause);
+        return;
+    }
+    if (riscv::untaken_semihosting(cause, f->sepc)) { // no emulator took it: go on after it
+        f->sepc += 4;
         return;
     }
     cpudriver::TrapInfo info{arch::kind_of(cause), cause, f->sepc, MOSAIC_CSR_READ(stval), !(f->sstatus & riscv::kSstatusSpp)};

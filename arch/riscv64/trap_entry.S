@@ -7,8 +7,9 @@
     .globl riscv_trap_entry
 riscv_trap_entry:
     csrrw   tp, sscratch, tp      /* from user mode: tp = CoreState, sscratch = user tp */
-    bnez    tp, riscv_user_trap_entry
-    csrrw   tp, sscratch, tp      /* from the CPU driver: both as they were */
+    beqz    tp, 1f
+    j       riscv_user_trap_entry /* (a jump: a branch's reach is too short for the link) */
+1:  csrrw   tp, sscratch, tp      /* from the CPU driver: both as they were */
     addi    sp, sp, -272
     .irp i, 1,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
     sd      x\i, (8 * (\i - 1))(sp)

@@ -123,6 +123,9 @@ class ShellOnEveryBoard(unittest.TestCase):
     def test_qemu_riscv64(self):
         self.check_board("qemu-riscv64")
 
+    def test_sifive_u(self):  # a real board's model: SiFive UART console, harts from 1
+        self.check_board("sifive-u")
+
     # The aarch64 board as most current ARM boards are: a GICv3 (redistributors, system-register
     # CPU interface, affinity routing), and entered at EL2 with PSCI through smc, both read
     # from the device tree.

@@ -37,7 +37,10 @@ def qemu_command(board, node, index, image, shm_path=None, gdb_port=None, idle=0
     benchmarks, how many seconds to stay idle before powering off and any other boot
     parameters (`params`, e.g. {"skbbench": 1}: run the SKB benchmark)."""
     isa = node["isa"]
-    cmd = [QEMU[isa], "-M", node["machine"], "-smp", f"{node['cores']},maxcpus={max(node['cores'], 2)}",
+    # QEMU's sifive_u counts its E51 monitor hart (no S-mode: OpenSBI keeps it) in -smp; a
+    # board's cores are the ones Mosaic runs on.
+    smp = node["cores"] + (1 if node["machine"] == "sifive_u" else 0)
+    cmd = [QEMU[isa], "-M", node["machine"], "-smp", f"{smp},maxcpus={max(smp, 2)}",
            "-m", f"{node['memory'] >> 20}M", "-nodefaults", "-display", "none", "-monitor", "none",
            "-serial", "stdio", "-no-reboot"]
     if node["cpu"]:

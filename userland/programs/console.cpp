@@ -52,6 +52,12 @@ void put(u8 c) {
         *reinterpret_cast<volatile u32*>(g_mmio) = c;
         return;
     }
+    case kConsoleSifive: {
+        auto* tx = reinterpret_cast<volatile u32*>(g_mmio);
+        while (*tx & (1u << 31)) {} // txdata.full
+        *tx = c;
+        return;
+    }
     default: return;
     }
 }
@@ -77,6 +83,12 @@ bool get(u8& c) {
         if (*reinterpret_cast<volatile u32*>(g_mmio + 0x18) & (1u << 4)) return false; // FR.RXFE: empty
         c = u8(*reinterpret_cast<volatile u32*>(g_mmio));
         return true;
+    case kConsoleSifive: {
+        u32 v = *reinterpret_cast<volatile u32*>(g_mmio + 4); // rxdata: bit 31 empty
+        if (v & (1u << 31)) return false;
+        c = u8(v);
+        return true;
+    }
     default: return false;
     }
 }
@@ -259,7 +271,7 @@ Status take_registers(u64 offset) {
 int main(u64 arg) {
     g_kind = u32(arg & 0xff);
     const u64 offset = (arg >> 8) & 0xfff;
-    if (g_kind == kConsoleNone || g_kind > kConsolePl011) {
+    if (g_kind == kConsoleNone || g_kind > kConsoleSifive) {
         user::print("console: no UART it can drive\n"); // (the monitor writes it: no service runs)
         return 1;
     }

@@ -25,6 +25,7 @@ enum ConsoleKind : u32 {
     kConsole16550Port = 1, // NS16550 registers at I/O ports base..base+7 (x86 COM1)
     kConsole16550Mmio = 2, // NS16550 registers one byte apart in memory at base
     kConsolePl011 = 3,     // Arm PL011 in memory at base
+    kConsoleSifive = 4,    // SiFive UART (sifive,uart0: FU540, FU740) in memory at base
 };
 struct ConsoleDevice {
     u32 kind;
