@@ -130,3 +130,62 @@ class BoardFields(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Flash(unittest.TestCase):
+    def mosaic(self, *args):
+        return subprocess.run([MOSAIC, *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              timeout=300)
+
+    def test_flash_out_writes_the_card_image_the_u_boot_board_boots_from(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "sd.img")
+            r = self.mosaic("flash", "--board", "qemu-riscv64-uboot", "--out", out)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(out, "rb") as f:
+                raw = f.read()
+            self.assertEqual(raw[510:512], b"\x55\xaa")
+            listing = subprocess.run(["mdir", "-b", "-i", f"{out}@@{disk.PART_START}", "::"], stdout=subprocess.PIPE,
+                                     text=True, check=True).stdout.split()
+            self.assertEqual(sorted(listing), ["::/boot.scr", "::/mosaic.img"])
+
+    def test_a_board_without_a_card_layout_is_refused(self):
+        r = self.mosaic("flash", "--board", "qemu-hetero", "--out", "/tmp/never-written.img")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("has no SD-card layout", r.stderr)
+        self.assertFalse(os.path.exists("/tmp/never-written.img"))
+
+    def test_out_and_device_are_one_or_the_other(self):
+        self.assertEqual(self.mosaic("flash", "--board", "qemu-aarch64-uboot").returncode, 2)
+        r = self.mosaic("flash", "--board", "qemu-aarch64-uboot", "--out", "/tmp/x.img", "--device", "/dev/null")
+        self.assertEqual(r.returncode, 2)
+
+    def test_what_is_not_a_removable_unmounted_disk_is_never_written(self):
+        r = self.mosaic("flash", "--board", "qemu-aarch64-uboot", "--device", os.devnull, "--yes")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("is not a block device", r.stderr)
+        for name in sorted(os.listdir("/sys/class/block")):  # this machine's own disks, if it shows any
+            path = f"/dev/{name}"
+            if os.path.exists(path) and not os.path.exists(f"/sys/class/block/{name}/partition") and \
+                    open(f"/sys/class/block/{name}/removable").read().strip() == "0" and not name.startswith("mmcblk"):
+                self.assertIn("not a removable disk", disk._block_device_problem(path))
+
+    def test_writing_to_a_card_asks_first(self):
+        board = boards.load("qemu-aarch64-uboot")
+        img = build.image(board)
+        with tempfile.NamedTemporaryFile(delete=False) as f:
+            card = f.name
+        self.addCleanup(os.unlink, card)
+        checks = disk._block_device_problem
+        disk._block_device_problem = lambda device: None  # the card stands in for a checked device
+        try:
+            with self.assertRaises(ToolError):
+                disk.flash(board, img, device=card, ask=lambda prompt: "n")
+            self.assertEqual(os.path.getsize(card), 0, "nothing written without a yes")
+            asked = []
+            disk.flash(board, img, device=card, ask=lambda prompt: asked.append(prompt) or "y")
+            self.assertIn(f"to {card}? Everything on it is lost.", asked[0])
+            with open(card, "rb") as f:
+                self.assertEqual(f.read(512)[510:512], b"\x55\xaa")
+        finally:
+            disk._block_device_problem = checks

@@ -3,10 +3,10 @@ import argparse
 import os
 import sys
 
-from . import boards, build, runner, testing
+from . import boards, build, disk, runner, testing
 from .common import ToolError, step
 
-COMMANDS = ("boards", "build", "boot", "test", "bench")
+COMMANDS = ("boards", "build", "boot", "test", "bench", "flash")
 
 
 def cmd_boards(args):
@@ -75,6 +75,17 @@ def cmd_bench(args):
     return bench.run(args.what, args.json)
 
 
+def cmd_flash(args):
+    if bool(args.out) == bool(args.device):
+        raise ToolError("flash needs exactly one of --out FILE and --device /dev/sdX", 2)
+    board = boards.load(args.board or boards.default())
+    if not any(n.get("boot") == "u-boot" for n in board["nodes"]):
+        raise ToolError(f"board '{board['name']}' has no SD-card layout: only boards of one node that boots "
+                        f"through U-Boot (boot = u-boot) can be flashed")
+    print(disk.flash(board, build.image(board), out=args.out, device=args.device, yes=args.yes))
+    return 0
+
+
 def parser():
     p = argparse.ArgumentParser(prog="mosaic", description="Build, boot and test Mosaic.")
     sub = p.add_subparsers(dest="command")
@@ -98,6 +109,11 @@ def parser():
     t.add_argument("--long", action="store_true",
                    help="the long runs: fuzz targets for 10^6 inputs each, the system-call fuzzer for 10^6 calls "
                         "per board, 10,000 programs in a row per board")
+    f = sub.add_parser("flash", help="write a board's bootable SD-card image to a file or a card")
+    f.add_argument("--board")
+    f.add_argument("--out", metavar="FILE", help="write the card image to this file")
+    f.add_argument("--device", metavar="/dev/sdX", help="write it to this removable, unmounted card")
+    f.add_argument("--yes", action="store_true", help="do not ask before writing to --device")
     b = sub.add_parser("bench", help="run benchmarks with baselines side by side")
     b.add_argument("what", nargs="?", default="all")
     b.add_argument("--json", action="store_true")
@@ -114,7 +130,7 @@ def main(argv):
     args = parser().parse_args(argv)
     try:
         return {"boards": cmd_boards, "build": cmd_build, "boot": cmd_boot, "test": cmd_test,
-                "bench": cmd_bench}[args.command](args)
+                "bench": cmd_bench, "flash": cmd_flash}[args.command](args)
     except ToolError as e:
         print(f"mosaic: {e}", file=sys.stderr)
         return e.status

@@ -53,3 +53,60 @@ def uboot_disk(isa, load_addr, image, out):
         _run(["mcopy", "-i", target, image, "::/mosaic.img"], "mcopy (image)")
         _run(["mcopy", "-i", target, scr, "::/boot.scr"], "mcopy (boot script)")
     return out
+
+
+def _block_device_problem(device):
+    """Why device must not be written (None if it may): a removable block device (or an
+    SD/MMC slot) that is not mounted."""
+    import stat
+    try:
+        st = os.stat(device)
+    except OSError as e:
+        return f"{device}: {e.strerror}"
+    if not stat.S_ISBLK(st.st_mode):
+        return f"{device} is not a block device"
+    name = os.path.basename(os.path.realpath(device))
+    sys_dir = f"/sys/class/block/{name}"
+    if os.path.exists(os.path.join(sys_dir, "partition")):
+        return f"{device} is a partition: give the whole card (e.g. /dev/sdX, not /dev/sdX1)"
+    try:
+        with open(os.path.join(sys_dir, "removable")) as f:
+            removable = f.read().strip() == "1"
+    except OSError:
+        removable = False
+    if not removable and not name.startswith("mmcblk"):
+        return f"{device} is not a removable disk (refusing to overwrite what may be a system disk)"
+    with open("/proc/mounts") as f:
+        mounted = [line.split()[0] for line in f if line.split()[0].startswith(f"/dev/{name}")]
+    if mounted:
+        return f"{device} is mounted ({', '.join(mounted)}): unmount it first"
+    return None
+
+
+def flash(board, image, out=None, device=None, yes=False, ask=input):
+    """Writes the board's SD-card image to out, or to a removable, unmounted device after
+    confirmation (yes: without asking). Returns a line saying what was written."""
+    nodes = [n for n in board["nodes"] if n.get("boot") == "u-boot"]
+    if len(board["nodes"]) != 1 or not nodes:
+        raise ToolError(f"board '{board['name']}' has no SD-card layout: only boards of one node that boots "
+                        f"through U-Boot (boot = u-boot) can be flashed")
+    node = nodes[0]
+    if out:
+        uboot_disk(node["isa"], node["image_addr"], image, out)
+        return f"{out}: {os.path.getsize(out) >> 20} MiB: MBR, FAT partition at 1 MiB with mosaic.img and boot.scr"
+    problem = _block_device_problem(device)
+    if problem:
+        raise ToolError(problem)
+    with tempfile.TemporaryDirectory() as d:
+        disk_path = uboot_disk(node["isa"], node["image_addr"], image, os.path.join(d, "disk.img"))
+        size = os.path.getsize(disk_path)
+        if not yes:
+            answer = ask(f"Write {size >> 20} MiB to {device}? Everything on it is lost. [y/N] ")
+            if answer.strip().lower() not in ("y", "yes"):
+                raise ToolError("not written (no confirmation)")
+        with open(disk_path, "rb") as src, open(device, "r+b") as dst:
+            while chunk := src.read(4 << 20):
+                dst.write(chunk)
+            dst.flush()
+            os.fsync(dst.fileno())
+    return f"{device}: {size >> 20} MiB written and synced; the card can be removed"
