@@ -70,17 +70,17 @@ constexpr u64 kDtbFallback = 0x40000000;
 void platform_from_dtb(const Dtb& dtb) {
     auto& p = aarch64::g_platform;
     if (auto n = dtb.console_node("arm,pl011"); n.ok()) // the firmware's console first
-        if (auto r = dtb.reg(*n, 0); r.ok()) p.uart = r->base;
+        if (auto r = dtb.address(*n, 0); r.ok()) p.uart = r->base;
     // GICv2: distributor and CPU interface; GICv3: distributor and the (first) redistributor
     // region. irq_init checks what it finds there.
     const char* const v2s[] = {"arm,cortex-a15-gic", "arm,gic-400"};
     for (const char* v2 : v2s)
         if (auto n = dtb.find_compatible(v2); n.ok() && !p.gic_version) {
-            auto d = dtb.reg(*n, 0), c = dtb.reg(*n, 1);
+            auto d = dtb.address(*n, 0), c = dtb.address(*n, 1);
             if (d.ok() && c.ok()) p.gic_version = 2, p.gicd = d->base, p.gicc = c->base;
         }
     if (auto n = dtb.find_compatible("arm,gic-v3"); n.ok() && !p.gic_version) {
-        auto d = dtb.reg(*n, 0), r = dtb.reg(*n, 1);
+        auto d = dtb.address(*n, 0), r = dtb.address(*n, 1);
         if (d.ok() && r.ok()) p.gic_version = 3, p.gicd = d->base, p.gicr = r->base;
     }
     if (auto n = dtb.find_path("/psci"); n.ok())

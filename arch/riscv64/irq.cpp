@@ -86,7 +86,7 @@ Status irq_init(bool boot_core) {
     u64 hart = core_state()->hw_id;
     if (hart >= BootInfo::kMaxCores) return Error::OutOfRange;
     if (boot_core) {
-        g_plic = TRY(dtb.reg(plic, 0)).base;
+        g_plic = TRY(dtb.address(plic, 0)).base;
         auto ndev = TRY(dtb.prop(plic, "riscv,ndev"));
         auto ph = TRY(dtb.prop(plic, "phandle"));
         g_sources = ndev.cell(0) < kMaxSources ? ndev.cell(0) : kMaxSources;

@@ -69,9 +69,9 @@ void platform_from_dtb(const Dtb& dtb) {
         c = con.ok() ? dtb.prop(*con, "compatible") : Result<DtbProp>(Error::NotFound);
     }
     if (con.ok() && c.ok())
-        if (auto r = dtb.reg(*con, 0); r.ok()) p.uart = r->base, p.uart_sifive = c->has_string("sifive,uart0");
+        if (auto r = dtb.address(*con, 0); r.ok()) p.uart = r->base, p.uart_sifive = c->has_string("sifive,uart0");
     if (auto n = dtb.find_compatible("sifive,test0"); n.ok())
-        if (auto r = dtb.reg(*n, 0); r.ok()) riscv::g_platform.test_dev = r->base;
+        if (auto r = dtb.address(*n, 0); r.ok()) riscv::g_platform.test_dev = r->base;
     if (auto cpus = dtb.find_path("/cpus"); cpus.ok())
         if (auto tb = dtb.prop(*cpus, "timebase-frequency"); tb.ok() && tb->len == 4) riscv::g_platform.timebase = tb->cell(0);
 }

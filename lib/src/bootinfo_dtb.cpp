@@ -10,7 +10,7 @@ namespace {
 void pci_from_dtb(BootInfo& bi, const Dtb& dtb) {
     auto host = dtb.find_compatible("pci-host-ecam-generic");
     if (!host.ok()) return;
-    auto ecam = dtb.reg(*host, 0);
+    auto ecam = dtb.address(*host, 0);
     auto ranges = dtb.prop(*host, "ranges");
     if (!ecam.ok() || !ranges.ok()) return;
     // Each range: child address (3 cells: space code, high, low), parent address, size.
@@ -80,7 +80,7 @@ Status bootinfo_from_dtb(BootInfo& bi, const Dtb& dtb, const char** why) {
         if (auto args = dtb.prop(*chosen, "bootargs"); args.ok() && args->len && args->data[args->len - 1] == 0)
             bi.bootargs = reinterpret_cast<const char*>(args->data);
     if (auto fw = dtb.find_compatible("qemu,fw-cfg-mmio"); fw.ok())
-        if (auto r = dtb.reg(*fw, 0); r.ok()) bi.fw_cfg = r->base;
+        if (auto r = dtb.address(*fw, 0); r.ok()) bi.fw_cfg = r->base;
     return {};
 }
 

@@ -206,6 +206,38 @@ Result<Range> Dtb::reg(const DtbNode& node, u32 index) const {
     return Range{r.cells(index * per, node.addr_cells), r.cells(index * per + node.addr_cells, node.size_cells)};
 }
 
+Result<Range> Dtb::address(const DtbNode& node, u32 index) const {
+    Range r = TRY(reg(node, index));
+    DtbNode chain[kMaxDepth + 1]; // the open node at each depth on the way to `node`
+    bool found = false;
+    TRY_STATUS(walk([&](const DtbNode& n) {
+        chain[n.depth] = n;
+        found = n.props == node.props;
+        return !found;
+    }));
+    if (!found) return Error::NotFound;
+    for (u32 d = node.depth; d-- > 1;) { // the buses from the node's parent up to the root's child
+        const DtbNode& bus = chain[d];
+        auto ranges = prop(bus, "ranges");
+        if (!ranges.ok()) return Error::NotFound;
+        if (ranges->len == 0) continue;
+        // Each entry: child address (the bus's #address-cells), parent address (its parent's),
+        // size (the bus's #size-cells, as its children's reg has).
+        const u32 ca = bus.child_addr_cells, pa = bus.addr_cells, cs = chain[d + 1].size_cells;
+        const u32 per = ca + pa + cs;
+        if (ca > 2 || pa > 2 || cs > 2 || per == 0) return Error::Unsupported; // e.g. PCI's 3-cell addresses
+        bool mapped = false;
+        for (u32 i = 0; (i + 1) * per * 4 <= ranges->len && !mapped; ++i) {
+            u64 child = ranges->cells(i * per, ca), parent = ranges->cells(i * per + ca, pa);
+            u64 len = ranges->cells(i * per + ca + pa, cs);
+            if (r.base >= child && r.base - child < len && r.size <= len - (r.base - child))
+                r.base = parent + (r.base - child), mapped = true;
+        }
+        if (!mapped) return Error::NotFound;
+    }
+    return r;
+}
+
 Result<u32> Dtb::memory(Range* out, u32 cap) const {
     u32 n = 0;
     Error err = Error::Ok;

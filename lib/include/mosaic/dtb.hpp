@@ -64,8 +64,13 @@ class Dtb {
     // The node to use for a device: the firmware's console if it is compatible with compat,
     // else the first node compatible with it (for a console the firmware does not name).
     Result<DtbNode> console_node(const char* compat) const;
-    // The index-th (address, size) pair of a node's "reg".
+    // The index-th (address, size) pair of a node's "reg", in its parent bus's addresses.
     Result<Range> reg(const DtbNode& node, u32 index) const;
+    // The same range as the CPU sees it: translated through the "ranges" of every bus above
+    // the node (an empty "ranges" maps one to one; a bus without one, or whose ranges do not
+    // cover the range, is not mapped: NotFound). Device registers are found with this (on
+    // a Raspberry Pi the SoC's 0x7e000000 bus addresses are the CPU's 0x3f000000).
+    Result<Range> address(const DtbNode& node, u32 index) const;
 
     // Memory ranges of every device_type = "memory" node; returns how many were stored.
     Result<u32> memory(Range* out, u32 cap) const;

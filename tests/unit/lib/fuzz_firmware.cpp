@@ -52,7 +52,7 @@ void dtb_input(const u8* p, usize n) {
     if (!d.ok()) return;
     BootInfo bi;
     (void)bootinfo_from_dtb(bi, *d);
-    if (auto c = d->console_node("ns16550a"); c.ok()) (void)d->reg(*c, 0); // the console, by stdout-path
+    if (auto c = d->console_node("ns16550a"); c.ok()) (void)d->address(*c, 0); // the console, by stdout-path
 }
 
 void elf_input(const u8* p, usize n) {

@@ -289,3 +289,71 @@ TEST_CASE("the console: /chosen stdout-path, by path or alias, before the first 
     dtb = Dtb::parse(blob.data(), blob.size());
     CHECK(dtb->stdout_node().error() == Error::NotFound);
 }
+
+TEST_CASE("device addresses are translated through every bus's ranges, as the CPU sees them") {
+    // A Raspberry Pi 3 style SoC bus: 0x7e000000 on the bus is 0x3f000000 for the CPU; below
+    // it a bus that maps one to one, one that is not mapped and one that shifts again.
+    FdtBuilder b;
+    b.begin("");
+    b.cells("#address-cells", {1});
+    b.cells("#size-cells", {1});
+    b.begin("soc");
+    b.cells("#address-cells", {1});
+    b.cells("#size-cells", {1});
+    b.cells("ranges", {0x7e000000, 0x3f000000, 0x01000000, 0x40000000, 0x40000000, 0x1000});
+    b.begin("serial@7e201000");
+    b.cells("reg", {0x7e201000, 0x200});
+    b.end();
+    b.begin("local@40000000");
+    b.cells("reg", {0x40000000, 0x100});
+    b.end();
+    b.begin("outside@7f000000");
+    b.cells("reg", {0x7f000000, 0x100}); // past the end of the first range
+    b.end();
+    b.begin("straddles@7efffff0");
+    b.cells("reg", {0x7efffff0, 0x100}); // runs past its end
+    b.end();
+    b.begin("flat");
+    b.cells("#address-cells", {1});
+    b.cells("#size-cells", {1});
+    b.prop("ranges", {});
+    b.begin("timer@7e003000");
+    b.cells("reg", {0x7e003000, 0x20});
+    b.end();
+    b.end();
+    b.begin("closed");
+    b.cells("#address-cells", {1});
+    b.cells("#size-cells", {1});
+    b.begin("thing@0");
+    b.cells("reg", {0x0, 0x20});
+    b.end();
+    b.end();
+    b.begin("shift");
+    b.cells("#address-cells", {1});
+    b.cells("#size-cells", {1});
+    b.cells("ranges", {0x0, 0x7e100000, 0x10000});
+    b.begin("dev@200");
+    b.cells("reg", {0x200, 0x10});
+    b.end();
+    b.end();
+    b.end();
+    b.end();
+    auto blob = b.finish();
+    auto dtb = Dtb::parse(blob.data(), blob.size());
+    REQUIRE(dtb.ok());
+    auto at = [&](const char* path) { return dtb->address(*dtb->find_path(path), 0); };
+    CHECK(at("/soc/serial@7e201000")->base == 0x3f201000);
+    CHECK(at("/soc/serial@7e201000")->size == 0x200);
+    CHECK(dtb->reg(*dtb->find_path("/soc/serial@7e201000"), 0)->base == 0x7e201000); // reg stays the bus's
+    CHECK(at("/soc/local@40000000")->base == 0x40000000);
+    CHECK(at("/soc/outside@7f000000").error() == Error::NotFound);
+    CHECK(at("/soc/straddles@7efffff0").error() == Error::NotFound);
+    CHECK(at("/soc/flat/timer@7e003000")->base == 0x3f003000);
+    CHECK(at("/soc/closed/thing@0").error() == Error::NotFound);
+    CHECK(at("/soc/shift/dev@200")->base == 0x3f100200);
+    // QEMU's trees: what they say is what the CPU sees.
+    auto qemu = load("qemu-virt-riscv64.dtb");
+    auto q = Dtb::parse(qemu.data(), qemu.size());
+    REQUIRE(q.ok());
+    CHECK(q->address(*q->find_compatible("ns16550a"), 0)->base == 0x10000000);
+}
