@@ -4,6 +4,9 @@
 //   mosaic-tool bundle --board FILE --out IMG --head ISA=ELF --cpudriver ISA=ELF
 //                      [--module ISA=NAME=FILE] [--facts FILE]
 //   mosaic-tool inspect IMG                 check an image bundle and list its entries
+//   mosaic-tool dtb FILE                    what the CPU drivers' device-tree reader finds
+//                                           in a tree (console, cores, interrupt
+//                                           controllers, PSCI, memory), as JSON
 //   mosaic-tool skb FILE                    the SKB's standard answers for a board, and
 //                                           their digest as the guests print it
 //   mosaic-tool skb FILE --facts F --multicast ROOT
@@ -13,7 +16,9 @@
 //                                           the guests print it ("SKB multicast ...")
 // Exit status: 0 success, 1 bad input (message names the file and field), 2 usage.
 #include <mosaic/board.hpp>
+#include <mosaic/bootinfo.hpp>
 #include <mosaic/bundle.hpp>
+#include <mosaic/dtb.hpp>
 #include <mosaic/elf.hpp>
 #include <mosaic/skb/board.hpp>
 #include <mosaic/skb/decide.hpp>
@@ -271,6 +276,77 @@ int cmd_bundle(const BundleArgs& a) {
     return 0;
 }
 
+// What the CPU drivers' device-tree reader finds in a tree, as JSON: the console the
+// firmware names (its node, compatible, CPU address), the cores with their enable method,
+// the interrupt controllers, the PSCI conduit, memory, and whether the boot facts hold (or
+// why not). Checks the reader against the trees real boards ship with.
+int cmd_dtb(const std::string& path) {
+    Bytes blob = read_file(path);
+    auto dtb = Dtb::parse(blob.data(), blob.size());
+    if (!dtb.ok()) die(path + ": not a usable device tree (" + error_name(dtb.error()) + ")");
+    auto first_string = [&](const DtbNode& n, const char* prop) -> std::string {
+        auto p = dtb->prop(n, prop);
+        if (!p.ok() || !p->len || p->data[p->len - 1] != 0) return "";
+        return json_escape(reinterpret_cast<const char*>(p->data));
+    };
+    std::printf("{\"console\": ");
+    if (auto con = dtb->stdout_node(); con.ok()) {
+        auto a = dtb->address(*con, 0);
+        std::printf("{\"node\": \"%s\", \"compatible\": \"%s\", \"address\": %s}", json_escape(con->name).c_str(),
+                    first_string(*con, "compatible").c_str(), a.ok() ? std::to_string(a->base).c_str() : "null");
+    } else {
+        std::printf("null");
+    }
+    std::printf(", \"cores\": [");
+    auto cpus = dtb->find_path("/cpus");
+    bool first = true;
+    if (cpus.ok())
+        (void)dtb->walk([&](const DtbNode& n) {
+            if (n.props <= cpus->props) return true;
+            if (n.depth <= cpus->depth) return false;
+            auto type = dtb->prop(n, "device_type");
+            auto reg = dtb->prop(n, "reg");
+            if (n.depth != cpus->depth + 1 || !type.ok() || !type->has_string("cpu") || !reg.ok()) return true;
+            auto release = dtb->prop(n, "cpu-release-addr");
+            std::printf("%s{\"id\": %llu, \"enable_method\": \"%s\", \"release\": %s, \"status\": \"%s\"}",
+                        first ? "" : ", ", (unsigned long long)reg->cells(0, n.addr_cells == 2 ? 2 : 1),
+                        first_string(n, "enable-method").c_str(),
+                        release.ok() ? std::to_string(release->cells(0, release->len == 8 ? 2 : 1)).c_str() : "null",
+                        first_string(n, "status").c_str());
+            first = false;
+            return true;
+        });
+    std::printf("], \"interrupt_controllers\": [");
+    first = true;
+    (void)dtb->walk([&](const DtbNode& n) {
+        if (!dtb->prop(n, "interrupt-controller").ok()) return true;
+        std::string c = first_string(n, "compatible");
+        auto a = dtb->address(n, 0);
+        std::printf("%s{\"compatible\": \"%s\", \"address\": %s}", first ? "" : ", ", c.c_str(),
+                    a.ok() ? std::to_string(a->base).c_str() : "null");
+        first = false;
+        return true;
+    });
+    std::printf("], \"psci\": ");
+    auto psci = dtb->find_path("/psci");
+    if (psci.ok()) std::printf("\"%s\"", first_string(*psci, "method").c_str());
+    else std::printf("null");
+    BootInfo bi;
+    bi.boot_core = ~0ull;
+    const char* why = "";
+    auto facts = bootinfo_from_dtb(bi, *dtb, &why);
+    std::printf(", \"memory\": [");
+    for (u32 i = 0; i < bi.memory_count; ++i)
+        std::printf("%s[%llu, %llu]", i ? ", " : "", (unsigned long long)bi.memory[i].base,
+                    (unsigned long long)bi.memory[i].size);
+    // The boot core is the firmware's to say: the facts are checked as if it were listed.
+    std::printf("], \"facts\": \"%s\"}\n",
+                facts.ok() || std::strcmp(why, "the core it booted on is not among its cores") == 0
+                    ? "usable"
+                    : json_escape((std::string(why) + ": " + error_name(facts.error())).c_str()).c_str());
+    return 0;
+}
+
 int cmd_inspect(const std::string& path) {
     Bytes img = read_file(path);
     auto v = bn::View::open(img.data(), img.size());
@@ -329,7 +405,7 @@ int cmd_skb(const std::string& path, const std::string& facts_path = "", long ro
 
 int usage() {
     std::fprintf(stderr, "usage: mosaic-tool board FILE | bundle --board F --out IMG --head ISA=ELF --cpudriver ISA=ELF "
-                         "[--module ISA=NAME=FILE] [--facts FILE] | inspect IMG | skb FILE [--facts F --multicast ROOT]\n");
+                         "[--module ISA=NAME=FILE] [--facts FILE] | inspect IMG | dtb FILE | skb FILE [--facts F --multicast ROOT]\n");
     return 2;
 }
 
@@ -337,6 +413,7 @@ int run(int argc, char** argv) {
     if (argc < 3) return usage();
     std::string cmd = argv[1];
     if (cmd == "board" && argc == 3) return cmd_board(argv[2]);
+    if (cmd == "dtb" && argc == 3) return cmd_dtb(argv[2]);
     if (cmd == "inspect" && argc == 3) return cmd_inspect(argv[2]);
     if (cmd == "skb" && argc == 3) return cmd_skb(argv[2]);
     if (cmd == "skb" && argc == 7 && std::string(argv[3]) == "--facts" && std::string(argv[5]) == "--multicast") {

@@ -1,0 +1,54 @@
+"""Files real boards boot with that Debian ships for other architectures: the Raspberry Pi
+device trees from Debian's arm64 kernel package, fetched with apt-get for arm64 (its own
+package lists under build/firmware/apt, nothing installed) and unpacked once."""
+import glob
+import os
+import subprocess
+
+from .common import BUILD, ToolError, step
+
+FIRMWARE = os.path.join(BUILD, "firmware")
+# The board trees this repository checks its device-tree reader against (tests/tools).
+DTBS = ("broadcom/bcm2837-rpi-3-b.dtb", "broadcom/bcm2711-rpi-4-b.dtb")
+
+
+def _apt(args, what):
+    lists = os.path.join(FIRMWARE, "apt", "lists")
+    os.makedirs(os.path.join(lists, "partial"), exist_ok=True)
+    opts = ["-q", "-o", "APT::Architecture=arm64", "-o", "APT::Architectures=arm64", "-o", f"Dir::State::Lists={lists}",
+            "-o", f"Dir::Cache::archives={os.path.join(FIRMWARE, 'apt')}"]
+    r = subprocess.run(["apt-get", *opts, *args], cwd=os.path.join(FIRMWARE, "apt"), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if r.returncode != 0:
+        raise ToolError(f"{what} failed: {r.stdout.strip()[-1500:]}")
+    return r.stdout
+
+
+def board_dtbs():
+    """{name: path} of DTBS, fetched and unpacked on first use."""
+    out = os.path.join(FIRMWARE, "debian-arm64")
+    paths = {d: os.path.join(out, os.path.basename(d)) for d in DTBS}
+    if all(os.path.exists(p) for p in paths.values()):
+        return paths
+    step("fetching the Raspberry Pi device trees from Debian's arm64 kernel package")
+    os.makedirs(out, exist_ok=True)
+    _apt(["update"], "apt-get update (arm64 package lists)")
+    debs = glob.glob(os.path.join(FIRMWARE, "apt", "linux-image-*-arm64_*.deb"))
+    if not debs:
+        # The metapackage names the current kernel; its package holds the trees.
+        show = subprocess.run(["apt-cache", "-o", "APT::Architecture=arm64", "-o", "APT::Architectures=arm64", "-o",
+                               f"Dir::State::Lists={os.path.join(FIRMWARE, 'apt', 'lists')}", "depends",
+                               "linux-image-arm64"], stdout=subprocess.PIPE, text=True).stdout
+        kernel = next((l.split()[-1] for l in show.splitlines() if "Depends: linux-image-" in l), None)
+        if not kernel:
+            raise ToolError("Debian's arm64 package lists name no linux-image-arm64 kernel")
+        _apt(["download", kernel], f"apt-get download {kernel}")
+        debs = glob.glob(os.path.join(FIRMWARE, "apt", "linux-image-*-arm64_*.deb"))
+    tar = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", debs[0]], stdout=subprocess.PIPE)
+    r = subprocess.run(["tar", "-x", "-C", out, "--wildcards", "--transform", "s|.*/||",
+                        *[f"./usr/lib/*/{d}" for d in DTBS]], stdin=tar.stdout, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    tar.wait()
+    if r.returncode != 0 or not all(os.path.exists(p) for p in paths.values()):
+        raise ToolError(f"unpacking the device trees from {debs[0]} failed: {r.stdout.strip()[-500:]}")
+    os.unlink(debs[0])  # 60 MB of kernel and modules: only the trees are kept
+    return paths
