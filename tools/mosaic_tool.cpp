@@ -127,6 +127,82 @@ Flat flatten(const std::string& path, u16 machine) {
     return out;
 }
 
+// Moves a flattened CPU driver to run at `to` instead of where it was linked: the driver is
+// linked with --emit-relocs, so its ELF keeps every relocation the linker applied; a move
+// by a multiple of 4 KiB leaves PC-relative ones (and page offsets) right, and the absolute
+// ones (64- and 32-bit pointers) get the difference added. Any other absolute kind cannot
+// be moved this way and stops the bundle with its name.
+void relocate(Flat& f, const std::string& path, u64 to) {
+    const i64 delta = i64(to - f.load);
+    if (delta == 0) return;
+    if (to & 0xfff) die(path + ": a CPU driver moves by whole 4 KiB pages");
+    Bytes data = read_file(path);
+    auto need = [&](u64 off, u64 len) {
+        if (off > data.size() || len > data.size() - off) die(path + ": section table out of bounds");
+    };
+    need(0, 64);
+    const u16 machine = load_le16(data.data() + 18);
+    const u64 shoff = load_le64(data.data() + 0x28);
+    const u16 shentsize = load_le16(data.data() + 0x3a), shnum = load_le16(data.data() + 0x3c);
+    if (shentsize != 64) die(path + ": unexpected section header size");
+    need(shoff, u64(shnum) * 64);
+    auto sh = [&](u32 i) { return data.data() + shoff + u64(i) * 64; };
+    u32 applied = 0;
+    bool any_rela = false;
+    for (u32 i = 0; i < shnum; ++i) {
+        const u8* h = sh(i);
+        if (load_le32(h + 4) != 4) continue; // SHT_RELA
+        const u32 target = load_le32(h + 44), symtab = load_le32(h + 40);
+        if (target >= shnum || symtab >= shnum) die(path + ": bad relocation section");
+        if (!(load_le64(sh(target) + 8) & 2)) continue; // not loaded (debug information)
+        any_rela = true;
+        const u64 off = load_le64(h + 24), size = load_le64(h + 32);
+        const u64 sym_off = load_le64(sh(symtab) + 24), sym_size = load_le64(sh(symtab) + 32);
+        need(off, size);
+        need(sym_off, sym_size);
+        for (u64 r = off; r + 24 <= off + size; r += 24) {
+            const u64 where = load_le64(data.data() + r), info = load_le64(data.data() + r + 8);
+            const u32 type = u32(info), sym = u32(info >> 32);
+            if (u64(sym) * 24 + 24 > sym_size) die(path + ": relocation names a symbol past the table");
+            const u16 shndx = load_le16(data.data() + sym_off + u64(sym) * 24 + 6);
+            if (shndx == 0xfff1) continue; // an absolute value: it does not move
+            unsigned width = 0;
+            if (machine == elf::kMachineAarch64) {
+                if (type == 257) width = 8;                                   // R_AARCH64_ABS64
+                else if (type == 258) width = 4;                              // R_AARCH64_ABS32
+                else if (type == 259 || (type >= 263 && type <= 270)) width = 1; // ABS16, MOVW_UABS: refused
+            } else if (machine == elf::kMachineRiscv) {
+                if (type == 2) width = 8;                                     // R_RISCV_64
+                else if (type == 1) width = 4;                                // R_RISCV_32
+                else if (type >= 26 && type <= 28) width = 1;                 // HI20, LO12_I/S: refused
+            }
+            if (width == 0) continue; // PC-relative, or a difference: the same after the move
+            if (width == 1) {
+                char at[32];
+                std::snprintf(at, sizeof at, "0x%llx", (unsigned long long)where);
+                die(path + ": relocation type " + std::to_string(type) + " at " + at +
+                    " is absolute in a way that cannot be moved; link at the board's address instead");
+            }
+            if (where < f.load || where + width > f.load + f.bytes.size())
+                die(path + ": a relocated word lies outside the loaded bytes");
+            u8* p = f.bytes.data() + (where - f.load);
+            if (width == 8) {
+                store_le64(p, load_le64(p) + u64(delta));
+            } else {
+                const u64 v = u64(load_le32(p)) + u64(delta);
+                if (v >> 32) die(path + ": a 32-bit pointer does not reach the new address");
+                store_le32(p, u32(v));
+            }
+            ++applied;
+        }
+    }
+    if (!any_rela) die(path + ": no relocations kept (link with --emit-relocs) to move the driver by");
+    f.load += u64(delta);
+    f.entry += u64(delta);
+    std::fprintf(stderr, "mosaic-tool: %s moved to 0x%llx (%u pointers adjusted)\n", path.c_str(),
+                 (unsigned long long)to, applied);
+}
+
 Isa parse_isa(const std::string& s) {
     auto r = isa_from_name(s.c_str(), s.size());
     if (!r.ok()) die("unknown ISA '" + s + "' (x86_64, aarch64, riscv64)");
@@ -234,6 +310,14 @@ int cmd_bundle(const BundleArgs& a) {
     for (auto& [isa, path] : a.drivers) {
         put_head(img, isa, a.heads.at(isa));
         Flat d = flatten(path, elf_machine(isa));
+        u64 driver_addr = 0; // the nodes of this ISA must agree where its driver runs
+        for (u32 n = 0; n < board.node_count; ++n) {
+            if (board.nodes[n].isa != isa || !board.nodes[n].driver_addr) continue;
+            if (driver_addr && driver_addr != board.nodes[n].driver_addr)
+                die(a.board + ": the " + isa_name(isa) + " nodes name different driver_addr values");
+            driver_addr = board.nodes[n].driver_addr;
+        }
+        if (driver_addr) relocate(d, path, driver_addr);
         put_entry(img, index, std::string("cpudriver.") + isa_name(isa), bn::Kind::CpuDriver, isa, d.bytes);
         u8* b = img.data() + bn::kBootTable + u32(isa) * bn::kBootEntrySize;
         if (d.bytes.size() % 8) die(path + ": CPU driver image is not a multiple of 8 bytes");

@@ -244,12 +244,18 @@ Status Parser::node_key(NodeProfile& n, Str key, Str value) {
             if (value.is(kExitNames[i])) { n.exit = ExitMethod(i); seen |= kExit; return {}; }
         return fail(Error::InvalidArgument, "exit", "unknown exit '{}' (isa-debug-exit, semihosting, sifive-test)", value);
     }
+    if (key.is("driver_addr")) {
+        n.driver_addr = TRY(number(key, value, false));
+        if (n.driver_addr & 0xfff)
+            return fail(Error::Misaligned, "driver_addr", "driver_addr must be 4 KiB aligned, got '{}'", value);
+        return {};
+    }
     if (key.is("boot")) {
         for (u32 i = 0; i < 2; ++i)
             if (value.is(kBootNames[i])) { n.boot = BootMethod(i); return {}; }
         return fail(Error::InvalidArgument, "boot", "unknown boot '{}' (direct, u-boot)", value);
     }
-    return fail(Error::NotFound, "", "unknown node key '{}' (isa, machine, cpu, cores, memory, image_addr, exit, boot)",
+    return fail(Error::NotFound, "", "unknown node key '{}' (isa, machine, cpu, cores, memory, image_addr, exit, boot, driver_addr)",
                 key);
 }
 

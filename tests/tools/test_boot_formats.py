@@ -189,3 +189,45 @@ class Flash(unittest.TestCase):
                 self.assertEqual(f.read(512)[510:512], b"\x55\xaa")
         finally:
             disk._block_device_problem = checks
+
+
+class DriverPlacement(unittest.TestCase):
+    """A board may say where its CPU driver runs (driver_addr): the bundler moves the driver
+    there by the relocations its link kept, and the head stub copies it there."""
+
+    def board_with(self, name, driver_addr):
+        with open(os.path.join(ROOT, "boards", f"{name}.board")) as f:
+            text = f.read().replace(f"name = {name}\n", f"name = {name}-moved\n")
+        text = text.replace("exit = ", f"driver_addr = {driver_addr:#x}\nexit = ")
+        path = os.path.join(tempfile.mkdtemp(), f"{name}-moved.board")
+        with open(path, "w") as f:
+            f.write(text)
+        self.addCleanup(os.unlink, path)
+        return boards.load(path)
+
+    def test_a_moved_driver_boots_where_the_board_says(self):
+        from mosaic import runner
+        for name, addr in (("qemu-aarch64", 0x4a000000), ("qemu-riscv64", 0x88000000)):
+            with self.subTest(board=name):
+                board = self.board_with(name, addr)
+                img = build.image(board)
+                with open(img, "rb") as f:
+                    data = f.read()
+                isa = board["nodes"][0]["isa"]
+                entry = 0x240 + 56 * {"aarch64": 1, "riscv64": 2}[isa]
+                self.assertEqual(le(data, entry + 16, 8), addr, "the boot table's load address")
+                (r,) = runner.Run(board, img, echo=False, idle=1).go()
+                self.assertTrue(r.passed, f"{name}: {r.error}")
+                # Each core's memory is carved right after the driver: the first core's above it.
+                text = "\n".join(r.lines)
+                self.assertRegex(text, rf"own stack at 0x{(addr >> 24) + 1:x}", name)
+
+    def test_driver_addr_must_be_page_aligned(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".board", delete=False) as f:
+            f.write("[board]\nname = t\n[node a]\nisa = aarch64\nmachine = virt\ncores = 1\nmemory = 64M\n"
+                    "image_addr = 0x44000000\nexit = semihosting\ndriver_addr = 0x4a000800\n")
+        self.addCleanup(os.unlink, f.name)
+        r = subprocess.run([MOSAIC, "boot", "--board", f.name, "--dry-run"], cwd=ROOT, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, timeout=60)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("field 'driver_addr'", r.stderr)

@@ -11,7 +11,9 @@
 //            cores (1..64), memory (e.g. 256M), image_addr (where the image is loaded),
 //            exit (isa-debug-exit | semihosting | sifive-test), boot (optional: direct, the
 //            default, or u-boot: the runner puts the image on a disk that Debian's U-Boot
-//            for QEMU loads to image_addr, 2 MiB aligned, and starts with booti)
+//            for QEMU loads to image_addr, 2 MiB aligned, and starts with booti),
+//            driver_addr (optional, 4 KiB aligned: where the head stub puts the CPU driver,
+//            which the bundler moves there; by default where it was linked)
 #pragma once
 
 #include <mosaic/isa.hpp>
@@ -33,6 +35,7 @@ struct NodeProfile {
     u64 image_addr = 0;
     ExitMethod exit = ExitMethod::IsaDebugExit;
     BootMethod boot = BootMethod::Direct;
+    u64 driver_addr = 0; // where the CPU driver runs (0: where it was linked)
 };
 
 // A service init starts: a module of the image, and the RAM it is given.
