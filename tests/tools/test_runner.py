@@ -290,6 +290,7 @@ class ConsoleInput(unittest.TestCase):
         (r,) = runner.Run(board, build.image(board), echo=False, input_text=input_text).go()
         return r
 
+    @unittest.skipUnless(os.environ.get("MOSAIC_LONG") == "1", "--long only: a whole boot waiting out the guest's timeout")
     def test_guest_without_input_fails_by_its_own_timeout(self):
         t0 = time.monotonic()
         r = self.boot_riscv(None)
