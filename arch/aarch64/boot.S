@@ -53,8 +53,6 @@ _start:
    started there): x0 = their CoreState (stack top at offset 0). */
     .globl aarch64_secondary_start
 aarch64_secondary_start:
-    mrs     x2, CurrentEL           /* the level we were entered at, for aarch64_boot */
-    lsr     x2, x2, #2
     drop_to_el1 1f
 1:  ldr     x9, [x0]
     mov     sp, x9

@@ -14,7 +14,6 @@ namespace {
 using aarch64::g_platform;
 u64 g_timer_interval = 0;
 
-
 void timer_rearm() {
     MOSAIC_SYSREG_WRITE(cntv_tval_el0, g_timer_interval);
     MOSAIC_SYSREG_WRITE(cntv_ctl_el0, 1); // enabled, not masked

@@ -48,6 +48,8 @@ struct Platform {
     u64 timebase = 10000000; // time CSR frequency
 };
 extern Platform g_platform;
+// The console UARTs the CPU driver and the console service drive (Dtb::console_node).
+inline constexpr const char* kConsoleUarts[] = {"ns16550a", "sifive,uart0", nullptr};
 
 // Device interrupts (irq.cpp): handles an interrupt cause; for the supervisor external
 // interrupt claims each PLIC source, masks and completes it, and calls cpudriver::on_irq.

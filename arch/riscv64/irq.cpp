@@ -104,7 +104,7 @@ Status irq_init(bool boot_core) {
 
 Result<u32> console_rx_irq_enable() {
     auto dtb = TRY(device_tree());
-    auto uart = TRY(dtb.console_node(g_platform.uart_sifive ? "sifive,uart0" : "ns16550a"));
+    auto uart = TRY(dtb.console_node(riscv::kConsoleUarts)); // the one platform.cpp chose
     auto irqs = TRY(dtb.prop(uart, "interrupts"));
     if (auto parent = dtb.prop(uart, "interrupt-parent"); parent.ok() && parent->cell(0) != g_plic_phandle)
         return Error::Unsupported; // wired to another interrupt controller

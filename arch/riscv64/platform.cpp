@@ -61,15 +61,12 @@ mosaic::BootInfo g_boot;
 void platform_from_dtb(const Dtb& dtb) {
     // The firmware's console first (an NS16550 or a SiFive UART), else the first of either.
     auto& p = riscv::g_platform;
-    auto con = dtb.stdout_node();
-    auto c = con.ok() ? dtb.prop(*con, "compatible") : Result<DtbProp>(Error::NotFound);
-    if (!c.ok() || !(c->has_string("ns16550a") || c->has_string("sifive,uart0"))) {
-        con = dtb.find_compatible("ns16550a");
-        if (!con.ok()) con = dtb.find_compatible("sifive,uart0");
-        c = con.ok() ? dtb.prop(*con, "compatible") : Result<DtbProp>(Error::NotFound);
-    }
-    if (con.ok() && c.ok())
-        if (auto r = dtb.address(*con, 0); r.ok()) p.uart = r->base, p.uart_sifive = c->has_string("sifive,uart0");
+    if (auto con = dtb.console_node(riscv::kConsoleUarts); con.ok())
+        if (auto r = dtb.address(*con, 0); r.ok()) {
+            auto c = dtb.prop(*con, "compatible");
+            p.uart = r->base;
+            p.uart_sifive = c.ok() && c->has_string("sifive,uart0");
+        }
     if (auto n = dtb.find_compatible("sifive,test0"); n.ok())
         if (auto r = dtb.address(*n, 0); r.ok()) riscv::g_platform.test_dev = r->base;
     if (auto cpus = dtb.find_path("/cpus"); cpus.ok())

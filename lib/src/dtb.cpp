@@ -159,10 +159,14 @@ Result<DtbNode> Dtb::stdout_node() const {
     return find_path(reinterpret_cast<const char*>(alias.data));
 }
 
-Result<DtbNode> Dtb::console_node(const char* compat) const {
+Result<DtbNode> Dtb::console_node(const char* const* compats) const {
     if (auto n = stdout_node(); n.ok())
-        if (auto c = prop(*n, "compatible"); c.ok() && c->has_string(compat)) return *n;
-    return find_compatible(compat);
+        if (auto c = prop(*n, "compatible"); c.ok())
+            for (const char* const* k = compats; *k; ++k)
+                if (c->has_string(*k)) return *n;
+    for (const char* const* k = compats; *k; ++k)
+        if (auto n = find_compatible(*k); n.ok()) return n;
+    return Error::NotFound;
 }
 
 Result<DtbNode> Dtb::find_path(const char* path) const {

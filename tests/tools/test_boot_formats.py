@@ -14,6 +14,9 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 from mosaic import boards, build, disk  # noqa: E402
 from mosaic.common import ToolError  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_runner import boot_entry  # noqa: E402
+
 MOSAIC = os.path.join(ROOT, "mosaic")
 
 
@@ -213,8 +216,7 @@ class DriverPlacement(unittest.TestCase):
                 img = build.image(board)
                 with open(img, "rb") as f:
                     data = f.read()
-                isa = board["nodes"][0]["isa"]
-                entry = 0x240 + 56 * {"aarch64": 1, "riscv64": 2}[isa]
+                entry = boot_entry({"aarch64": 1, "riscv64": 2}[board["nodes"][0]["isa"]])
                 self.assertEqual(le(data, entry + 16, 8), addr, "the boot table's load address")
                 (r,) = runner.Run(board, img, echo=False, idle=1).go()
                 self.assertTrue(r.passed, f"{name}: {r.error}")

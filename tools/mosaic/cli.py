@@ -79,9 +79,7 @@ def cmd_flash(args):
     if bool(args.out) == bool(args.device):
         raise ToolError("flash needs exactly one of --out FILE and --device /dev/sdX", 2)
     board = boards.load(args.board or boards.default())
-    if not any(n.get("boot") == "u-boot" for n in board["nodes"]):
-        raise ToolError(f"board '{board['name']}' has no SD-card layout: only boards of one node that boots "
-                        f"through U-Boot (boot = u-boot) can be flashed")
+    disk.card_node(board)  # refused before anything is built
     print(disk.flash(board, build.image(board), out=args.out, device=args.device, yes=args.yes))
     return 0
 

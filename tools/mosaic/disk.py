@@ -2,6 +2,7 @@
 holds the image and a U-Boot boot script, built with Debian's tools (sfdisk, mtools,
 mkimage from u-boot-tools) and without root."""
 import os
+import stat
 import subprocess
 import tempfile
 
@@ -23,7 +24,7 @@ def _run(cmd, what, stdin=None):
         raise ToolError(f"{what} failed: {r.stdout.strip()[-1500:]}")
 
 
-def boot_script(isa, load_addr):
+def boot_script(load_addr):
     """The U-Boot script (source text) that loads mosaic.img from the partition the
     distro boot found it on and starts it with booti and U-Boot's device tree."""
     return (f"echo Mosaic: loading mosaic.img to {load_addr:#x}\n"
@@ -42,7 +43,7 @@ def uboot_disk(isa, load_addr, image, out):
     with tempfile.TemporaryDirectory() as d:
         cmd, scr = os.path.join(d, "boot.cmd"), os.path.join(d, "boot.scr")
         with open(cmd, "w") as f:
-            f.write(boot_script(isa, load_addr))
+            f.write(boot_script(load_addr))
         _run(["mkimage", "-A", MKIMAGE_ARCH[isa], "-O", "linux", "-T", "script", "-C", "none", "-n", "Mosaic boot",
               "-d", cmd, scr], "mkimage (boot script)")
         with open(out, "wb") as f:
@@ -58,7 +59,6 @@ def uboot_disk(isa, load_addr, image, out):
 def _block_device_problem(device):
     """Why device must not be written (None if it may): a removable block device (or an
     SD/MMC slot) that is not mounted."""
-    import stat
     try:
         st = os.stat(device)
     except OSError as e:
@@ -83,14 +83,19 @@ def _block_device_problem(device):
     return None
 
 
+def card_node(board):
+    """The node a board's card boots, or ToolError for a board without a card layout."""
+    nodes = board["nodes"]
+    if len(nodes) != 1 or nodes[0].get("boot") != "u-boot":
+        raise ToolError(f"board '{board['name']}' has no SD-card layout: only boards of one node that boots "
+                        f"through U-Boot (boot = u-boot) can be flashed")
+    return nodes[0]
+
+
 def flash(board, image, out=None, device=None, yes=False, ask=input):
     """Writes the board's SD-card image to out, or to a removable, unmounted device after
     confirmation (yes: without asking). Returns a line saying what was written."""
-    nodes = [n for n in board["nodes"] if n.get("boot") == "u-boot"]
-    if len(board["nodes"]) != 1 or not nodes:
-        raise ToolError(f"board '{board['name']}' has no SD-card layout: only boards of one node that boots "
-                        f"through U-Boot (boot = u-boot) can be flashed")
-    node = nodes[0]
+    node = card_node(board)
     if out:
         uboot_disk(node["isa"], node["image_addr"], image, out)
         return f"{out}: {os.path.getsize(out) >> 20} MiB: MBR, FAT partition at 1 MiB with mosaic.img and boot.scr"

@@ -61,9 +61,14 @@ class Dtb {
     // path or an alias from /aliases, options after ':' ignored. NotFound if none is named
     // or the node is not there; Malformed for a path that is not a string.
     Result<DtbNode> stdout_node() const;
-    // The node to use for a device: the firmware's console if it is compatible with compat,
-    // else the first node compatible with it (for a console the firmware does not name).
-    Result<DtbNode> console_node(const char* compat) const;
+    // The node to use for a console: the firmware's if it is compatible with one of compats
+    // (a null-terminated list of the UARTs the caller drives), else the first node compatible
+    // with the first of them that has one (for a console the firmware does not name).
+    Result<DtbNode> console_node(const char* const* compats) const;
+    Result<DtbNode> console_node(const char* compat) const {
+        const char* const one[] = {compat, nullptr};
+        return console_node(one);
+    }
     // The index-th (address, size) pair of a node's "reg", in its parent bus's addresses.
     Result<Range> reg(const DtbNode& node, u32 index) const;
     // The same range as the CPU sees it: translated through the "ranges" of every bus above

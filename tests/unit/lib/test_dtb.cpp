@@ -282,6 +282,17 @@ TEST_CASE("the console: /chosen stdout-path, by path or alias, before the first 
     CHECK(base_of(tree("/soc/uart@2000")) == 0x2000);
     CHECK(base_of(tree(nullptr)) == 0x1000);         // none named: the first one
     CHECK(base_of(tree("serial7")) == 0x1000);       // an alias that is not there
+    // Several kinds of UART: the firmware's console if it is one of them, else the first
+    // node of the first kind the tree has.
+    const char* const kinds[] = {"sifive,uart0", "ns16550a", nullptr};
+    auto listed = tree("serial1");
+    auto ldtb = Dtb::parse(listed.data(), listed.size());
+    CHECK(ldtb->reg(*ldtb->console_node(kinds), 0)->base == 0x2000);
+    listed = tree(nullptr);
+    ldtb = Dtb::parse(listed.data(), listed.size());
+    CHECK(ldtb->reg(*ldtb->console_node(kinds), 0)->base == 0x1000);
+    const char* const absent[] = {"sifive,uart0", nullptr};
+    CHECK(ldtb->console_node(absent).error() == Error::NotFound);
     auto blob = tree("serial7");
     auto dtb = Dtb::parse(blob.data(), blob.size());
     CHECK(dtb->stdout_node().error() == Error::NotFound);
