@@ -82,11 +82,13 @@ int cmd_board(const std::string& path) {
     for (u32 i = 0; i < b.node_count; ++i) {
         const NodeProfile& n = b.nodes[i];
         std::printf("%s{\"name\": \"%s\", \"isa\": \"%s\", \"machine\": \"%s\", \"cpu\": \"%s\", \"cores\": %u, "
-                    "\"memory\": %llu, \"image_addr\": %llu, \"exit\": \"%s\", \"boot\": \"%s\"}",
+                    "\"memory\": %llu, \"image_addr\": %llu, \"exit\": \"%s\", \"boot\": \"%s\", "
+                    "\"driver_addr\": %llu, \"dtb\": \"%s\"}",
                     i ? ", " : "", json_escape(n.name).c_str(), isa_name(n.isa), json_escape(n.machine).c_str(),
                     json_escape(n.cpu).c_str(), n.cores, (unsigned long long)n.memory,
                     (unsigned long long)n.image_addr, exit_method_name(n.exit),
-                    n.boot == BootMethod::UBoot ? "u-boot" : "direct");
+                    n.boot == BootMethod::UBoot ? "u-boot" : "direct", (unsigned long long)n.driver_addr,
+                    json_escape(n.dtb).c_str());
     }
     std::printf("]}\n");
     return 0;

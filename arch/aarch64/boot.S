@@ -49,12 +49,33 @@ _start:
 4:  wfi
     b       4b
 
+/* Secondary cores released from a spin table (smp.cpp), x0 = 0, MMU off, at EL2 or EL1:
+   their CoreState is the one aarch64_spin_table pairs with their MPIDR affinity. */
+    .globl aarch64_spin_start
+aarch64_spin_start:
+    drop_to_el1 1f
+1:  mrs     x10, mpidr_el1
+    ldr     x9, =0xff00ffffff
+    and     x10, x10, x9
+    ldr     x11, =aarch64_spin_table
+    mov     x12, #64
+2:  ldp     x9, x0, [x11], #16
+    cmp     x9, x10
+    b.eq    3f
+    subs    x12, x12, #1
+    b.ne    2b
+    b       4f                      /* not ours to run: park */
+3:  cbnz    x0, aarch64_secondary_started
+4:  wfe
+    b       4b
+
 /* Secondary cores, started by PSCI CPU_ON with the MMU off (at EL2 where the boot core
    started there): x0 = their CoreState (stack top at offset 0). */
     .globl aarch64_secondary_start
 aarch64_secondary_start:
-    drop_to_el1 1f
-1:  ldr     x9, [x0]
+    drop_to_el1 aarch64_secondary_started
+aarch64_secondary_started:
+    ldr     x9, [x0]
     mov     sp, x9
     bl      cpudriver_secondary_entry
 2:  wfi

@@ -3,6 +3,9 @@
 // system-register CPU interface, GICv3 spec ch. 12) and the PL011 console's receive
 // interrupt (PL011 TRM 3.3), with addresses and interrupt numbers from the device tree.
 // Every interrupt is in group 1 (signalled as IRQ); the GIC version is the tree's.
+// Without a GIC, the Raspberry Pi 2/3's controllers (BCM2836 "ARM local peripherals"
+// QA7 rev 3.4 ch. 4; BCM2835 peripherals ch. 7): per-core timer and mailbox interrupts in
+// the local controller, the GPU's interrupts (the UARTs') in the armctrl behind its line.
 #include "frame.hpp"
 
 #include <mosaic/cpudriver/arch.hpp>
@@ -30,6 +33,18 @@ constexpr u8 kDevicePriority = 0xa0; // below the timer's 0x80, above the mask o
 
 u32 g_lines = 0; // INTIDs the distributor implements (GICD_TYPER), set by the boot core
 
+// BCM2836 local controller: GPU interrupt routing, per-core timer and mailbox interrupt
+// control, per-core interrupt source, mailbox set and read-to-clear (core n, mailbox m).
+constexpr u32 kLocGpuRouting = 0x0c, kLocTimerCtl = 0x40, kLocMailboxCtl = 0x50, kLocSource = 0x60;
+constexpr u32 kLocMailboxSet = 0x80, kLocMailboxClear = 0xc0;
+constexpr u32 kLocCntv = 1u << 3, kLocMailbox0 = 1u << 4, kLocGpu = 1u << 8;
+// armctrl, by bank (0 basic, 1 and 2 the GPU's): pending, enable (set), disable (clear).
+constexpr u32 kArmPending[3] = {0x00, 0x04, 0x08}, kArmEnable[3] = {0x18, 0x10, 0x14}, kArmDisable[3] = {0x24, 0x1c, 0x20};
+u32 g_bcm_enabled[3] = {}; // what we enabled per bank (the pending registers show raw lines)
+
+bool bcm() { return !g_platform.gic_version && g_platform.local_intc; }
+u32 bcm_core() { return u32(core_state()->hw_id & 0xff); } // MPIDR Aff0: 0-3
+
 Result<Dtb> device_tree() {
     const u8* blob = core_state()->boot->dtb;
     if (!blob) return Error::NotFound;
@@ -39,10 +54,20 @@ Result<Dtb> device_tree() {
 bool v3() { return g_platform.gic_version == 3; }
 
 // A shared peripheral interrupt this distributor has (the only kind handed to on_irq).
-bool is_spi(u32 intid) { return intid >= 32 && intid < g_lines && intid < 1020; }
+bool is_spi(u32 intid) {
+    if (bcm()) return g_platform.armctrl && intid >= aarch64::kBcmFirstIntid && intid < aarch64::kBcmFirstIntid + aarch64::kBcmIntids;
+    return intid >= 32 && intid < g_lines && intid < 1020;
+}
 
 void set_enabled(u32 intid, bool on) {
     if (!is_spi(intid)) return;
+    if (bcm()) {
+        u32 bank = (intid - aarch64::kBcmFirstIntid) / 32, bit = 1u << (intid % 32);
+        if (on) __atomic_fetch_or(&g_bcm_enabled[bank], bit, __ATOMIC_RELAXED);
+        else __atomic_fetch_and(&g_bcm_enabled[bank], ~bit, __ATOMIC_RELAXED);
+        mmio_write32(g_platform.armctrl + (on ? kArmEnable[bank] : kArmDisable[bank]), bit);
+        return;
+    }
     mmio_write32(g_platform.gicd + (on ? kGicdIsenabler : kGicdIcenabler) + 4 * (intid / 32), 1u << (intid % 32));
 }
 
@@ -69,6 +94,13 @@ u64 redistributor() {
 } // namespace
 
 Status irq_init(bool boot_core) {
+    if (bcm()) { // every GPU interrupt off until routed; this core's mailbox 0 is its doorbell
+        if (boot_core && g_platform.armctrl)
+            for (u32 bank = 0; bank < 3; ++bank) mmio_write32(g_platform.armctrl + kArmDisable[bank], 0xffffffffu);
+        mmio_write32(g_platform.local_intc + kLocMailboxClear + 16 * bcm_core(), 0xffffffffu);
+        aarch64::gic_enable_private(kDoorbellSgi, kDevicePriority);
+        return {};
+    }
     if (!g_platform.gic_version) return Error::Unsupported; // no GIC the reader knows in the tree
     u64 d = g_platform.gicd;
     if (boot_core) {
@@ -102,31 +134,46 @@ Status irq_init(bool boot_core) {
 
 Result<u32> console_rx_irq_enable() {
     auto dtb = TRY(device_tree());
-    auto uart = TRY(dtb.console_node("arm,pl011"));
+    const char* const uarts[] = {"arm,pl011", "brcm,bcm2835-aux-uart", "snps,dw-apb-uart", "ns16550a", "ns16550", nullptr};
+    auto uart = TRY(dtb.console_node(uarts));
     auto irqs = TRY(dtb.prop(uart, "interrupts"));
-    // Three cells (both GIC bindings): type (0 SPI, 1 PPI), number, flags (1 edge rising,
-    // 4 level high).
-    if (irqs.len < 12 || irqs.cell(0) != 0) return Error::Unsupported;
-    u32 intid = 32 + irqs.cell(1);
-    if (!is_spi(intid)) return Error::OutOfRange;
-    bool edge = (irqs.cell(2) & 0xf) == 1;
-    u64 d = g_platform.gicd;
-    set_enabled(intid, false);
-    u32 cfg = mmio_read32(d + kGicdIcfgr + 4 * (intid / 16));
-    u32 bit = 2u << (2 * (intid % 16));
-    mmio_write32(d + kGicdIcfgr + 4 * (intid / 16), edge ? cfg | bit : cfg & ~bit);
-    mmio_write8(d + kGicdIpriority + intid, kDevicePriority);
-    if (v3()) { // routed to this core by affinity (Aff3 at bits 39:32, as in MPIDR)
-        u64 route = core_state()->hw_id & 0xff00ffffffull;
-        mmio_write32(d + kGicdIrouter + 8 * intid, u32(route));
-        mmio_write32(d + kGicdIrouter + 8 * intid + 4, u32(route >> 32));
-    } else { // ITARGETSR0-7 read as this CPU interface's own bit
-        mmio_write8(d + kGicdItargets + intid, mmio_read8(d + kGicdItargets));
+    u32 intid;
+    if (bcm()) { // two cells, the armctrl's: bank and bit; the GPU's line routed to this core
+        if (irqs.len < 8 || irqs.cell(0) > 2 || irqs.cell(1) > 31) return Error::Unsupported;
+        intid = aarch64::kBcmFirstIntid + 32 * irqs.cell(0) + irqs.cell(1);
+        if (!is_spi(intid)) return Error::OutOfRange;
+        set_enabled(intid, false);
+        mmio_write32(g_platform.local_intc + kLocGpuRouting, bcm_core()); // IRQ (not FIQ) to this core
+    } else {
+        // Three cells (both GIC bindings): type (0 SPI, 1 PPI), number, flags (1 edge rising,
+        // 4 level high).
+        if (irqs.len < 12 || irqs.cell(0) != 0) return Error::Unsupported;
+        intid = 32 + irqs.cell(1);
+        if (!is_spi(intid)) return Error::OutOfRange;
+        bool edge = (irqs.cell(2) & 0xf) == 1;
+        u64 d = g_platform.gicd;
+        set_enabled(intid, false);
+        u32 cfg = mmio_read32(d + kGicdIcfgr + 4 * (intid / 16));
+        u32 bit = 2u << (2 * (intid % 16));
+        mmio_write32(d + kGicdIcfgr + 4 * (intid / 16), edge ? cfg | bit : cfg & ~bit);
+        mmio_write8(d + kGicdIpriority + intid, kDevicePriority);
+        if (v3()) { // routed to this core by affinity (Aff3 at bits 39:32, as in MPIDR)
+            u64 route = core_state()->hw_id & 0xff00ffffffull;
+            mmio_write32(d + kGicdIrouter + 8 * intid, u32(route));
+            mmio_write32(d + kGicdIrouter + 8 * intid + 4, u32(route >> 32));
+        } else { // ITARGETSR0-7 read as this CPU interface's own bit
+            mmio_write8(d + kGicdItargets + intid, mmio_read8(d + kGicdItargets));
+        }
     }
-    // The PL011: stale bytes dropped and interrupts cleared, then receive and receive timeout on.
-    for (u8 b; console_read(b);) {}
-    mmio_write32(g_platform.uart + kUartIcr, 0x7ff);
-    mmio_write32(g_platform.uart + kUartImsc, mmio_read32(g_platform.uart + kUartImsc) | kUartRxim | kUartRtim);
+    for (u8 b; console_read(b);) {} // stale bytes dropped
+    if (g_platform.uart_kind == kConsolePl011) { // interrupts cleared, then receive and receive timeout on
+        mmio_write32(g_platform.uart + kUartIcr, 0x7ff);
+        mmio_write32(g_platform.uart + kUartImsc, mmio_read32(g_platform.uart + kUartImsc) | kUartRxim | kUartRtim);
+    } else if (g_platform.uart_kind == kConsole16550Mmio32) { // IER (register 1): received data available
+        mmio_write32(g_platform.uart + 4, mmio_read32(g_platform.uart + 4) | 1);
+    } else {
+        mmio_write8(g_platform.uart + 1, mmio_read8(g_platform.uart + 1) | 1);
+    }
     set_enabled(intid, true);
     return intid;
 }
@@ -137,6 +184,7 @@ Result<u32> console_rx_irq_enable() {
 // affinity, and ICC_SGI1R_EL1 names it (Aff3, Aff2, Aff1, the range of 16 Aff0 values
 // and the bit of Aff0 in it).
 u64 doorbell_id() {
+    if (bcm()) return 1u << bcm_core(); // (a mask, as on GICv2: never 0)
     if (v3()) return core_state()->hw_id;
     for (u32 i = 0; i < 32; ++i)
         if (u8 mask = mmio_read8(g_platform.gicd + kGicdItargets + i)) return mask;
@@ -144,6 +192,10 @@ u64 doorbell_id() {
 }
 void doorbell_ring(u64 id) {
     arch::full_barrier(); // the message the doorbell announces is visible first
+    if (bcm()) {
+        if (id && id < (1u << 4)) mmio_write32(g_platform.local_intc + kLocMailboxSet + 16 * __builtin_ctzll(id), 1);
+        return;
+    }
     if (v3()) {
         u64 aff0 = id & 0xff, aff1 = (id >> 8) & 0xff, aff2 = (id >> 16) & 0xff, aff3 = (id >> 32) & 0xff;
         u64 sgi = aff3 << 48 | (aff0 / 16) << 44 | aff2 << 32 | u64(kDoorbellSgi) << 24 | aff1 << 16 | 1u << (aff0 % 16);
@@ -157,9 +209,22 @@ void irq_mask(u32 irq) { set_enabled(irq, false); }
 void irq_unmask(u32 irq) { set_enabled(irq, true); }
 
 bool console_read(u8& out) {
-    if (!g_platform.uart || (mmio_read32(g_platform.uart + kUartFr) & kUartRxfe)) return false;
-    out = u8(mmio_read32(g_platform.uart)); // DR: the byte, error flags above it
-    return true;
+    const u64 u = g_platform.uart;
+    if (!u) return false;
+    switch (g_platform.uart_kind) {
+    case kConsolePl011:
+        if (mmio_read32(u + kUartFr) & kUartRxfe) return false;
+        out = u8(mmio_read32(u)); // DR: the byte, error flags above it
+        return true;
+    case kConsole16550Mmio32: // LSR bit 0: data ready; RBR is register 0
+        if (!(mmio_read32(u + 5 * 4) & 1)) return false;
+        out = u8(mmio_read32(u));
+        return true;
+    default:
+        if (!(mmio_read8(u + 5) & 1)) return false;
+        out = mmio_read8(u);
+        return true;
+    }
 }
 
 } // namespace mosaic::arch
@@ -167,6 +232,20 @@ bool console_read(u8& out) {
 namespace mosaic::aarch64 {
 
 u32 gic_ack() {
+    if (arch::bcm()) { // what this core's local controller says is pending, one at a time
+        const u64 local = g_platform.local_intc;
+        const u32 core = arch::bcm_core(), src = mmio_read32(local + arch::kLocSource + 4 * core);
+        if (src & arch::kLocMailbox0) { // read-to-clear: the bits read are the bits cleared
+            mmio_write32(local + arch::kLocMailboxClear + 16 * core, mmio_read32(local + arch::kLocMailboxClear + 16 * core));
+            return kDoorbellIntid;
+        }
+        if (src & arch::kLocCntv) return g_platform.timer_intid;
+        if ((src & arch::kLocGpu) && g_platform.armctrl)
+            for (u32 bank = 0; bank < 3; ++bank)
+                if (u32 p = mmio_read32(g_platform.armctrl + arch::kArmPending[bank]) & __atomic_load_n(&arch::g_bcm_enabled[bank], __ATOMIC_RELAXED))
+                    return kBcmFirstIntid + 32 * bank + u32(__builtin_ctz(p));
+        return 1023;
+    }
     if (arch::v3()) return u32(MOSAIC_SYSREG_READ(S3_0_C12_C12_0)); // ICC_IAR1_EL1
     return g_platform.gicc ? mmio_read32(g_platform.gicc + arch::kGiccIar) : 1023;
 }
@@ -182,6 +261,12 @@ void gic_eoi(u32 iar) {
 // SGIs and PPIs live in the redistributor's SGI frame on GICv3, in the distributor's banked
 // registers on GICv2; the layout of the registers is the same.
 void gic_enable_private(u32 intid, u8 priority) {
+    if (arch::bcm()) { // the virtual timer's IRQ or mailbox 0's, in this core's control registers
+        const u64 at = g_platform.local_intc + 4 * arch::bcm_core();
+        if (intid == g_platform.timer_intid) mmio_write32(at + arch::kLocTimerCtl, mmio_read32(at + arch::kLocTimerCtl) | arch::kLocCntv);
+        if (intid == kDoorbellIntid) mmio_write32(at + arch::kLocMailboxCtl, mmio_read32(at + arch::kLocMailboxCtl) | 1);
+        return;
+    }
     u64 base = arch::v3() ? arch::redistributor() : g_platform.gicd;
     if (!base || intid >= 32) return;
     if (arch::v3()) { // group 1 (RAZ/WI where the secure side owns the groups)

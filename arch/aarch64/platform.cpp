@@ -10,6 +10,8 @@ namespace mosaic::aarch64 {
 Platform g_platform;
 }
 
+extern "C" char aarch64_vectors[];
+
 namespace mosaic::arch {
 
 using aarch64::g_platform;
@@ -18,17 +20,26 @@ void console_write(const char* s, usize n) {
     for (usize i = 0; i < n; ++i) {
         if (s[i] == '\n') console_write("\r", 1);
         if (!g_platform.uart) { // the device tree named none (or was unusable): semihosting
-            register u64 x0 asm("x0") = 0x03; // SYS_WRITEC
+            register u64 x0 asm("x0") = 0x03; // SYS_WRITEC (stepped over where nothing takes it)
             register u64 x1 asm("x1") = u64(uptr(&s[i]));
             asm volatile("hlt #0xf000" : "+r"(x0) : "r"(x1) : "memory");
             continue;
         }
-        while (mmio_read32(g_platform.uart + 0x18) & (1u << 5)) {} // FR.TXFF: transmit FIFO full
-        mmio_write32(g_platform.uart, u8(s[i]));
+        if (g_platform.uart_kind == kConsolePl011) {
+            while (mmio_read32(g_platform.uart + 0x18) & (1u << 5)) {} // FR.TXFF: transmit FIFO full
+            mmio_write32(g_platform.uart, u8(s[i]));
+            continue;
+        }
+        // 8250 style: LSR (register 5) bit 5, transmit holding register empty; THR is register 0.
+        const bool wide = g_platform.uart_kind == kConsole16550Mmio32;
+        const u64 lsr = g_platform.uart + (wide ? 5 * 4 : 5);
+        for (u32 spin = 0; spin < 1000000 && !((wide ? mmio_read32(lsr) : mmio_read8(lsr)) & 0x20); ++spin) {}
+        if (wide) mmio_write32(g_platform.uart, u8(s[i]));
+        else mmio_write8(g_platform.uart, u8(s[i]));
     }
 }
 
-ConsoleDevice console_device() { return {g_platform.uart ? kConsolePl011 : kConsoleNone, g_platform.uart}; }
+ConsoleDevice console_device() { return {g_platform.uart ? g_platform.uart_kind : u32(kConsoleNone), g_platform.uart}; }
 u32 io_port_read(u16, u32) { return ~0u; } // no I/O ports
 void io_port_write(u16, u32, u32) {}
 
@@ -43,15 +54,30 @@ void clean_dcache(const void* p, usize n) {
 
 [[noreturn]] void power_off(bool pass) {
     // Semihosting SYS_EXIT (0x18) with an ADP_Stopped_ApplicationExit block: QEMU exits
-    // with the subcode as its status.
+    // with the subcode as its status. Where no debugger or emulator takes the call, the
+    // trap handler steps over it (trap.cpp) and the firmware's means follow.
     volatile u64 block[2] = {0x20026, pass ? 0u : 1u};
     register u64 x0 asm("x0") = 0x18;
     register u64 x1 asm("x1") = u64(uptr(block));
     asm volatile("hlt #0xf000" : "+r"(x0) : "r"(x1) : "memory");
-    // No semihosting: PSCI SYSTEM_OFF (the status is then lost; the console verdict stands).
-    register u64 fn asm("x0") = 0x84000008;
-    if (g_platform.psci_smc) asm volatile("smc #0" : "+r"(fn)::"memory");
-    else asm volatile("hvc #0" : "+r"(fn)::"memory");
+    // PSCI SYSTEM_OFF where the tree has /psci (the status is then lost; the console
+    // verdict stands).
+    if (g_platform.psci) {
+        register u64 fn asm("x0") = 0x84000008;
+        if (g_platform.psci_smc) asm volatile("smc #0" : "+r"(fn)::"memory");
+        else asm volatile("hvc #0" : "+r"(fn)::"memory");
+    }
+    // A Raspberry Pi has no PSCI: its power manager's watchdog resets the SoC after a few
+    // ticks with the reset status naming partition 63, which the Pi firmware takes as
+    // "halt" (QEMU's model resets, and ends with -no-reboot). Registers: RSTC 0x1c,
+    // RSTS 0x20, WDOG 0x24, each written with the password 0x5a in the top byte.
+    if (g_platform.pm) {
+        constexpr u32 kPassword = 0x5a000000, kRstc = 0x1c, kRsts = 0x20, kWdog = 0x24;
+        u32 rsts = mmio_read32(g_platform.pm + kRsts) & ~0xfffu;
+        mmio_write32(g_platform.pm + kRsts, kPassword | rsts | 0x555); // partition 63, bits 0,2,4,6,8,10
+        mmio_write32(g_platform.pm + kWdog, kPassword | 10);
+        mmio_write32(g_platform.pm + kRstc, kPassword | (mmio_read32(g_platform.pm + kRstc) & ~0x30u) | 0x20); // full reset
+    }
     for (;;) asm volatile("wfi");
 }
 
@@ -69,8 +95,18 @@ constexpr u64 kDtbFallback = 0x40000000;
 
 void platform_from_dtb(const Dtb& dtb) {
     auto& p = aarch64::g_platform;
-    if (auto n = dtb.console_node("arm,pl011"); n.ok()) // the firmware's console first
-        if (auto r = dtb.address(*n, 0); r.ok()) p.uart = r->base;
+    // The firmware's console first (/chosen stdout-path), if it is a UART this file drives.
+    const char* const uarts[] = {"arm,pl011", "brcm,bcm2835-aux-uart", "snps,dw-apb-uart", "ns16550a", "ns16550", nullptr};
+    if (auto n = dtb.console_node(uarts); n.ok())
+        if (auto r = dtb.address(*n, 0); r.ok()) {
+            auto compat = dtb.prop(*n, "compatible");
+            auto shift = dtb.prop(*n, "reg-shift");
+            bool wide = (compat.ok() && compat->has_string("brcm,bcm2835-aux-uart")) || (shift.ok() && shift->cell(0) == 2);
+            p.uart = r->base;
+            p.uart_kind = compat.ok() && compat->has_string("arm,pl011") ? kConsolePl011
+                          : wide                                        ? kConsole16550Mmio32
+                                                                        : kConsole16550Mmio;
+        }
     // GICv2: distributor and CPU interface; GICv3: distributor and the (first) redistributor
     // region. irq_init checks what it finds there.
     const char* const v2s[] = {"arm,cortex-a15-gic", "arm,gic-400"};
@@ -84,7 +120,16 @@ void platform_from_dtb(const Dtb& dtb) {
         if (d.ok() && r.ok()) p.gic_version = 3, p.gicd = d->base, p.gicr = r->base;
     }
     if (auto n = dtb.find_path("/psci"); n.ok())
-        if (auto m = dtb.prop(*n, "method"); m.ok()) p.psci_smc = m->has_string("smc");
+        if (auto m = dtb.prop(*n, "method"); m.ok()) p.psci = true, p.psci_smc = m->has_string("smc");
+    // No GIC: a BCM2836/7's local controller and armctrl (a Raspberry Pi 2 or 3).
+    if (auto n = dtb.find_compatible("brcm,bcm2836-l1-intc"); n.ok() && !p.gic_version)
+        if (auto r = dtb.address(*n, 0); r.ok()) p.local_intc = r->base;
+    if (auto n = dtb.find_compatible("brcm,bcm2836-armctrl-ic"); n.ok() && p.local_intc)
+        if (auto r = dtb.address(*n, 0); r.ok()) p.armctrl = r->base;
+    if (auto n = dtb.find_compatible("brcm,bcm2835-pm"); n.ok())
+        if (auto r = dtb.address(*n, 0); r.ok()) p.pm = r->base;
+    if (auto n = dtb.find_compatible("brcm,bcm2835-pm-wdt"); n.ok() && !p.pm)
+        if (auto r = dtb.address(*n, 0); r.ok()) p.pm = r->base;
     // The architected timer's interrupts: secure, non-secure, virtual, hypervisor PPIs.
     if (auto n = dtb.find_compatible("arm,armv8-timer"); n.ok())
         if (auto irqs = dtb.prop(*n, "interrupts"); irqs.ok() && irqs->len >= 36 && irqs->cell(6) == 1)
@@ -94,6 +139,10 @@ void platform_from_dtb(const Dtb& dtb) {
 } // namespace
 
 extern "C" [[noreturn]] void aarch64_boot(const u8* dtb_blob, const u8* bundle, u64 entry_el) {
+    // Trap vectors first: a semihosting call nothing takes must be stepped over (trap.cpp)
+    // from the first message on.
+    MOSAIC_SYSREG_WRITE(vbar_el1, u64(uptr(aarch64_vectors)));
+    asm volatile("isb");
     g_boot.isa = Isa::Aarch64;
     g_boot.boot_core = MOSAIC_SYSREG_READ(mpidr_el1) & 0xff00ffffffull; // affinity fields
     g_boot.bundle = bundle;

@@ -250,12 +250,20 @@ Status Parser::node_key(NodeProfile& n, Str key, Str value) {
             return fail(Error::Misaligned, "driver_addr", "driver_addr must be 4 KiB aligned, got '{}'", value);
         return {};
     }
+    if (key.is("dtb")) {
+        for (usize i = 0; i < value.n; ++i) {
+            char c = value.p[i];
+            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+                return fail(Error::InvalidArgument, "dtb", "a device tree name is a-z, 0-9 and '-' (e.g. bcm2837-rpi-3-b), got '{}'", value);
+        }
+        return copy(n.dtb, sizeof n.dtb, key, value);
+    }
     if (key.is("boot")) {
         for (u32 i = 0; i < 2; ++i)
             if (value.is(kBootNames[i])) { n.boot = BootMethod(i); return {}; }
         return fail(Error::InvalidArgument, "boot", "unknown boot '{}' (direct, u-boot)", value);
     }
-    return fail(Error::NotFound, "", "unknown node key '{}' (isa, machine, cpu, cores, memory, image_addr, exit, boot, driver_addr)",
+    return fail(Error::NotFound, "", "unknown node key '{}' (isa, machine, cpu, cores, memory, image_addr, exit, boot, driver_addr, dtb)",
                 key);
 }
 
@@ -271,6 +279,8 @@ Status Parser::validate_node(const NodeProfile& n) {
     if (!exit_ok) return fail(Error::Unsupported, "exit", "this exit method does not exist on the isa of node '{}'", Str{n.name, str_len(n.name)});
     if (n.boot == BootMethod::UBoot && n.isa == Isa::X86_64)
         return fail(Error::Unsupported, "boot", "node '{}': u-boot boots aarch64 and riscv64 nodes", Str{n.name, str_len(n.name)});
+    if (n.dtb[0] && n.isa == Isa::X86_64)
+        return fail(Error::Unsupported, "dtb", "node '{}': x86_64 boards have no device tree", Str{n.name, str_len(n.name)});
     if (n.boot == BootMethod::UBoot && (n.image_addr & 0x1fffff))
         return fail(Error::Misaligned, "image_addr", "node '{}': booti needs a 2 MiB aligned image_addr", Str{n.name, str_len(n.name)});
     return {};

@@ -6,12 +6,23 @@ import stat
 import subprocess
 import tempfile
 
+from . import firmware
 from .common import ToolError
 
 # Debian's U-Boot builds for QEMU (package u-boot-qemu): the firmware a u-boot node starts.
 UBOOT = {"aarch64": "/usr/lib/u-boot/qemu_arm64/u-boot.bin",
          "riscv64": "/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin"}
 MKIMAGE_ARCH = {"aarch64": "arm64", "riscv64": "riscv"}
+
+
+def uboot_binary(node):
+    """The U-Boot a u-boot node starts: Debian's build for QEMU's virt machines, or for a
+    Raspberry Pi 3 Debian's u-boot-rpi (arm64; fetched, never installed: firmware.py)."""
+    if node["machine"].startswith("raspi3"):
+        return firmware.uboot_rpi("rpi_3")
+    if node["isa"] not in UBOOT:
+        raise ToolError(f"no U-Boot for {node['isa']} nodes")
+    return UBOOT[node["isa"]]
 PART_START = 1 << 20  # the partition starts at 1 MiB, as SD cards are partitioned
 
 

@@ -1,6 +1,7 @@
 """Files real boards boot with that Debian ships for other architectures: the Raspberry Pi
-device trees from Debian's arm64 kernel package, fetched with apt-get for arm64 (its own
-package lists under build/firmware/apt, nothing installed) and unpacked once."""
+device trees from Debian's arm64 kernel package and the Pi's U-Boot (u-boot-rpi), fetched
+with apt-get for arm64 (its own package lists under build/firmware/apt, nothing installed)
+and unpacked once."""
 import glob
 import os
 import subprocess
@@ -52,3 +53,38 @@ def board_dtbs():
         raise ToolError(f"unpacking the device trees from {debs[0]} failed: {r.stdout.strip()[-500:]}")
     os.unlink(debs[0])  # 60 MB of kernel and modules: only the trees are kept
     return paths
+
+
+def _updated():
+    if not os.path.isdir(os.path.join(FIRMWARE, "apt", "lists")) or not glob.glob(
+            os.path.join(FIRMWARE, "apt", "lists", "*Packages*")):
+        _apt(["update"], "apt-get update (arm64 package lists)")
+
+
+def board_dtb(name):
+    """The path of a board's device tree by name (a board file's `dtb`, e.g.
+    bcm2837-rpi-3-b), from Debian's arm64 kernel package."""
+    for d, path in board_dtbs().items():
+        if os.path.basename(d) == name + ".dtb":
+            return path
+    raise ToolError(f"no device tree '{name}': this tree knows {', '.join(os.path.basename(d)[:-4] for d in DTBS)}")
+
+
+def uboot_rpi(config):
+    """Debian's U-Boot for a Raspberry Pi (u-boot-rpi, arm64): config rpi_3, rpi_4 or
+    rpi_arm64; the path of its u-boot.bin."""
+    out = os.path.join(FIRMWARE, "u-boot-rpi")
+    path = os.path.join(out, "usr", "lib", "u-boot", config, "u-boot.bin")
+    if os.path.exists(path):
+        return path
+    step("fetching the Raspberry Pi's U-Boot from Debian (u-boot-rpi, arm64)")
+    os.makedirs(os.path.join(FIRMWARE, "apt"), exist_ok=True)
+    _updated()
+    debs = glob.glob(os.path.join(FIRMWARE, "apt", "u-boot-rpi_*_arm64.deb"))
+    if not debs:
+        _apt(["download", "u-boot-rpi"], "apt-get download u-boot-rpi")
+        debs = glob.glob(os.path.join(FIRMWARE, "apt", "u-boot-rpi_*_arm64.deb"))
+    r = subprocess.run(["dpkg-deb", "-x", debs[0], out], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if r.returncode != 0 or not os.path.exists(path):
+        raise ToolError(f"unpacking {config}/u-boot.bin from {debs[0]} failed: {r.stdout.strip()[-500:]}")
+    return path

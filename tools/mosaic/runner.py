@@ -10,11 +10,16 @@ import subprocess
 import time
 
 from .common import BUILD, ToolError, color
-from .disk import UBOOT, uboot_disk
+from . import firmware
+from .disk import uboot_binary, uboot_disk
 
 QEMU = {"x86_64": "qemu-system-x86_64", "aarch64": "qemu-system-aarch64", "riscv64": "qemu-system-riscv64"}
 HEAD_AARCH64 = 0x80      # bundle.hpp kHeadAarch64
 RISCV_KERNEL_ADDR = 0x80200000  # where QEMU/OpenSBI load a raw riscv64 kernel
+# QEMU's Raspberry Pi models load an ARM64 Image (kernel8.img, or U-Boot) at 0x80000 as the
+# Pi's firmware does, give it the -dtb tree in x0 and park the other cores on the Pi's spin
+# table; the console of Debian's Pi trees (the mini UART) is QEMU's second serial port.
+RASPI_KERNEL_ADDR = 0x80000
 NODE_COLOURS = ("36", "35", "33", "32", "34", "31")
 TEST_LINE = re.compile(r"^TEST (\S+) (PASS|FAIL)(?: (.*))?$")
 VERDICT_LINE = re.compile(r"^VERDICT (PASS|FAIL)")
@@ -40,18 +45,32 @@ def qemu_command(board, node, index, image, shm_path=None, gdb_port=None, idle=0
     # QEMU's sifive_u counts its E51 monitor hart (no S-mode: OpenSBI keeps it) in -smp; a
     # board's cores are the ones Mosaic runs on.
     smp = node["cores"] + (1 if node["machine"] == "sifive_u" else 0)
+    raspi = node["machine"].startswith("raspi")
+    if node["machine"] == "none":
+        raise ToolError(f"{board['path']}: node '{node['name']}' is a board QEMU has no model of (machine = none): "
+                        f"build its image and card with ./mosaic flash, and boot it on the board")
     cmd = [QEMU[isa], "-M", node["machine"], "-smp", f"{smp},maxcpus={max(smp, 2)}",
            "-m", f"{node['memory'] >> 20}M", "-nodefaults", "-display", "none", "-monitor", "none",
-           "-serial", "stdio", "-no-reboot"]
+           *(["-serial", "null"] if raspi else []), "-serial", "stdio", "-no-reboot"]
     if node["cpu"]:
         cmd += ["-cpu", node["cpu"]]
+    if node.get("dtb"):
+        cmd += ["-dtb", firmware.board_dtb(node["dtb"])]
+    if raspi and node["image_addr"] != RASPI_KERNEL_ADDR:
+        raise ToolError(f"{board['path']}: node '{node['name']}' field 'image_addr': QEMU's {node['machine']} "
+                        f"loads the image at {RASPI_KERNEL_ADDR:#x}, as the Pi's firmware loads kernel8.img")
     if node.get("boot") == "u-boot":  # U-Boot loads the image from a disk (disk.uboot_disk)
         if not disk:
             raise ToolError(f"{board['path']}: node '{node['name']}' boots through U-Boot: it needs its disk")
-        cmd += ["-bios" if isa == "aarch64" else "-kernel", UBOOT[isa],
-                "-drive", f"if=none,file={disk},format=raw,id=boot", "-device", "virtio-blk-device,drive=boot"]
+        if raspi:  # the Pi's U-Boot in place of kernel8.img, the disk as its SD card
+            cmd += ["-kernel", uboot_binary(node), "-drive", f"if=sd,file={disk},format=raw"]
+        else:
+            cmd += ["-bios" if isa == "aarch64" else "-kernel", uboot_binary(node),
+                    "-drive", f"if=none,file={disk},format=raw,id=boot", "-device", "virtio-blk-device,drive=boot"]
     elif isa == "x86_64":
         cmd += ["-kernel", image, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    elif raspi:
+        cmd += ["-kernel", image]
     elif isa == "aarch64":
         addr = node["image_addr"]
         cmd += ["-device", f"loader,file={image},addr={addr:#x},force-raw=on",
@@ -62,7 +81,9 @@ def qemu_command(board, node, index, image, shm_path=None, gdb_port=None, idle=0
                             f"by QEMU at {RISCV_KERNEL_ADDR:#x}")
         cmd += ["-kernel", image]
     params = {"node": index, **({"idle": idle} if idle else {}), **(params or {})}
-    if isa == "riscv64":  # QEMU 7.2's riscv virt takes no -fw_cfg: the kernel command line instead
+    # fw_cfg exists on QEMU's virt and PC machines; the others (riscv virt in QEMU 7.2, the
+    # Pi) read their parameters from the kernel command line (/chosen bootargs).
+    if isa == "riscv64" or node["machine"] != "virt" and isa != "x86_64":
         cmd += ["-append", " ".join(f"mosaic.{k}={v}" for k, v in params.items())]
     else:
         for k, v in params.items():

@@ -46,6 +46,12 @@ void put(u8 c) {
         while (!(g_mmio[5] & 0x20)) {}
         g_mmio[0] = c;
         return;
+    case kConsole16550Mmio32: { // the same registers, 4 bytes apart and read 32 bits wide
+        auto* r = reinterpret_cast<volatile u32*>(g_mmio);
+        while (!(r[5] & 0x20)) {}
+        r[0] = c;
+        return;
+    }
     case kConsolePl011: {
         auto* fr = reinterpret_cast<volatile u32*>(g_mmio + 0x18);
         while (*fr & (1u << 5)) {} // FR.TXFF: transmit FIFO full
@@ -79,6 +85,12 @@ bool get(u8& c) {
         if (!(g_mmio[5] & 1)) return false;
         c = g_mmio[0];
         return true;
+    case kConsole16550Mmio32: {
+        auto* r = reinterpret_cast<volatile u32*>(g_mmio);
+        if (!(r[5] & 1)) return false;
+        c = u8(r[0]);
+        return true;
+    }
     case kConsolePl011:
         if (*reinterpret_cast<volatile u32*>(g_mmio + 0x18) & (1u << 4)) return false; // FR.RXFE: empty
         c = u8(*reinterpret_cast<volatile u32*>(g_mmio));
@@ -271,7 +283,7 @@ Status take_registers(u64 offset) {
 int main(u64 arg) {
     g_kind = u32(arg & 0xff);
     const u64 offset = (arg >> 8) & 0xfff;
-    if (g_kind == kConsoleNone || g_kind > kConsoleSifive) {
+    if (g_kind == kConsoleNone || g_kind > kConsole16550Mmio32) {
         user::print("console: no UART it can drive\n"); // (the monitor writes it: no service runs)
         return 1;
     }

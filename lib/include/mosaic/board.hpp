@@ -13,7 +13,11 @@
 //            default, or u-boot: the runner puts the image on a disk that Debian's U-Boot
 //            for QEMU loads to image_addr, 2 MiB aligned, and starts with booti),
 //            driver_addr (optional, 4 KiB aligned: where the head stub puts the CPU driver,
-//            which the bundler moves there; by default where it was linked)
+//            which the bundler moves there; by default where it was linked), dtb (optional:
+//            the board's own device tree, by name, from Debian's arm64 kernel package, e.g.
+//            bcm2837-rpi-3-b: given to QEMU with -dtb and put on the board's SD card).
+//            machine = none says that QEMU has no model of the board: its image and card are
+//            built and checked, never booted here.
 #pragma once
 
 #include <mosaic/isa.hpp>
@@ -36,6 +40,7 @@ struct NodeProfile {
     ExitMethod exit = ExitMethod::IsaDebugExit;
     BootMethod boot = BootMethod::Direct;
     u64 driver_addr = 0; // where the CPU driver runs (0: where it was linked)
+    char dtb[40] = {};    // the board's device tree by name ("": the emulator's or firmware's)
 };
 
 // A service init starts: a module of the image, and the RAM it is given.

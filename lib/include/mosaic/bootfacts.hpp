@@ -26,6 +26,8 @@ enum ConsoleKind : u32 {
     kConsole16550Mmio = 2, // NS16550 registers one byte apart in memory at base
     kConsolePl011 = 3,     // Arm PL011 in memory at base
     kConsoleSifive = 4,    // SiFive UART (sifive,uart0: FU540, FU740) in memory at base
+    kConsole16550Mmio32 = 5, // NS16550 registers 4 bytes apart, 32-bit accesses (the Raspberry
+                             // Pi's mini UART, DesignWare APB UARTs: reg-shift 2, reg-io-width 4)
 };
 struct ConsoleDevice {
     u32 kind;
