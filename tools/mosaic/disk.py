@@ -35,35 +35,86 @@ def _run(cmd, what, stdin=None):
         raise ToolError(f"{what} failed: {r.stdout.strip()[-1500:]}")
 
 
+# Raspberry Pi cards, by the board's device tree: the GPU firmware that starts the Pi from
+# the card (Debian's raspi-firmware), the U-Boot it starts in place of a kernel (Debian's
+# u-boot-rpi) and the tree it hands over. The Pi's firmware reads config.txt first.
+PI_CARDS = {
+    "bcm2837-rpi-3-b": {"uboot": "rpi_3", "firmware": ("bootcode.bin", "start.elf", "fixup.dat")},
+    "bcm2711-rpi-4-b": {"uboot": "rpi_4", "firmware": ("start4.elf", "fixup4.dat")},
+}
+
+
+def pi_card(node):
+    """The Pi card layout of a node (PI_CARDS entry), or None for other boards."""
+    return PI_CARDS.get(node.get("dtb", ""))
+
+
+def config_txt(node):
+    """The Raspberry Pi firmware's config.txt for a Pi card: 64-bit, the mini UART on, U-Boot
+    as the kernel and the board's tree."""
+    return ("# Mosaic, written by ./mosaic flash: the firmware starts U-Boot (u-boot.bin) in\n"
+            "# 64-bit mode with this board's device tree; boot.scr then starts mosaic.img.\n"
+            "arm_64bit=1\n"
+            "enable_uart=1\n"
+            "kernel=u-boot.bin\n"
+            f"device_tree={node['dtb']}.dtb\n")
+
+
 def boot_script(load_addr):
     """The U-Boot script (source text) that loads mosaic.img from the partition the
-    distro boot found it on and starts it with booti and U-Boot's device tree."""
+    distro boot found it on and starts it with booti and the device tree of the firmware
+    before U-Boot (fdt_addr: a Pi's, with its memory filled in and the command line), else
+    U-Boot's own."""
     return (f"echo Mosaic: loading mosaic.img to {load_addr:#x}\n"
             f"load ${{devtype}} ${{devnum}}:${{distro_bootpart}} {load_addr:#x} mosaic.img\n"
-            f"booti {load_addr:#x} - ${{fdtcontroladdr}}\n"
+            f"if test -n \"${{fdt_addr}}\"; then booti {load_addr:#x} - ${{fdt_addr}}; "
+            f"else booti {load_addr:#x} - ${{fdtcontroladdr}}; fi\n"
             f"echo Mosaic: booti returned: the image was refused\n")
 
 
-def uboot_disk(isa, load_addr, image, out):
-    """Writes out: an MBR disk with one bootable FAT partition holding mosaic.img and
-    boot.scr (boot_script, compiled by mkimage)."""
-    if isa not in UBOOT:
+def card_files(node):
+    """The files of a node's boot partition besides mosaic.img and boot.scr: (name on the
+    card, path here) pairs."""
+    pi = pi_card(node)
+    if not pi:
+        return []
+    fw = firmware.raspi_firmware()
+    return ([(name, os.path.join(fw, name)) for name in pi["firmware"]] +
+            [("u-boot.bin", firmware.uboot_rpi(pi["uboot"])), (node["dtb"] + ".dtb", firmware.board_dtb(node["dtb"]))])
+
+
+def uboot_disk(node, image, out):
+    """Writes out: an MBR disk (its size a power of two, as SD cards and QEMU's SD model
+    have) with one bootable FAT partition holding mosaic.img and boot.scr (boot_script,
+    compiled by mkimage), and on a Raspberry Pi card config.txt and the files card_files names."""
+    isa, load_addr = node["isa"], node["image_addr"]
+    if isa not in MKIMAGE_ARCH:
         raise ToolError(f"no U-Boot for {isa} nodes")
-    size = os.path.getsize(image)
-    part = max(32 << 20, (size + (8 << 20)) & ~((1 << 20) - 1))
+    extra = card_files(node)
+    size = os.path.getsize(image) + sum(os.path.getsize(p) for _, p in extra)
+    total = 32 << 20
+    while total < PART_START + size + (8 << 20):
+        total *= 2
     with tempfile.TemporaryDirectory() as d:
         cmd, scr = os.path.join(d, "boot.cmd"), os.path.join(d, "boot.scr")
         with open(cmd, "w") as f:
             f.write(boot_script(load_addr))
         _run(["mkimage", "-A", MKIMAGE_ARCH[isa], "-O", "linux", "-T", "script", "-C", "none", "-n", "Mosaic boot",
               "-d", cmd, scr], "mkimage (boot script)")
+        if pi_card(node):
+            cfg = os.path.join(d, "config.txt")
+            with open(cfg, "w") as f:
+                f.write(config_txt(node))
+            extra = [("config.txt", cfg)] + extra
         with open(out, "wb") as f:
-            f.truncate(PART_START + part)
+            f.truncate(total)
         _run(["sfdisk", "--quiet", out], "sfdisk", stdin=f"label: dos\nstart={PART_START // 512}, type=c, bootable\n")
         target = f"{out}@@{PART_START}"
         _run(["mformat", "-i", target, "-v", "MOSAIC", "::"], "mformat")
         _run(["mcopy", "-i", target, image, "::/mosaic.img"], "mcopy (image)")
         _run(["mcopy", "-i", target, scr, "::/boot.scr"], "mcopy (boot script)")
+        for name, path in extra:
+            _run(["mcopy", "-i", target, path, f"::/{name}"], f"mcopy ({name})")
     return out
 
 
@@ -108,13 +159,14 @@ def flash(board, image, out=None, device=None, yes=False, ask=input):
     confirmation (yes: without asking). Returns a line saying what was written."""
     node = card_node(board)
     if out:
-        uboot_disk(node["isa"], node["image_addr"], image, out)
-        return f"{out}: {os.path.getsize(out) >> 20} MiB: MBR, FAT partition at 1 MiB with mosaic.img and boot.scr"
+        uboot_disk(node, image, out)
+        files = ["mosaic.img", "boot.scr"] + (["config.txt"] if pi_card(node) else []) + [n for n, _ in card_files(node)]
+        return f"{out}: {os.path.getsize(out) >> 20} MiB: MBR, FAT partition at 1 MiB with {', '.join(files)}"
     problem = _block_device_problem(device)
     if problem:
         raise ToolError(problem)
     with tempfile.TemporaryDirectory() as d:
-        disk_path = uboot_disk(node["isa"], node["image_addr"], image, os.path.join(d, "disk.img"))
+        disk_path = uboot_disk(node, image, os.path.join(d, "disk.img"))
         size = os.path.getsize(disk_path)
         if not yes:
             answer = ask(f"Write {size >> 20} MiB to {device}? Everything on it is lost. [y/N] ")

@@ -88,3 +88,33 @@ def uboot_rpi(config):
     if r.returncode != 0 or not os.path.exists(path):
         raise ToolError(f"unpacking {config}/u-boot.bin from {debs[0]} failed: {r.stdout.strip()[-500:]}")
     return path
+
+
+def raspi_firmware():
+    """The directory holding the Raspberry Pi's GPU firmware (bootcode.bin, start*.elf,
+    fixup*.dat) from Debian's raspi-firmware. It is in Debian's non-free-firmware section:
+    its package list is fetched with a sources list of its own, nothing is installed."""
+    out = os.path.join(FIRMWARE, "raspi-firmware")
+    path = os.path.join(out, "usr", "lib", "raspi-firmware")
+    if os.path.exists(os.path.join(path, "start.elf")):
+        return path
+    step("fetching the Raspberry Pi's GPU firmware from Debian (raspi-firmware, non-free-firmware)")
+    nf = os.path.join(FIRMWARE, "apt-nonfree")
+    lists = os.path.join(nf, "lists")
+    os.makedirs(os.path.join(lists, "partial"), exist_ok=True)
+    os.makedirs(os.path.join(nf, "parts"), exist_ok=True)
+    with open(os.path.join(nf, "sources.list"), "w") as f:
+        f.write("deb http://deb.debian.org/debian bookworm non-free-firmware\n")
+    opts = ["-q", "-o", "APT::Architecture=arm64", "-o", "APT::Architectures=arm64", "-o", f"Dir::State::Lists={lists}",
+            "-o", f"Dir::Etc::SourceList={os.path.join(nf, 'sources.list')}", "-o", f"Dir::Etc::SourceParts={os.path.join(nf, 'parts')}",
+            "-o", f"Dir::Cache::archives={nf}"]
+    for args, what in ((["update"], "apt-get update (non-free-firmware)"), (["download", "raspi-firmware"], "apt-get download raspi-firmware")):
+        r = subprocess.run(["apt-get", *opts, *args], cwd=nf, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if r.returncode != 0:
+            raise ToolError(f"{what} failed: {r.stdout.strip()[-1500:]}")
+    debs = glob.glob(os.path.join(nf, "raspi-firmware_*.deb"))
+    r = subprocess.run(["dpkg-deb", "-x", debs[0], out], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) if debs else None
+    if not debs or r.returncode != 0 or not os.path.exists(os.path.join(path, "start.elf")):
+        raise ToolError(f"unpacking raspi-firmware failed: {r.stdout.strip()[-500:] if r else 'no package downloaded'}")
+    os.unlink(debs[0])
+    return path

@@ -56,7 +56,7 @@ def qemu_command(board, node, index, image, shm_path=None, gdb_port=None, idle=0
         cmd += ["-cpu", node["cpu"]]
     if node.get("dtb"):
         cmd += ["-dtb", firmware.board_dtb(node["dtb"])]
-    if raspi and node["image_addr"] != RASPI_KERNEL_ADDR:
+    if raspi and node.get("boot") != "u-boot" and node["image_addr"] != RASPI_KERNEL_ADDR:
         raise ToolError(f"{board['path']}: node '{node['name']}' field 'image_addr': QEMU's {node['machine']} "
                         f"loads the image at {RASPI_KERNEL_ADDR:#x}, as the Pi's firmware loads kernel8.img")
     if node.get("boot") == "u-boot":  # U-Boot loads the image from a disk (disk.uboot_disk)
@@ -196,7 +196,7 @@ class Run:
         if node.get("boot") != "u-boot":
             return None
         os.makedirs(self.logdir, exist_ok=True)
-        return uboot_disk(node["isa"], node["image_addr"], self.image,
+        return uboot_disk(node, self.image,
                           os.path.join(self.logdir, f"{node['name']}-disk.img"))
 
     def commands(self):
