@@ -18,6 +18,7 @@
 #include <mosaic/board.hpp>
 #include <mosaic/bootinfo.hpp>
 #include <mosaic/bundle.hpp>
+#include <mosaic/uart.hpp>
 #include <mosaic/dtb.hpp>
 #include <mosaic/elf.hpp>
 #include <mosaic/skb/board.hpp>
@@ -378,8 +379,12 @@ int cmd_dtb(const std::string& path) {
     std::printf("{\"console\": ");
     if (auto con = dtb->stdout_node(); con.ok()) {
         auto a = dtb->address(*con, 0);
-        std::printf("{\"node\": \"%s\", \"compatible\": \"%s\", \"address\": %s}", json_escape(con->name).c_str(),
-                    first_string(*con, "compatible").c_str(), a.ok() ? std::to_string(a->base).c_str() : "null");
+        // The UART kind the CPU drivers and the console service would drive it as (uart.hpp).
+        static const char* const kinds[] = {"none", "16550-port", "16550", "pl011", "sifive", "16550-32bit"};
+        u32 kind = uart::kind_of(*dtb, *con);
+        std::printf("{\"node\": \"%s\", \"compatible\": \"%s\", \"address\": %s, \"kind\": \"%s\"}",
+                    json_escape(con->name).c_str(), first_string(*con, "compatible").c_str(),
+                    a.ok() ? std::to_string(a->base).c_str() : "null", kind < 6 ? kinds[kind] : "none");
     } else {
         std::printf("null");
     }

@@ -10,6 +10,7 @@
 
 #include <mosaic/cpudriver/arch.hpp>
 #include <mosaic/mmio.hpp>
+#include <mosaic/uart.hpp>
 
 #define MOSAIC_SYSREG_WRITE_SYNC(name, v) asm volatile("msr " #name ", %0\n isb" ::"r"(u64(v)) : "memory")
 
@@ -27,8 +28,8 @@ constexpr u32 kGiccCtlr = 0x000, kGiccPmr = 0x004, kGiccIar = 0x00c, kGiccEoir =
 constexpr u32 kGicrTyper = 0x008, kGicrWaker = 0x014, kGicrSgi = 0x10000;
 constexpr u32 kGicrWakerSleep = 1u << 1, kGicrWakerAsleep = 1u << 2;
 constexpr u32 kDoorbellSgi = aarch64::kDoorbellIntid; // trap.cpp's handle_irq reports it
-constexpr u32 kUartFr = 0x18, kUartImsc = 0x38, kUartIcr = 0x44;
-constexpr u32 kUartRxfe = 1u << 4, kUartRxim = 1u << 4, kUartRtim = 1u << 6;
+constexpr u32 kUartImsc = 0x38, kUartIcr = 0x44; // PL011
+constexpr u32 kUartRxim = 1u << 4, kUartRtim = 1u << 6;
 constexpr u8 kDevicePriority = 0xa0; // below the timer's 0x80, above the mask of 0xff
 
 u32 g_lines = 0; // INTIDs the distributor implements (GICD_TYPER), set by the boot core
@@ -134,8 +135,7 @@ Status irq_init(bool boot_core) {
 
 Result<u32> console_rx_irq_enable() {
     auto dtb = TRY(device_tree());
-    const char* const uarts[] = {"arm,pl011", "brcm,bcm2835-aux-uart", "snps,dw-apb-uart", "ns16550a", "ns16550", nullptr};
-    auto uart = TRY(dtb.console_node(uarts));
+    auto uart = TRY(dtb.console_node(uart::kCompatibles)); // the one platform.cpp chose
     auto irqs = TRY(dtb.prop(uart, "interrupts"));
     u32 intid;
     if (bcm()) { // two cells, the armctrl's: bank and bit; the GPU's line routed to this core
@@ -169,10 +169,8 @@ Result<u32> console_rx_irq_enable() {
     if (g_platform.uart_kind == kConsolePl011) { // interrupts cleared, then receive and receive timeout on
         mmio_write32(g_platform.uart + kUartIcr, 0x7ff);
         mmio_write32(g_platform.uart + kUartImsc, mmio_read32(g_platform.uart + kUartImsc) | kUartRxim | kUartRtim);
-    } else if (g_platform.uart_kind == kConsole16550Mmio32) { // IER (register 1): received data available
-        mmio_write32(g_platform.uart + 4, mmio_read32(g_platform.uart + 4) | 1);
-    } else {
-        mmio_write8(g_platform.uart + 1, mmio_read8(g_platform.uart + 1) | 1);
+    } else { // an 8250: IER (register 1), received data available
+        uart::reg_write(g_platform.uart_kind, g_platform.uart, 1, uart::reg_read(g_platform.uart_kind, g_platform.uart, 1) | 1);
     }
     set_enabled(intid, true);
     return intid;
@@ -208,24 +206,7 @@ void doorbell_ring(u64 id) {
 void irq_mask(u32 irq) { set_enabled(irq, false); }
 void irq_unmask(u32 irq) { set_enabled(irq, true); }
 
-bool console_read(u8& out) {
-    const u64 u = g_platform.uart;
-    if (!u) return false;
-    switch (g_platform.uart_kind) {
-    case kConsolePl011:
-        if (mmio_read32(u + kUartFr) & kUartRxfe) return false;
-        out = u8(mmio_read32(u)); // DR: the byte, error flags above it
-        return true;
-    case kConsole16550Mmio32: // LSR bit 0: data ready; RBR is register 0
-        if (!(mmio_read32(u + 5 * 4) & 1)) return false;
-        out = u8(mmio_read32(u));
-        return true;
-    default:
-        if (!(mmio_read8(u + 5) & 1)) return false;
-        out = mmio_read8(u);
-        return true;
-    }
-}
+bool console_read(u8& out) { return g_platform.uart && uart::get(g_platform.uart_kind, g_platform.uart, out); }
 
 } // namespace mosaic::arch
 

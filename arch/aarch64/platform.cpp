@@ -1,10 +1,11 @@
-// aarch64 boot: device addresses from the device tree, the PL011 console (semihosting until
+// aarch64 boot: device addresses from the device tree, the console UART (semihosting until
 // the tree names one: the QEMU boards enable it; a board without it has its PL011), power off
 // through semihosting (PSCI SYSTEM_OFF as fallback), and the hand-over to the CPU driver.
 #include "frame.hpp"
 
 #include <mosaic/cpudriver/arch.hpp>
 #include <mosaic/mmio.hpp>
+#include <mosaic/uart.hpp>
 
 namespace mosaic::aarch64 {
 Platform g_platform;
@@ -25,17 +26,7 @@ void console_write(const char* s, usize n) {
             asm volatile("hlt #0xf000" : "+r"(x0) : "r"(x1) : "memory");
             continue;
         }
-        if (g_platform.uart_kind == kConsolePl011) {
-            while (mmio_read32(g_platform.uart + 0x18) & (1u << 5)) {} // FR.TXFF: transmit FIFO full
-            mmio_write32(g_platform.uart, u8(s[i]));
-            continue;
-        }
-        // 8250 style: LSR (register 5) bit 5, transmit holding register empty; THR is register 0.
-        const bool wide = g_platform.uart_kind == kConsole16550Mmio32;
-        const u64 lsr = g_platform.uart + (wide ? 5 * 4 : 5);
-        for (u32 spin = 0; spin < 1000000 && !((wide ? mmio_read32(lsr) : mmio_read8(lsr)) & 0x20); ++spin) {}
-        if (wide) mmio_write32(g_platform.uart, u8(s[i]));
-        else mmio_write8(g_platform.uart, u8(s[i]));
+        uart::put(g_platform.uart_kind, g_platform.uart, u8(s[i]));
     }
 }
 
@@ -95,18 +86,10 @@ constexpr u64 kDtbFallback = 0x40000000;
 
 void platform_from_dtb(const Dtb& dtb) {
     auto& p = aarch64::g_platform;
-    // The firmware's console first (/chosen stdout-path), if it is a UART this file drives.
-    const char* const uarts[] = {"arm,pl011", "brcm,bcm2835-aux-uart", "snps,dw-apb-uart", "ns16550a", "ns16550", nullptr};
-    if (auto n = dtb.console_node(uarts); n.ok())
-        if (auto r = dtb.address(*n, 0); r.ok()) {
-            auto compat = dtb.prop(*n, "compatible");
-            auto shift = dtb.prop(*n, "reg-shift");
-            bool wide = (compat.ok() && compat->has_string("brcm,bcm2835-aux-uart")) || (shift.ok() && shift->cell(0) == 2);
-            p.uart = r->base;
-            p.uart_kind = compat.ok() && compat->has_string("arm,pl011") ? kConsolePl011
-                          : wide                                        ? kConsole16550Mmio32
-                                                                        : kConsole16550Mmio;
-        }
+    // The firmware's console first (/chosen stdout-path), if it is a UART uart.hpp drives.
+    if (auto n = dtb.console_node(uart::kCompatibles); n.ok())
+        if (auto r = dtb.address(*n, 0); r.ok() && uart::kind_of(dtb, *n) != kConsoleNone)
+            p.uart = r->base, p.uart_kind = uart::kind_of(dtb, *n);
     // GICv2: distributor and CPU interface; GICv3: distributor and the (first) redistributor
     // region. irq_init checks what it finds there.
     const char* const v2s[] = {"arm,cortex-a15-gic", "arm,gic-400"};

@@ -43,13 +43,12 @@ inline u64 read_time() {
 // Device addresses and rates found in the device tree at boot.
 struct Platform {
     u64 uart = 0;            // the console UART; 0: none named (the SBI console)
-    bool uart_sifive = false; // a SiFive UART (sifive,uart0), else an NS16550
+    u32 uart_kind = 0;       // its ConsoleKind (bootfacts.hpp, uart.hpp)
     u64 test_dev = 0;        // sifive,test0 (power off with a status); 0: SBI shutdown
     u64 timebase = 10000000; // time CSR frequency
 };
 extern Platform g_platform;
 // The console UARTs the CPU driver and the console service drive (Dtb::console_node).
-inline constexpr const char* kConsoleUarts[] = {"ns16550a", "sifive,uart0", nullptr};
 
 // Device interrupts (irq.cpp): handles an interrupt cause; for the supervisor external
 // interrupt claims each PLIC source, masks and completes it, and calls cpudriver::on_irq.

@@ -7,6 +7,7 @@
 #include <mosaic/cpudriver/arch.hpp>
 #include <mosaic/fmt.hpp>
 #include <mosaic/mmio.hpp>
+#include <mosaic/uart.hpp>
 
 namespace mosaic::arch {
 
@@ -104,7 +105,7 @@ Status irq_init(bool boot_core) {
 
 Result<u32> console_rx_irq_enable() {
     auto dtb = TRY(device_tree());
-    auto uart = TRY(dtb.console_node(riscv::kConsoleUarts)); // the one platform.cpp chose
+    auto uart = TRY(dtb.console_node(uart::kCompatibles)); // the one platform.cpp chose
     auto irqs = TRY(dtb.prop(uart, "interrupts"));
     if (auto parent = dtb.prop(uart, "interrupt-parent"); parent.ok() && parent->cell(0) != g_plic_phandle)
         return Error::Unsupported; // wired to another interrupt controller
@@ -113,7 +114,8 @@ Result<u32> console_rx_irq_enable() {
     u32 ctx = g_context[my_slot()];
     mmio_write32(enable_reg(ctx, src), mmio_read32(enable_reg(ctx, src)) | 1u << (src % 32));
     u64 u = g_platform.uart;
-    if (g_platform.uart_sifive) { // transmit and receive on, stale bytes dropped, then the
+    const u32 kind = g_platform.uart_kind;
+    if (kind == kConsoleSifive) { // transmit and receive on, stale bytes dropped, then the
         mmio_write32(u + 0x08, mmio_read32(u + 0x08) | 1); // receive watermark interrupt
         mmio_write32(u + 0x0c, 1);                           // (rxcnt 0: any byte)
         for (u8 b; console_read(b);) {}
@@ -123,11 +125,12 @@ Result<u32> console_rx_irq_enable() {
     }
     // The 16550: no divisor latch access, FIFOs on and cleared with a 1-byte trigger, OUT2,
     // stale bytes dropped, then the received-data interrupt.
-    mmio_write8(u + 3, mmio_read8(u + 3) & 0x7f);
-    mmio_write8(u + 2, 0x07);
-    mmio_write8(u + 4, 0x0b);
+    if (kind != kConsole16550Mmio && kind != kConsole16550Mmio32) return Error::Unsupported;
+    uart::reg_write(kind, u, 3, uart::reg_read(kind, u, 3) & 0x7f);
+    uart::reg_write(kind, u, 2, 0x07);
+    uart::reg_write(kind, u, 4, 0x0b);
     for (u8 b; console_read(b);) {}
-    mmio_write8(u + 1, 0x01);
+    uart::reg_write(kind, u, 1, 0x01);
     irq_unmask(src);
     return src;
 }
@@ -139,18 +142,7 @@ void irq_unmask(u32 irq) {
     if (irq >= 1 && irq <= g_sources) mmio_write32(priority_reg(irq), 1);
 }
 
-bool console_read(u8& out) {
-    if (!g_platform.uart) return false;
-    if (g_platform.uart_sifive) {
-        u32 v = mmio_read32(g_platform.uart + 0x04); // rxdata: bit 31 empty, else the byte
-        if (v & (1u << 31)) return false;
-        out = u8(v);
-        return true;
-    }
-    if (!(mmio_read8(g_platform.uart + 5) & 0x01)) return false; // LSR: data ready
-    out = mmio_read8(g_platform.uart);
-    return true;
-}
+bool console_read(u8& out) { return g_platform.uart && uart::get(g_platform.uart_kind, g_platform.uart, out); }
 
 } // namespace mosaic::arch
 

@@ -1,10 +1,11 @@
-// riscv64 boot: device addresses from the device tree, the NS16550 console (the SBI console
+// riscv64 boot: device addresses from the device tree, the console UART (the SBI console
 // until the tree names one), power off through the SiFive test device (SBI without one),
 // and the hand-over to the generic CPU driver.
 #include "csr.hpp"
 
 #include <mosaic/cpudriver/arch.hpp>
 #include <mosaic/mmio.hpp>
+#include <mosaic/uart.hpp>
 
 namespace mosaic::riscv {
 Platform g_platform;
@@ -19,19 +20,15 @@ void console_write(const char* s, usize n) {
         if (s[i] == '\n') console_write("\r", 1);
         if (!g_platform.uart) { // the device tree named none (or was unusable): the SBI console
             riscv::sbi_call(0x01, 0, u8(s[i]));  // legacy console_putchar
-        } else if (g_platform.uart_sifive) {
-            while (mmio_read32(g_platform.uart) & (1u << 31)) {} // txdata.full
-            mmio_write32(g_platform.uart, u8(s[i]));
         } else {
-            while (!(mmio_read8(g_platform.uart + 5) & 0x20)) {} // LSR: transmit holding register empty
-            mmio_write8(g_platform.uart, u8(s[i]));
+            uart::put(g_platform.uart_kind, g_platform.uart, u8(s[i]));
         }
     }
 }
 
 ConsoleDevice console_device() {
     if (!g_platform.uart) return {kConsoleNone, 0};
-    return {g_platform.uart_sifive ? kConsoleSifive : kConsole16550Mmio, g_platform.uart};
+    return {g_platform.uart_kind, g_platform.uart};
 }
 u32 io_port_read(u16, u32) { return ~0u; } // no I/O ports
 void io_port_write(u16, u32, u32) {}
@@ -59,14 +56,11 @@ mosaic::BootInfo g_boot;
 
 // Reads the console, test device and timebase from the device tree.
 void platform_from_dtb(const Dtb& dtb) {
-    // The firmware's console first (an NS16550 or a SiFive UART), else the first of either.
+    // The firmware's console first, if it is a UART uart.hpp drives, else the first of those.
     auto& p = riscv::g_platform;
-    if (auto con = dtb.console_node(riscv::kConsoleUarts); con.ok())
-        if (auto r = dtb.address(*con, 0); r.ok()) {
-            auto c = dtb.prop(*con, "compatible");
-            p.uart = r->base;
-            p.uart_sifive = c.ok() && c->has_string("sifive,uart0");
-        }
+    if (auto con = dtb.console_node(uart::kCompatibles); con.ok())
+        if (auto r = dtb.address(*con, 0); r.ok() && uart::kind_of(dtb, *con) != kConsoleNone)
+            p.uart = r->base, p.uart_kind = uart::kind_of(dtb, *con);
     if (auto n = dtb.find_compatible("sifive,test0"); n.ok())
         if (auto r = dtb.address(*n, 0); r.ok()) riscv::g_platform.test_dev = r->base;
     if (auto cpus = dtb.find_path("/cpus"); cpus.ok())

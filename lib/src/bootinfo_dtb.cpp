@@ -56,6 +56,36 @@ static Status normalise_memory(BootInfo& bi) {
     return {};
 }
 
+// Takes the firmware's reservations out of the memory ranges (a range may split in two).
+static Status take_out_reserved(BootInfo& bi, const Dtb& dtb) {
+    Range held[BootInfo::kMaxRanges];
+    u32 count = TRY(dtb.reserved(held, BootInfo::kMaxRanges));
+    for (u32 h = 0; h < count; ++h) {
+        const u64 lo = held[h].base, hi = held[h].base + held[h].size;
+        if (hi < lo) return Error::Malformed; // wraps around
+        for (u32 i = 0; i < bi.memory_count; ++i) {
+            Range& m = bi.memory[i];
+            const u64 end = m.base + m.size;
+            if (hi <= m.base || lo >= end) continue;
+            if (lo > m.base && hi < end) { // a hole in the middle: the part above becomes a new range
+                if (bi.memory_count == BootInfo::kMaxRanges) return Error::CapacityExceeded;
+                bi.memory[bi.memory_count++] = {hi, end - hi};
+                m.size = lo - m.base;
+            } else if (lo > m.base) {
+                m.size = lo - m.base;
+            } else {
+                m.base = hi < end ? hi : end;
+                m.size = end - m.base;
+            }
+        }
+    }
+    u32 n = 0; // ranges reserved away entirely are dropped
+    for (u32 i = 0; i < bi.memory_count; ++i)
+        if (bi.memory[i].size) bi.memory[n++] = bi.memory[i];
+    bi.memory_count = n;
+    return normalise_memory(bi); // (back in address order)
+}
+
 Status bootinfo_from_dtb(BootInfo& bi, const Dtb& dtb, const char** why) {
     const char* unused;
     if (!why) why = &unused;
@@ -63,6 +93,10 @@ Status bootinfo_from_dtb(BootInfo& bi, const Dtb& dtb, const char** why) {
     bi.memory_count = TRY(dtb.memory(bi.memory, BootInfo::kMaxRanges));
     if (!bi.memory_count) return Error::NotFound;
     TRY_STATUS(normalise_memory(bi));
+    *why = "its reserved memory (/memreserve/, /reserved-memory)";
+    TRY_STATUS(take_out_reserved(bi, dtb));
+    *why = "its memory ranges, once the reserved memory is taken out";
+    if (!bi.memory_count) return Error::NotFound;
     *why = "its cores (/cpus)";
     bi.core_count = TRY(dtb.cpus(bi.core_ids, BootInfo::kMaxCores));
     if (!bi.core_count) return Error::NotFound;

@@ -37,6 +37,7 @@ Result<Dtb> Dtb::parse(const u8* p, usize max_len) {
     d.size_ = load_be32(p + 4);
     d.off_struct_ = load_be32(p + 8);
     d.off_strings_ = load_be32(p + 12);
+    d.off_rsvmap_ = load_be32(p + 16);
     u32 version = load_be32(p + 20), last_compat = load_be32(p + 24);
     d.size_strings_ = load_be32(p + 32);
     d.size_struct_ = load_be32(p + 36);
@@ -249,6 +250,40 @@ Result<u32> Dtb::memory(Range* out, u32 cap) const {
         auto type = prop(node, "device_type");
         if (!type.ok() || !type->has_string("memory")) return true;
         for (u32 i = 0;; ++i) {
+            auto r = reg(node, i);
+            if (!r.ok()) break;
+            if (r->size == 0) continue;
+            if (n == cap) { err = Error::CapacityExceeded; return false; }
+            out[n++] = *r;
+        }
+        return true;
+    }));
+    if (err != Error::Ok) return err;
+    return n;
+}
+
+Result<u32> Dtb::reserved(Range* out, u32 cap) const {
+    u32 n = 0;
+    // The reservation block: (address, size) pairs of 64-bit big-endian words, 8-aligned,
+    // ended by a pair of zeros.
+    if ((off_rsvmap_ & 7) || off_rsvmap_ < kHeaderSize) return Error::Malformed;
+    for (u32 off = off_rsvmap_;; off += 16) {
+        if (off > size_ || size_ - off < 16) return Error::Malformed;
+        u64 base = (u64(load_be32(blob_ + off)) << 32) | load_be32(blob_ + off + 4);
+        u64 size = (u64(load_be32(blob_ + off + 8)) << 32) | load_be32(blob_ + off + 12);
+        if (!base && !size) break;
+        if (!size) continue;
+        if (n == cap) return Error::CapacityExceeded;
+        out[n++] = {base, size};
+    }
+    auto parent = find_path("/reserved-memory");
+    if (!parent.ok()) return n;
+    Error err = Error::Ok;
+    TRY_STATUS(walk([&](const DtbNode& node) {
+        if (node.props <= parent->props) return true;
+        if (node.depth <= parent->depth) return false;
+        if (node.depth != parent->depth + 1) return true;
+        for (u32 i = 0;; ++i) { // a child without reg is a pool the OS may place (no range yet)
             auto r = reg(node, i);
             if (!r.ok()) break;
             if (r->size == 0) continue;

@@ -11,7 +11,7 @@ import unittest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 
-from mosaic import boards, build, disk  # noqa: E402
+from mosaic import boards, build, disk, firmware  # noqa: E402
 from mosaic.common import ToolError  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -63,7 +63,7 @@ class UbootDisk(unittest.TestCase):
     def test_disk_has_one_bootable_fat_partition_with_the_image_and_the_script(self):
         img = build.image(boards.load("qemu-aarch64-uboot"))
         with tempfile.TemporaryDirectory() as d:
-            out = disk.uboot_disk("aarch64", 0x44000000, img, os.path.join(d, "disk.img"))
+            out = disk.uboot_disk(boards.load("qemu-aarch64-uboot")["nodes"][0], img, os.path.join(d, "disk.img"))
             with open(out, "rb") as f:
                 raw = f.read()
             self.assertEqual(raw[510:512], b"\x55\xaa", "an MBR")
@@ -88,11 +88,16 @@ class UbootDisk(unittest.TestCase):
             self.assertEqual(script[:4], b"\x27\x05\x19\x56", "a U-Boot legacy image (mkimage)")
             self.assertEqual(script[30], 6, "of type script")
             self.assertIn(b"load ${devtype} ${devnum}:${distro_bootpart} 0x44000000 mosaic.img", script)
-            self.assertIn(b"booti 0x44000000 - ${fdtcontroladdr}", script)
+            # The tree of the firmware before U-Boot if it left one (fdt_addr: a Pi's), else U-Boot's.
+            self.assertIn(b'if test -n "${fdt_addr}"; then booti 0x44000000 - ${fdt_addr}; '
+                          b'else booti 0x44000000 - ${fdtcontroladdr}; fi', script)
+            size = len(raw)
+            self.assertEqual(size & (size - 1), 0, "a power-of-two size, as QEMU's SD cards need")
 
     def test_disk_for_an_isa_without_u_boot_is_refused(self):
         with self.assertRaises(ToolError):
-            disk.uboot_disk("x86_64", 0x100000, build.image(boards.load("qemu-x86_64")), "/nonexistent/disk.img")
+            disk.uboot_disk(boards.load("qemu-x86_64")["nodes"][0], build.image(boards.load("qemu-x86_64")),
+                            "/nonexistent/disk.img")
 
 
 class BoardFields(unittest.TestCase):
@@ -130,9 +135,6 @@ class BoardFields(unittest.TestCase):
         self.assertIn("virtio-blk-device,drive=boot", cmd)
         self.assertIn("rv-disk.img", cmd)
 
-
-if __name__ == "__main__":
-    unittest.main()
 
 
 class Flash(unittest.TestCase):
@@ -233,3 +235,72 @@ class DriverPlacement(unittest.TestCase):
                            stderr=subprocess.PIPE, text=True, timeout=60)
         self.assertEqual(r.returncode, 1)
         self.assertIn("field 'driver_addr'", r.stderr)
+
+
+class RaspberryPiCards(unittest.TestCase):
+    """The Raspberry Pi boards: a card the Pi's own firmware boots (its GPU firmware from
+    Debian's raspi-firmware, config.txt, Debian's Pi U-Boot, the board's tree), and the
+    QEMU raspi3b command line that plays the firmware's part with the same card."""
+
+    def card(self, board, d):
+        out = os.path.join(d, "sd.img")
+        r = subprocess.run([MOSAIC, "flash", "--board", board, "--out", out], cwd=ROOT, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, timeout=600)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        part = f"{out}@@{disk.PART_START}"
+        listing = subprocess.run(["mdir", "-b", "-i", part, "::"], stdout=subprocess.PIPE, text=True,
+                                 check=True).stdout.split()
+        config = subprocess.run(["mtype", "-i", part, "::/config.txt"], stdout=subprocess.PIPE, text=True,
+                                check=True).stdout
+        return out, part, sorted(x[3:] for x in listing), config, r.stdout
+
+    def test_pi3_card_holds_what_the_pi_firmware_needs(self):
+        with tempfile.TemporaryDirectory() as d:
+            out, part, files, config, said = self.card("rpi3b", d)
+            self.assertEqual(files, sorted(["bootcode.bin", "start.elf", "fixup.dat", "config.txt", "u-boot.bin",
+                                            "bcm2837-rpi-3-b.dtb", "boot.scr", "mosaic.img"]))
+            self.assertIn("config.txt", said)
+            for line in ("arm_64bit=1", "enable_uart=1", "kernel=u-boot.bin", "device_tree=bcm2837-rpi-3-b.dtb"):
+                self.assertIn(line, config.splitlines())
+            copy = os.path.join(d, "u-boot.bin")
+            subprocess.run(["mcopy", "-i", part, "::/u-boot.bin", copy], check=True)
+            with open(copy, "rb") as f, open(firmware.uboot_rpi("rpi_3"), "rb") as g:
+                self.assertEqual(f.read(), g.read(), "Debian's rpi_3 U-Boot")
+            size = os.path.getsize(out)
+            self.assertEqual(size & (size - 1), 0)
+
+    def test_pi4_card_has_the_pi4_firmware_and_tree(self):
+        with tempfile.TemporaryDirectory() as d:
+            _, _, files, config, _ = self.card("rpi4b", d)
+            self.assertEqual(files, sorted(["start4.elf", "fixup4.dat", "config.txt", "u-boot.bin",
+                                            "bcm2711-rpi-4-b.dtb", "boot.scr", "mosaic.img"]))
+            self.assertIn("device_tree=bcm2711-rpi-4-b.dtb", config.splitlines())
+
+    def test_raspi3b_command_line_plays_the_firmware(self):
+        r = subprocess.run([MOSAIC, "boot", "--board", "rpi3b", "--dry-run"], cwd=ROOT, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, timeout=600)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        (cmd,) = [line for line in r.stdout.splitlines() if line.startswith("qemu-system")]
+        self.assertIn("-M raspi3b", cmd)
+        self.assertIn("-serial null -serial stdio", cmd, "the mini UART is QEMU's second serial port")
+        self.assertIn(f"-dtb {firmware.board_dtb('bcm2837-rpi-3-b')}", cmd)
+        self.assertIn(f"-kernel {firmware.uboot_rpi('rpi_3')}", cmd)
+        self.assertIn("-drive if=sd,file=", cmd)
+        self.assertIn("-append mosaic.node=0", cmd, "no fw_cfg on a Pi: parameters on the command line")
+        self.assertNotIn("-fw_cfg", cmd)
+
+    def test_boards_qemu_cannot_run_are_refused_by_boot_and_listed_as_such(self):
+        for board in ("rpi4b", "visionfive2"):
+            r = subprocess.run([MOSAIC, "boot", "--board", board], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, timeout=60)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("QEMU has no model of", r.stderr)
+            self.assertNotIn("building", r.stdout + r.stderr, "refused before anything is built")
+        listing = subprocess.run([MOSAIC, "boards"], cwd=ROOT, stdout=subprocess.PIPE, text=True).stdout
+        for line in listing.splitlines():
+            if line.startswith(("rpi4b ", "visionfive2 ")):
+                self.assertIn("real board only (QEMU has no model)", line)
+
+
+if __name__ == "__main__":
+    unittest.main()

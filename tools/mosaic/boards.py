@@ -39,10 +39,15 @@ def default():
 
 def table():
     rows = [("board", "nodes (ISA x cores)", "machine", "default")]
+
+    def machine(x):
+        if x["machine"] == "none":  # built and flashed, never booted here
+            return "real board only (QEMU has no model): ./mosaic flash"
+        return f"qemu {x['machine']}" + (" via U-Boot" if x["boot"] == "u-boot" else "")
+
     for n in names():
         b = load(n)
         rows.append((n, " + ".join(f"{x['isa']} x{x['cores']}" for x in b["nodes"]),
-                     ", ".join(sorted({f"qemu {x['machine']}" + (" via U-Boot" if x["boot"] == "u-boot" else "")
-                                       for x in b["nodes"]})), "yes" if b["default"] else ""))
+                     ", ".join(sorted({machine(x) for x in b["nodes"]})), "yes" if b["default"] else ""))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)

@@ -39,6 +39,9 @@ def demo_script(board):
 
 def cmd_boot(args):
     board = boards.load(args.board or boards.default())
+    if all(n["machine"] == "none" for n in board["nodes"]):  # refused before anything is built
+        raise ToolError(f"board '{board['name']}' is real hardware QEMU has no model of: write its card with "
+                        f"./mosaic flash --board {board['name']} --out FILE (or --device /dev/sdX) and boot the board")
     img = args.image
     if img is None:
         img = build.image(board)

@@ -1,6 +1,7 @@
 """./mosaic test: host unit tests (doctest), fuzz and ThreadSanitizer suites, the tool's own
 tests, and boot tests on the QEMU boards; one line per test, JUnit XML, and a closing
 'N passed, N failed, N skipped' line."""
+import json
 import os
 import re
 import subprocess
@@ -257,9 +258,62 @@ LONG_PROGRAMS = 10_000  # --long: programs the boot tests start and end in a row
 LONG_ONLY_BOARDS = ("qemu-aarch64-uboot", "qemu-riscv64-uboot", "sifive-u")
 
 
+def check_real_board(res, name, board):
+    """A board QEMU has no model of (machine = none): its image and card are built and
+    checked (the image's boot protocol header, the card's files, what the CPU driver's
+    tree reader finds in the board's own device tree), never booted."""
+    from . import disk, firmware
+    t0 = time.monotonic()
+    try:
+        img = build.image(board)
+    except Exception as e:
+        res.add("boot", f"{name}/image", "fail", time.monotonic() - t0, str(e)[-1500:])
+        return
+    res.add("boot", f"{name}/image", "pass", time.monotonic() - t0)
+    node = board["nodes"][0]
+    with open(img, "rb") as f:
+        head = f.read(64)
+    magic = {"aarch64": (56, b"ARM\x64"), "riscv64": (56, b"RSC\x05")}.get(node["isa"])
+    ok = magic is not None and head[magic[0]:magic[0] + 4] == magic[1]
+    res.add("boot", f"{name}/image-header", "pass" if ok else "fail", 0.0,
+            "" if ok else f"no {node['isa']} Image header magic at byte 56: {head[56:60]!r}")
+    with tempfile.TemporaryDirectory() as d:
+        card = os.path.join(d, "card.img")
+        try:
+            disk.uboot_disk(node, img, card)
+            listing = subprocess.run(["mdir", "-b", "-i", f"{card}@@{disk.PART_START}", "::"], stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True).stdout.split()
+            want = ["::/mosaic.img", "::/boot.scr"] + (["::/config.txt"] if disk.pi_card(node) else []) + \
+                [f"::/{n}" for n, _ in disk.card_files(node)]
+            size = os.path.getsize(card)
+            problem = ("" if sorted(listing) == sorted(want) else f"card holds {sorted(listing)}, wanted {sorted(want)}") or \
+                ("" if size & (size - 1) == 0 else f"card size {size} is not a power of two")
+        except ToolError as e:
+            problem = str(e)
+        res.add("boot", f"{name}/card", "fail" if problem else "pass", time.monotonic() - t0, problem)
+    if node.get("dtb"):
+        r = subprocess.run([build.tool(), "dtb", firmware.board_dtb(node["dtb"])], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+        problems = [r.stderr.strip()] if r.returncode else []
+        if not problems:
+            t = json.loads(r.stdout)
+            if not t["console"] or t["console"]["kind"] == "none":
+                problems.append(f"no console the CPU driver drives: {t['console']}")
+            methods = {c["enable_method"] for c in t["cores"] if c["status"] in ("", "okay")}
+            if not methods <= {"psci", "spin-table"} or (not t["psci"] and "psci" in methods):
+                problems.append(f"cores started by {methods}, PSCI {t['psci']}")
+            known = {"arm,gic-400", "arm,cortex-a15-gic", "arm,gic-v3", "brcm,bcm2836-l1-intc"}
+            if not known & {c["compatible"] for c in t["interrupt_controllers"]}:
+                problems.append("no interrupt controller the CPU driver drives")
+        res.add("boot", f"{name}/device-tree", "fail" if problems else "pass", 0.0, "; ".join(problems))
+
+
 def boot_suite(res, board_names, long=False):
     for name in board_names:
         board = boards.load(name)
+        if all(n["machine"] == "none" for n in board["nodes"]):
+            check_real_board(res, name, board)
+            continue
         t0 = time.monotonic()
         try:
             img = build.image(board)

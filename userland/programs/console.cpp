@@ -12,6 +12,7 @@
 // arg: the device (mosaic::ConsoleKind) | the registers' offset in their page << 8. It takes
 // the capability from its monitor's first message, in slot kRegs.
 #include <mosaic/bootfacts.hpp>
+#include <mosaic/uart.hpp>
 #include <mosaic/user/caps.hpp>
 #include <mosaic/user/console.hpp>
 #include <mosaic/user/monitor.hpp>
@@ -37,35 +38,12 @@ u8 port_in(u64 offset) {
 }
 void port_out(u64 offset, u8 v) { (void)user::cap::io_write(caps::CPtr::at(kRegs), offset, v); }
 void put(u8 c) {
-    switch (g_kind) {
-    case kConsole16550Port:
+    if (g_kind == kConsole16550Port) {
         for (u32 i = 0; i < 100000 && !(port_in(5) & 0x20); ++i) {} // LSR: transmit holding register empty
         port_out(0, c);
         return;
-    case kConsole16550Mmio:
-        while (!(g_mmio[5] & 0x20)) {}
-        g_mmio[0] = c;
-        return;
-    case kConsole16550Mmio32: { // the same registers, 4 bytes apart and read 32 bits wide
-        auto* r = reinterpret_cast<volatile u32*>(g_mmio);
-        while (!(r[5] & 0x20)) {}
-        r[0] = c;
-        return;
     }
-    case kConsolePl011: {
-        auto* fr = reinterpret_cast<volatile u32*>(g_mmio + 0x18);
-        while (*fr & (1u << 5)) {} // FR.TXFF: transmit FIFO full
-        *reinterpret_cast<volatile u32*>(g_mmio) = c;
-        return;
-    }
-    case kConsoleSifive: {
-        auto* tx = reinterpret_cast<volatile u32*>(g_mmio);
-        while (*tx & (1u << 31)) {} // txdata.full
-        *tx = c;
-        return;
-    }
-    default: return;
-    }
+    if (g_mmio) uart::put(g_kind, u64(uptr(g_mmio)), c);
 }
 void put_text(const char* s, u32 n) {
     for (u32 i = 0; i < n; ++i) {
@@ -76,33 +54,12 @@ void put_text(const char* s, u32 n) {
 
 // The UART's receiver: one byte if one came.
 bool get(u8& c) {
-    switch (g_kind) {
-    case kConsole16550Port:
+    if (g_kind == kConsole16550Port) {
         if (!(port_in(5) & 1)) return false; // LSR: data ready
         c = port_in(0);
         return true;
-    case kConsole16550Mmio:
-        if (!(g_mmio[5] & 1)) return false;
-        c = g_mmio[0];
-        return true;
-    case kConsole16550Mmio32: {
-        auto* r = reinterpret_cast<volatile u32*>(g_mmio);
-        if (!(r[5] & 1)) return false;
-        c = u8(r[0]);
-        return true;
     }
-    case kConsolePl011:
-        if (*reinterpret_cast<volatile u32*>(g_mmio + 0x18) & (1u << 4)) return false; // FR.RXFE: empty
-        c = u8(*reinterpret_cast<volatile u32*>(g_mmio));
-        return true;
-    case kConsoleSifive: {
-        u32 v = *reinterpret_cast<volatile u32*>(g_mmio + 4); // rxdata: bit 31 empty
-        if (v & (1u << 31)) return false;
-        c = u8(v);
-        return true;
-    }
-    default: return false;
-    }
+    return g_mmio && uart::get(g_kind, u64(uptr(g_mmio)), c);
 }
 
 // Input: the lines typed so far (whole ones, then the one being typed), and who waits for one.

@@ -79,6 +79,10 @@ class Dtb {
 
     // Memory ranges of every device_type = "memory" node; returns how many were stored.
     Result<u32> memory(Range* out, u32 cap) const;
+    // Memory the firmware keeps for itself: the header's reservation block (/memreserve/:
+    // a Pi's spin table) and the reg ranges of /reserved-memory's children (OpenSBI's
+    // own memory); returns how many were stored. Malformed for a block past the blob's end.
+    Result<u32> reserved(Range* out, u32 cap) const;
     // Enabled cpus under /cpus: their "reg" values (MPIDR or hart id); returns the count.
     Result<u32> cpus(u64* ids, u32 cap) const;
 
@@ -95,7 +99,7 @@ class Dtb {
 
     const u8* blob_ = nullptr;
     u32 size_ = 0;
-    u32 off_struct_ = 0, size_struct_ = 0, off_strings_ = 0, size_strings_ = 0;
+    u32 off_struct_ = 0, size_struct_ = 0, off_strings_ = 0, size_strings_ = 0, off_rsvmap_ = 0;
 };
 
 template <typename F> Status Dtb::walk(F&& visit) const {

@@ -2,6 +2,7 @@
 #include <doctest.h>
 #include <mosaic/bootinfo.hpp>
 #include <mosaic/dtb.hpp>
+#include <mosaic/uart.hpp>
 
 #include <fstream>
 #include <iterator>
@@ -106,6 +107,7 @@ namespace {
 
 struct FdtBuilder {
     std::vector<u8> st, strs;
+    std::vector<std::pair<u64, u64>> rsv; // the reservation block's (address, size) pairs
     static void be32(std::vector<u8>& v, u32 x) {
         for (int s = 24; s >= 0; s -= 8) v.push_back(u8(x >> s));
     }
@@ -138,10 +140,12 @@ struct FdtBuilder {
     std::vector<u8> finish() {
         be32(st, 9);
         std::vector<u8> out;
-        const u32 off_rsv = 40, off_struct = off_rsv + 16, off_strings = off_struct + u32(st.size());
+        const u32 off_rsv = 40, off_struct = off_rsv + 16 * u32(rsv.size() + 1), off_strings = off_struct + u32(st.size());
         for (u32 x : {0xd00dfeedu, off_strings + u32(strs.size()), off_struct, off_strings, off_rsv, 17u, 16u, 0u,
                       u32(strs.size()), u32(st.size())})
             be32(out, x);
+        for (auto [base, size] : rsv)
+            for (u64 x : {base, size}) be32(out, u32(x >> 32)), be32(out, u32(x));
         out.resize(off_struct, 0);
         out.insert(out.end(), st.begin(), st.end());
         out.insert(out.end(), strs.begin(), strs.end());
@@ -152,8 +156,11 @@ struct FdtBuilder {
 struct Tree {
     std::vector<u64> harts{0, 1};
     std::vector<std::vector<std::pair<u64, u64>>> memory{{{0x80000000, 0x10000000}}};
+    std::vector<std::pair<u64, u64>> memreserve;  // the header's reservation block
+    std::vector<std::pair<u64, u64>> reserved;    // /reserved-memory children (size 0: no reg)
     std::vector<u8> build() const {
         FdtBuilder b;
+        b.rsv = memreserve;
         b.begin("");
         b.cells("#address-cells", {2});
         b.cells("#size-cells", {2});
@@ -174,6 +181,18 @@ struct Tree {
             for (auto [base, size] : memory[i])
                 for (u64 x : {base, size}) reg.push_back(u32(x >> 32)), reg.push_back(u32(x));
             b.cells("reg", reg);
+            b.end();
+        }
+        if (!reserved.empty()) {
+            b.begin("reserved-memory");
+            b.cells("#address-cells", {2});
+            b.cells("#size-cells", {2});
+            for (auto [base, size] : reserved) {
+                b.begin("held@" + std::to_string(base));
+                if (size) b.cells("reg", {u32(base >> 32), u32(base), u32(size >> 32), u32(size)});
+                else b.cells("size", {0, 0x100000}); // a pool the OS would place: no range
+                b.end();
+            }
             b.end();
         }
         b.end();
@@ -203,6 +222,34 @@ TEST_CASE("boot facts: overlapping, repeated and touching memory ranges are merg
     CHECK(bi.memory[1].size == 0x5000); // 0x80000000-0x80005000: four ranges that overlap or touch
     CHECK(bi.memory[2].base == 0x90000000);
     CHECK(bi.core_count == 2);
+}
+
+TEST_CASE("boot facts: the firmware's reserved memory is not usable memory") {
+    Tree t;
+    t.memory = {{{0, 0x40000000}}};
+    t.memreserve = {{0, 0x1000}};                                              // a Pi's spin table
+    t.reserved = {{0x8000000, 0x200000}, {0x2000000, 0}, {0x3ff00000, 0x200000}}; // a hole, a pool, the top
+    BootInfo bi;
+    const char* why = nullptr;
+    REQUIRE(facts_of(t, bi, &why).ok());
+    REQUIRE(bi.memory_count == 2);
+    CHECK(bi.memory[0].base == 0x1000);
+    CHECK(bi.memory[0].size == 0x8000000 - 0x1000);
+    CHECK(bi.memory[1].base == 0x8200000);
+    CHECK(bi.memory[1].size == 0x3ff00000 - 0x8200000);
+    t.memreserve = {{0, 0x40000000}}; // everything held back: nothing left to run in
+    bi = BootInfo{};
+    CHECK(facts_of(t, bi, &why).error() == Error::NotFound);
+    CHECK(std::string(why) == "its memory ranges, once the reserved memory is taken out");
+    t.memreserve = {{0x10000, ~0ull - 0x1000}}; // wraps around
+    CHECK(facts_of(t, bi, &why).error() == Error::Malformed);
+    CHECK(std::string(why) == "its reserved memory (/memreserve/, /reserved-memory)");
+    auto blob = Tree{}.build();
+    blob[17] = 0x01; // the reservation block at 64 KiB: past the end of the blob
+    auto dtb = Dtb::parse(blob.data(), blob.size());
+    REQUIRE(dtb.ok());
+    Range r[4];
+    CHECK(dtb->reserved(r, 4).error() == Error::Malformed);
 }
 
 TEST_CASE("boot facts: lying device trees are refused, saying what was wrong") {
@@ -367,4 +414,44 @@ TEST_CASE("device addresses are translated through every bus's ranges, as the CP
     auto q = Dtb::parse(qemu.data(), qemu.size());
     REQUIRE(q.ok());
     CHECK(q->address(*q->find_compatible("ns16550a"), 0)->base == 0x10000000);
+}
+
+TEST_CASE("console UARTs: the kind a tree's UART node is driven as (uart.hpp)") {
+    struct Case {
+        std::vector<std::string> compatible;
+        int reg_shift; // -1: no reg-shift property
+        u32 kind;
+    };
+    const Case cases[] = {
+        {{"arm,pl011", "arm,primecell"}, -1, kConsolePl011},
+        {{"ns16550a"}, -1, kConsole16550Mmio},
+        {{"ns16550a"}, 0, kConsole16550Mmio},
+        {{"starfive,jh7110-uart", "snps,dw-apb-uart"}, 2, kConsole16550Mmio32}, // a VisionFive 2
+        {{"snps,dw-apb-uart"}, 1, kConsoleNone}, // 16-bit spacing: not driven
+        {{"brcm,bcm2835-aux-uart"}, -1, kConsole16550Mmio32}, // the Pi's mini UART
+        {{"sifive,fu540-c000-uart", "sifive,uart0"}, -1, kConsoleSifive},
+        {{"xlnx,xps-uartlite-1.00.a"}, -1, kConsoleNone},
+    };
+    for (const Case& c : cases) {
+        FdtBuilder b;
+        b.begin("");
+        b.begin("serial@10000000");
+        std::vector<u8> compat;
+        for (const auto& s : c.compatible) compat.insert(compat.end(), s.c_str(), s.c_str() + s.size() + 1);
+        b.prop("compatible", compat);
+        if (c.reg_shift >= 0) b.cells("reg-shift", {u32(c.reg_shift)});
+        b.end();
+        b.end();
+        auto blob = b.finish();
+        auto dtb = Dtb::parse(blob.data(), blob.size());
+        REQUIRE(dtb.ok());
+        auto node = dtb->console_node(uart::kCompatibles);
+        CAPTURE(c.compatible[0]);
+        if (c.kind == kConsoleNone && c.compatible[0] == "xlnx,xps-uartlite-1.00.a") {
+            CHECK(!node.ok()); // no UART of ours in the tree
+            continue;
+        }
+        REQUIRE(node.ok());
+        CHECK(uart::kind_of(*dtb, *node) == c.kind);
+    }
 }
