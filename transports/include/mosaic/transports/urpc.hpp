@@ -13,6 +13,19 @@
 // The writer fills slot (n mod slots) and then publishes it by storing n + 1 into the
 // slot's sequence word with release ordering; the reader polls that word with acquire
 // ordering and only then reads the frame. A zeroed region is an empty ring.
+//
+// Batches (pipelined throughput). The writer may fill k slots n..n+k-1 first, then issue
+// ONE release fence, then store their sequence words n+1..n+k with relaxed stores
+// (publish_batch). A reader that loads any of those words and sees its new value has
+// synchronised with that fence (fence-to-atomic synchronisation), so it sees every frame
+// written before the fence: it can never see a sequence word before the frame it guards.
+// The reader likewise scans the words of the frames ready for it with relaxed loads and
+// issues ONE acquire fence before it reads any of those frames (ready()), and hands the
+// slots back with one release store of `consumed` per batch (ack()), never per frame.
+// The writer caches the reader's `consumed` and re-reads that shared line only when the
+// cached value says the ring is too full. On x86-64 the fences are compiler barriers; on
+// aarch64 and riscv64 they are one barrier per batch instead of one per slot. The slot
+// layout is the same for single and batched publishing: readers of either kind interoperate.
 #pragma once
 
 #include <stddef.h>
@@ -92,13 +105,30 @@ class UrpcWriter : UrpcRing {
         return u32(size - (head_ - consumed_));
     }
 
-    // Writes `n` frames all or nothing: WouldBlock if the ring has no room for all of them
-    // (nothing is overwritten), CapacityExceeded if they could never fit.
+    // Slots in the ring: the most frames a batch can ever hold.
+    u32 capacity() const { return mask_ + 1; }
+
+    // Writes `n` frames all or nothing, published with one release: WouldBlock if the ring
+    // has no room for all of them (nothing is overwritten), CapacityExceeded if they could
+    // never fit.
     Status send_frames(const Frame* f, u32 n) {
         if (n > mask_ + 1) return Error::CapacityExceeded;
         if (space(n) < n) return Error::WouldBlock;
-        for (u32 i = 0; i < n; ++i) publish(f[i]);
+        for (u32 i = 0; i < n; ++i) __builtin_memcpy(frame_at(i), f[i].bytes, kFrameBytes);
+        publish_batch(n);
         return {};
+    }
+
+    // The batch path: after space(k) >= k, the caller writes the frames of slots
+    // head..head+k-1 in place (frame_at(0..k-1)) and publishes all k with publish_batch(k).
+    u8* frame_at(u32 i) { return slots_[(head_ + i) & mask_].frame; }
+    void publish_batch(u32 k) {
+        if (k == 0) return;
+        __atomic_thread_fence(__ATOMIC_RELEASE); // every frame above before any word below
+        for (u32 i = 0; i < k; ++i)
+            __atomic_store_n(&slots_[(head_ + i) & mask_].seq, head_ + i + 1, __ATOMIC_RELAXED);
+        head_ += k;
+        if (prefetch_) prefetch_write(&slots_[head_ & mask_]);
     }
 
     // The one-frame fast path: the caller encodes straight into the slot returned by
@@ -123,11 +153,6 @@ class UrpcWriter : UrpcRing {
     }
 
   private:
-    void publish(const Frame& f) {
-        __builtin_memcpy(slots_[head_ & mask_].frame, f.bytes, kFrameBytes);
-        publish();
-    }
-
     u64 head_;     // Frames written.
     u64 consumed_; // The reader's count as last seen.
     u64 rung_;     // The reader's sleep we last rang for.
@@ -154,6 +179,21 @@ class UrpcReader : UrpcRing {
         ++tail_;
         if (prefetch_) prefetch_read(&slots_[tail_ & mask_]);
     }
+
+    // The batch path: how many frames, up to `max`, are published from the next one on
+    // (relaxed loads of their sequence words, then one acquire fence if any is); the
+    // caller reads them in place with frame_at(0..n-1) and calls consume() for each.
+    // With prefetch on, the line after the batch starts moving towards this core.
+    u32 ready(u32 max) const {
+        u32 n = 0;
+        while (n < max && __atomic_load_n(&slots_[(tail_ + n) & mask_].seq, __ATOMIC_RELAXED) == tail_ + n + 1)
+            ++n;
+        if (n == 0) return 0;
+        __atomic_thread_fence(__ATOMIC_ACQUIRE); // the words above before the frames they guard
+        if (prefetch_) prefetch_read(&slots_[(tail_ + n) & mask_]);
+        return n;
+    }
+    const u8* frame_at(u32 i) const { return slots_[(tail_ + i) & mask_].frame; }
 
     // Copies the next published frame out, or WouldBlock. The slot stays reserved until ack().
     Status poll_frame(Frame& out) {
