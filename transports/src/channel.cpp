@@ -76,7 +76,7 @@ Status Channel::send_quiet(const Outgoing& m) {
         TRY_STATUS(check_outgoing(m));
         u8* slot = backend_.urpc.tx.claim();
         if (slot == nullptr) return Error::WouldBlock;
-        encode_fragment(m, tx_seq_++, 0, slot);
+        encode_single(m, tx_seq_++, slot);
         backend_.urpc.tx.publish();
         return {};
     }
@@ -125,7 +125,9 @@ Status Channel::send_urpc_batch(const Outgoing* msgs, u32 count, u32& sent) {
             s = Error::WouldBlock;
             break;
         }
-        for (u32 i = 0; i < n; ++i) encode_fragment(m, tx_seq_, i, w.frame_at(frames + i));
+        if (n == 1) encode_single(m, tx_seq_, w.frame_at(frames));
+        else
+            for (u32 i = 0; i < n; ++i) encode_fragment(m, tx_seq_, i, w.frame_at(frames + i));
         ++tx_seq_;
         frames += n;
     }
@@ -183,7 +185,7 @@ Result<u32> Channel::receive_batch(Message* out, u32 max) {
     return got;
 }
 
-// Over shared memory: the frames published so far are found with one acquire
+// Over shared memory: the frames published so far are found in ring order (an acquire each)
 // (UrpcReader::ready) and validated in their slots; `empty` says the ring ran dry.
 u32 Channel::receive_urpc_batch(Message* out, u32 max, bool& empty) {
     UrpcReader& r = backend_.urpc.rx;

@@ -149,7 +149,7 @@ TEST_CASE("stress: 10^7 messages in batches between two threads with a slow read
 // and the pool ends with every buffer home.
 TEST_CASE("stress: bulk buffers between two threads, ownership moving both ways") {
     constexpr u32 kBuffers = 16, kBytes = 4096;
-    constexpr u64 kTransfers = 200'000;
+    constexpr u64 kTransfers = 100'000;
     UrpcPair p(8);
     REQUIRE(p.ok);
     std::vector<UrpcSlot> region(kBuffers * kBytes / 64);

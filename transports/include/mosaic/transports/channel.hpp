@@ -76,7 +76,7 @@ class Channel {
 
     // Receives up to `max` messages, acknowledging the slots once per batch; returns how
     // many (WouldBlock if none). Rejected frames are skipped and counted in rejected().
-    // Over URPC the published frames are found with one acquire and read in their slots.
+    // Over URPC the published frames are read in their slots, in ring order.
     Result<u32> receive_batch(Message* out, u32 max);
 
     // Polls `spins` times, then (if a wait hook exists) says it sleeps, polls once more and
