@@ -11,7 +11,7 @@
 // and bulk transfer: a BulkPool buffer filled on one core, its descriptor sent over URPC,
 // read in place on the other and given back, for 4 KiB to 1 MiB, beside memcpy bandwidth
 // (the limit) and beside copying the same bytes through URPC slots.
-// Usage: bench-transports [--json] [--only ROW|bulk]. Goals are reported, never asserted.
+// Usage: bench-transports [--json] [--json-out FILE] [--only ROW|bulk]. Goals are reported, never asserted.
 #include <mosaic/transports/bulk.hpp>
 #include <mosaic/transports/channel.hpp>
 #include <mosaic/transports/cpu_relax.hpp>
@@ -790,23 +790,23 @@ void print_table(const Results& r, const std::vector<std::string>& placements) {
                 met(x.bulk_vs_memcpy_min >= 0.5), x.bulk_read_vs_raw_min, r.bulk_errors ? "  ERRORS" : "");
 }
 
-void print_json(const Results& r, const std::vector<std::string>& placements, double tick_ns) {
-    std::printf("{\"config\": {\"repetitions\": %d, \"queue_depth\": %u, \"batch\": %u, \"guest_spins\": %u, "
+void print_json(FILE* out, const Results& r, const std::vector<std::string>& placements, double tick_ns) {
+    std::fprintf(out, "{\"config\": {\"repetitions\": %d, \"queue_depth\": %u, \"batch\": %u, \"guest_spins\": %u, "
                 "\"cpus\": %d, \"ns_per_tick\": %.4f},\n",
                 kReps, kQueueDepth, kBatch, kGuestSpins, CPU_COUNT(&g_all_cpus), tick_ns);
     for (const std::string& pl : placements) {
-        std::printf(" \"%s\": {", pl.c_str());
+        std::fprintf(out, " \"%s\": {", pl.c_str());
         bool first = true;
         for (const Row& row : r.rows) {
             if (row.placement != pl) continue;
-            std::printf("%s\n  \"%s\": {\"group\": \"%s\", \"round_trip_ns\": %.1f, \"round_trip_p99_ns\": %.1f, "
+            std::fprintf(out, "%s\n  \"%s\": {\"group\": \"%s\", \"round_trip_ns\": %.1f, \"round_trip_p99_ns\": %.1f, "
                         "\"throughput_msgs_per_s\": %.0f, \"errors\": %llu}",
                         first ? "" : ",", row.name.c_str(), row.group.c_str(), row.rt(), row.p99(), row.tput(),
                         (unsigned long long)row.errors());
             first = false;
         }
         Ratios x = ratios(r, pl);
-        std::printf(",\n  \"ratios\": {\"urpc_over_cacheline_round_trip\": %.3f, "
+        std::fprintf(out, ",\n  \"ratios\": {\"urpc_over_cacheline_round_trip\": %.3f, "
                     "\"urpc_batch_over_boost_spsc_batch_throughput\": %.3f, "
                     "\"urpc_batch_over_boost_spsc_throughput\": %.3f, \"urpc_over_boost_spsc_throughput\": %.3f, "
                     "\"best_blocking_baseline_over_urpc_futex_round_trip\": %.2f, "
@@ -817,18 +817,18 @@ void print_json(const Results& r, const std::vector<std::string>& placements, do
                     x.block_tput_vs_best, x.nospin_rt_vs_best, x.best_rt, x.best_tput);
     }
     if (r.bulk.empty()) {
-        std::printf(" \"bulk\": {}}\n");
+        std::fprintf(out, " \"bulk\": {}}\n");
         return;
     }
-    std::printf(" \"bulk\": {\"placement\": \"%s\", \"buffers\": %u, \"errors\": %llu, \"sizes\": [",
+    std::fprintf(out, " \"bulk\": {\"placement\": \"%s\", \"buffers\": %u, \"errors\": %llu, \"sizes\": [",
                 r.bulk_placement.c_str(), kBulkBuffers, (unsigned long long)r.bulk_errors);
     const char* sep = "";
-    for (u32 size : kBulkSizes) std::printf("%s%u", sep, size), sep = ", ";
+    for (u32 size : kBulkSizes) std::fprintf(out, "%s%u", sep, size), sep = ", ";
     auto series = [&](const char* name, const std::map<u32, std::vector<double>>& m, bool last) {
-        std::printf("], \"%s\": [", name);
+        std::fprintf(out, "], \"%s\": [", name);
         const char* s = "";
-        for (u32 size : kBulkSizes) std::printf("%s%.0f", s, median(m.at(size))), s = ", ";
-        if (last) std::printf("]");
+        for (u32 size : kBulkSizes) std::fprintf(out, "%s%.0f", s, median(m.at(size))), s = ", ";
+        if (last) std::fprintf(out, "]");
     };
     series("memcpy_bytes_per_s", r.memcpy_bw, false);
     series("bulk_handover_bytes_per_s", r.bulk, false);
@@ -836,7 +836,7 @@ void print_json(const Results& r, const std::vector<std::string>& placements, do
     series("raw_read_bytes_per_s", r.raw_read, false);
     series("urpc_slot_copy_bytes_per_s", r.slot_copy, true);
     Ratios x = ratios(r, placements.front());
-    std::printf(", \"lowest_bulk_handover_over_memcpy\": %.3f, \"lowest_bulk_read_over_raw_read\": %.3f}}\n",
+    std::fprintf(out, ", \"lowest_bulk_handover_over_memcpy\": %.3f, \"lowest_bulk_read_over_raw_read\": %.3f}}\n",
                 x.bulk_vs_memcpy_min, x.bulk_read_vs_raw_min);
 }
 
@@ -844,10 +844,12 @@ void print_json(const Results& r, const std::vector<std::string>& placements, do
 
 int main(int argc, char** argv) {
     bool json = false;
+    const char* json_out = nullptr;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--json") == 0) json = true;
+        else if (std::strcmp(argv[i], "--json-out") == 0 && i + 1 < argc) json_out = argv[++i];
         else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) g_only = argv[++i];
-        else return std::fprintf(stderr, "usage: bench-transports [--json] [--only ROW|bulk]\n"), 2;
+        else return std::fprintf(stderr, "usage: bench-transports [--json] [--json-out FILE] [--only ROW|bulk]\n"), 2;
     }
     sched_getaffinity(0, sizeof g_all_cpus, &g_all_cpus);
     std::vector<std::string> placements;
@@ -868,7 +870,13 @@ int main(int argc, char** argv) {
         res.bulk_placement = "unpinned";
         for (int rep = 0; rep < kReps; ++rep) bulk_repetition(res);
     }
-    if (json) print_json(res, placements, tick_ns);
+    if (json) print_json(stdout, res, placements, tick_ns);
     else print_table(res, placements);
+    if (json_out) {
+        FILE* f = std::fopen(json_out, "w");
+        if (!f) return std::perror(json_out), 1;
+        print_json(f, res, placements, tick_ns);
+        std::fclose(f);
+    }
     return 0;
 }
