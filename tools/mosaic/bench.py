@@ -4,7 +4,9 @@
   sizes       each ISA's CPU driver: text/data/bss bytes and lines of code
   syscalls    null system call and LMP round trip per ISA, in the ISA's counter ticks and ns
               (user programs on each single-ISA board's boot core; median of 3 boots)
-  transports  host message-transport benchmark (URPC against its baselines)
+  transports  host message-transport benchmark (URPC against its baselines, spinning and
+              blocking, pinned and unpinned; the bulk buffer pool against memcpy); its JSON
+              figures go to build/bench/transports.json and its plots to build/bench/*.png
   skb         SKB benchmark (facts loaded and queried, transitive closure over two graphs): each
               single-ISA board's boot core (booted with the boot parameter skbbench=1) beside the
               host's release build on exactly the guest's scaled workloads (skb/workload.hpp's
@@ -16,6 +18,7 @@ import os
 import re
 import statistics
 import subprocess
+import sys
 
 from . import boards, build, runner
 from .common import BUILD, ROOT, ToolError, step
@@ -100,10 +103,30 @@ def bench_host(name, as_json):
     exe = os.path.join(d, HOST_BENCHES[name])
     if not os.path.exists(exe):
         raise ToolError(f"benchmark '{name}' is not built in this tree ({HOST_BENCHES[name]} missing)")
-    r = subprocess.run([exe] + (["--json"] if as_json else []), stdout=subprocess.PIPE, text=True)
+    figures = os.path.join(d, f"{name}.json") if name == "transports" else None
+    r = subprocess.run([exe] + (["--json"] if as_json else []) + (["--json-out", figures] if figures else []),
+                       stdout=subprocess.PIPE, text=True)
     if r.returncode != 0:
         raise ToolError(f"benchmark {name} failed (exit {r.returncode})")
-    return json.loads(r.stdout) if as_json else r.stdout
+    out = json.loads(r.stdout) if as_json else r.stdout
+    if figures:
+        note = plot_transports(figures, d)
+        if as_json:
+            out["plots"] = note
+        else:
+            out += f"figures: {figures}\nplots: {note}\n"
+    return out
+
+
+def plot_transports(figures, outdir):
+    """Draws the transport plots with Debian's python3-matplotlib (the system python, which
+    has it, even when ./mosaic runs under another python3); says what it wrote or why not."""
+    script = os.path.join(ROOT, "tools", "mosaic", "plot_transports.py")
+    python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+    r = subprocess.run([python, script, figures, outdir], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if r.returncode != 0:
+        return f"not drawn ({(r.stdout.strip().splitlines() or ['?'])[-1]}; python3-matplotlib installed?)"
+    return ", ".join(r.stdout.split())
 
 
 def _size(n):

@@ -18,6 +18,7 @@ PACKAGES = {
     "libclang-rt-14-dev": "/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a",
     "doctest-dev": "/usr/include/doctest/doctest.h",
     "libboost-dev": "/usr/include/boost/lockfree/spsc_queue.hpp",
+    "python3-matplotlib": "/usr/lib/python3/dist-packages/matplotlib/__init__.py",  # ./mosaic bench's plots
     "qemu-system-x86": "/usr/bin/qemu-system-x86_64",
     "qemu-system-arm": "/usr/bin/qemu-system-aarch64",
     "qemu-system-misc": "/usr/bin/qemu-system-riscv64",

@@ -76,7 +76,7 @@ Status Channel::send_quiet(const Outgoing& m) {
         TRY_STATUS(check_outgoing(m));
         u8* slot = backend_.urpc.tx.claim();
         if (slot == nullptr) return Error::WouldBlock;
-        encode_fragment(m, tx_seq_++, 0, slot);
+        encode_single(m, tx_seq_++, slot);
         backend_.urpc.tx.publish();
         return {};
     }
@@ -96,10 +96,43 @@ Status Channel::send(const Outgoing& m) {
 Result<u32> Channel::send_batch(const Outgoing* msgs, u32 count) {
     u32 sent = 0;
     Status s;
-    while (sent < count && (s = send_quiet(msgs[sent])).ok()) ++sent;
+    if (on_urpc()) {
+        s = send_urpc_batch(msgs, count, sent);
+    } else {
+        while (sent < count && (s = send_quiet(msgs[sent])).ok()) ++sent;
+    }
     if (sent > 0) notify();
     if (sent == 0 && count > 0) return s.error();
     return sent;
+}
+
+// Over shared memory a batch is encoded straight into consecutive slots, whole messages
+// only, and published with one release (UrpcWriter::publish_batch) once the ring is full
+// or the batch ends; `sent` counts the messages published.
+Status Channel::send_urpc_batch(const Outgoing* msgs, u32 count, u32& sent) {
+    UrpcWriter& w = backend_.urpc.tx;
+    u32 frames = 0;
+    Status s;
+    for (; sent < count; ++sent) {
+        const Outgoing& m = msgs[sent];
+        if (!(s = check_outgoing(m)).ok()) break;
+        u32 n = fragment_count(m.length);
+        if (n > w.capacity()) {
+            s = Error::CapacityExceeded;
+            break;
+        }
+        if (w.space(frames + n) < frames + n) {
+            s = Error::WouldBlock;
+            break;
+        }
+        if (n == 1) encode_single(m, tx_seq_, w.frame_at(frames));
+        else
+            for (u32 i = 0; i < n; ++i) encode_fragment(m, tx_seq_, i, w.frame_at(frames + i));
+        ++tx_seq_;
+        frames += n;
+    }
+    w.publish_batch(frames);
+    return s;
 }
 
 // Takes frames until a message completes, a frame is rejected, or none is left. Over shared
@@ -132,13 +165,43 @@ Status Channel::poll(Message& out) {
 
 Result<u32> Channel::receive_batch(Message* out, u32 max) {
     u32 got = 0;
-    while (got < max) {
-        Status s = poll_quiet(out[got]);
-        if (s.ok()) ++got;
-        else if (s.error() != Error::Malformed) break;
+    bool empty = false;
+    if (on_urpc()) {
+        got = receive_urpc_batch(out, max, empty);
+    } else {
+        while (got < max) {
+            Status s = poll_quiet(out[got]);
+            if (s.ok()) ++got;
+            else if (s.error() != Error::Malformed) {
+                empty = true;
+                break;
+            }
+        }
     }
-    ack(false);
+    // One acknowledgement per batch: all slots once the ring is empty (a blocked writer
+    // must see every free slot), in quarter-ring steps while it still holds messages.
+    ack(!empty);
     if (got == 0) return Error::WouldBlock;
+    return got;
+}
+
+// Over shared memory: the frames published so far are found in ring order (an acquire each)
+// (UrpcReader::ready) and validated in their slots; `empty` says the ring ran dry.
+u32 Channel::receive_urpc_batch(Message* out, u32 max, bool& empty) {
+    UrpcReader& r = backend_.urpc.rx;
+    u32 got = 0;
+    while (got < max) {
+        u32 n = r.ready(max - got);
+        if (n == 0) {
+            empty = true;
+            break;
+        }
+        for (u32 i = 0; i < n && got < max; ++i) {
+            Status s = reassembler_.accept(r.frame_at(0), out[got]);
+            r.consume();
+            if (s.ok()) ++got;
+        }
+    }
     return got;
 }
 

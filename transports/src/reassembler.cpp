@@ -3,21 +3,21 @@
 
 namespace mosaic::transports {
 
-Status Reassembler::accept(const u8* f, Message& out) {
-    Result<FrameHeader> h = decode_frame(f);
-    if (!h.ok()) return reject();
-    if (h->fragment == 0) {
+// The general path: any frame, its header read once by the caller.
+Status Reassembler::accept(const FrameHeader& h, const u8* f, Message& out) {
+    if (!check_header(h).ok()) return reject();
+    if (h.fragment == 0) {
         // A new message while another is incomplete: the old one is broken and dropped
         // (counted in rejected()), the new one is taken; a complete new message wins.
         if (active_) {
             active_ = false;
             ++rejected_;
-            Status s = start(*h, f, out);
+            Status s = start(h, f, out);
             return s.ok() ? s : Status(Error::Malformed);
         }
-        return start(*h, f, out);
+        return start(h, f, out);
     }
-    return extend(*h, f, out);
+    return extend(h, f, out);
 }
 
 Status Reassembler::reject() {
@@ -71,14 +71,6 @@ Status Reassembler::extend(const FrameHeader& h, const u8* f, Message& out) {
     out.rpc_id = p.rpc_id;
     __builtin_memcpy(out.payload, p.payload, p.length);
     return {};
-}
-
-// Copies a fragment's whole 40-byte payload area (a fixed-size copy the compiler inlines);
-// bytes past the message length are the frame's zero padding. Fragment 11 of a
-// maximum message ends exactly at kMaxPayload, so this never writes past the buffer.
-void Reassembler::copy_fragment(const FrameHeader& h, const u8* f, Message& m) {
-    static_assert(kMaxFragments * kFramePayload <= sizeof(Message::payload));
-    __builtin_memcpy(m.payload + h.fragment * kFramePayload, f + field::kPayload, kFramePayload);
 }
 
 } // namespace mosaic::transports

@@ -3,29 +3,7 @@
 
 namespace mosaic::transports {
 
-void encode_header(const FrameHeader& h, u8* frame) {
-    // Two little-endian words in the field order of wire.hpp (offsets 0 and 8).
-    static_assert(field::kType == 2 && field::kLength == 4 && field::kFragment == 6 &&
-                  field::kFlags == 7 && field::kSeq == 8 && field::kRpcId == 12);
-    store_le64(frame, u64(h.interface) | u64(h.type) << 16 | u64(h.length) << 32 |
-                          u64(h.fragment) << 48 | u64(h.flags) << 56);
-    store_le64(frame + 8, u64(h.seq) | u64(h.rpc_id) << 32);
-}
-
-FrameHeader decode_header(const u8* frame) {
-    return FrameHeader{
-        .interface = load_le16(frame + field::kInterface),
-        .type = load_le16(frame + field::kType),
-        .length = load_le16(frame + field::kLength),
-        .fragment = frame[field::kFragment],
-        .flags = frame[field::kFlags],
-        .seq = load_le32(frame + field::kSeq),
-        .rpc_id = load_le32(frame + field::kRpcId),
-    };
-}
-
-Result<FrameHeader> decode_frame(const u8* frame) {
-    FrameHeader h = decode_header(frame);
+Status check_header(const FrameHeader& h) {
     if (h.type == 0 || h.type > kMaxMessageType) return Error::Malformed;
     if (h.length > kMaxPayload || (h.flags & ~kFlagMask) != 0) return Error::Malformed;
     u32 count = fragment_count(h.length);
@@ -33,13 +11,13 @@ Result<FrameHeader> decode_frame(const u8* frame) {
     bool first = h.fragment == 0, last = h.fragment + 1u == count;
     if (((h.flags & kFlagFirst) != 0) != first || ((h.flags & kFlagLast) != 0) != last)
         return Error::Malformed;
-    return h;
+    return {};
 }
 
-Status check_outgoing(const Outgoing& m) {
-    if (m.length > kMaxPayload) return Error::OutOfRange;
-    if (m.type == 0 || m.type > kMaxMessageType) return Error::InvalidArgument;
-    return {};
+Result<FrameHeader> decode_frame(const u8* frame) {
+    FrameHeader h = decode_header(frame);
+    TRY_STATUS(check_header(h));
+    return h;
 }
 
 void encode_fragment(const Outgoing& m, u32 seq, u32 index, u8* frame) {

@@ -1,8 +1,18 @@
-// bench-transports: round-trip latency (median, p99) and pipelined throughput of
-// 64-byte messages between two threads pinned to two cores, for URPC and, measured in
-// the same run, the raw cache-line ping-pong (the physical limit), a pipe, eventfd,
-// a mutex/condition-variable queue and boost::lockfree::spsc_queue.
-// Usage: bench-transports [--json]. Goals are reported, never asserted.
+// bench-transports: message transports between two threads, measured in one run and
+// labelled by how they wait, each figure the median of kReps repetitions (interleaved, so
+// that a noisy moment of a shared machine hits every transport alike):
+//   spinning  URPC (one message per call, and batched: Channel::send_batch/receive_batch)
+//             against the raw cache-line ping-pong (the physical limit of a round trip) and
+//             boost::lockfree::spsc_queue (one element per call, and its array push/pop);
+//   blocking  URPC that polls then sleeps on a futex doorbell (Channel::wait with the
+//             guests' policy: kGuestSpins polls, then say so in the ring and sleep), and the
+//             same with no polling, against a pipe, eventfd and a futex-based queue;
+// each with both threads pinned to two CPUs and unpinned (the scheduler places them);
+// and bulk transfer: a BulkPool buffer filled on one core, its descriptor sent over URPC,
+// read in place on the other and given back, for 4 KiB to 1 MiB, beside memcpy bandwidth
+// (the limit) and beside copying the same bytes through URPC slots.
+// Usage: bench-transports [--json] [--json-out FILE] [--only ROW|bulk]. Goals are reported, never asserted.
+#include <mosaic/transports/bulk.hpp>
 #include <mosaic/transports/channel.hpp>
 #include <mosaic/transports/cpu_relax.hpp>
 
@@ -13,13 +23,17 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <linux/futex.h>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <pthread.h>
 #include <sched.h>
 #include <string>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -30,12 +44,16 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr u64 kStop = ~0ull;             // Sequence number that ends a run.
-constexpr double kRoundTripSeconds = 1.5; // Time budget per transport and measurement.
-constexpr double kThroughputSeconds = 1.0;
-constexpr u64 kMaxSamples = 400'000;
-constexpr u64 kWarmup = 2'000;
-constexpr u32 kQueueDepth = 256;
+constexpr int kReps = 5;                   // Repetitions; every figure is their median.
+constexpr double kRoundTripSeconds = 0.15; // Per transport, placement and repetition.
+constexpr double kThroughputSeconds = 0.15;
+constexpr double kBulkSeconds = 0.08;      // Per size, path and repetition.
+constexpr u64 kMaxSamples = 200'000;
+constexpr u64 kWarmup = 1'000;
+constexpr u32 kQueueDepth = 256; // Slots (URPC) or elements (the rest) per direction.
+constexpr u32 kBatch = 32;       // Messages per call in the batched variants.
+constexpr u32 kGuestSpins = 2000; // Polls before a sleep: monitor/main.cpp's kIdleRounds.
+constexpr u64 kStop = ~0ull;     // Sequence number that ends a run.
 
 // A 64-byte message for the baselines; the first word is its sequence number.
 struct alignas(64) Msg64 {
@@ -43,7 +61,17 @@ struct alignas(64) Msg64 {
     u8 body[56];
 };
 
-void pin(int cpu) {
+// Placement of the two threads: pinned to CPUs 0 and 1, or left to the scheduler (the
+// mask every CPU the process may use, since a thread inherits its creator's mask).
+bool g_pinned = true;
+cpu_set_t g_all_cpus;
+const char* g_only = nullptr; // --only NAME: one row (or "bulk"), for profiling
+
+void place(int cpu) {
+    if (!g_pinned) {
+        pthread_setaffinity_np(pthread_self(), sizeof g_all_cpus, &g_all_cpus);
+        return;
+    }
     cpu_set_t set;
     CPU_ZERO(&set);
     CPU_SET(cpu, &set);
@@ -58,6 +86,8 @@ double ns_per_tick() {
     u64 c1 = read_cycle_counter();
     return std::chrono::duration<double, std::nano>(Clock::now() - t0).count() / double(c1 - c0);
 }
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 void full_write(int fd, const void* p, size_t n) {
     for (size_t done = 0; done < n;) {
@@ -75,29 +105,88 @@ void full_read(int fd, void* p, size_t n) {
 
 // Each transport offers two one-way directions, d=0 (A to B) and d=1 (B to A):
 // send(d, seq) blocks or spins until the message is queued, receive(d) returns its seq.
+// Batched ones also offer send_many(d, first, k) (how many of seq first.. were queued,
+// 0 if none) and receive_many(d, seqs, max) (how many were taken), both without waiting.
 
-// URPC through the Channel interface (urpc: default binding, prefetch off): one-slot messages (16-byte header, 40-byte payload,
-// 8-byte sequence word: one 64-byte cache line).
-template <bool Prefetch> struct UrpcBench {
+// URPC through the Channel interface: one-slot messages (16-byte header, 40-byte payload,
+// 8-byte sequence word: one 64-byte cache line), the default binding (prefetch off).
+struct UrpcBench {
     std::vector<UrpcSlot> ring[2] = {std::vector<UrpcSlot>(kQueueDepth + 1), std::vector<UrpcSlot>(kQueueDepth + 1)};
     Channel end[2]; // end[0] sends on ring 0, end[1] on ring 1.
-    Message in[2];
-    UrpcBench() {
-        for (int e = 0; e < 2; ++e)
+    // Per direction d: what its sender encodes from and its receiver decodes into.
+    Message in[2][kBatch];
+    u8 payloads[2][kBatch][kFramePayload] = {};
+    Outgoing out[2][kBatch];
+    explicit UrpcBench(Hooks h0 = {}, Hooks h1 = {}) {
+        Hooks hooks[2] = {h0, h1};
+        for (int e = 0; e < 2; ++e) {
             (void)end[e].bind({.kind = TransportKind::Urpc, .tx_base = ring[e].data(), .tx_slots = kQueueDepth,
-                               .rx_base = ring[1 - e].data(), .rx_slots = kQueueDepth,
-                               .prefetch = Prefetch});
+                               .rx_base = ring[1 - e].data(), .rx_slots = kQueueDepth, .hooks = hooks[e]});
+            for (u32 i = 0; i < kBatch; ++i)
+                out[e][i] = {.interface = 1, .type = 1, .payload = payloads[e][i], .length = kFramePayload};
+        }
     }
     void send(int d, u64 seq) {
-        u8 payload[kFramePayload] = {};
-        store_le64(payload, seq);
-        Outgoing o{.interface = 1, .type = 1, .payload = payload, .length = kFramePayload};
-        while (!end[d].send(o).ok()) cpu_relax();
+        store_le64(payloads[d][0], seq);
+        while (!end[d].send(out[d][0]).ok()) cpu_relax();
     }
     u64 receive(int d) {
-        Message& m = in[d];
-        while (!end[1 - d].poll(m).ok()) cpu_relax();
-        return load_le64(m.payload);
+        while (!end[1 - d].poll(in[d][0]).ok()) cpu_relax();
+        return load_le64(in[d][0].payload);
+    }
+    u32 send_many(int d, u64 first, u32 k) {
+        for (u32 i = 0; i < k; ++i) store_le64(payloads[d][i], first + i);
+        Result<u32> n = end[d].send_batch(out[d], k);
+        return n.ok() ? *n : 0;
+    }
+    u32 receive_many(int d, u64* seqs, u32 max) {
+        Result<u32> n = end[1 - d].receive_batch(in[d], max);
+        if (!n.ok()) return 0;
+        for (u32 i = 0; i < *n; ++i) seqs[i] = load_le64(in[d][i].payload);
+        return *n;
+    }
+};
+
+// The host's doorbell for a blocking URPC reader: a futex word. ring() sets it and wakes a
+// sleeper; sleep() takes a ring that came before it (nothing is lost between the reader's
+// last poll and its sleep), else blocks until one comes.
+struct alignas(64) FutexBell {
+    u32 word = 0;
+    void ring() {
+        __atomic_store_n(&word, 1, __ATOMIC_RELEASE);
+        syscall(SYS_futex, &word, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+    }
+    void sleep() {
+        while (__atomic_exchange_n(&word, 0, __ATOMIC_ACQUIRE) == 0)
+            syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 0, nullptr, nullptr, 0);
+    }
+};
+
+// URPC with the guests' policy: a reader polls `Spins` times, says in the ring that it
+// sleeps, polls once more and sleeps on its futex; a writer rings the futex only for a
+// sleep it has not rung for (Channel's Hooks). A writer facing a full ring polls
+// kGuestSpins times, then yields the CPU (there is no doorbell for free slots).
+template <u32 Spins> struct UrpcFutexBench {
+    struct Ends {
+        FutexBell* own;
+        FutexBell* peer;
+    };
+    FutexBell bell[2];
+    Ends ends[2] = {{&bell[0], &bell[1]}, {&bell[1], &bell[0]}};
+    static void ring(void* c) { static_cast<Ends*>(c)->peer->ring(); }
+    static void sleep(void* c) { static_cast<Ends*>(c)->own->sleep(); }
+    UrpcBench urpc{Hooks{.notify = ring, .wait = sleep, .ctx = &ends[0]},
+                   Hooks{.notify = ring, .wait = sleep, .ctx = &ends[1]}};
+    void send(int d, u64 seq) {
+        store_le64(urpc.payloads[d][0], seq);
+        for (u32 tries = 0; !urpc.end[d].send(urpc.out[d][0]).ok();) {
+            if (++tries < kGuestSpins) cpu_relax();
+            else std::this_thread::yield(), tries = 0;
+        }
+    }
+    u64 receive(int d) {
+        while (!urpc.end[1 - d].wait(urpc.in[d][0], Spins).ok()) {}
+        return load_le64(urpc.in[d][0].payload);
     }
 };
 
@@ -123,6 +212,29 @@ struct CachelineBench {
         asm volatile("" ::"r"(copy) : "memory");
         line.state.store(0, std::memory_order_release);
         return seq;
+    }
+};
+
+struct BoostSpscBench {
+    boost::lockfree::spsc_queue<Msg64, boost::lockfree::capacity<kQueueDepth>> q[2];
+    Msg64 sent[2][kBatch] = {}, got[2][kBatch] = {}; // per direction, like UrpcBench's
+    void send(int d, u64 seq) {
+        Msg64 m{seq, {}};
+        while (!q[d].push(m)) cpu_relax();
+    }
+    u64 receive(int d) {
+        Msg64 m;
+        while (!q[d].pop(m)) cpu_relax();
+        return m.seq;
+    }
+    u32 send_many(int d, u64 first, u32 k) {
+        for (u32 i = 0; i < k; ++i) sent[d][i].seq = first + i;
+        return u32(q[d].push(sent[d], k));
+    }
+    u32 receive_many(int d, u64* seqs, u32 max) {
+        u32 n = u32(q[d].pop(got[d], max));
+        for (u32 i = 0; i < n; ++i) seqs[i] = got[d][i].seq;
+        return n;
     }
 };
 
@@ -205,35 +317,23 @@ struct FutexQueueBench {
     }
 };
 
-struct BoostSpscBench {
-    boost::lockfree::spsc_queue<Msg64, boost::lockfree::capacity<kQueueDepth>> q[2];
-    void send(int d, u64 seq) {
-        Msg64 m{seq, {}};
-        while (!q[d].push(m)) cpu_relax();
-    }
-    u64 receive(int d) {
-        Msg64 m;
-        while (!q[d].pop(m)) cpu_relax();
-        return m.seq;
-    }
-};
-
-struct Figures {
+// One repetition's figures of one transport in one placement (0: not measured).
+struct Sample {
     double rt_median_ns = 0, rt_p99_ns = 0, msgs_per_s = 0;
     u64 samples = 0, errors = 0;
 };
 
 // Round trips: A (CPU 0) sends and waits for the echo from B (CPU 1), timing each one.
-template <typename T> void round_trip(T& t, double tick_ns, Figures& f) {
+template <typename T> void round_trip(T& t, double tick_ns, Sample& f) {
     std::vector<u64> ticks;
     ticks.reserve(kMaxSamples);
     u64 errors = 0;
     std::thread echo([&] {
-        pin(1);
+        place(1);
         for (u64 s; (s = t.receive(0)) != kStop;) t.send(1, s);
         t.send(1, kStop);
     });
-    pin(0);
+    place(0);
     auto end = Clock::now() + std::chrono::duration<double>(kRoundTripSeconds);
     for (u64 i = 0; i < kWarmup + kMaxSamples; ++i) {
         u64 c0 = read_cycle_counter();
@@ -241,31 +341,33 @@ template <typename T> void round_trip(T& t, double tick_ns, Figures& f) {
         errors += t.receive(1) != i;
         u64 c1 = read_cycle_counter();
         if (i >= kWarmup) ticks.push_back(c1 - c0);
-        if ((i & 255) == 0 && Clock::now() > end) break;
+        if ((i & 63) == 0 && Clock::now() > end) break;
     }
     t.send(0, kStop);
     (void)t.receive(1);
     echo.join();
     std::sort(ticks.begin(), ticks.end());
     f.samples = ticks.size();
-    f.rt_median_ns = double(ticks[ticks.size() / 2]) * tick_ns;
-    f.rt_p99_ns = double(ticks[ticks.size() * 99 / 100]) * tick_ns;
+    if (!ticks.empty()) {
+        f.rt_median_ns = double(ticks[ticks.size() / 2]) * tick_ns;
+        f.rt_p99_ns = double(ticks[ticks.size() * 99 / 100]) * tick_ns;
+    }
     f.errors += errors;
 }
 
-// Throughput: A streams messages to B for a fixed time; B checks their order.
-template <typename T> void throughput(T& t, Figures& f) {
-    std::atomic<u64> received{0}, errors{0};
+// Throughput, one message per call: A streams to B for a fixed time; B checks the order.
+template <typename T> void throughput(T& t, Sample& f) {
+    u64 received = 0, errors = 0;
     Clock::time_point last;
     std::thread sink([&] {
-        pin(1);
+        place(1);
         u64 n = 0, bad = 0;
         for (u64 s; (s = t.receive(0)) != kStop; ++n) bad += s != n;
         last = Clock::now();
         received = n;
         errors = bad;
     });
-    pin(0);
+    place(0);
     auto start = Clock::now();
     auto end = start + std::chrono::duration<double>(kThroughputSeconds);
     for (u64 i = 0;; ++i) {
@@ -278,67 +380,503 @@ template <typename T> void throughput(T& t, Figures& f) {
     f.errors += errors;
 }
 
-template <typename T> Figures measure(double tick_ns) {
-    Figures f;
-    {
+// Throughput, up to kBatch messages per call on both sides, spinning when a call moves none.
+template <typename T> void throughput_batched(T& t, Sample& f) {
+    u64 received = 0, errors = 0;
+    Clock::time_point last;
+    std::thread sink([&] {
+        place(1);
+        u64 n = 0, bad = 0, seqs[kBatch];
+        for (bool stop = false; !stop;) {
+            u32 k = t.receive_many(0, seqs, kBatch);
+            if (k == 0) cpu_relax();
+            for (u32 i = 0; i < k; ++i, ++n) {
+                if (seqs[i] == kStop) {
+                    stop = true;
+                    break;
+                }
+                bad += seqs[i] != n;
+            }
+        }
+        last = Clock::now();
+        received = n;
+        errors = bad;
+    });
+    place(0);
+    auto start = Clock::now();
+    auto end = start + std::chrono::duration<double>(kThroughputSeconds);
+    for (u64 i = 0, calls = 0;; ++calls) {
+        u32 k = t.send_many(0, i, kBatch);
+        if (k == 0) cpu_relax();
+        i += k;
+        if ((calls & 255) == 0 && Clock::now() > end) break;
+    }
+    t.send(0, kStop);
+    sink.join();
+    f.msgs_per_s = double(received) / std::chrono::duration<double>(last - start).count();
+    f.errors += errors;
+}
+
+enum Measure { RoundTrip = 1, Throughput = 2, Batched = 4 };
+
+template <typename T> Sample measure(double tick_ns, int what) {
+    Sample f;
+    if (what & RoundTrip) {
         auto t = std::make_unique<T>();
         round_trip(*t, tick_ns, f);
     }
-    auto t = std::make_unique<T>();
-    throughput(*t, f);
+    if (what & Throughput) {
+        auto t = std::make_unique<T>();
+        throughput(*t, f);
+    }
+    if constexpr (requires(T & t, u64* s) { t.receive_many(0, s, 1u); }) {
+        if (what & Batched) {
+            auto t = std::make_unique<T>();
+            throughput_batched(*t, f);
+        }
+    }
     return f;
 }
 
-struct Row {
-    const char* name;
-    Figures f;
+// ---- Bulk transfer ----
+
+constexpr u32 kBulkBuffers = 8;
+const u32 kBulkSizes[] = {4u << 10, 16u << 10, 64u << 10, 256u << 10, 1u << 20};
+
+struct AlignedBytes {
+    explicit AlignedBytes(size_t n) : p(static_cast<u8*>(std::aligned_alloc(4096, n))), n(n) { memset(p, 1, n); }
+    ~AlignedBytes() { std::free(p); }
+    u8* p;
+    size_t n;
 };
 
-void print_table(const std::vector<Row>& rows, const Figures& urpc, const Figures& line,
-                 const Figures& pipe, const Figures& spsc) {
-    std::printf("transport        round trip median   p99        throughput (msgs/s)   samples\n");
-    for (const Row& r : rows)
-        std::printf("%-16s %10.0f ns %10.0f ns %16.3g %14llu%s\n", r.name, r.f.rt_median_ns,
-                    r.f.rt_p99_ns, r.f.msgs_per_s, (unsigned long long)r.f.samples,
-                    r.f.errors ? "  ERRORS" : "");
-    double a = urpc.rt_median_ns / line.rt_median_ns, b = pipe.rt_median_ns / urpc.rt_median_ns,
-           c = urpc.msgs_per_s / spsc.msgs_per_s;
-    std::printf("\nurpc/cacheline round trip %.3fx (goal <= 1.3x: %s)\n", a, a <= 1.3 ? "met" : "not met");
-    std::printf("pipe/urpc round trip      %.1fx (goal >= 20x: %s)\n", b, b >= 20 ? "met" : "not met");
-    std::printf("urpc/boost_spsc throughput %.2fx (goal >= 1x: %s)\n", c, c >= 1 ? "met" : "not met");
-    std::printf("(cacheline is one line and no queue: its throughput is one hand-off per line round trip)\n");
+// Reads every byte in place, as a consumer of the data would (summed in u64 words).
+u64 read_all(const u8* p, u32 n) {
+    u64 sum = 0;
+    for (u32 i = 0; i < n; i += 8) {
+        u64 w;
+        memcpy(&w, p + i, 8);
+        sum += w;
+    }
+    return sum;
 }
 
-void print_json(const std::vector<Row>& rows, const Figures& urpc, const Figures& line,
-                const Figures& pipe, const Figures& spsc) {
-    std::printf("{");
-    for (const Row& r : rows)
-        std::printf("\"%s\": {\"round_trip_ns\": %.1f, \"round_trip_p99_ns\": %.1f, "
-                    "\"throughput_msgs_per_s\": %.0f, \"samples\": %llu, \"errors\": %llu}, ",
-                    r.name, r.f.rt_median_ns, r.f.rt_p99_ns, r.f.msgs_per_s,
-                    (unsigned long long)r.f.samples, (unsigned long long)r.f.errors);
-    std::printf("\"ratios\": {\"urpc_over_cacheline_round_trip\": %.3f, \"pipe_over_urpc_round_trip\": %.2f, "
-                "\"urpc_over_boost_spsc_throughput\": %.3f}}\n",
-                urpc.rt_median_ns / line.rt_median_ns, pipe.rt_median_ns / urpc.rt_median_ns,
-                urpc.msgs_per_s / spsc.msgs_per_s);
+// memcpy bandwidth on one core: the source copied into the pool's buffers in turn (the
+// same bytes and buffers the bulk path fills), bytes per second.
+double memcpy_bandwidth(u32 size) {
+    AlignedBytes src(size), region(size_t(kBulkBuffers) * size);
+    place(0);
+    u64 bytes = 0;
+    auto start = Clock::now();
+    for (u32 i = 0; seconds_since(start) < kBulkSeconds; ++i) {
+        memcpy(region.p + size_t(i % kBulkBuffers) * size, src.p, size);
+        asm volatile("" ::"r"(region.p) : "memory");
+        bytes += size;
+    }
+    return double(bytes) / seconds_since(start);
+}
+
+// The bulk path: CPU 0 takes a free buffer, copies the payload into it and gives it over
+// URPC; CPU 1 accepts it and gives it back, reading every byte in place first if `read`
+// (otherwise it takes ownership and reads none: the handover alone). Bytes per second.
+double bulk_throughput(u32 size, bool read, u64& errors) {
+    AlignedBytes src(size), region(size_t(kBulkBuffers) * size);
+    auto ch = std::make_unique<UrpcBench>();
+    BulkPool pool;
+    BulkPeer peer;
+    if (!pool.init(region.p, kBulkBuffers, size).ok() || !peer.init(region.p, kBulkBuffers, size).ok()) {
+        ++errors;
+        return 0;
+    }
+    std::atomic<bool> done{false};
+    u64 delivered = 0, reader_errors = 0;
+    std::thread reader([&] {
+        place(1);
+        Message m;
+        u64 sum = 0;
+        for (;;) {
+            Status s = ch->end[1].poll(m);
+            if (!s.ok()) {
+                if (done.load(std::memory_order_acquire)) break;
+                cpu_relax();
+                continue;
+            }
+            Result<BulkBuffer> b = peer.accept(m);
+            if (!b.ok()) {
+                ++reader_errors;
+                continue;
+            }
+            if (read) sum += read_all(peer.data(*b).value() + b->offset, b->length);
+            delivered += b->length;
+            while (!peer.give_back(ch->end[1], *b).ok()) cpu_relax();
+        }
+        asm volatile("" ::"r"(sum));
+    });
+    place(0);
+    Message m;
+    auto start = Clock::now();
+    while (seconds_since(start) < kBulkSeconds) {
+        while (ch->end[0].poll(m).ok()) errors += !pool.take_back(m).ok();
+        Result<BulkBuffer> b = pool.alloc();
+        if (!b.ok()) {
+            cpu_relax();
+            continue;
+        }
+        memcpy(pool.data(*b).value(), src.p, size);
+        while (!pool.give(ch->end[0], *b, 0, size).ok()) cpu_relax();
+    }
+    // Every buffer given is back (so read, if reading) before the clock stops.
+    while (pool.free_count() < kBulkBuffers)
+        if (ch->end[0].poll(m).ok()) errors += !pool.take_back(m).ok();
+    double secs = seconds_since(start);
+    done.store(true, std::memory_order_release);
+    reader.join();
+    errors += reader_errors;
+    return double(delivered) / secs;
+}
+
+// The limit of filling on one core and reading in place on the other, without the pool or
+// URPC: the same buffers, each with a flag the writer sets and the reader clears.
+double raw_read_throughput(u32 size) {
+    AlignedBytes src(size), region(size_t(kBulkBuffers) * size);
+    struct alignas(64) Flag {
+        std::atomic<u32> full{0};
+    };
+    std::vector<Flag> flags(kBulkBuffers);
+    std::atomic<bool> done{false};
+    u64 delivered = 0;
+    std::thread reader([&] {
+        place(1);
+        u64 sum = 0;
+        for (u32 i = 0;; i = (i + 1) % kBulkBuffers) {
+            while (!flags[i].full.load(std::memory_order_acquire)) {
+                if (done.load(std::memory_order_acquire)) {
+                    asm volatile("" ::"r"(sum));
+                    return;
+                }
+                cpu_relax();
+            }
+            sum += read_all(region.p + size_t(i) * size, size);
+            delivered += size;
+            flags[i].full.store(0, std::memory_order_release);
+        }
+    });
+    place(0);
+    auto start = Clock::now();
+    for (u32 i = 0; seconds_since(start) < kBulkSeconds; i = (i + 1) % kBulkBuffers) {
+        while (flags[i].full.load(std::memory_order_acquire)) cpu_relax();
+        memcpy(region.p + size_t(i) * size, src.p, size);
+        flags[i].full.store(1, std::memory_order_release);
+    }
+    for (Flag& f : flags)
+        while (f.full.load(std::memory_order_acquire)) cpu_relax();
+    double secs = seconds_since(start);
+    done.store(true, std::memory_order_release);
+    reader.join();
+    return double(delivered) / secs;
+}
+
+// Without the pool: the same bytes copied through URPC slots as 480-byte messages (twelve
+// frames each), sent in batches and copied out of the messages on the other core.
+double slot_copy_throughput(u32 size, u64& errors) {
+    AlignedBytes src(size), dst(size);
+    auto ch = std::make_unique<UrpcBench>();
+    constexpr u32 kChunk = kMaxPayload;
+    const u32 chunks = (size + kChunk - 1) / kChunk;
+    std::atomic<bool> done{false};
+    std::atomic<u64> delivered{0};
+    std::thread reader([&] {
+        place(1);
+        static Message in[kBatch];
+        u32 next = 0;
+        for (;;) {
+            Result<u32> n = ch->end[1].receive_batch(in, kBatch);
+            if (!n.ok()) {
+                if (done.load(std::memory_order_acquire)) break;
+                cpu_relax();
+                continue;
+            }
+            for (u32 i = 0; i < *n; ++i) {
+                memcpy(dst.p + size_t(next) * kChunk, in[i].payload, in[i].length);
+                delivered.fetch_add(in[i].length, std::memory_order_relaxed);
+                next = next + 1 == chunks ? 0 : next + 1;
+            }
+        }
+        asm volatile("" ::"r"(dst.p) : "memory");
+    });
+    place(0);
+    Outgoing out[kBatch];
+    auto start = Clock::now();
+    u64 sent = 0;
+    for (u32 next = 0; seconds_since(start) < kBulkSeconds;) {
+        u32 k = 0;
+        for (u32 c = next; k < kBatch && k < chunks; ++k, c = c + 1 == chunks ? 0 : c + 1)
+            out[k] = {.interface = 1, .type = 1, .payload = src.p + size_t(c) * kChunk,
+                      .length = u16(min<u32>(kChunk, size - c * kChunk))};
+        Result<u32> n = ch->end[0].send_batch(out, k);
+        if (!n.ok()) {
+            cpu_relax();
+            continue;
+        }
+        for (u32 i = 0; i < *n; ++i) sent += out[i].length;
+        next = (next + *n) % chunks;
+    }
+    while (delivered.load(std::memory_order_relaxed) < sent) cpu_relax(); // the last batches land
+    double secs = seconds_since(start);
+    done.store(true, std::memory_order_release);
+    reader.join();
+    errors += delivered != sent;
+    return double(sent) / secs;
+}
+
+// ---- Collection and report ----
+
+double median(std::vector<double> v) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+// Every repetition of one row (transport, in one placement and group).
+struct Row {
+    std::string placement, group, name;
+    std::vector<Sample> reps;
+    double rt() const { return med([](const Sample& s) { return s.rt_median_ns; }); }
+    double p99() const { return med([](const Sample& s) { return s.rt_p99_ns; }); }
+    double tput() const { return med([](const Sample& s) { return s.msgs_per_s; }); }
+    u64 errors() const {
+        u64 e = 0;
+        for (const Sample& s : reps) e += s.errors;
+        return e;
+    }
+    template <typename F> double med(F f) const {
+        std::vector<double> v;
+        for (const Sample& s : reps)
+            if (f(s) > 0) v.push_back(f(s));
+        return median(v);
+    }
+};
+
+struct Results {
+    std::vector<Row> rows;
+    std::map<u32, std::vector<double>> bulk, bulk_read, raw_read, memcpy_bw, slot_copy;
+    u64 bulk_errors = 0;
+    std::string bulk_placement = "pinned";
+    Row& row(const std::string& placement, const std::string& group, const std::string& name) {
+        for (Row& r : rows)
+            if (r.placement == placement && r.group == group && r.name == name) return r;
+        rows.push_back({placement, group, name, {}});
+        return rows.back();
+    }
+    const Row* find(const std::string& placement, const std::string& name) const {
+        for (const Row& r : rows)
+            if (r.placement == placement && r.name == name) return &r;
+        return nullptr;
+    }
+    double ratio(const std::string& placement, const std::string& a, const std::string& b, bool rt) const {
+        const Row *x = find(placement, a), *y = find(placement, b);
+        if (!x || !y) return 0;
+        double num = rt ? x->rt() : x->tput(), den = rt ? y->rt() : y->tput();
+        return den > 0 ? num / den : 0;
+    }
+};
+
+void one_repetition(Results& res, double tick_ns, const char* placement) {
+    auto add = [&](const char* group, const char* name, auto measure_it) {
+        if (!g_only || std::strcmp(g_only, name) == 0) res.row(placement, group, name).reps.push_back(measure_it());
+    };
+    // Spinning: both sides poll and never sleep.
+    add("spinning", "urpc", [&] { return measure<UrpcBench>(tick_ns, RoundTrip | Throughput); });
+    add("spinning", "urpc_batch", [&] { return measure<UrpcBench>(tick_ns, Batched); });
+    add("spinning", "cacheline", [&] { return measure<CachelineBench>(tick_ns, RoundTrip); });
+    add("spinning", "boost_spsc", [&] { return measure<BoostSpscBench>(tick_ns, RoundTrip | Throughput); });
+    add("spinning", "boost_spsc_batch", [&] { return measure<BoostSpscBench>(tick_ns, Batched); });
+    // Blocking: a reader with nothing to read sleeps in the kernel until woken.
+    add("blocking", "urpc_futex", [&] { return measure<UrpcFutexBench<kGuestSpins>>(tick_ns, RoundTrip | Throughput); });
+    add("blocking", "urpc_futex_nospin", [&] { return measure<UrpcFutexBench<0>>(tick_ns, RoundTrip | Throughput); });
+    add("blocking", "pipe", [&] { return measure<PipeBench>(tick_ns, RoundTrip | Throughput); });
+    add("blocking", "eventfd", [&] { return measure<EventfdBench>(tick_ns, RoundTrip | Throughput); });
+    add("blocking", "futex_queue", [&] { return measure<FutexQueueBench>(tick_ns, RoundTrip | Throughput); });
+}
+
+void bulk_repetition(Results& res) {
+    if (g_only && std::strcmp(g_only, "bulk") != 0) return;
+    for (u32 size : kBulkSizes) {
+        res.memcpy_bw[size].push_back(memcpy_bandwidth(size));
+        res.bulk[size].push_back(bulk_throughput(size, false, res.bulk_errors));
+        res.bulk_read[size].push_back(bulk_throughput(size, true, res.bulk_errors));
+        res.raw_read[size].push_back(raw_read_throughput(size));
+        res.slot_copy[size].push_back(slot_copy_throughput(size, res.bulk_errors));
+    }
+}
+
+const char* met(bool ok) { return ok ? "met" : "not met"; }
+
+// The ratios the issue sets goals for, and the fair comparisons beside them.
+struct Ratios {
+    double rt_vs_line, tput_vs_spsc, batch_vs_spsc_batch, batch_vs_spsc, block_rt_vs_best, block_tput_vs_best,
+        nospin_rt_vs_best, bulk_vs_memcpy_min, bulk_read_vs_raw_min;
+    const char* best_rt;
+    const char* best_tput;
+};
+
+Ratios ratios(const Results& r, const std::string& pl) {
+    Ratios x{};
+    x.rt_vs_line = r.ratio(pl, "urpc", "cacheline", true);
+    x.tput_vs_spsc = r.ratio(pl, "urpc", "boost_spsc", false);
+    x.batch_vs_spsc_batch = r.ratio(pl, "urpc_batch", "boost_spsc_batch", false);
+    x.batch_vs_spsc = r.ratio(pl, "urpc_batch", "boost_spsc", false);
+    // The best blocking baseline: the lowest round trip, the highest throughput.
+    double best_rt = 0, best_tput = 0;
+    x.best_rt = x.best_tput = "";
+    for (const char* b : {"pipe", "eventfd", "futex_queue"}) {
+        const Row* row = r.find(pl, b);
+        if (!row) continue;
+        if (best_rt == 0 || row->rt() < best_rt) best_rt = row->rt(), x.best_rt = b;
+        if (row->tput() > best_tput) best_tput = row->tput(), x.best_tput = b;
+    }
+    const Row *u = r.find(pl, "urpc_futex"), *n = r.find(pl, "urpc_futex_nospin");
+    if (u && best_rt > 0) x.block_rt_vs_best = best_rt / u->rt();
+    if (u && best_tput > 0) x.block_tput_vs_best = u->tput() / best_tput;
+    if (n && best_rt > 0) x.nospin_rt_vs_best = best_rt / n->rt();
+    x.bulk_vs_memcpy_min = 1e9;
+    x.bulk_read_vs_raw_min = 1e9;
+    for (auto& [size, v] : r.bulk) {
+        x.bulk_vs_memcpy_min = std::min(x.bulk_vs_memcpy_min, median(v) / median(r.memcpy_bw.at(size)));
+        x.bulk_read_vs_raw_min = std::min(x.bulk_read_vs_raw_min, median(r.bulk_read.at(size)) / median(r.raw_read.at(size)));
+    }
+    return x;
+}
+
+void print_table(const Results& r, const std::vector<std::string>& placements) {
+    std::printf("%d repetitions, each figure their median; %u-deep queues, batches of %u; blocking URPC polls %u "
+                "times before it sleeps (the guests' policy)\n",
+                kReps, kQueueDepth, kBatch, kGuestSpins);
+    for (const std::string& pl : placements) {
+        std::printf("\n%s         transport          round trip   p99          throughput (msgs/s)\n", pl.c_str());
+        for (const Row& row : r.rows) {
+            if (row.placement != pl) continue;
+            char rt[32] = "-", p99[32] = "-", tp[32] = "-";
+            if (row.rt() > 0) std::snprintf(rt, sizeof rt, "%.0f ns", row.rt()), std::snprintf(p99, sizeof p99, "%.0f ns", row.p99());
+            if (row.tput() > 0) std::snprintf(tp, sizeof tp, "%.3g", row.tput());
+            std::printf("  %-9s %-18s %12s %12s %14s%s\n", row.group.c_str(), row.name.c_str(), rt, p99, tp,
+                        row.errors() ? "  ERRORS" : "");
+        }
+        Ratios x = ratios(r, pl);
+        std::printf("  urpc/cacheline round trip         %.2fx (goal <= 1.3x: %s)\n", x.rt_vs_line, met(x.rt_vs_line <= 1.3));
+        std::printf("  urpc_batch/boost_spsc_batch tput  %.2fx (goal >= 1x, batched against batched: %s)\n",
+                    x.batch_vs_spsc_batch, met(x.batch_vs_spsc_batch >= 1));
+        std::printf("  urpc_batch/boost_spsc tput        %.2fx (batched URPC against one-element pushes)\n", x.batch_vs_spsc);
+        std::printf("  urpc/boost_spsc tput              %.2fx (one message per call on both)\n", x.tput_vs_spsc);
+        std::printf("  blocking: %s/urpc_futex round trip %.1fx, urpc_futex/%s throughput %.2fx; "
+                    "%s/urpc_futex_nospin round trip %.1fx\n",
+                    x.best_rt, x.block_rt_vs_best, x.best_tput, x.block_tput_vs_best, x.best_rt, x.nospin_rt_vs_best);
+    }
+    std::printf("(cacheline is one line and no queue: it has no throughput figure; the machine is shared, so\n"
+                " figures move between runs)\n");
+    if (r.bulk.empty()) return;
+    std::printf("\nbulk, bytes/s (%s; %u buffers): handover = filled on CPU 0, given, taken on CPU 1 and given\n"
+                "back, read = the same with every byte read in place on CPU 1, raw read = that without pool or URPC\n",
+                r.bulk_placement.c_str(), kBulkBuffers);
+    std::printf("  size       memcpy    handover  /memcpy      read  raw read  read/raw  URPC slots\n");
+    for (u32 size : kBulkSizes) {
+        double m = median(r.memcpy_bw.at(size)), b = median(r.bulk.at(size)), rd = median(r.bulk_read.at(size)),
+               raw = median(r.raw_read.at(size)), sc = median(r.slot_copy.at(size));
+        std::printf("  %4u KiB %9.3g %11.3g %7.2fx %9.3g %9.3g %8.2fx %11.3g\n", size >> 10, m, b, b / m, rd, raw,
+                    rd / raw, sc);
+    }
+    Ratios x = ratios(r, placements.front());
+    std::printf("  lowest handover/memcpy %.2fx (goal >= 0.5x: %s); lowest read/raw read %.2fx%s\n", x.bulk_vs_memcpy_min,
+                met(x.bulk_vs_memcpy_min >= 0.5), x.bulk_read_vs_raw_min, r.bulk_errors ? "  ERRORS" : "");
+}
+
+void print_json(FILE* out, const Results& r, const std::vector<std::string>& placements, double tick_ns) {
+    std::fprintf(out, "{\"config\": {\"repetitions\": %d, \"queue_depth\": %u, \"batch\": %u, \"guest_spins\": %u, "
+                "\"cpus\": %d, \"ns_per_tick\": %.4f},\n",
+                kReps, kQueueDepth, kBatch, kGuestSpins, CPU_COUNT(&g_all_cpus), tick_ns);
+    for (const std::string& pl : placements) {
+        std::fprintf(out, " \"%s\": {", pl.c_str());
+        bool first = true;
+        for (const Row& row : r.rows) {
+            if (row.placement != pl) continue;
+            std::fprintf(out, "%s\n  \"%s\": {\"group\": \"%s\", \"round_trip_ns\": %.1f, \"round_trip_p99_ns\": %.1f, "
+                        "\"throughput_msgs_per_s\": %.0f, \"errors\": %llu}",
+                        first ? "" : ",", row.name.c_str(), row.group.c_str(), row.rt(), row.p99(), row.tput(),
+                        (unsigned long long)row.errors());
+            first = false;
+        }
+        Ratios x = ratios(r, pl);
+        std::fprintf(out, ",\n  \"ratios\": {\"urpc_over_cacheline_round_trip\": %.3f, "
+                    "\"urpc_batch_over_boost_spsc_batch_throughput\": %.3f, "
+                    "\"urpc_batch_over_boost_spsc_throughput\": %.3f, \"urpc_over_boost_spsc_throughput\": %.3f, "
+                    "\"best_blocking_baseline_over_urpc_futex_round_trip\": %.2f, "
+                    "\"urpc_futex_over_best_blocking_baseline_throughput\": %.3f, "
+                    "\"best_blocking_baseline_over_urpc_futex_nospin_round_trip\": %.2f, "
+                    "\"best_blocking_round_trip\": \"%s\", \"best_blocking_throughput\": \"%s\"}},\n",
+                    x.rt_vs_line, x.batch_vs_spsc_batch, x.batch_vs_spsc, x.tput_vs_spsc, x.block_rt_vs_best,
+                    x.block_tput_vs_best, x.nospin_rt_vs_best, x.best_rt, x.best_tput);
+    }
+    if (r.bulk.empty()) {
+        std::fprintf(out, " \"bulk\": {}}\n");
+        return;
+    }
+    std::fprintf(out, " \"bulk\": {\"placement\": \"%s\", \"buffers\": %u, \"errors\": %llu, \"sizes\": [",
+                r.bulk_placement.c_str(), kBulkBuffers, (unsigned long long)r.bulk_errors);
+    const char* sep = "";
+    for (u32 size : kBulkSizes) std::fprintf(out, "%s%u", sep, size), sep = ", ";
+    auto series = [&](const char* name, const std::map<u32, std::vector<double>>& m, bool last) {
+        std::fprintf(out, "], \"%s\": [", name);
+        const char* s = "";
+        for (u32 size : kBulkSizes) std::fprintf(out, "%s%.0f", s, median(m.at(size))), s = ", ";
+        if (last) std::fprintf(out, "]");
+    };
+    series("memcpy_bytes_per_s", r.memcpy_bw, false);
+    series("bulk_handover_bytes_per_s", r.bulk, false);
+    series("bulk_read_bytes_per_s", r.bulk_read, false);
+    series("raw_read_bytes_per_s", r.raw_read, false);
+    series("urpc_slot_copy_bytes_per_s", r.slot_copy, true);
+    Ratios x = ratios(r, placements.front());
+    std::fprintf(out, ", \"lowest_bulk_handover_over_memcpy\": %.3f, \"lowest_bulk_read_over_raw_read\": %.3f}}\n",
+                x.bulk_vs_memcpy_min, x.bulk_read_vs_raw_min);
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
-    bool json = argc > 1 && std::strcmp(argv[1], "--json") == 0;
-    if (std::thread::hardware_concurrency() < 2) std::fprintf(stderr, "warning: fewer than two CPUs\n");
+    bool json = false;
+    const char* json_out = nullptr;
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--json") == 0) json = true;
+        else if (std::strcmp(argv[i], "--json-out") == 0 && i + 1 < argc) json_out = argv[++i];
+        else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) g_only = argv[++i];
+        else return std::fprintf(stderr, "usage: bench-transports [--json] [--json-out FILE] [--only ROW|bulk]\n"), 2;
+    }
+    sched_getaffinity(0, sizeof g_all_cpus, &g_all_cpus);
+    std::vector<std::string> placements;
+    if (CPU_COUNT(&g_all_cpus) >= 2 && CPU_ISSET(0, &g_all_cpus) && CPU_ISSET(1, &g_all_cpus)) placements.push_back("pinned");
+    else std::fprintf(stderr, "warning: CPUs 0 and 1 are not both usable: no pinned figures\n");
+    placements.push_back("unpinned");
     double tick_ns = ns_per_tick();
-    std::vector<Row> rows = {
-        {"urpc", measure<UrpcBench<false>>(tick_ns)},
-        {"cacheline", measure<CachelineBench>(tick_ns)},
-        {"pipe", measure<PipeBench>(tick_ns)},
-        {"eventfd", measure<EventfdBench>(tick_ns)},
-        {"futex_queue", measure<FutexQueueBench>(tick_ns)},
-        {"boost_spsc", measure<BoostSpscBench>(tick_ns)},
-        {"urpc_prefetch", measure<UrpcBench<true>>(tick_ns)}, // Extra: the optional prefetch on.
-    };
-    if (json) print_json(rows, rows[0].f, rows[1].f, rows[2].f, rows[5].f);
-    else print_table(rows, rows[0].f, rows[1].f, rows[2].f, rows[5].f);
+    Results res;
+    for (int rep = 0; rep < kReps; ++rep) {
+        for (const std::string& pl : placements) {
+            g_pinned = pl == "pinned";
+            one_repetition(res, tick_ns, pl.c_str());
+        }
+        if (placements.front() == "pinned") g_pinned = true, bulk_repetition(res);
+    }
+    if (placements.front() != "pinned") { // bulk figures unpinned, then
+        g_pinned = false;
+        res.bulk_placement = "unpinned";
+        for (int rep = 0; rep < kReps; ++rep) bulk_repetition(res);
+    }
+    if (json) print_json(stdout, res, placements, tick_ns);
+    else print_table(res, placements);
+    if (json_out) {
+        FILE* f = std::fopen(json_out, "w");
+        if (!f) return std::perror(json_out), 1;
+        print_json(f, res, placements, tick_ns);
+        std::fclose(f);
+    }
     return 0;
 }

@@ -1,6 +1,9 @@
 // libFuzzer target for the receive side: arbitrary bytes as a stream of frames into a
-// channel's reassembler and the stub decoders; it must never crash or over-read.
+// channel's reassembler, the stub decoders and the bulk pool's descriptor decoders (both
+// ends); it must never crash or over-read, and a descriptor accepted must lie inside the
+// pool, for a buffer neither end held before and only one holds after.
 #include "directory_iface.hpp"
+#include <mosaic/transports/bulk.hpp>
 #include <mosaic/transports/interfaces/ping.hpp>
 #include <mosaic/transports/reassembler.hpp>
 
@@ -32,6 +35,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Channel out;
     if (!out.bind({.kind = TransportKind::Loopback, .tx_base = ring, .tx_slots = 8}).ok()) abort();
     NullServer server;
+    // A pool of 4 buffers of 256 bytes whose buffer 1 is away (given, generation 1).
+    alignas(64) static u8 region[4 * 256];
+    static BulkPool pool;
+    static BulkPeer peer;
+    if (!pool.init(region, 4, 256).ok() || !peer.init(region, 4, 256).ok()) abort();
+    (void)pool.alloc();
+    BulkBuffer away = pool.alloc().value();
+    if (!pool.give(out, away, 0, 1).ok()) abort();
+    Message sent;
+    while (out.poll(sent).ok()) {}
     for (size_t off = 0; off + kFrameBytes <= size; off += kFrameBytes) {
         Frame f;
         for (u32 i = 0; i < kFrameBytes; ++i) f.bytes[i] = data[off + i];
@@ -39,6 +52,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (m.length > kMaxPayload) abort();
         (void)ifaces::ping::serve(out, m, server);
         (void)ifaces::directory::serve(out, m, server);
+        if (Result<BulkBuffer> b = peer.accept(m); b.ok()) {
+            if (b->index >= 4 || u64(b->offset) + b->length > 256 || !peer.holds(b->index)) abort();
+            if (!peer.data(*b).ok() || !peer.give_back(out, *b).ok() || peer.holds(b->index)) abort();
+        }
+        bool was_away = pool.given(away.index);
+        if (pool.take_back(m).ok() && (!was_away || pool.given(away.index) || m.length != 8)) abort();
         Message drained;
         while (out.poll(drained).ok()) {}
     }

@@ -204,3 +204,89 @@ TEST_CASE("the doorbell rings only while the reader sleeps, once per sleep; wait
     REQUIRE(c.bind({.kind = TransportKind::Loopback, .tx_base = lo.base(), .tx_slots = 8}).ok());
     CHECK(c.wait(m, 5).error() == Error::WouldBlock); // No wait hook: gives up.
 }
+
+TEST_CASE("batched sends keep their order across mixed sizes, random batch sizes and wraparound") {
+    for (bool prefetch : {false, true}) {
+        UrpcPair p(16, prefetch);
+        REQUIRE(p.ok);
+        u32 rng = 12345, sent = 0, received = 0;
+        auto next = [&rng] { return rng = rng * 1103515245u + 12345u, rng >> 8; };
+        std::vector<std::string> texts;
+        for (u32 i = 0; i < 3000; ++i) texts.push_back(pattern(i % 7 == 0 ? 41 + i % 100 : i % 41, i));
+        std::vector<Outgoing> out;
+        for (u32 i = 0; i < texts.size(); ++i) out.push_back(text_message(u16(i % 255 + 1), texts[i]));
+        std::vector<Message> in(16);
+        while (received < texts.size()) {
+            u32 want = min<u32>(1 + next() % 12, u32(texts.size()) - sent);
+            if (want) {
+                Result<u32> n = p.a.send_batch(out.data() + sent, want);
+                if (n.ok()) sent += *n;
+                else CHECK(n.error() == Error::WouldBlock);
+            }
+            Result<u32> got = p.b.receive_batch(in.data(), 1 + next() % 16);
+            if (!got.ok()) continue;
+            for (u32 k = 0; k < *got; ++k, ++received) {
+                CHECK(in[k].seq == received);
+                CHECK(in[k].type == received % 255 + 1);
+                CHECK(payload_of(in[k]) == texts[received]);
+            }
+        }
+        CHECK(sent == texts.size());
+        CHECK(p.b.rejected() == 0);
+    }
+}
+
+TEST_CASE("a batch stops at a message that cannot go, and says why when none went") {
+    UrpcPair p(8);
+    REQUIRE(p.ok);
+    std::string ok1 = "one", big = pattern(kMaxPayload + 1, 3), huge = pattern(kMaxPayload, 4);
+    Outgoing bad_type = text_message(1, ok1);
+    bad_type.type = 0;
+    Outgoing msgs[3] = {text_message(1, ok1), text_message(1, big), text_message(1, ok1)};
+    CHECK(p.a.send_batch(msgs, 3).value() == 1); // stops before the oversized one
+    CHECK(p.a.send_batch(msgs + 1, 2).error() == Error::OutOfRange);
+    CHECK(p.a.send_batch(&bad_type, 1).error() == Error::InvalidArgument);
+    Outgoing twelve = text_message(1, huge); // 12 frames: never fits 8 slots
+    CHECK(p.a.send_batch(&twelve, 1).error() == Error::CapacityExceeded);
+    CHECK(p.a.send_batch(msgs, 0).value() == 0);
+    Message m;
+    REQUIRE(p.b.poll(m).ok());
+    CHECK(payload_of(m) == ok1);
+    CHECK(m.seq == 0);
+    CHECK(p.b.poll(m).error() == Error::WouldBlock); // nothing of the refused ones
+    CHECK(p.a.send(text_message(1, "next")).ok());
+    REQUIRE(p.b.poll(m).ok());
+    CHECK(m.seq == 1); // no sequence number was used up by a refused message
+}
+
+TEST_CASE("raw batches: k frames published with one release are all seen, in order, once") {
+    Ring ring(8);
+    UrpcWriter w;
+    UrpcReader r;
+    REQUIRE(w.init(ring.base(), 8, false).ok());
+    REQUIRE(r.init(ring.base(), 8, true).ok());
+    u64 written = 0, read = 0;
+    for (int round = 0; round < 100; ++round) {
+        u32 k = w.space(8);
+        for (u32 i = 0; i < k; ++i) store_le64(w.frame_at(i), written + i);
+        CHECK(r.ready(8) == 0); // nothing is visible before the publish
+        w.publish_batch(k);
+        written += k;
+        u32 n = r.ready(3); // a partial read of the batch
+        CHECK(n == min<u32>(3, k));
+        for (u32 i = 0; i < n; ++i, ++read) {
+            CHECK(load_le64(r.frame_at(0)) == read);
+            r.consume();
+        }
+        r.ack();
+        CHECK(w.space(8) == n); // exactly the acked slots came back
+        n = r.ready(8);
+        for (u32 i = 0; i < n; ++i, ++read) {
+            CHECK(load_le64(r.frame_at(0)) == read);
+            r.consume();
+        }
+        r.ack();
+    }
+    CHECK(read == written);
+    CHECK(written > 100);
+}

@@ -64,15 +64,19 @@ class Channel {
     Status send(const Outgoing& m);
 
     // Sends messages in order until one would block; returns how many were sent
-    // (WouldBlock if none). The peer is notified once for the whole batch.
+    // (WouldBlock if none). The peer is notified once for the whole batch. Over URPC the
+    // batch is written into consecutive slots and published with one release (urpc.hpp),
+    // so the reader sees it at once, when the call returns; the error that stopped an
+    // empty batch is returned (WouldBlock, OutOfRange, CapacityExceeded, InvalidArgument).
     Result<u32> send_batch(const Outgoing* msgs, u32 count);
 
     // Non-blocking receive: Ok with a whole message in `out`, WouldBlock if none is
     // complete yet, Malformed if a frame was rejected (the channel stays usable).
     Status poll(Message& out);
 
-    // Receives up to `max` messages, acknowledging the slots once at the end; returns how
+    // Receives up to `max` messages, acknowledging the slots once per batch; returns how
     // many (WouldBlock if none). Rejected frames are skipped and counted in rejected().
+    // Over URPC the published frames are read in their slots, in ring order.
     Result<u32> receive_batch(Message* out, u32 max);
 
     // Polls `spins` times, then (if a wait hook exists) says it sleeps, polls once more and
@@ -92,6 +96,8 @@ class Channel {
 
   private:
     Status send_quiet(const Outgoing& m);
+    Status send_urpc_batch(const Outgoing* msgs, u32 count, u32& sent);
+    u32 receive_urpc_batch(Message* out, u32 max, bool& empty);
     Status send_frames(const Frame* f, u32 n);
     Status poll_frame(Frame& f);
     Status poll_quiet(Message& out);

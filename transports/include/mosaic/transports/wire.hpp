@@ -96,21 +96,68 @@ constexpr u32 fragment_bytes(u32 length, u32 index) {
     return min<u32>(kFramePayload, length - index * kFramePayload);
 }
 
-void encode_header(const FrameHeader& h, u8* frame);
-FrameHeader decode_header(const u8* frame);
+// The header as two little-endian words in the field order above (offsets 0 and 8).
+inline void encode_header(const FrameHeader& h, u8* frame) {
+    static_assert(field::kType == 2 && field::kLength == 4 && field::kFragment == 6 &&
+                  field::kFlags == 7 && field::kSeq == 8 && field::kRpcId == 12);
+    store_le64(frame, u64(h.interface) | u64(h.type) << 16 | u64(h.length) << 32 |
+                          u64(h.fragment) << 48 | u64(h.flags) << 56);
+    store_le64(frame + 8, u64(h.seq) | u64(h.rpc_id) << 32);
+}
 
-// Decodes a frame header and checks everything a single frame can show: type range,
-// length bound, fragment index inside the message, first/last flags that match the
-// index, no unknown flag bits. Malformed otherwise.
-Result<FrameHeader> decode_frame(const u8* frame); // kFrameBytes bytes, each header byte read once
+// Reads each header byte once (a frame may lie in memory the peer can still write).
+inline FrameHeader decode_header(const u8* frame) {
+    return FrameHeader{
+        .interface = load_le16(frame + field::kInterface),
+        .type = load_le16(frame + field::kType),
+        .length = load_le16(frame + field::kLength),
+        .fragment = frame[field::kFragment],
+        .flags = frame[field::kFlags],
+        .seq = load_le32(frame + field::kSeq),
+        .rpc_id = load_le32(frame + field::kRpcId),
+    };
+}
+
+// Checks everything a single frame's header can show: type range, length bound,
+// fragment index inside the message, first/last flags that match the index, no unknown
+// flag bits. Malformed otherwise.
+Status check_header(const FrameHeader& h);
+
+// True for the header of a whole message in one frame that check_header accepts (the
+// receive fast path: the same rule, said for the one-frame case).
+inline bool is_whole_single_frame(const FrameHeader& h) {
+    return h.fragment == 0 && (h.flags & ~kFlagReply) == (kFlagFirst | kFlagLast) &&
+           h.length <= kFramePayload && h.type != 0 && h.type <= kMaxMessageType;
+}
+
+// Decodes a frame header (each byte read once) and checks it (check_header).
+Result<FrameHeader> decode_frame(const u8* frame); // kFrameBytes bytes
 inline Result<FrameHeader> decode_frame(const Frame& f) { return decode_frame(f.bytes); }
 
 // Checks what the wire cannot carry: OutOfRange if the payload exceeds kMaxPayload,
 // InvalidArgument for type 0 or above kMaxMessageType.
-Status check_outgoing(const Outgoing& m);
+inline Status check_outgoing(const Outgoing& m) {
+    if (m.length > kMaxPayload) return Error::OutOfRange;
+    if (m.type == 0 || m.type > kMaxMessageType) return Error::InvalidArgument;
+    return {};
+}
 
 // Encodes fragment `index` of a checked message into the 56 bytes at `frame`.
 void encode_fragment(const Outgoing& m, u32 seq, u32 index, u8* frame);
+
+// The same for a checked message of at most kFramePayload bytes (one frame), inline: the
+// hot path of small messages; a full 40-byte payload is one fixed-size copy.
+inline void encode_single(const Outgoing& m, u32 seq, u8* frame) {
+    u8 flags = u8(kFlagFirst | kFlagLast | (m.reply ? kFlagReply : 0));
+    encode_header({m.interface, m.type, m.length, 0, flags, seq, m.rpc_id}, frame);
+    u8* dst = frame + field::kPayload;
+    if (m.length == kFramePayload) {
+        __builtin_memcpy(dst, m.payload, kFramePayload);
+        return;
+    }
+    __builtin_memset(dst, 0, kFramePayload);
+    if (m.length) __builtin_memcpy(dst, m.payload, m.length);
+}
 
 // Encodes message `m` with sequence number `seq` into fragment_count(m.length) frames
 // at `out` (the unused tail of the last frame is zeroed). OutOfRange if the payload

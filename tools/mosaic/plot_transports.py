@@ -1,0 +1,91 @@
+"""Plots of bench-transports' JSON figures (Debian's python3-matplotlib):
+  transports-throughput.png  bytes per second against message size, one series per transport
+                             (the 64-byte message transports as points, bulk paths as lines)
+  transports-round-trip.png  round-trip median per transport, pinned and unpinned
+Usage: python3 plot_transports.py FIGURES.json OUTDIR (run by ./mosaic bench transports)."""
+import json
+import os
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+MESSAGE_BYTES = 64  # one URPC slot; the baselines' messages are 64 bytes too
+
+
+def placements(fig):
+    return [p for p in ("pinned", "unpinned") if isinstance(fig.get(p), dict)]
+
+
+def rows(fig, placement):
+    return {k: v for k, v in fig[placement].items() if isinstance(v, dict) and "group" in v}
+
+
+def throughput_plot(fig, path):
+    plt.figure(figsize=(9, 6))
+    pl = placements(fig)[0]
+    for name, r in rows(fig, pl).items():
+        if r["throughput_msgs_per_s"] > 0:
+            marker = "o" if r["group"] == "spinning" else "s"
+            plt.scatter([MESSAGE_BYTES], [r["throughput_msgs_per_s"] * MESSAGE_BYTES], marker=marker,
+                        label=f"{name} ({r['group']})")
+    bulk = fig.get("bulk") or {}
+    sizes = bulk.get("sizes", [])
+    for key, label in (("memcpy_bytes_per_s", "memcpy, one core (limit)"),
+                       ("bulk_handover_bytes_per_s", "bulk pool: handover"),
+                       ("bulk_read_bytes_per_s", "bulk pool: read in place"),
+                       ("raw_read_bytes_per_s", "raw fill + read (no pool)"),
+                       ("urpc_slot_copy_bytes_per_s", "copied through URPC slots")):
+        if sizes and bulk.get(key):
+            plt.plot(sizes, bulk[key], marker=".", label=label)
+    plt.xscale("log", base=2)
+    plt.yscale("log")
+    plt.xlabel("message size (bytes)")
+    plt.ylabel("bytes per second")
+    plt.title(f"Throughput against message size ({pl}; medians of {fig['config']['repetitions']} runs)")
+    plt.grid(True, which="both", alpha=0.3)
+    plt.legend(fontsize=7, loc="lower right")
+    plt.tight_layout()
+    plt.savefig(path, dpi=110)
+    plt.close()
+
+
+def round_trip_plot(fig, path):
+    pls = placements(fig)
+    names = []
+    for pl in pls:
+        for name, r in rows(fig, pl).items():
+            if r["round_trip_ns"] > 0 and name not in names:
+                names.append(name)
+    plt.figure(figsize=(9, 6))
+    height = 0.8 / max(1, len(pls))
+    for i, pl in enumerate(pls):
+        rs = rows(fig, pl)
+        vals = [rs.get(n, {}).get("round_trip_ns", 0) for n in names]
+        plt.barh([k + i * height for k in range(len(names))], vals, height=height, label=pl)
+    labels = [f"{n} ({rows(fig, pls[0]).get(n, {}).get('group', '?')})" for n in names]
+    plt.yticks([k + height * (len(pls) - 1) / 2 for k in range(len(names))], labels, fontsize=8)
+    plt.xscale("log")
+    plt.xlabel("round trip, median (ns)")
+    plt.title("Round trip per transport (host, 64-byte messages)")
+    plt.grid(True, axis="x", which="both", alpha=0.3)
+    plt.legend()
+    plt.tight_layout()
+    plt.savefig(path, dpi=110)
+    plt.close()
+
+
+def main(figures, outdir):
+    with open(figures, encoding="utf-8") as f:
+        fig = json.load(f)
+    os.makedirs(outdir, exist_ok=True)
+    out = [os.path.join(outdir, "transports-throughput.png"), os.path.join(outdir, "transports-round-trip.png")]
+    throughput_plot(fig, out[0])
+    round_trip_plot(fig, out[1])
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
