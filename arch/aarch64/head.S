@@ -1,9 +1,10 @@
-/* aarch64 head stub, at offset 0x80 of the image bundle: entered at EL1 with the MMU off
-   (x0 = device tree or 0). Checks this ISA's boot entry (boot table entry 1, bundle.hpp:
+/* aarch64 head stub, at offset 0x80 of the image bundle: entered at EL2 or EL1 with the MMU
+   off (x0 = device tree or 0). Checks this ISA's boot entry (boot table entry 1, bundle.hpp:
    the XOR of its first six words is zero), copies the CPU driver to its load address while
    folding its words into the blob check, and jumps to its entry with x0 kept and x1 = the
    bundle's address only if the copy checks out. Otherwise it prints the bundle's refusal
-   message through semihosting (the QEMU boards enable it) and powers off through PSCI.
+   message through semihosting (the QEMU boards enable it) and powers off through PSCI (on
+   a board with neither, such as a Pi, the refusal is silent: 128 bytes hold no UART driver).
    Position independent; 32 instructions fill the 128-byte slot. */
     .section .head, "ax"
     .globl _head

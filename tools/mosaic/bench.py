@@ -121,6 +121,8 @@ def bench_host(name, as_json):
 def plot_transports(figures, outdir):
     """Draws the transport plots with Debian's python3-matplotlib (the system python, which
     has it, even when ./mosaic runs under another python3); says what it wrote or why not."""
+    from . import deps
+    deps.ensure(deps.BENCH_PACKAGES)
     script = os.path.join(ROOT, "tools", "mosaic", "plot_transports.py")
     python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
     r = subprocess.run([python, script, figures, outdir], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
