@@ -187,7 +187,7 @@ bool Scheduler::deliver_irq(u32 irq) {
         if (!d->irq_attached || d->irq_line != irq || d->state == DispatcherState::Dead) continue;
         LmpMessage m{sys::kIrqSender, {irq, 0, 0, 0}};
         if (d->state == DispatcherState::Blocked) deliver(d, m);
-        else if (!d->mailbox.push(m)) return false;
+        else if (!d->mailbox.push(m)) d->irq_pending = true; // (the line stays masked until its ack)
         return true;
     }
     return false;
@@ -198,7 +198,7 @@ bool Scheduler::deliver_irq(u32 irq) {
 // (irq_ack). With no driver attached it stays masked: nobody could service the device.
 void on_irq(u32 irq) {
     CoreState& me = core();
-    if (!me.sched || !me.sched->deliver_irq(irq)) kprint("  irq: interrupt {} on core {:x} not delivered (no driver, or its mailbox is full): left masked\n", irq, me.hw_id);
+    if (!me.sched || !me.sched->deliver_irq(irq)) kprint("  irq: interrupt {} on core {:x} has no driver: left masked\n", irq, me.hw_id);
 }
 
 [[noreturn]] void on_user_syscall() { arch::core_state()->sched->syscall(); }

@@ -28,6 +28,7 @@ struct Dispatcher {
     TrapInfo fault{};
     u32 preemptions = 0;       // times the timer took the core away from it
     bool irq_attached = false; // through an Irq capability (irq_attach): the line's messages come here
+    bool irq_pending = false;  // its line fired while its mailbox was full: the next receive gets it
     u32 irq_line = 0;
     u16 cnode = 0;             // the root CNode of its capability space in the core's CapTable
     u64 recv_slot = 0;         // where a capability sent to it goes (a CPtr; 0: nowhere)

@@ -88,8 +88,8 @@ sys::Return Scheduler::on_LmpSend(Dispatcher* d, const sys::Args& a) {
 }
 
 sys::Return Scheduler::on_LmpReceive(Dispatcher* d, const sys::Args& a) {
-    LmpMessage m;
-    if (d->mailbox.pop(m) || (d->id == sys::kMonitorId && kernel_message(m)))
+    LmpMessage m{sys::kIrqSender, {d->irq_line, 0, 0, 0}}; // an interrupt held back comes first
+    if ((d->irq_pending && !(d->irq_pending = false)) || d->mailbox.pop(m) || (d->id == sys::kMonitorId && kernel_message(m)))
         return {0, {m.sender, m.word[0], m.word[1], m.word[2], m.word[3]}};
     if (a.arg[0] == sys::kNoWait) return fail(Error::WouldBlock);
     const u64 now = core().ticks;
