@@ -131,6 +131,25 @@ class ShellOnEveryBoard(unittest.TestCase):
     def test_rpi3b(self):
         self.check_board("rpi3b", firmware="dtb, EL2, no GIC")
 
+    def test_rpi3b_started_as_kernel8_img(self):
+        # Without U-Boot: the Pi's firmware (here QEMU's raspi3b in its place) loads the image
+        # itself as kernel8.img at 0x80000, by its ARM64 Image header, with the board's tree.
+        with open(os.path.join(ROOT, "boards", "rpi3b.board")) as f:
+            text = f.read().replace("boot = u-boot\n", "").replace("image_addr = 0x200000", "image_addr = 0x80000")
+        path = os.path.join(ROOT, "build", "rpi3b-kernel8.board")
+        with open(path, "w") as f:
+            f.write(text.replace("name = rpi3b", "name = rpi3b-kernel8"))
+        self.addCleanup(os.unlink, path)
+        board = boards.load(path)
+        (r,) = runner.Run(board, build.image(board), echo=False, script=["cores", "spawn --core 3 hello", "wait"]).go()
+        text = "\n".join(r.lines)
+        self.assertTrue(r.passed, r.error)
+        self.assertIn("(firmware: dtb, EL2, no GIC)", text)
+        self.assertNotIn("U-Boot", text)
+        for c in range(4):
+            self.assertRegex(text, rf"(?m)^core {c}  aarch64  node 0 .*  up  hw 0x{c}$")
+        self.assertRegex(text, r"(?m)^pid 3\.\d+ \(hello\) exited with code 0$")
+
     # The U-Boot virt boards' boot suites run in ./mosaic test; the shell there is the virt
     # boards' own, so these two boots wait for --long.
     @unittest.skipUnless(os.environ.get("MOSAIC_LONG") == "1", "--long only: the boot suite takes this boot path")
