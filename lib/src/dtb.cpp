@@ -249,17 +249,23 @@ Result<u32> Dtb::memory(Range* out, u32 cap) const {
     TRY_STATUS(walk([&](const DtbNode& node) {
         auto type = prop(node, "device_type");
         if (!type.ok() || !type->has_string("memory")) return true;
-        for (u32 i = 0;; ++i) {
-            auto r = reg(node, i);
-            if (!r.ok()) break;
-            if (r->size == 0) continue;
-            if (n == cap) { err = Error::CapacityExceeded; return false; }
-            out[n++] = *r;
-        }
-        return true;
+        return append_ranges(node, out, n, cap, err);
     }));
     if (err != Error::Ok) return err;
     return n;
+}
+
+bool Dtb::append_ranges(const DtbNode& node, Range* out, u32& n, u32 cap, Error& err) const {
+    for (u32 i = 0;; ++i) { // empty ranges skipped
+        auto r = reg(node, i);
+        if (!r.ok()) return true;
+        if (r->size == 0) continue;
+        if (n == cap) {
+            err = Error::CapacityExceeded;
+            return false;
+        }
+        out[n++] = *r;
+    }
 }
 
 Result<u32> Dtb::reserved(Range* out, u32 cap) const {
@@ -282,15 +288,8 @@ Result<u32> Dtb::reserved(Range* out, u32 cap) const {
     TRY_STATUS(walk([&](const DtbNode& node) {
         if (node.props <= parent->props) return true;
         if (node.depth <= parent->depth) return false;
-        if (node.depth != parent->depth + 1) return true;
-        for (u32 i = 0;; ++i) { // a child without reg is a pool the OS may place (no range yet)
-            auto r = reg(node, i);
-            if (!r.ok()) break;
-            if (r->size == 0) continue;
-            if (n == cap) { err = Error::CapacityExceeded; return false; }
-            out[n++] = *r;
-        }
-        return true;
+        // (a child without reg is a pool the OS may place: no range yet)
+        return node.depth != parent->depth + 1 || append_ranges(node, out, n, cap, err);
     }));
     if (err != Error::Ok) return err;
     return n;

@@ -38,12 +38,7 @@ Status Reassembler::start(const FrameHeader& h, const u8* f, Message& out) {
     resync_ = false;
     bool single = (h.flags & kFlagLast) != 0;
     Message& m = single ? out : partial_;
-    m.interface = h.interface;
-    m.type = h.type;
-    m.length = h.length;
-    m.reply = (h.flags & kFlagReply) != 0;
-    m.seq = h.seq;
-    m.rpc_id = h.rpc_id;
+    take_header(h, m);
     copy_fragment(h, f, m);
     expected_seq_ = h.seq + 1; // The number is used up even if a later fragment is bad.
     if (single) return {};

@@ -95,6 +95,8 @@ class Dtb {
         DtbProp value;   // property value (PROP)
     };
     Result<Token> token(u32 off) const;
+    // Appends the node's non-empty reg ranges to out[n..cap); false (err set) when full.
+    bool append_ranges(const DtbNode& node, Range* out, u32& n, u32 cap, Error& err) const;
     Status walk_impl(bool (*visit)(void*, const DtbNode&), void* ctx) const;
 
     const u8* blob_ = nullptr;

@@ -24,12 +24,7 @@ class Reassembler {
         FrameHeader h = decode_header(frame);
         if (!active_ && is_whole_single_frame(h) && (h.seq == expected_seq_ || resync_)) {
             resync_ = false;
-            out.interface = h.interface;
-            out.type = h.type;
-            out.length = h.length;
-            out.reply = (h.flags & kFlagReply) != 0;
-            out.seq = h.seq;
-            out.rpc_id = h.rpc_id;
+            take_header(h, out);
             copy_fragment(h, frame, out);
             expected_seq_ = h.seq + 1;
             return {};
@@ -48,6 +43,15 @@ class Reassembler {
     // Copies a fragment's whole 40-byte payload area (a fixed-size copy the compiler inlines);
     // bytes past the message length are the frame's zero padding. Fragment 11 of a
     // maximum message ends exactly at kMaxPayload, so this never writes past the buffer.
+    // A message's fields from its first (or only) frame's header.
+    static void take_header(const FrameHeader& h, Message& m) {
+        m.interface = h.interface;
+        m.type = h.type;
+        m.length = h.length;
+        m.reply = (h.flags & kFlagReply) != 0;
+        m.seq = h.seq;
+        m.rpc_id = h.rpc_id;
+    }
     static void copy_fragment(const FrameHeader& h, const u8* f, Message& m) {
         static_assert(kMaxFragments * kFramePayload <= sizeof(Message::payload));
         __builtin_memcpy(m.payload + h.fragment * kFramePayload, f + field::kPayload, kFramePayload);
