@@ -8,7 +8,7 @@
 // It avoids only what would end or silence itself (exit, stopping itself, blocking forever,
 // deleting the capabilities its own program runs on) and what would flood the console
 // (printing valid text) or disturb other programs (messages go through endpoints to itself
-// or through slots that hold none, never through its monitor's endpoint). arg: bits 0-47 the seed (0: the default), bits 48-63 rounds of kFuzzCalls (0: one);
+// or through slots that hold none, never through its monitor's endpoint). arg: bits 0-47 the seed (0: the default), bits 48-63 rounds of kFuzzCalls (0: ten, 10^5 calls);
 // it prints the seed, so that a failing run can be replayed (the same seed, the same calls;
 // the boot tests pass 0 and the rounds, a program that gives it RAM may pass any). Needs 64
 // KiB of RAM (monitor::api::with_ram). Exit 0: every check held; 1: a legal result was
@@ -23,7 +23,7 @@ using namespace mosaic::caps;
 
 namespace {
 
-constexpr u64 kFuzzCalls = 100'000;
+constexpr u64 kFuzzCalls = 10'000; // calls per round
 constexpr u64 kDefaultSeed = 0xcafe'f00d'0001ull; // 48 bits, as the arg carries it
 constexpr u64 kRam = 64 * 1024;
 constexpr u32 kProtectedBelow = sys::kSlotFirstFree + 14; // its program's and its Vspace's slots
@@ -239,7 +239,7 @@ void escalations(CPtr frame) {
 } // namespace
 
 int main(u64 arg) {
-    const u64 rounds = (arg >> 48) ? (arg >> 48) : 1;
+    const u64 rounds = (arg >> 48) ? (arg >> 48) : 10;
     const u64 calls = rounds * kFuzzCalls;
     u64 seed = arg & ((u64(1) << 48) - 1);
     if (!seed) seed = kDefaultSeed;

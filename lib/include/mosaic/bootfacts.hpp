@@ -38,8 +38,8 @@ struct ConsoleDevice {
 // kBootParamNames; BootFacts::params_given has bit i when param i was given.
 // "many": how many programs the boot tests start in a row (./mosaic test --long: 10,000);
 // "long": the boot tests' long runs (the system-call fuzzer for 10^6 calls).
-inline constexpr const char* kBootParamNames[] = {"node", "idle", "skbbench", "job", "many", "long"};
-enum BootParam : u32 { kParamNode, kParamIdle, kParamSkbBench, kParamJob, kParamMany, kParamLong, kParamCount };
+inline constexpr const char* kBootParamNames[] = {"node", "idle", "skbbench", "job", "many", "long", "fuzz"};
+enum BootParam : u32 { kParamNode, kParamIdle, kParamSkbBench, kParamJob, kParamMany, kParamLong, kParamFuzz, kParamCount };
 
 struct BootFacts {
     static constexpr u32 kMagic = 0x4d4f4e31; // "MON1"
