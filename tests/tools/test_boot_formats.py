@@ -260,7 +260,8 @@ class RaspberryPiCards(unittest.TestCase):
             self.assertEqual(files, sorted(["bootcode.bin", "start.elf", "fixup.dat", "config.txt", "u-boot.bin",
                                             "bcm2837-rpi-3-b.dtb", "boot.scr", "mosaic.img"]))
             self.assertIn("config.txt", said)
-            for line in ("arm_64bit=1", "enable_uart=1", "kernel=u-boot.bin", "device_tree=bcm2837-rpi-3-b.dtb"):
+            for line in ("arm_64bit=1", "enable_uart=1", "kernel=u-boot.bin", "kernel_address=0x80000",
+                         "device_tree=bcm2837-rpi-3-b.dtb"):
                 self.assertIn(line, config.splitlines())
             copy = os.path.join(d, "u-boot.bin")
             subprocess.run(["mcopy", "-i", part, "::/u-boot.bin", copy], check=True)

@@ -51,12 +51,15 @@ def pi_card(node):
 
 def config_txt(node):
     """The Raspberry Pi firmware's config.txt for a Pi card: 64-bit, the mini UART on, U-Boot
-    as the kernel and the board's tree."""
+    as the kernel at the address it is linked for, and the board's tree."""
     return ("# Mosaic, written by ./mosaic flash: the firmware starts U-Boot (u-boot.bin) in\n"
             "# 64-bit mode with this board's device tree; boot.scr then starts mosaic.img.\n"
             "arm_64bit=1\n"
             "enable_uart=1\n"
             "kernel=u-boot.bin\n"
+            "# Debian's Pi U-Boot is linked to run at 0x80000; the firmware would load a 64-bit\n"
+            "# kernel at 0x200000 unless told.\n"
+            "kernel_address=0x80000\n"
             f"device_tree={node['dtb']}.dtb\n")
 
 
