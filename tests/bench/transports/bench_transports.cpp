@@ -355,66 +355,67 @@ template <typename T> void round_trip(T& t, double tick_ns, Sample& f) {
     f.errors += errors;
 }
 
-// Throughput, one message per call: A streams to B for a fixed time; B checks the order.
-template <typename T> void throughput(T& t, Sample& f) {
+// Streams from A (this thread, CPU 0) to B (a thread on CPU 1) for kThroughputSeconds:
+// receive(n, bad) takes messages on B until kStop, counting them and those out of order;
+// send(end) sends from A until the clock passes end; then kStop, and the rate B saw.
+template <typename T, typename Receive, typename Send> void stream(T& t, Sample& f, Receive receive, Send send) {
     u64 received = 0, errors = 0;
     Clock::time_point last;
     std::thread sink([&] {
         place(1);
         u64 n = 0, bad = 0;
-        for (u64 s; (s = t.receive(0)) != kStop; ++n) bad += s != n;
+        receive(n, bad);
         last = Clock::now();
         received = n;
         errors = bad;
     });
     place(0);
     auto start = Clock::now();
-    auto end = start + std::chrono::duration<double>(kThroughputSeconds);
-    for (u64 i = 0;; ++i) {
-        t.send(0, i);
-        if ((i & 1023) == 0 && Clock::now() > end) break;
-    }
+    send(start + std::chrono::duration<double>(kThroughputSeconds));
     t.send(0, kStop);
     sink.join();
     f.msgs_per_s = double(received) / std::chrono::duration<double>(last - start).count();
     f.errors += errors;
 }
 
+// Throughput, one message per call: A streams to B for a fixed time; B checks the order.
+template <typename T> void throughput(T& t, Sample& f) {
+    stream(
+        t, f, [&](u64& n, u64& bad) { for (u64 s; (s = t.receive(0)) != kStop; ++n) bad += s != n; },
+        [&](auto end) {
+            for (u64 i = 0;; ++i) {
+                t.send(0, i);
+                if ((i & 1023) == 0 && Clock::now() > end) break;
+            }
+        });
+}
+
 // Throughput, up to kBatch messages per call on both sides, spinning when a call moves none.
 template <typename T> void throughput_batched(T& t, Sample& f) {
-    u64 received = 0, errors = 0;
-    Clock::time_point last;
-    std::thread sink([&] {
-        place(1);
-        u64 n = 0, bad = 0, seqs[kBatch];
-        for (bool stop = false; !stop;) {
-            u32 k = t.receive_many(0, seqs, kBatch);
-            if (k == 0) cpu_relax();
-            for (u32 i = 0; i < k; ++i, ++n) {
-                if (seqs[i] == kStop) {
-                    stop = true;
-                    break;
+    stream(
+        t, f,
+        [&](u64& n, u64& bad) {
+            u64 seqs[kBatch];
+            for (bool stop = false; !stop;) {
+                u32 k = t.receive_many(0, seqs, kBatch);
+                if (k == 0) cpu_relax();
+                for (u32 i = 0; i < k; ++i, ++n) {
+                    if (seqs[i] == kStop) {
+                        stop = true;
+                        break;
+                    }
+                    bad += seqs[i] != n;
                 }
-                bad += seqs[i] != n;
             }
-        }
-        last = Clock::now();
-        received = n;
-        errors = bad;
-    });
-    place(0);
-    auto start = Clock::now();
-    auto end = start + std::chrono::duration<double>(kThroughputSeconds);
-    for (u64 i = 0, calls = 0;; ++calls) {
-        u32 k = t.send_many(0, i, kBatch);
-        if (k == 0) cpu_relax();
-        i += k;
-        if ((calls & 255) == 0 && Clock::now() > end) break;
-    }
-    t.send(0, kStop);
-    sink.join();
-    f.msgs_per_s = double(received) / std::chrono::duration<double>(last - start).count();
-    f.errors += errors;
+        },
+        [&](auto end) {
+            for (u64 i = 0, calls = 0;; ++calls) {
+                u32 k = t.send_many(0, i, kBatch);
+                if (k == 0) cpu_relax();
+                i += k;
+                if ((calls & 255) == 0 && Clock::now() > end) break;
+            }
+        });
 }
 
 enum Measure { RoundTrip = 1, Throughput = 2, Batched = 4 };
