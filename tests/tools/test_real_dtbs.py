@@ -53,6 +53,14 @@ class RaspberryPi(unittest.TestCase):
         self.assertEqual(d["memory"], [[0x1000, (1 << 30) - 0x1000]])
         self.assertEqual(d["facts"], "usable")
 
+    def test_rpi3a_plus(self):  # a board no profile names: 512 MiB, the same SoC
+        d = report(self.trees["broadcom/bcm2837-rpi-3-a-plus.dtb"])
+        self.assertEqual(d["console"]["kind"], "16550-32bit")
+        self.assertEqual(d["console"]["address"], 0x3f215040)
+        self.check_spin_table_cores(d)
+        self.assertEqual(d["memory"], [[0x1000, (512 << 20) - 0x1000]])
+        self.assertEqual(d["facts"], "usable")
+
     def test_rpi4b(self):
         d = report(self.trees["broadcom/bcm2711-rpi-4-b.dtb"])
         self.assertEqual(d["console"], {"node": "serial@7e215040", "compatible": "brcm,bcm2835-aux-uart",

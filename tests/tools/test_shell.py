@@ -131,6 +131,28 @@ class ShellOnEveryBoard(unittest.TestCase):
     def test_rpi3b(self):
         self.check_board("rpi3b", firmware="dtb, EL2, no GIC")
 
+    def test_rpi3b_image_on_a_pi_3_a_plus(self):
+        # The rpi3b image unchanged on a board no profile names: a Pi 3 A+ (QEMU raspi3ap,
+        # 512 MiB) with Debian's tree for it. What it runs on comes from that tree.
+        with open(os.path.join(ROOT, "boards", "rpi3b.board")) as f:
+            text = f.read()
+        text = text.replace("name = rpi3b", "name = rpi3ap").replace("machine = raspi3b", "machine = raspi3ap")
+        text = text.replace("memory = 1G", "memory = 512M").replace("dtb = bcm2837-rpi-3-b", "dtb = bcm2837-rpi-3-a-plus")
+        path = os.path.join(ROOT, "build", "rpi3ap.board")
+        with open(path, "w") as f:
+            f.write(text)
+        self.addCleanup(os.unlink, path)
+        board = boards.load(path)
+        (r,) = runner.Run(board, build.image(boards.load("rpi3b")), echo=False,
+                          script=["cores", "spawn --core 2 hello", "wait"]).go()
+        text = "\n".join(r.lines)
+        self.assertTrue(r.passed, r.error)
+        # 512 MiB less the firmware's spin-table page and the 64 MiB QEMU gives the GPU.
+        self.assertIn("memory 0x00000000001000-0x0000001c000000 (447 MiB)", text)
+        for c in range(4):
+            self.assertRegex(text, rf"(?m)^core {c}  aarch64  node 0 .*  up  hw 0x{c}$")
+        self.assertRegex(text, r"(?m)^pid 2\.\d+ \(hello\) exited with code 0$")
+
     def test_rpi3b_started_as_kernel8_img(self):
         # Without U-Boot: the Pi's firmware (here QEMU's raspi3b in its place) loads the image
         # itself as kernel8.img at 0x80000, by its ARM64 Image header, with the board's tree.

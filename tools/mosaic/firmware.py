@@ -10,7 +10,7 @@ from .common import BUILD, ToolError, step
 
 FIRMWARE = os.path.join(BUILD, "firmware")
 # The board trees this repository checks its device-tree reader against (tests/tools).
-DTBS = ("broadcom/bcm2837-rpi-3-b.dtb", "broadcom/bcm2711-rpi-4-b.dtb")
+DTBS = ("broadcom/bcm2837-rpi-3-b.dtb", "broadcom/bcm2711-rpi-4-b.dtb", "broadcom/bcm2837-rpi-3-a-plus.dtb")
 
 
 def _apt(args, what):
