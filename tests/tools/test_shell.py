@@ -131,47 +131,40 @@ class ShellOnEveryBoard(unittest.TestCase):
     def test_rpi3b(self):
         self.check_board("rpi3b", firmware="dtb, EL2, no GIC")
 
-    def test_rpi3b_image_on_a_pi_3_a_plus(self):
-        # The rpi3b CPU driver and programs on a board no profile names: a Pi 3 A+ (QEMU
-        # raspi3ap, 512 MiB) with Debian's tree for it. What it runs on comes from that tree.
+    def boot_pi_as_kernel8(self, name, changes, core):
+        """The rpi3b profile with `changes` (text replacements) and without U-Boot: the Pi's
+        firmware (here QEMU in its place) loads the image itself as kernel8.img at 0x80000,
+        by its ARM64 Image header, with the board's tree. A short shell script runs a
+        program on `core`; returns the console text after checking what every run shares."""
         with open(os.path.join(ROOT, "boards", "rpi3b.board")) as f:
-            text = f.read()
-        text = text.replace("name = rpi3b", "name = rpi3ap").replace("machine = raspi3b", "machine = raspi3ap")
-        text = text.replace("memory = 1G", "memory = 512M").replace("dtb = bcm2837-rpi-3-b", "dtb = bcm2837-rpi-3-a-plus")
-        # (started as kernel8.img: the U-Boot path has its own tests above)
-        text = text.replace("boot = u-boot\n", "").replace("image_addr = 0x200000", "image_addr = 0x80000")
-        path = os.path.join(ROOT, "build", "rpi3ap.board")
+            text = f.read().replace("boot = u-boot\n", "").replace("image_addr = 0x200000", "image_addr = 0x80000")
+        for old, new in [("name = rpi3b", f"name = {name}")] + changes:
+            text = text.replace(old, new)
+        path = os.path.join(ROOT, "build", f"{name}.board")
         with open(path, "w") as f:
             f.write(text)
         self.addCleanup(os.unlink, path)
         board = boards.load(path)
-        (r,) = runner.Run(board, build.image(board), echo=False, script=["cores", "spawn --core 2 hello", "wait"]).go()
-        text = "\n".join(r.lines)
-        self.assertTrue(r.passed, r.error)
-        # 512 MiB less the firmware's spin-table page and the 64 MiB QEMU gives the GPU.
-        self.assertIn("memory 0x00000000001000-0x0000001c000000 (447 MiB)", text)
-        for c in range(4):
-            self.assertRegex(text, rf"(?m)^core {c}  aarch64  node 0 .*  up  hw 0x{c}$")
-        self.assertRegex(text, r"(?m)^pid 2\.\d+ \(hello\) exited with code 0$")
-
-    def test_rpi3b_started_as_kernel8_img(self):
-        # Without U-Boot: the Pi's firmware (here QEMU's raspi3b in its place) loads the image
-        # itself as kernel8.img at 0x80000, by its ARM64 Image header, with the board's tree.
-        with open(os.path.join(ROOT, "boards", "rpi3b.board")) as f:
-            text = f.read().replace("boot = u-boot\n", "").replace("image_addr = 0x200000", "image_addr = 0x80000")
-        path = os.path.join(ROOT, "build", "rpi3b-kernel8.board")
-        with open(path, "w") as f:
-            f.write(text.replace("name = rpi3b", "name = rpi3b-kernel8"))
-        self.addCleanup(os.unlink, path)
-        board = boards.load(path)
-        (r,) = runner.Run(board, build.image(board), echo=False, script=["cores", "spawn --core 3 hello", "wait"]).go()
+        (r,) = runner.Run(board, build.image(board), echo=False, script=["cores", f"spawn --core {core} hello", "wait"]).go()
         text = "\n".join(r.lines)
         self.assertTrue(r.passed, r.error)
         self.assertIn("(firmware: dtb, EL2, no GIC)", text)
         self.assertNotIn("U-Boot", text)
         for c in range(4):
             self.assertRegex(text, rf"(?m)^core {c}  aarch64  node 0 .*  up  hw 0x{c}$")
-        self.assertRegex(text, r"(?m)^pid 3\.\d+ \(hello\) exited with code 0$")
+        self.assertRegex(text, rf"(?m)^pid {core}\.\d+ \(hello\) exited with code 0$")
+        return text
+
+    def test_rpi3b_started_as_kernel8_img(self):
+        self.boot_pi_as_kernel8("rpi3b-kernel8", [], 3)
+
+    def test_rpi3b_image_on_a_pi_3_a_plus(self):
+        # On a board no profile names: a Pi 3 A+ (QEMU raspi3ap, 512 MiB) with Debian's tree
+        # for it. What it runs on comes from that tree: 512 MiB less the firmware's
+        # spin-table page and the 64 MiB QEMU gives the GPU.
+        text = self.boot_pi_as_kernel8("rpi3ap", [("machine = raspi3b", "machine = raspi3ap"), ("memory = 1G", "memory = 512M"),
+                                                  ("dtb = bcm2837-rpi-3-b", "dtb = bcm2837-rpi-3-a-plus")], 2)
+        self.assertIn("memory 0x00000000001000-0x0000001c000000 (447 MiB)", text)
 
     # The U-Boot virt boards' boot suites run in ./mosaic test; the shell there is the virt
     # boards' own, so these two boots wait for --long.
