@@ -18,6 +18,9 @@ _start:
    (stack top at offset 0). */
     .globl riscv_secondary_start
 riscv_secondary_start:
+    la      t0, riscv_arrived       /* arrived: the boot hart waits for this (smp.cpp) */
+    fence   rw, rw
+    sd      a0, 0(t0)
     ld      sp, 0(a1)
     mv      a0, a1
     call    cpudriver_secondary_entry
