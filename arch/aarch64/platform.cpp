@@ -87,9 +87,7 @@ constexpr u64 kDtbFallback = 0x40000000;
 void platform_from_dtb(const Dtb& dtb) {
     auto& p = aarch64::g_platform;
     // The firmware's console first (/chosen stdout-path), if it is a UART uart.hpp drives.
-    if (auto n = dtb.console_node(uart::kCompatibles); n.ok())
-        if (auto r = dtb.address(*n, 0); r.ok() && uart::kind_of(dtb, *n) != kConsoleNone)
-            p.uart = r->base, p.uart_kind = uart::kind_of(dtb, *n);
+    if (auto con = uart::console(dtb); con.ok()) p.uart = con->base, p.uart_kind = con->kind;
     // GICv2: distributor and CPU interface; GICv3: distributor and the (first) redistributor
     // region. irq_init checks what it finds there.
     const char* const v2s[] = {"arm,cortex-a15-gic", "arm,gic-400"};

@@ -48,7 +48,6 @@ struct Platform {
     u64 timebase = 10000000; // time CSR frequency
 };
 extern Platform g_platform;
-// The console UARTs the CPU driver and the console service drive (Dtb::console_node).
 
 // Device interrupts (irq.cpp): handles an interrupt cause; for the supervisor external
 // interrupt claims each PLIC source, masks and completes it, and calls cpudriver::on_irq.

@@ -58,9 +58,7 @@ mosaic::BootInfo g_boot;
 void platform_from_dtb(const Dtb& dtb) {
     // The firmware's console first, if it is a UART uart.hpp drives, else the first of those.
     auto& p = riscv::g_platform;
-    if (auto con = dtb.console_node(uart::kCompatibles); con.ok())
-        if (auto r = dtb.address(*con, 0); r.ok() && uart::kind_of(dtb, *con) != kConsoleNone)
-            p.uart = r->base, p.uart_kind = uart::kind_of(dtb, *con);
+    if (auto con = uart::console(dtb); con.ok()) p.uart = con->base, p.uart_kind = con->kind;
     if (auto n = dtb.find_compatible("sifive,test0"); n.ok())
         if (auto r = dtb.address(*n, 0); r.ok()) riscv::g_platform.test_dev = r->base;
     if (auto cpus = dtb.find_path("/cpus"); cpus.ok())

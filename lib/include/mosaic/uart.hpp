@@ -38,6 +38,17 @@ inline u32 kind_of(const Dtb& dtb, const DtbNode& node) {
     return kConsoleNone;
 }
 
+// The console a device-tree CPU driver uses: the firmware's (/chosen stdout-path) if it is
+// a UART this file drives, else the first node of those (Dtb::console_node), with its kind
+// and the address the CPU sees it at.
+inline Result<ConsoleDevice> console(const Dtb& dtb) {
+    auto node = TRY(dtb.console_node(kCompatibles));
+    const u32 kind = kind_of(dtb, node);
+    if (kind == kConsoleNone) return Error::Unsupported;
+    auto regs = TRY(dtb.address(node, 0));
+    return ConsoleDevice{kind, regs.base};
+}
+
 // 16550 register i (0 THR/RBR, 1 IER, 2 FCR, 3 LCR, 4 MCR, 5 LSR) of either layout.
 inline u32 reg_read(u32 kind, u64 base, u32 i) {
     return kind == kConsole16550Mmio32 ? mmio_read32(base + 4 * i) : mmio_read8(base + i);
