@@ -107,10 +107,10 @@ void platform_from_dtb(const Dtb& dtb) {
         if (auto r = dtb.address(*n, 0); r.ok()) p.local_intc = r->base;
     if (auto n = dtb.find_compatible("brcm,bcm2836-armctrl-ic"); n.ok() && p.local_intc)
         if (auto r = dtb.address(*n, 0); r.ok()) p.armctrl = r->base;
-    if (auto n = dtb.find_compatible("brcm,bcm2835-pm"); n.ok())
-        if (auto r = dtb.address(*n, 0); r.ok()) p.pm = r->base;
-    if (auto n = dtb.find_compatible("brcm,bcm2835-pm-wdt"); n.ok() && !p.pm)
-        if (auto r = dtb.address(*n, 0); r.ok()) p.pm = r->base;
+    const char* const pms[] = {"brcm,bcm2835-pm", "brcm,bcm2835-pm-wdt"}; // the Pi's power manager
+    for (const char* pm : pms)
+        if (auto n = dtb.find_compatible(pm); n.ok() && !p.pm)
+            if (auto r = dtb.address(*n, 0); r.ok()) p.pm = r->base;
     // The architected timer's interrupts: secure, non-secure, virtual, hypervisor PPIs.
     if (auto n = dtb.find_compatible("arm,armv8-timer"); n.ok())
         if (auto irqs = dtb.prop(*n, "interrupts"); irqs.ok() && irqs->len >= 36 && irqs->cell(6) == 1)

@@ -13,6 +13,7 @@ from .common import ToolError
 UBOOT = {"aarch64": "/usr/lib/u-boot/qemu_arm64/u-boot.bin",
          "riscv64": "/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin"}
 MKIMAGE_ARCH = {"aarch64": "arm64", "riscv64": "riscv"}
+PART_START = 1 << 20  # the partition starts at 1 MiB, as SD cards are partitioned
 
 
 def uboot_binary(node):
@@ -23,7 +24,6 @@ def uboot_binary(node):
     if node["isa"] not in UBOOT:
         raise ToolError(f"no U-Boot for {node['isa']} nodes")
     return UBOOT[node["isa"]]
-PART_START = 1 << 20  # the partition starts at 1 MiB, as SD cards are partitioned
 
 
 def _run(cmd, what, stdin=None):
@@ -84,6 +84,11 @@ def card_files(node):
     fw = firmware.raspi_firmware()
     return ([(name, os.path.join(fw, name)) for name in pi["firmware"]] +
             [("u-boot.bin", firmware.uboot_rpi(pi["uboot"])), (node["dtb"] + ".dtb", firmware.board_dtb(node["dtb"]))])
+
+
+def card_names(node):
+    """The names of every file on a node's card, as uboot_disk writes them."""
+    return ["mosaic.img", "boot.scr"] + (["config.txt"] if pi_card(node) else []) + [n for n, _ in card_files(node)]
 
 
 def uboot_disk(node, image, out):
@@ -163,8 +168,7 @@ def flash(board, image, out=None, device=None, yes=False, ask=input):
     node = card_node(board)
     if out:
         uboot_disk(node, image, out)
-        files = ["mosaic.img", "boot.scr"] + (["config.txt"] if pi_card(node) else []) + [n for n, _ in card_files(node)]
-        return f"{out}: {os.path.getsize(out) >> 20} MiB: MBR, FAT partition at 1 MiB with {', '.join(files)}"
+        return f"{out}: {os.path.getsize(out) >> 20} MiB: MBR, FAT partition at 1 MiB with {', '.join(card_names(node))}"
     problem = _block_device_problem(device)
     if problem:
         raise ToolError(problem)

@@ -13,15 +13,46 @@ FIRMWARE = os.path.join(BUILD, "firmware")
 DTBS = ("broadcom/bcm2837-rpi-3-b.dtb", "broadcom/bcm2711-rpi-4-b.dtb", "broadcom/bcm2837-rpi-3-a-plus.dtb")
 
 
-def _apt(args, what):
-    lists = os.path.join(FIRMWARE, "apt", "lists")
+def _apt(args, what, root="apt", sources=None, tool="apt-get"):
+    """Runs apt-get (or apt-cache) for arm64 packages with package lists and downloads of
+    their own under build/firmware/<root>, and, given `sources` (a sources.list line), a
+    sources list of their own; returns its output."""
+    d = os.path.join(FIRMWARE, root)
+    lists = os.path.join(d, "lists")
     os.makedirs(os.path.join(lists, "partial"), exist_ok=True)
     opts = ["-q", "-o", "APT::Architecture=arm64", "-o", "APT::Architectures=arm64", "-o", f"Dir::State::Lists={lists}",
-            "-o", f"Dir::Cache::archives={os.path.join(FIRMWARE, 'apt')}"]
-    r = subprocess.run(["apt-get", *opts, *args], cwd=os.path.join(FIRMWARE, "apt"), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            "-o", f"Dir::Cache::archives={d}"]
+    if sources:
+        os.makedirs(os.path.join(d, "parts"), exist_ok=True)
+        with open(os.path.join(d, "sources.list"), "w") as f:
+            f.write(sources + "\n")
+        opts += ["-o", f"Dir::Etc::SourceList={os.path.join(d, 'sources.list')}",
+                 "-o", f"Dir::Etc::SourceParts={os.path.join(d, 'parts')}"]
+    r = subprocess.run([tool, *opts, *args], cwd=d, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if r.returncode != 0:
         raise ToolError(f"{what} failed: {r.stdout.strip()[-1500:]}")
     return r.stdout
+
+
+def _downloaded(package, root="apt", sources=None):
+    """The .deb of an arm64 package under build/firmware/<root>: the package lists fetched
+    if there are none yet, the package downloaded if it is not there."""
+    def debs():
+        return glob.glob(os.path.join(FIRMWARE, root, f"{package}_*.deb"))
+    if not debs():
+        if not glob.glob(os.path.join(FIRMWARE, root, "lists", "*Packages*")):
+            _apt(["update"], f"apt-get update ({root})", root, sources)
+        _apt(["download", package], f"apt-get download {package}", root, sources)
+    if not debs():
+        raise ToolError(f"apt-get download {package} left no package in {os.path.join(FIRMWARE, root)}")
+    return debs()[0]
+
+
+def _unpack(deb, out, wanted):
+    """Unpacks deb into out; ToolError unless `wanted` exists afterwards."""
+    r = subprocess.run(["dpkg-deb", "-x", deb, out], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if r.returncode != 0 or not os.path.exists(wanted):
+        raise ToolError(f"unpacking {os.path.basename(wanted)} from {deb} failed: {r.stdout.strip()[-500:]}")
 
 
 def board_dtbs():
@@ -36,9 +67,7 @@ def board_dtbs():
     debs = glob.glob(os.path.join(FIRMWARE, "apt", "linux-image-*-arm64_*.deb"))
     if not debs:
         # The metapackage names the current kernel; its package holds the trees.
-        show = subprocess.run(["apt-cache", "-o", "APT::Architecture=arm64", "-o", "APT::Architectures=arm64", "-o",
-                               f"Dir::State::Lists={os.path.join(FIRMWARE, 'apt', 'lists')}", "depends",
-                               "linux-image-arm64"], stdout=subprocess.PIPE, text=True).stdout
+        show = _apt(["depends", "linux-image-arm64"], "apt-cache depends linux-image-arm64", tool="apt-cache")
         kernel = next((l.split()[-1] for l in show.splitlines() if "Depends: linux-image-" in l), None)
         if not kernel:
             raise ToolError("Debian's arm64 package lists name no linux-image-arm64 kernel")
@@ -53,12 +82,6 @@ def board_dtbs():
         raise ToolError(f"unpacking the device trees from {debs[0]} failed: {r.stdout.strip()[-500:]}")
     os.unlink(debs[0])  # 60 MB of kernel and modules: only the trees are kept
     return paths
-
-
-def _updated():
-    if not os.path.isdir(os.path.join(FIRMWARE, "apt", "lists")) or not glob.glob(
-            os.path.join(FIRMWARE, "apt", "lists", "*Packages*")):
-        _apt(["update"], "apt-get update (arm64 package lists)")
 
 
 def board_dtb(name):
@@ -78,15 +101,7 @@ def uboot_rpi(config):
     if os.path.exists(path):
         return path
     step("fetching the Raspberry Pi's U-Boot from Debian (u-boot-rpi, arm64)")
-    os.makedirs(os.path.join(FIRMWARE, "apt"), exist_ok=True)
-    _updated()
-    debs = glob.glob(os.path.join(FIRMWARE, "apt", "u-boot-rpi_*_arm64.deb"))
-    if not debs:
-        _apt(["download", "u-boot-rpi"], "apt-get download u-boot-rpi")
-        debs = glob.glob(os.path.join(FIRMWARE, "apt", "u-boot-rpi_*_arm64.deb"))
-    r = subprocess.run(["dpkg-deb", "-x", debs[0], out], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if r.returncode != 0 or not os.path.exists(path):
-        raise ToolError(f"unpacking {config}/u-boot.bin from {debs[0]} failed: {r.stdout.strip()[-500:]}")
+    _unpack(_downloaded("u-boot-rpi"), out, path)
     return path
 
 
@@ -99,22 +114,7 @@ def raspi_firmware():
     if os.path.exists(os.path.join(path, "start.elf")):
         return path
     step("fetching the Raspberry Pi's GPU firmware from Debian (raspi-firmware, non-free-firmware)")
-    nf = os.path.join(FIRMWARE, "apt-nonfree")
-    lists = os.path.join(nf, "lists")
-    os.makedirs(os.path.join(lists, "partial"), exist_ok=True)
-    os.makedirs(os.path.join(nf, "parts"), exist_ok=True)
-    with open(os.path.join(nf, "sources.list"), "w") as f:
-        f.write("deb http://deb.debian.org/debian bookworm non-free-firmware\n")
-    opts = ["-q", "-o", "APT::Architecture=arm64", "-o", "APT::Architectures=arm64", "-o", f"Dir::State::Lists={lists}",
-            "-o", f"Dir::Etc::SourceList={os.path.join(nf, 'sources.list')}", "-o", f"Dir::Etc::SourceParts={os.path.join(nf, 'parts')}",
-            "-o", f"Dir::Cache::archives={nf}"]
-    for args, what in ((["update"], "apt-get update (non-free-firmware)"), (["download", "raspi-firmware"], "apt-get download raspi-firmware")):
-        r = subprocess.run(["apt-get", *opts, *args], cwd=nf, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        if r.returncode != 0:
-            raise ToolError(f"{what} failed: {r.stdout.strip()[-1500:]}")
-    debs = glob.glob(os.path.join(nf, "raspi-firmware_*.deb"))
-    r = subprocess.run(["dpkg-deb", "-x", debs[0], out], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) if debs else None
-    if not debs or r.returncode != 0 or not os.path.exists(os.path.join(path, "start.elf")):
-        raise ToolError(f"unpacking raspi-firmware failed: {r.stdout.strip()[-500:] if r else 'no package downloaded'}")
-    os.unlink(debs[0])
+    deb = _downloaded("raspi-firmware", "apt-nonfree", "deb http://deb.debian.org/debian bookworm non-free-firmware")
+    _unpack(deb, out, os.path.join(path, "start.elf"))
+    os.unlink(deb)
     return path

@@ -83,11 +83,11 @@ def qemu_command(board, node, index, image, shm_path=None, gdb_port=None, idle=0
     params = {"node": index, **({"idle": idle} if idle else {}), **(params or {})}
     # fw_cfg exists on QEMU's virt and PC machines; the others (riscv virt in QEMU 7.2, the
     # Pi) read their parameters from the kernel command line (/chosen bootargs).
-    if isa == "riscv64" or node["machine"] != "virt" and isa != "x86_64":
-        cmd += ["-append", " ".join(f"mosaic.{k}={v}" for k, v in params.items())]
-    else:
+    if isa == "x86_64" or (isa == "aarch64" and node["machine"] == "virt"):
         for k, v in params.items():
             cmd += ["-fw_cfg", f"name=opt/mosaic/{k},string={v}"]
+    else:
+        cmd += ["-append", " ".join(f"mosaic.{k}={v}" for k, v in params.items())]
     if node["exit"] == "semihosting":
         cmd += ["-semihosting-config", "enable=on,target=native"]
     if shm_path:

@@ -286,8 +286,7 @@ def check_real_board(res, name, board):
             disk.uboot_disk(node, img, card)
             listing = subprocess.run(["mdir", "-b", "-i", f"{card}@@{disk.PART_START}", "::"], stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True).stdout.split()
-            want = ["::/mosaic.img", "::/boot.scr"] + (["::/config.txt"] if disk.pi_card(node) else []) + \
-                [f"::/{n}" for n, _ in disk.card_files(node)]
+            want = [f"::/{n}" for n in disk.card_names(node)]
             size = os.path.getsize(card)
             problem = ("" if sorted(listing) == sorted(want) else f"card holds {sorted(listing)}, wanted {sorted(want)}") or \
                 ("" if size & (size - 1) == 0 else f"card size {size} is not a power of two")
