@@ -107,11 +107,15 @@ Result<u32> Channel::send_batch(const Outgoing* msgs, u32 count) {
 }
 
 // Over shared memory a batch is encoded straight into consecutive slots, whole messages
-// only, and published with one release (UrpcWriter::publish_batch) once the ring is full
-// or the batch ends; `sent` counts the messages published.
+// only, and published with one release (UrpcWriter::publish_batch); `sent` counts the
+// messages published. First what fits is counted (the reader's count is re-read only when
+// the cached one says the ring is too full), then the messages are encoded, the first one
+// last: its slot is the one a waiting reader polls, so the writer takes that line from the
+// reader once, for its frame and its sequence word together, instead of once for the frame
+// and again for the word after the rest of the batch.
 Status Channel::send_urpc_batch(const Outgoing* msgs, u32 count, u32& sent) {
     UrpcWriter& w = backend_.urpc.tx;
-    u32 frames = 0;
+    u32 room = w.space(count), frames = 0;
     Status s;
     for (; sent < count; ++sent) {
         const Outgoing& m = msgs[sent];
@@ -121,18 +125,36 @@ Status Channel::send_urpc_batch(const Outgoing* msgs, u32 count, u32& sent) {
             s = Error::CapacityExceeded;
             break;
         }
-        if (w.space(frames + n) < frames + n) {
+        if (frames + n > room && frames + n > (room = w.space(frames + n))) {
             s = Error::WouldBlock;
             break;
         }
-        if (n == 1) encode_single(m, tx_seq_, w.frame_at(frames));
-        else
-            for (u32 i = 0; i < n; ++i) encode_fragment(m, tx_seq_, i, w.frame_at(frames + i));
-        ++tx_seq_;
         frames += n;
     }
-    w.publish_batch(frames);
+    if (sent == 0) return s;
+    u32 first = fragment_count(msgs[0].length);
+    for (u32 i = 1, at = first; i < sent; ++i) at += encode_at(w, msgs[i], tx_seq_ + i, at);
+    encode_at(w, msgs[0], tx_seq_, 0);
+    tx_seq_ += sent;
+    w.publish_marked(frames);
     return s;
+}
+
+// Encodes one checked message into the writer's slots from frame `at` of the batch on, each
+// slot's word stored right after its frame except the batch's first (publish_marked's);
+// returns the frames it took.
+u32 Channel::encode_at(UrpcWriter& w, const Outgoing& m, u32 seq, u32 at) {
+    if (m.length <= kFramePayload) {
+        encode_single(m, seq, w.frame_at(at));
+        if (at) w.mark(at);
+        return 1;
+    }
+    u32 n = fragment_count(m.length);
+    for (u32 i = 0; i < n; ++i) {
+        encode_fragment(m, seq, i, w.frame_at(at + i));
+        if (at + i) w.mark(at + i);
+    }
+    return n;
 }
 
 // Takes frames until a message completes, a frame is rejected, or none is left. Over shared
@@ -185,23 +207,17 @@ Result<u32> Channel::receive_batch(Message* out, u32 max) {
     return got;
 }
 
-// Over shared memory: the frames published so far are found in ring order (an acquire each)
-// (UrpcReader::ready) and validated in their slots; `empty` says the ring ran dry.
+// Over shared memory: the published frames are taken in ring order (an acquire load of each
+// slot's word, UrpcReader::peek) and validated (the reassembler copies each frame out of
+// its slot first and checks the copy); `empty` says the ring ran dry.
 u32 Channel::receive_urpc_batch(Message* out, u32 max, bool& empty) {
     UrpcReader& r = backend_.urpc.rx;
     u32 got = 0;
-    while (got < max) {
-        u32 n = r.ready(max - got);
-        if (n == 0) {
-            empty = true;
-            break;
-        }
-        for (u32 i = 0; i < n && got < max; ++i) {
-            Status s = reassembler_.accept(r.frame_at(0), out[got]);
-            r.consume();
-            if (s.ok()) ++got;
-        }
-    }
+    r.take_each(max, [&](const u8* frame) {
+        got += reassembler_.accept(frame, out[got]).ok();
+        return got < max;
+    });
+    empty = got < max; // take_each stopped early only because the ring ran dry
     return got;
 }
 

@@ -11,7 +11,7 @@
 // and bulk transfer: a BulkPool buffer filled on one core, its descriptor sent over URPC,
 // read in place on the other and given back, for 4 KiB to 1 MiB, beside memcpy bandwidth
 // (the limit) and beside copying the same bytes through URPC slots.
-// Usage: bench-transports [--json] [--json-out FILE] [--only ROW|bulk]. Goals are reported, never asserted.
+// Usage: bench-transports [--json] [--json-out FILE] [--only ROW[,ROW...]|bulk]. Goals are reported, never asserted.
 #include <mosaic/transports/bulk.hpp>
 #include <mosaic/transports/channel.hpp>
 #include <mosaic/transports/cpu_relax.hpp>
@@ -65,7 +65,21 @@ struct alignas(64) Msg64 {
 // mask every CPU the process may use, since a thread inherits its creator's mask).
 bool g_pinned = true;
 cpu_set_t g_all_cpus;
-const char* g_only = nullptr; // --only NAME: one row (or "bulk"), for profiling
+const char* g_only = nullptr; // --only NAME[,NAME...]: those rows (or "bulk"), for profiling
+
+// True if --only was not given or names `name` in its comma-separated list.
+bool selected(const char* name) {
+    if (!g_only) return true;
+    size_t n = std::strlen(name);
+    for (const char* p = g_only; *p;) {
+        const char* end = std::strchr(p, ',');
+        size_t len = end ? size_t(end - p) : std::strlen(p);
+        if (len == n && std::strncmp(p, name, n) == 0) return true;
+        if (!end) break;
+        p = end + 1;
+    }
+    return false;
+}
 
 void place(int cpu) {
     if (!g_pinned) {
@@ -684,7 +698,7 @@ struct Results {
 
 void one_repetition(Results& res, double tick_ns, const char* placement) {
     auto add = [&](const char* group, const char* name, auto measure_it) {
-        if (!g_only || std::strcmp(g_only, name) == 0) res.row(placement, group, name).reps.push_back(measure_it());
+        if (selected(name)) res.row(placement, group, name).reps.push_back(measure_it());
     };
     // Spinning: both sides poll and never sleep.
     add("spinning", "urpc", [&] { return measure<UrpcBench>(tick_ns, RoundTrip | Throughput); });
@@ -701,7 +715,7 @@ void one_repetition(Results& res, double tick_ns, const char* placement) {
 }
 
 void bulk_repetition(Results& res) {
-    if (g_only && std::strcmp(g_only, "bulk") != 0) return;
+    if (!selected("bulk")) return;
     for (u32 size : kBulkSizes) {
         res.memcpy_bw[size].push_back(memcpy_bandwidth(size));
         res.bulk[size].push_back(bulk_throughput(size, false, res.bulk_errors));
@@ -850,7 +864,7 @@ int main(int argc, char** argv) {
         if (std::strcmp(argv[i], "--json") == 0) json = true;
         else if (std::strcmp(argv[i], "--json-out") == 0 && i + 1 < argc) json_out = argv[++i];
         else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) g_only = argv[++i];
-        else return std::fprintf(stderr, "usage: bench-transports [--json] [--json-out FILE] [--only ROW|bulk]\n"), 2;
+        else return std::fprintf(stderr, "usage: bench-transports [--json] [--json-out FILE] [--only ROW[,ROW...]|bulk]\n"), 2;
     }
     sched_getaffinity(0, sizeof g_all_cpus, &g_all_cpus);
     std::vector<std::string> placements;

@@ -15,21 +15,40 @@ class Reassembler {
     // follows the sender's numbering from there. After a malformed frame (whose number
     // cannot be trusted) the next message's number is accepted as the new baseline.
     Status accept(const Frame& f, Message& out) { return accept(f.bytes, out); }
-    // The same for a frame read where it lies (kFrameBytes bytes, say a URPC slot that the
-    // peer cannot reuse yet): its header is read once and checked, then only its payload
-    // bytes are copied.
-    // A whole one-frame message in order, while no longer one is being collected, takes
-    // the inline fast path (the same checks and result as the general path).
+    // The same for a frame read where it lies (kFrameBytes bytes, say a URPC slot, which a
+    // peer could still write): the frame is copied out once, and only that private copy is
+    // checked and used, so a peer changing the slot meanwhile changes nothing checked. The
+    // copy goes straight into `out`: a frame's first 56 bytes are laid out as Message's
+    // (header fields at the same offsets, little-endian on every ISA, the flags byte where
+    // Message has `reply` and a padding byte), so a whole one-frame message in order, while
+    // no longer one is being collected, is done once its header word passes the same rule
+    // as check_header's (is_whole_single_frame) and `reply` is set from the flags.
     Status accept(const u8* frame, Message& out) {
-        FrameHeader h = decode_header(frame);
-        if (!active_ && is_whole_single_frame(h) && (h.seq == expected_seq_ || resync_)) {
-            resync_ = false;
-            take_header(h, out);
-            copy_fragment(h, frame, out);
-            expected_seq_ = h.seq + 1;
-            return {};
+        if constexpr (kLittleEndian) {
+            __builtin_memcpy(&out, frame, kFrameBytes);
+            u64 w0 = load_native<u64>(reinterpret_cast<const u8*>(&out));
+            if (!active_ && whole_single_frame(w0) && (out.seq == expected_seq_ || resync_)) {
+                resync_ = false;
+                expected_seq_ = out.seq + 1;
+                out.reply = (w0 >> 56 & kFlagReply) != 0;
+                return {};
+            }
+            Frame copy;
+            __builtin_memcpy(copy.bytes, &out, kFrameBytes);
+            return accept(decode_header(copy.bytes), copy.bytes, out);
+        } else {
+            Frame copy;
+            __builtin_memcpy(copy.bytes, frame, kFrameBytes);
+            FrameHeader h = decode_header(copy.bytes);
+            if (!active_ && is_whole_single_frame(h) && (h.seq == expected_seq_ || resync_)) {
+                resync_ = false;
+                take_header(h, out);
+                copy_fragment(h, copy.bytes, out);
+                expected_seq_ = h.seq + 1;
+                return {};
+            }
+            return accept(h, copy.bytes, out);
         }
-        return accept(h, frame, out);
     }
 
     // Messages rejected so far (for statistics and for batch receives).
@@ -40,9 +59,12 @@ class Reassembler {
     Status reject();
     Status start(const FrameHeader& h, const u8* f, Message& out);
     Status extend(const FrameHeader& h, const u8* f, Message& out);
-    // Copies a fragment's whole 40-byte payload area (a fixed-size copy the compiler inlines);
-    // bytes past the message length are the frame's zero padding. Fragment 11 of a
-    // maximum message ends exactly at kMaxPayload, so this never writes past the buffer.
+    // is_whole_single_frame on the header's first word (little-endian, offsets 0-7): fragment
+    // 0, flags first and last (reply allowed), length at most one frame, type 1..255.
+    static bool whole_single_frame(u64 w0) {
+        return (w0 & 0xfbff'0000'0000'0000ull) == u64(kFlagFirst | kFlagLast) << 56 &&
+               u16(w0 >> 32) <= kFramePayload && u16(u16(w0 >> 16) - 1) < kMaxMessageType;
+    }
     // A message's fields from its first (or only) frame's header.
     static void take_header(const FrameHeader& h, Message& m) {
         m.interface = h.interface;
@@ -52,6 +74,9 @@ class Reassembler {
         m.seq = h.seq;
         m.rpc_id = h.rpc_id;
     }
+    // Copies a fragment's whole 40-byte payload area (a fixed-size copy the compiler inlines);
+    // bytes past the message length are the frame's zero padding. Fragment 11 of a
+    // maximum message ends exactly at kMaxPayload, so this never writes past the buffer.
     static void copy_fragment(const FrameHeader& h, const u8* f, Message& m) {
         static_assert(kMaxFragments * kFramePayload <= sizeof(Message::payload));
         __builtin_memcpy(m.payload + h.fragment * kFramePayload, f + field::kPayload, kFramePayload);

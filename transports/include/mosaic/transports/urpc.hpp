@@ -125,9 +125,16 @@ class UrpcWriter : UrpcRing {
     // head..head+k-1 in place (frame_at(0..k-1)) and publishes all k with publish_batch(k).
     u8* frame_at(u32 i) { return slots_[(head_ + i) & mask_].frame; }
     void publish_batch(u32 k) {
+        for (u32 i = 1; i < k; ++i) mark(i);
+        publish_marked(k);
+    }
+    // The same in two steps, so that a slot's word can be stored right after its frame
+    // (the stores to one line kept together): mark(i) for each i in 1..k-1, in any order,
+    // then publish_marked(k). A marked word is seen only after slot head's word, which
+    // publish_marked stores last with the one release (readers go in order).
+    void mark(u32 i) { __atomic_store_n(&slots_[(head_ + i) & mask_].seq, head_ + i + 1, __ATOMIC_RELAXED); }
+    void publish_marked(u32 k) {
         if (k == 0) return;
-        for (u32 i = 1; i < k; ++i) // seen only after slot head's word (readers go in order)
-            __atomic_store_n(&slots_[(head_ + i) & mask_].seq, head_ + i + 1, __ATOMIC_RELAXED);
         __atomic_store_n(&slots_[head_ & mask_].seq, head_ + 1, __ATOMIC_RELEASE); // the one release
         head_ += k;
         if (prefetch_) prefetch_write(&slots_[head_ & mask_]);
@@ -182,19 +189,26 @@ class UrpcReader : UrpcRing {
         if (prefetch_) prefetch_read(&slots_[tail_ & mask_]);
     }
 
-    // The batch path: how many frames, up to `max`, are published from the next one on
-    // (an acquire load of each word, in ring order); the caller reads them in place with
-    // frame_at(0..n-1) and calls consume() for each. With prefetch on, the line after the
-    // batch starts moving towards this core.
-    u32 ready(u32 max) const {
+    // The batch path: hands the published frames, in ring order, to take(frame) (an acquire
+    // load of each slot's word first) until `max` were taken, the ring runs dry or take
+    // returns false (after taking that one); returns how many it took. Each taken slot is
+    // consumed (handed back at the next ack()). The ring position stays in a register for
+    // the whole run, not re-read after every store the caller makes.
+    template <typename Take> u32 take_each(u32 max, Take&& take) {
+        const UrpcSlot* slots = slots_;
+        const u32 mask = mask_;
+        u64 tail = tail_;
         u32 n = 0;
-        while (n < max && __atomic_load_n(&slots_[(tail_ + n) & mask_].seq, __ATOMIC_ACQUIRE) == tail_ + n + 1)
-            ++n;
-        if (n != 0 && prefetch_) prefetch_read(&slots_[(tail_ + n) & mask_]);
+        while (n < max) {
+            const UrpcSlot* s = &slots[tail & mask];
+            if (__atomic_load_n(&s->seq, __ATOMIC_ACQUIRE) != tail + 1) break;
+            ++tail, ++n;
+            if (!take(s->frame)) break;
+        }
+        tail_ = tail;
+        if (n != 0 && prefetch_) prefetch_read(&slots[tail & mask]);
         return n;
     }
-    const u8* frame_at(u32 i) const { return slots_[(tail_ + i) & mask_].frame; }
-
     // Copies the next published frame out, or WouldBlock. The slot stays reserved until ack().
     Status poll_frame(Frame& out) {
         const u8* f = peek();

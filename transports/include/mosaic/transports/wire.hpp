@@ -85,6 +85,12 @@ struct Message {
     u32 rpc_id;
     u8 payload[kMaxPayload];
 };
+// A frame's first 56 bytes line up with Message's first 56 (the receive fast path copies a
+// one-frame message's whole frame into its Message: reassembler.hpp).
+static_assert(offsetof(Message, interface) == field::kInterface && offsetof(Message, type) == field::kType &&
+              offsetof(Message, length) == field::kLength && offsetof(Message, reply) == field::kFragment &&
+              offsetof(Message, seq) == field::kSeq && offsetof(Message, rpc_id) == field::kRpcId &&
+              offsetof(Message, payload) == field::kPayload && sizeof(bool) == 1);
 
 // Number of frames a payload of this length needs (an empty message still takes one).
 constexpr u32 fragment_count(u32 length) {
