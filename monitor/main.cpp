@@ -18,6 +18,7 @@
 #include <mosaic/monitor/api.hpp>
 #include <mosaic/monitor/monitor.hpp>
 #include <mosaic/monitor/names.hpp>
+#include <mosaic/monitor/tbench.hpp>
 #include <mosaic/skb/facts.hpp>
 #include <mosaic/transports/route.hpp>
 #include <mosaic/trapkind.hpp>
@@ -73,6 +74,23 @@ struct CoreNote {
 constexpr u64 kNoteOffset = sys::kChannelBytes - 256;
 static_assert(2 * kRingBytes <= kNoteOffset && kNoteOffset + sizeof(CoreNote) <= sys::kChannelBytes,
               "the note fits in the channel frame after the rings");
+// The transport benchmark's channels (monitor/tbench.hpp), bound on the same routes as the
+// monitors' own channels, in memory of the same kind: within a node in the channel frame
+// after the two rings (a ring each way and the raw line), between nodes in each ordered
+// pair's interconnect page after its ring (the raw line in the page of the lower node to
+// the higher).
+constexpr u32 kBenchSlots = 8;
+constexpr u64 kBenchRingBytes = transports::urpc_region_bytes(kBenchSlots);
+constexpr u64 kBenchOffset = 2 * kRingBytes;
+constexpr u64 kBenchLineOffset = kBenchOffset + 2 * kBenchRingBytes;
+static_assert(kBenchLineOffset % 64 == 0 && kBenchLineOffset + sizeof(monitor::tbench::RawLine) <= kNoteOffset,
+              "the benchmark's rings and line fit between the channel's rings and the note");
+constexpr u32 kNodeBenchSlots = 16;
+constexpr u64 kNodeBenchOffset = 0x900, kNodeLineOffset = 0xf00;
+static_assert(transports::urpc_region_bytes(kNodeRingSlots) <= kNodeBenchOffset &&
+                  kNodeBenchOffset + transports::urpc_region_bytes(kNodeBenchSlots) <= kNodeLineOffset &&
+                  kNodeLineOffset + sizeof(monitor::tbench::RawLine) <= kNodeRingStride,
+              "the benchmark's ring and line fit in a node pair's page after its ring");
 
 // Its own copy of the boot facts and the manifest after them, completed by what it finds
 // (hardware.hpp) or hears from its boot monitor (CoreNote); programs started with the boot
@@ -104,6 +122,19 @@ transports::Channel g_boot_ch;
 u64 g_boot_doorbell = 0;
 transports::Channel g_node_ch[BoardProfile::kMaxNodes];
 bool g_node_bound[BoardProfile::kMaxNodes] = {};
+// The benchmark's channels: a boot monitor's to each core of its node (it measures them) and
+// to every other node (it measures those or serves them), a core monitor's to its boot
+// monitor (it serves it).
+struct BenchLink {
+    transports::Channel ch;
+    monitor::tbench::RawLine* line = nullptr;
+    bool bound = false;
+};
+BenchLink g_bench_core[BootFacts::kMaxCores];
+BenchLink g_bench_node[BoardProfile::kMaxNodes];
+BenchLink g_bench_boot;
+BenchLink* bench_link_to(u32 core);
+monitor::tbench::Counter bench_counter();
 
 // Spawns this monitor did for its programs directly (with RAM or boot facts), by dispatcher.
 struct Local {
@@ -251,13 +282,18 @@ u64 spawner_of(u64 id) {
 }
 
 // Who may talk to whom on this core (api.hpp, kEndpoint): the core's services and what
-// init started, a program's spawner and what it spawned, its siblings, and whoever holds
-// an endpoint to it.
+// init started, a program's spawner and what it spawned, its siblings (started for the same
+// program, of this core or, through spawn routing, of another), and whoever holds an
+// endpoint to it.
 bool may_connect(u64 from, u64 to) {
     if (from == to || !is_loaded(from) || !is_loaded(to)) return false;
     if (to == g_console_id || to == g_skb_id) return true;
     const u64 theirs = spawner_of(to), mine = spawner_of(from);
     if ((g_init_id && theirs == g_init_id) || theirs == from || mine == to || (mine && mine == theirs)) return true;
+    auto for_to = g_mon.spawned_for(u32(to)), for_from = g_mon.spawned_for(u32(from));
+    if (for_to.ok() && for_from.ok() && for_to->origin != g_core && for_to->origin == for_from->origin &&
+        for_to->tag >> 32 != 0 && for_to->tag >> 32 == for_from->tag >> 32)
+        return true;
     for (const Grant& g : g_grants)
         if (g.holder == to && g.target == from) return true;
     return false;
@@ -469,6 +505,19 @@ monitor::Answer query_here(void*, const monitor::Query& q) {
         if (q.op == QueryOp::NameList) api::pack_name(e->name, a.b, a.c);
         return a;
     }
+    case QueryOp::TransportBench: {
+        BenchLink* b = bench_link_to(u32(q.a));
+        if (!b) return fail(Error::NotFound);
+        monitor::tbench::Counts n;
+        u32 asked[3];
+        for (u32 i = 0; i < 3; ++i) asked[i] = load_le32(q.name + 4 * i);
+        if (asked[0]) n.round_trips = min(asked[0], monitor::tbench::kMaxCount - monitor::tbench::kWarmup);
+        if (asked[1]) n.streamed = min(asked[1], monitor::tbench::kMaxCount);
+        if (asked[2]) n.raw_rounds = min(asked[2], monitor::tbench::kMaxCount);
+        const monitor::tbench::Figures f = monitor::tbench::run(b->ch, b->line, bench_counter(), n);
+        a.a = f.round_trip_ns, a.b = f.stream_ns, a.c = f.raw_ns;
+        return fail(f.status != Error::Ok ? f.status : f.errors ? Error::Malformed : Error::Ok);
+    }
     case QueryOp::Deliver: {
         // Through the endpoint behind one of its names: a program that registered none takes
         // no deliveries.
@@ -550,6 +599,58 @@ transports::RingPair rings(u64 va, bool boot_side) {
     u8* to_boot = to_core + kRingBytes;
     return boot_side ? transports::RingPair{to_core, to_boot, kChannelSlots}
                      : transports::RingPair{to_boot, to_core, kChannelSlots};
+}
+
+// The benchmark's rings and line in a core's channel frame (see kBenchOffset).
+transports::RingPair bench_rings(u64 va, bool boot_side) {
+    u8* to_core = reinterpret_cast<u8*>(uptr(va + kBenchOffset));
+    u8* to_boot = to_core + kBenchRingBytes;
+    return boot_side ? transports::RingPair{to_core, to_boot, kBenchSlots}
+                     : transports::RingPair{to_boot, to_core, kBenchSlots};
+}
+monitor::tbench::RawLine* bench_line(u64 va) { return reinterpret_cast<monitor::tbench::RawLine*>(uptr(va + kBenchLineOffset)); }
+monitor::tbench::Counter bench_counter() { return {counter, nullptr, g_facts->counter_hz}; }
+
+// Binds a benchmark channel on `route`; a failure costs only the benchmark (said once).
+void bind_bench(BenchLink& b, transports::Route route, transports::RingMemory memory, transports::RingPair rings,
+                monitor::tbench::RawLine* line, transports::Hooks hooks) {
+    Status st = transports::bind_route(b.ch, route, memory, rings, hooks);
+    if (!st.ok()) {
+        user::print("monitor: core {}: no benchmark channel: {}\n", g_core, error_name(st.error()));
+        return;
+    }
+    b.line = line;
+    b.bound = true;
+}
+
+// The monitor's benchmark channel to board core `core`'s monitor: a boot monitor's to a core
+// of its node or to another node (its boot monitor); nullptr where there is none.
+BenchLink* bench_link_to(u32 core) {
+    if (!g_facts->boot || core >= g_board.total_cores() || core == g_core) return nullptr;
+    u32 node = 0;
+    while (node + 1 < g_board.node_count && core >= g_board.first_core(node + 1)) ++node;
+    BenchLink* b = node == g_facts->node ? &g_bench_core[core - g_board.first_core(node)] : &g_bench_node[node];
+    return b->bound ? b : nullptr;
+}
+
+// Serves the benchmark phases a peer starts on the channels this monitor answers on (a core
+// monitor: its boot monitor's; a boot monitor: the other nodes'); true if one came.
+bool bench_serve() {
+    bool any = false;
+    auto serve = [&](BenchLink& b) {
+        if (!b.bound) return;
+        transports::Message m;
+        Status got = b.ch.poll(m);
+        if (!got.ok() && got.error() == Error::WouldBlock) return;
+        any = true;
+        Status st = got.ok() ? monitor::tbench::serve(b.ch, m, b.line, bench_counter()) : got;
+        if (!st.ok()) user::print("monitor: core {}: a benchmark phase refused or cut short: {}\n", g_core, error_name(st.error()));
+    };
+    if (g_facts->boot)
+        for (BenchLink& b : g_bench_node) serve(b);
+    else
+        serve(g_bench_boot);
+    return any;
 }
 
 // The discovered facts of this node, for its SKB.
@@ -653,6 +754,9 @@ void start_cores() {
         if (st.ok())
             st = transports::bind_route(l.ch, *rt, transports::RingMemory::NodeRam, rings(*va, true),
                                         {.notify = ring_link, .wait = nullptr, .ctx = &l});
+        if (st.ok())
+            bind_bench(g_bench_core[i], *rt, transports::RingMemory::NodeRam, bench_rings(*va, true), bench_line(*va),
+                       {.notify = ring_link, .wait = nullptr, .ctx = &l});
         if (st.ok()) {
             auto* note = reinterpret_cast<volatile CoreNote*>(uptr(*va + kNoteOffset));
             note->node = f.node;
@@ -700,6 +804,12 @@ void bind_nodes() {
                                                      {ring(f.node, j), ring(j, f.node), kNodeRingSlots})
                             : Status(rt.error());
         if (st.ok()) st = g_mon.add_node(j, &g_node_ch[j]);
+        if (st.ok()) {
+            const u32 lo = min(f.node, j), hi = max(f.node, j);
+            bind_bench(g_bench_node[j], *rt, transports::RingMemory::Interconnect,
+                       {ring(f.node, j) + kNodeBenchOffset, ring(j, f.node) + kNodeBenchOffset, kNodeBenchSlots},
+                       reinterpret_cast<monitor::tbench::RawLine*>(ring(lo, hi) + kNodeLineOffset), {});
+        }
         if (!st.ok()) user::print("monitor: core {}: no channel to node {}: {}\n", g_core, j, error_name(st.error()));
         else g_node_bound[j] = true;
     }
@@ -712,6 +822,9 @@ void join_boot() {
     Status st = transports::bind_route(g_boot_ch, transports::Route::Urpc, transports::RingMemory::NodeRam,
                                        rings(g_channel_va, false), {.notify = ring_boot, .wait = nullptr, .ctx = nullptr});
     if (st.ok()) st = g_mon.set_boot_channel(&g_boot_ch, f.doorbell);
+    if (st.ok())
+        bind_bench(g_bench_boot, transports::Route::Urpc, transports::RingMemory::NodeRam, bench_rings(g_channel_va, false),
+                   bench_line(g_channel_va), {.notify = ring_boot, .wait = nullptr, .ctx = nullptr});
     if (!st.ok()) user::print("monitor: core {}: no channel to its boot monitor: {}\n", g_core, error_name(st.error()));
 }
 
@@ -917,7 +1030,8 @@ void serve(const user::Message& msg) {
         const auto op = monitor::QueryOp(api::flags_of(w0));
         const bool system = msg.sender == g_init_id || is_system_program(msg.sender);
         const bool allowed = u32(op) >= 1 && u32(op) <= monitor::kQueryOps && op != monitor::QueryOp::NamesOf &&
-                             (system || (op != monitor::QueryOp::Kill && op != monitor::QueryOp::Shutdown));
+                             (system || (op != monitor::QueryOp::Kill && op != monitor::QueryOp::Shutdown &&
+                                         op != monitor::QueryOp::TransportBench)); // it holds the monitor for a while
         if (!allowed) {
             const u64 w[4] = {api::reply(api::kAnswer, u64(Error::PermissionDenied), 0, tag), 0, 0, 0};
             (void)send_to(msg.sender, w);
@@ -1025,6 +1139,7 @@ void announce_sleep(bool on) {
     for (auto& l : g_links)
         if (l.bound) l.ch.announce_sleep(on);
     if (!g_facts->boot) g_boot_ch.announce_sleep(on);
+    if (g_bench_boot.bound) g_bench_boot.ch.announce_sleep(on);
 }
 
 // Learns what rings each core's doorbell from the protocol (core_up).
@@ -1048,6 +1163,7 @@ void learn_doorbells() {
             user::kernel::power_off(true);
         }
         bool busy = g_mon.step();
+        busy |= bench_serve();
         if (g_facts->boot) learn_doorbells();
         if (!g_reported && g_mon.settled()) {
             g_reported = true;
@@ -1065,6 +1181,7 @@ void learn_doorbells() {
         // message, a doorbell, or the next look at the channels without one.
         announce_sleep(true);
         busy = g_mon.step();
+        busy |= bench_serve();
         if (!busy) {
             // Deadlines only while the protocol runs, or while channels without a doorbell
             // (to other nodes) need a look now and then; otherwise a message or a doorbell.

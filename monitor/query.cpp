@@ -31,6 +31,7 @@ const char* query_op_name(QueryOp op) {
     case QueryOp::NamesOf: return "names-of";
     case QueryOp::Deliver: return "deliver";
     case QueryOp::NameWait: return "name-wait";
+    case QueryOp::TransportBench: return "transport-bench";
     }
     return "?";
 }

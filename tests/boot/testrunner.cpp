@@ -258,8 +258,8 @@ void test_programs(u64 skb) {
     check(fuzz.exited(), "user-syscall-fuzz", "the system-call fuzzer: {} (1: legal work wrong, 2: an escalation not "
           "refused)", fuzz.how());
     // LMP between two dispatchers of this core.
-    Run pong = start(g_core, "lmp", (kLmpRounds << 1) | 0);
-    Run ping = pong.started ? start(g_core, "lmp", (u64(pong.at.dispatcher) << 32) | (kLmpRounds << 1) | 1) : Run{};
+    Run pong = start(g_core, "lmp", (kLmpRounds << 2) | 0);
+    Run ping = pong.started ? start(g_core, "lmp", (u64(pong.at.dispatcher) << 32) | (kLmpRounds << 2) | 1) : Run{};
     finish(ping), finish(pong);
     check(ping.exited() && pong.exited(), "user-lmp-pingpong", "ping: {}, pong: {}", ping.how(), pong.how());
     // Time slicing and misbehaving programs, all at once.

@@ -4,7 +4,8 @@
 // the monitor: 1 (the default) the boot test suite (tests/boot/testrunner.cpp), 2 the
 // guest SKB benchmark (also boot parameter skbbench=1), 3 staying idle for the seconds of
 // boot parameter idle (./mosaic bench idle), 4 the shell (userland/programs/shell.cpp) on
-// the board's first node, the other nodes serving until it shuts the board down; then
+// the board's first node, the other nodes serving until it shuts the board down, 5 the
+// guest transport benchmark (userland/programs/tbench.cpp) the same way; then
 // waits for it and powers the node off with its outcome (the test suite and the shell
 // power off themselves, with their verdicts). Its start data: the monitor's boot facts
 // and the board manifest; arg: the SKB service's dispatcher id on this core (0: none).
@@ -16,7 +17,7 @@ using namespace mosaic;
 namespace mon = mosaic::user::mon;
 
 namespace {
-enum Job : u64 { kTests = 1, kSkbBench = 2, kIdle = 3, kShell = 4 };
+enum Job : u64 { kTests = 1, kSkbBench = 2, kIdle = 3, kShell = 4, kTransportBench = 5 };
 
 // Halted between timer ticks for the seconds the runner asked, so that the host can
 // measure what an idle node costs.
@@ -43,10 +44,12 @@ int main(u64 skb) {
                     : facts->has(kParamIdle) && facts->params[kParamIdle]         ? kIdle
                                                                                   : kTests;
     if (job == kIdle) idle(facts->params[kParamIdle]);
-    // The shell runs on the board's first node; the other nodes serve it until it shuts the
-    // board down (their monitors power them off then).
-    const bool serve_only = job == kShell && facts->node != 0;
-    const char* program = job == kSkbBench ? "skbbench" : job == kTests ? "testrunner" : job == kShell ? "shell" : nullptr;
+    // The shell and the transport benchmark run on the board's first node; the other nodes
+    // serve them until they shut the board down (their monitors power them off then).
+    const bool serve_only = (job == kShell || job == kTransportBench) && facts->node != 0;
+    const char* program = job == kSkbBench ? "skbbench" : job == kTests ? "testrunner" : job == kShell ? "shell"
+                          : job == kTransportBench                                                   ? "tbench"
+                                                                                                     : nullptr;
     if (!program) {
         user::print("init: unknown job {}\n", job);
         mon::power_off(false);

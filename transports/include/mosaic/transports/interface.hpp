@@ -115,6 +115,7 @@ Result<u32> call_message(Channel& ch, PendingCalls& calls, const M& msg, ReplyFn
     ::mosaic::Status serve(::mosaic::transports::Channel& ch,                              \
                            const ::mosaic::transports::Message& m, Handler& h) {           \
         (void)ch; /* an interface of events only never replies */                         \
+        (void)h;  /* and one of plain messages serves nothing */                           \
         if (m.interface != kInterfaceId || m.reply) return ::mosaic::Error::Malformed;     \
         switch (m.type) {                                                                  \
             LIST(MOSAIC_IF_NOTHING, MOSAIC_IF_NOTHING, MOSAIC_IF_SERVE_RPC,                \

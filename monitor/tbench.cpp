@@ -1,0 +1,201 @@
+// The transport benchmark between two monitors (see include/mosaic/monitor/tbench.hpp).
+#include <mosaic/monitor/tbench.hpp>
+#include <mosaic/transports/cpu_relax.hpp>
+#include <mosaic/transports/interfaces/tbench.hpp>
+
+namespace mosaic::monitor::tbench {
+
+namespace {
+namespace tb = ifaces::tbench;
+using transports::Channel;
+using transports::Message;
+
+constexpr u32 kPollsPerLook = 64; // polls between looks at the counter
+constexpr u32 kReceiveBatch = 4;  // messages per receive_batch (2 KiB of a monitor's 16 KiB stack)
+
+u64 deadline_of(const Counter& c) { return c.now() + kPhaseSeconds * c.hz; }
+
+// Polls until a whole message came (Ok), a frame was refused (Malformed) or the deadline
+// passed (Timeout).
+Status next(Channel& ch, Message& m, const Counter& c, u64 deadline) {
+    for (u32 i = 1;; ++i) {
+        Status s = ch.poll(m);
+        if (s.ok() || s.error() != Error::WouldBlock) return s;
+        if (i % kPollsPerLook == 0 && c.now() > deadline) return Error::Timeout;
+        transports::cpu_relax();
+    }
+}
+
+// Sends, waiting for room until the deadline.
+template <typename M> Status put(Channel& ch, const M& msg, const Counter& c, u64 deadline) {
+    for (u32 i = 1;; ++i) {
+        Status s = transports::send_message(ch, msg);
+        if (s.ok() || s.error() != Error::WouldBlock) return s;
+        if (i % kPollsPerLook == 0 && c.now() > deadline) return Error::Timeout;
+        transports::cpu_relax();
+    }
+}
+
+// Waits until the raw line holds `want` (acquire), or the deadline.
+Status wait_word(RawLine* line, u64 want, const Counter& c, u64 deadline) {
+    for (u32 i = 1; __atomic_load_n(&line->word, __ATOMIC_ACQUIRE) != want; ++i) {
+        if (i % kPollsPerLook == 0 && c.now() > deadline) return Error::Timeout;
+        transports::cpu_relax();
+    }
+    return {};
+}
+
+// The initiator's phases; each returns its status and adds what it saw wrong to f.errors.
+Status round_trips(Channel& ch, const Counter& c, u32 n, Figures& f) {
+    const u64 deadline = deadline_of(c);
+    TRY_STATUS(put(ch, tb::start_message{u32(Mode::RoundTrip), n + kWarmup}, c, deadline));
+    u64 t0 = c.now();
+    for (u32 i = 0; i < n + kWarmup; ++i) {
+        if (i == kWarmup) t0 = c.now();
+        TRY_STATUS(put(ch, tb::ping_message{i}, c, deadline));
+        for (;;) { // the pong of this ping; anything else is counted and skipped
+            Message m;
+            Status s = next(ch, m, c, deadline);
+            if (!s.ok() && s.error() == Error::Timeout) return s;
+            auto pong = s.ok() ? transports::decode_message<tb::pong_message>(m) : Result<tb::pong_message>(s.error());
+            if (pong.ok() && pong->seq == i) break;
+            ++f.errors;
+        }
+    }
+    f.round_trip_ns = c.ns(c.now() - t0);
+    return {};
+}
+
+Status stream(Channel& ch, const Counter& c, u32 n, Figures& f) {
+    const u64 deadline = deadline_of(c);
+    TRY_STATUS(put(ch, tb::start_message{u32(Mode::Stream), n}, c, deadline));
+    const u64 t0 = c.now();
+    u8 payload[kBatch][transports::kFramePayload];
+    transports::Outgoing out[kBatch];
+    for (u32 sent = 0, polls = 0; sent < n;) {
+        const u32 k = min(kBatch, n - sent);
+        for (u32 i = 0; i < k; ++i) {
+            const u64 seq = sent + i;
+            tb::encode_fields(tb::data_message{seq, ~seq, seq * 3, seq ^ 0x5a5a, seq + 7}, payload[i]);
+            out[i] = {.interface = tb::kInterfaceId, .type = tb::data_message::kType, .payload = payload[i],
+                      .length = transports::kFramePayload};
+        }
+        Result<u32> r = ch.send_batch(out, k);
+        if (r.ok()) {
+            sent += *r;
+            continue;
+        }
+        if (r.error() != Error::WouldBlock) return r.error();
+        if (++polls % kPollsPerLook == 0 && c.now() > deadline) return Error::Timeout;
+        transports::cpu_relax();
+    }
+    for (;;) {
+        Message m;
+        Status s = next(ch, m, c, deadline);
+        if (!s.ok() && s.error() == Error::Timeout) return s;
+        auto done = s.ok() ? transports::decode_message<tb::done_message>(m) : Result<tb::done_message>(s.error());
+        if (!done.ok()) {
+            ++f.errors;
+            continue;
+        }
+        f.stream_ns = c.ns(c.now() - t0);
+        f.errors += done->errors + (done->received < n ? n - done->received : 0);
+        return done->received == n && done->errors == 0 ? Status() : Status(Error::Malformed);
+    }
+}
+
+Status raw(Channel& ch, RawLine* line, const Counter& c, u32 n, Figures& f) {
+    const u64 deadline = deadline_of(c);
+    __atomic_store_n(&line->word, 0, __ATOMIC_RELEASE); // before the start that tells the peer
+    TRY_STATUS(put(ch, tb::start_message{u32(Mode::Raw), n}, c, deadline));
+    const u64 t0 = c.now();
+    for (u64 i = 0; i < n; ++i) {
+        __atomic_store_n(&line->word, 2 * i + 1, __ATOMIC_RELEASE);
+        TRY_STATUS(wait_word(line, 2 * i + 2, c, deadline));
+    }
+    f.raw_ns = c.ns(c.now() - t0);
+    return {};
+}
+
+// The responder's phases.
+Status echo(Channel& ch, const Counter& c, u32 n) {
+    const u64 deadline = deadline_of(c);
+    for (u32 i = 0; i < n;) {
+        Message m;
+        Status s = next(ch, m, c, deadline);
+        if (!s.ok() && s.error() == Error::Timeout) return s;
+        auto ping = s.ok() ? transports::decode_message<tb::ping_message>(m) : Result<tb::ping_message>(s.error());
+        if (!ping.ok()) continue; // junk: the initiator counts the pong it misses
+        TRY_STATUS(put(ch, tb::pong_message{ping->seq}, c, deadline));
+        ++i;
+    }
+    return {};
+}
+
+Status sink(Channel& ch, const Counter& c, u32 n) {
+    const u64 deadline = deadline_of(c);
+    Message in[kReceiveBatch];
+    u32 taken = 0, good = 0, errors = 0;
+    for (u32 polls = 0; taken < n;) {
+        Result<u32> r = ch.receive_batch(in, min(kReceiveBatch, n - taken));
+        if (!r.ok()) {
+            if (++polls % kPollsPerLook == 0 && c.now() > deadline) return Error::Timeout;
+            transports::cpu_relax();
+            continue;
+        }
+        for (u32 i = 0; i < *r; ++i, ++taken) {
+            auto d = transports::decode_message<tb::data_message>(in[i]);
+            const u64 seq = good + errors;
+            const bool right = d.ok() && d->seq == seq && d->a == ~seq && d->b == seq * 3 && d->c == (seq ^ 0x5a5a) &&
+                               d->d == seq + 7;
+            good += right;
+            errors += !right;
+        }
+    }
+    return put(ch, tb::done_message{good, errors}, c, deadline);
+}
+
+Status answer_raw(RawLine* line, const Counter& c, u32 n) {
+    const u64 deadline = deadline_of(c);
+    for (u64 i = 0; i < n; ++i) {
+        TRY_STATUS(wait_word(line, 2 * i + 1, c, deadline));
+        __atomic_store_n(&line->word, 2 * i + 2, __ATOMIC_RELEASE);
+    }
+    return {};
+}
+} // namespace
+
+u64 Counter::ns(u64 ticks) const {
+    if (!hz) return 0;
+    return ticks / hz * 1'000'000'000ull + ticks % hz * 1'000'000'000ull / hz;
+}
+
+Figures run(Channel& ch, RawLine* line, const Counter& c, const Counts& n) {
+    Figures f;
+    if (!c.read || !c.hz) {
+        f.status = Error::Unsupported;
+        return f;
+    }
+    auto note = [&](Status s) {
+        if (!s.ok() && f.status == Error::Ok) f.status = s.error();
+    };
+    note(round_trips(ch, c, n.round_trips, f));
+    note(stream(ch, c, n.streamed, f));
+    if (line) note(raw(ch, line, c, n.raw_rounds, f));
+    return f;
+}
+
+Status serve(Channel& ch, const Message& m, RawLine* line, const Counter& c) {
+    auto start = transports::decode_message<tb::start_message>(m);
+    if (!start.ok()) return Error::Malformed;
+    if (start->count > kMaxCount) return Error::OutOfRange;
+    if (!c.read || !c.hz) return Error::Unsupported;
+    switch (Mode(start->mode)) {
+    case Mode::RoundTrip: return echo(ch, c, start->count);
+    case Mode::Stream: return sink(ch, c, start->count);
+    case Mode::Raw: return line ? answer_raw(line, c, start->count) : Status(Error::Unsupported);
+    }
+    return Error::Malformed;
+}
+
+} // namespace mosaic::monitor::tbench

@@ -1,0 +1,159 @@
+// The transport benchmark between two monitors (monitor/tbench.cpp) on the host: the same
+// code as on the boards, two threads over real URPC rings of a core channel's size, and the
+// peers that go silent, lie or send junk (a counter that runs fast stands in for time, so
+// their deadlines pass in milliseconds).
+#include "../transports/helpers.hpp"
+
+#include <doctest.h>
+#include <mosaic/monitor/tbench.hpp>
+#include <mosaic/transports/interfaces/tbench.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+using namespace mosaic;
+using namespace mosaic::monitor;
+namespace tb = ifaces::tbench;
+
+namespace {
+
+u64 steady_ticks(void*) {
+    return u64(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+                   .count());
+}
+const tbench::Counter kSteady{steady_ticks, nullptr, 1'000'000'000};
+
+// A counter that moves a millisecond per read: a five-second deadline passes after 5,000
+// reads, whatever the machine's speed.
+std::atomic<u64> g_fast{0};
+u64 fast_ticks(void*) { return g_fast.fetch_add(1'000'000, std::memory_order_relaxed); }
+const tbench::Counter kFast{fast_ticks, nullptr, 1'000'000'000};
+
+// The responder's side as a monitor's event loop runs it: a message on the bench channel
+// is served; until `stop`.
+void responder(transports::Channel& ch, tbench::RawLine* line, const tbench::Counter& c, std::atomic<bool>& stop,
+               std::atomic<u32>& served, std::atomic<u32>& failed) {
+    transports::Message m;
+    while (!stop.load(std::memory_order_acquire)) {
+        if (!ch.poll(m).ok()) {
+            transports::cpu_relax();
+            continue;
+        }
+        Status s = tbench::serve(ch, m, line, c);
+        (s.ok() ? served : failed).fetch_add(1);
+    }
+}
+
+} // namespace
+
+TEST_CASE("two monitors measure round trips, a batched stream and the raw line, with nothing lost") {
+    test::UrpcPair p(8, false); // a core channel's bench rings: 8 slots each
+    REQUIRE(p.ok);
+    tbench::RawLine line{};
+    std::atomic<bool> stop{false};
+    std::atomic<u32> served{0}, failed{0};
+    std::thread peer(responder, std::ref(p.b), &line, std::cref(kSteady), std::ref(stop), std::ref(served),
+                     std::ref(failed));
+    const tbench::Counts n{.round_trips = 300, .streamed = 20000, .raw_rounds = 300};
+    tbench::Figures f = tbench::run(p.a, &line, kSteady, n);
+    stop.store(true, std::memory_order_release);
+    peer.join();
+    CHECK(f.status == Error::Ok);
+    CHECK(f.errors == 0);
+    CHECK(f.round_trip_ns > 0);
+    CHECK(f.stream_ns > 0);
+    CHECK(f.raw_ns > 0);
+    CHECK(served == 3); // one per phase
+    CHECK(failed == 0);
+}
+
+TEST_CASE("a silent peer ends each phase at its deadline with Timeout") {
+    test::UrpcPair p(8, false);
+    REQUIRE(p.ok);
+    tbench::RawLine line{};
+    tbench::Figures f = tbench::run(p.a, &line, kFast, {.round_trips = 10, .streamed = 100, .raw_rounds = 10});
+    CHECK(f.status == Error::Timeout);
+    CHECK(f.round_trip_ns == 0);
+    CHECK(f.stream_ns == 0);
+    CHECK(f.raw_ns == 0);
+}
+
+TEST_CASE("a peer that answers with the wrong pongs is counted and timed out, never believed") {
+    test::UrpcPair p(8, false);
+    REQUIRE(p.ok);
+    std::atomic<bool> stop{false};
+    std::thread liar([&] {
+        transports::Message m;
+        while (!stop.load(std::memory_order_acquire)) {
+            if (!p.b.poll(m).ok()) continue;
+            auto ping = transports::decode_message<tb::ping_message>(m);
+            if (ping.ok()) (void)transports::send_message(p.b, tb::pong_message{ping->seq + 1}); // one off
+            else (void)transports::send_message(p.b, tb::done_message{0, 0});
+        }
+    });
+    tbench::Figures f = tbench::run(p.a, nullptr, kFast, {.round_trips = 10, .streamed = 0, .raw_rounds = 0});
+    stop.store(true, std::memory_order_release);
+    liar.join();
+    CHECK(f.status == Error::Timeout);
+    CHECK(f.errors >= 1);
+    CHECK(f.round_trip_ns == 0);
+}
+
+TEST_CASE("the responder checks every streamed message and reports what was wrong") {
+    test::UrpcPair p(64, false);
+    REQUIRE(p.ok);
+    // A stream of 10, the fourth with a wrong word, already in the ring when the start comes.
+    for (u64 seq = 0; seq < 10; ++seq) {
+        tb::data_message d{seq, ~seq, seq * 3, seq ^ 0x5a5a, seq + 7};
+        if (seq == 3) d.c ^= 1;
+        REQUIRE(transports::send_message(p.a, d).ok());
+    }
+    transports::Message start;
+    REQUIRE(transports::send_message(p.b, tb::start_message{u32(tbench::Mode::Stream), 10}).ok());
+    REQUIRE(p.a.poll(start).ok());
+    CHECK(tbench::serve(p.b, start, nullptr, kSteady).ok());
+    transports::Message m;
+    REQUIRE(p.a.poll(m).ok());
+    auto done = transports::decode_message<tb::done_message>(m);
+    REQUIRE(done.ok());
+    CHECK(done->received == 9);
+    CHECK(done->errors == 1);
+}
+
+TEST_CASE("the responder refuses what it cannot serve, and sends nothing back") {
+    test::UrpcPair p(8, false);
+    REQUIRE(p.ok);
+    auto message_of = [&](auto msg) {
+        REQUIRE(transports::send_message(p.a, msg).ok());
+        transports::Message m;
+        REQUIRE(p.b.poll(m).ok());
+        return m;
+    };
+    tbench::RawLine line{};
+    CHECK(tbench::serve(p.b, message_of(tb::ping_message{1}), &line, kSteady).error() == Error::Malformed);
+    CHECK(tbench::serve(p.b, message_of(tb::start_message{u32(tbench::Mode::Stream), tbench::kMaxCount + 1}), &line,
+                        kSteady)
+              .error() == Error::OutOfRange);
+    CHECK(tbench::serve(p.b, message_of(tb::start_message{9, 1}), &line, kSteady).error() == Error::Malformed);
+    CHECK(tbench::serve(p.b, message_of(tb::start_message{u32(tbench::Mode::Raw), 5}), nullptr, kSteady).error() ==
+          Error::Unsupported);
+    const tbench::Counter no_rate{steady_ticks, nullptr, 0};
+    CHECK(tbench::serve(p.b, message_of(tb::start_message{u32(tbench::Mode::RoundTrip), 5}), &line, no_rate).error() ==
+          Error::Unsupported);
+    CHECK(tbench::run(p.a, &line, no_rate).status == Error::Unsupported);
+    transports::Message none;
+    CHECK(p.a.poll(none).error() == Error::WouldBlock); // no reply to any of them
+    // A raw phase whose initiator fell silent ends at the deadline.
+    CHECK(tbench::serve(p.b, message_of(tb::start_message{u32(tbench::Mode::Raw), 5}), &line, kFast).error() ==
+          Error::Timeout);
+}
+
+TEST_CASE("counter ticks become nanoseconds without overflow") {
+    const tbench::Counter c{steady_ticks, nullptr, 62'500'000}; // aarch64 virt's generic timer
+    CHECK(c.ns(62'500'000) == 1'000'000'000);
+    CHECK(c.ns(1) == 16);
+    CHECK(c.ns(u64(1) << 62) == (u64(1) << 62) / 62'500'000 * 1'000'000'000 + ((u64(1) << 62) % 62'500'000) * 16);
+    const tbench::Counter none{steady_ticks, nullptr, 0};
+    CHECK(none.ns(1000) == 0);
+}
