@@ -6,6 +6,7 @@
 // and the board manifest (the monitor's); arg: the SKB service's dispatcher id.
 #include <mosaic/board.hpp>
 #include <mosaic/bootfacts.hpp>
+#include <mosaic/monitor/tbench.hpp>
 #include <mosaic/user/caps.hpp>
 #include <mosaic/transports/conformance.hpp>
 #include <mosaic/trapkind.hpp>
@@ -200,6 +201,38 @@ void test_spawn_everywhere() {
     check(far == m, "monitor-spawn-remote", "{} of {} other nodes ran hello for us (first: {})", far, m, there[0].how());
 }
 
+// The transport benchmark's channels (monitor/tbench.hpp), with small counts: this node's
+// boot monitor to another core of the node, and (from the board's first node only, so that
+// no two boot monitors start one towards each other) to every other node: every phase must
+// come back complete and timed. A monitor without such a channel says NotFound.
+void test_transport_bench() {
+    u8 counts[16] = {};
+    const u32 n[3] = {100, 1000, 100};
+    for (u32 i = 0; i < 3; ++i) store_le32(counts + 4 * i, n[i]);
+    auto measured = [](const Result<mon::Answer>& a) { return a.ok() && a->a > 0 && a->b > 0 && a->c > 0; };
+    auto why = [](const Result<mon::Answer>& a) { return a.ok() ? "a phase untimed" : error_name(a.error()); };
+    const u32 first = g_board.first_core(g_facts->node);
+    if (g_facts->core_count > 1) {
+        const u32 other = first + (g_facts->core_index == 0 ? 1 : 0);
+        auto a = mon::query(g_core, monitor::QueryOp::TransportBench, other, counts, kTimeout);
+        check(measured(a), "transport-bench-node", "core {} to core {}: {}", g_core, other, why(a));
+        auto from_core = mon::query(other, monitor::QueryOp::TransportBench, g_core, counts, kTimeout);
+        auto to_self = mon::query(g_core, monitor::QueryOp::TransportBench, g_core, counts, kTimeout);
+        check(!from_core.ok() && from_core.error() == Error::NotFound && !to_self.ok() && to_self.error() == Error::NotFound,
+              "transport-bench-refused", "a core monitor's benchmark: {}; to itself: {}", why(from_core), why(to_self));
+    }
+    if (g_board.node_count < 2 || g_facts->node != 0) return;
+    u32 good = 0;
+    const char* first_why = "";
+    for (u32 j = 1; j < g_board.node_count; ++j) {
+        auto a = mon::query(g_core, monitor::QueryOp::TransportBench, g_board.first_core(j), counts, kTimeout);
+        if (measured(a)) ++good;
+        else if (!*first_why) first_why = why(a);
+    }
+    check(good == g_board.node_count - 1, "transport-bench-nodes", "{} of {} other nodes measured ({})", good,
+          g_board.node_count - 1, first_why);
+}
+
 void test_programs(u64 skb) {
     const u64 hw = g_facts->core_ids[g_facts->core_index];
     // A user-level driver for the console's receive interrupt, fed by the runner.
@@ -333,6 +366,7 @@ int main(u64 arg) {
     test_boot_facts();
     test_membership();
     test_spawn_everywhere();
+    test_transport_bench();
     test_programs(arg & 0xffffffff);
     user::print("VERDICT {} ({} passed, {} failed)\n", g_failed ? "FAIL" : "PASS", g_passed, g_failed);
     // FIXME: no shutdown protocol between nodes yet: give the other nodes' test runners a
