@@ -7,6 +7,11 @@
   transports  host message-transport benchmark (URPC against its baselines, spinning and
               blocking, pinned and unpinned; the bulk buffer pool against memcpy); its JSON
               figures go to build/bench/transports.json and its plots to build/bench/*.png
+              --boards: the same in the guests (userland/programs/tbench.cpp, boot job 5):
+              LMP, URPC within a node and URPC between nodes (qemu-hetero's cross-ISA
+              pairs), round trips and streams, beside the raw cache-line ping-pong between
+              the same two cores; median of 3 boots; build/bench/transports-boards.json
+              and build/bench/transports-boards-*.png
   skb         SKB benchmark (facts loaded and queried, transitive closure over two graphs): each
               single-ISA board's boot core (booted with the boot parameter skbbench=1) beside the
               host's release build on exactly the guest's scaled workloads (skb/workload.hpp's
@@ -14,6 +19,7 @@
               facts, 1,000-node graphs) as context"""
 import glob
 import json
+import copy
 import os
 import re
 import statistics
@@ -98,6 +104,125 @@ def bench_syscalls():
     return out
 
 
+# The guests' transport benchmark: one board per ISA (cut to the host's CPUs, so that the
+# two vCPUs measured within a node do not outnumber the host's cores) and the heterogeneous
+# board for the pairs of nodes.
+TRANSPORT_BOARDS = ("qemu-x86_64", "qemu-aarch64", "qemu-riscv64", "qemu-hetero")
+TBENCH_LINE = re.compile(r"^BENCH (urpc-rt|urpc-stream|line-rt)/(\w+)\.(\d+)/(\w+)\.(\d+) count (\d+) ticks (\d+) hz (\d+)$")
+GUEST_BOOTS = 3
+
+
+def fitted_board(name, cpus):
+    """Board `name` with every node cut to `cpus` cores (at least 2), as a derived board file
+    under build/bench/boards named '<name>-<n>cores'; the board itself when it fits."""
+    board = boards.load(name)
+    cores = max(2, cpus)
+    if all(n["cores"] <= cores for n in board["nodes"]):
+        return board
+    with open(board["path"], encoding="utf-8") as f:
+        text = f.read()
+    text = re.sub(r"(?m)^(\s*cores\s*=\s*)\d+", lambda m: f"{m.group(1)}{cores}", text)
+    text = re.sub(r"(?m)^(\s*name\s*=\s*)(\S+)", lambda m: f"{m.group(1)}{m.group(2)}-{cores}cores", text, count=1)
+    out = os.path.join(BUILD, "bench", "boards")
+    os.makedirs(out, exist_ok=True)
+    path = os.path.join(out, f"{name}-{cores}cores.board")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    return boards.load(path)
+
+
+def _guest_transport_rows(board, results):
+    """The figures of one boot: {(kind, from, to): {round_trip_ns, stream_msgs_per_s, ...}}."""
+    rows = {}
+    first_core = {}
+    c = 0
+    for n in board["nodes"]:
+        first_core[n["name"]] = c
+        c += n["cores"]
+    node_of = {}
+    for n in board["nodes"]:
+        for k in range(n["cores"]):
+            node_of[first_core[n["name"]] + k] = n["name"]
+    for r in results:
+        for line in r.lines:
+            if m := TBENCH_LINE.match(line):
+                what, isa_a, core_a, isa_b, core_b = m.group(1), m.group(2), int(m.group(3)), m.group(4), int(m.group(5))
+                count, ns = int(m.group(6)), int(m.group(7))
+                kind = "urpc within a node" if node_of.get(core_a) == node_of.get(core_b) else "urpc between nodes"
+                row = rows.setdefault((kind, f"{isa_a}.{core_a}", f"{isa_b}.{core_b}"), {})
+                per = ns / count if count else None
+                if what == "urpc-rt":
+                    row["round_trip_ns"] = per
+                elif what == "line-rt":
+                    row["raw_line_round_trip_ns"] = per
+                elif ns:
+                    row["stream_msgs_per_s"] = count * 1e9 / ns
+            elif (m := BENCH_LINE.match(line)) and m.group(1) in ("lmp-round-trip", "lmp-stream"):
+                count, ticks, hz = (int(m.group(i)) for i in (2, 3, 4))
+                if not hz or not ticks:
+                    continue
+                isa = r.node["isa"]
+                row = rows.setdefault(("lmp", f"{isa}.{first_core[r.node['name']]}", f"{isa}.{first_core[r.node['name']]}"), {})
+                if m.group(1) == "lmp-round-trip":
+                    row["round_trip_ns"] = ticks * 1e9 / hz / count
+                else:
+                    row["stream_msgs_per_s"] = count * hz / ticks
+    return rows
+
+
+def bench_transports_boards(as_json):
+    """The guests' transport figures (see the module's docstring), each the median of
+    GUEST_BOOTS boots, with URPC's round trip over the raw line's between the same cores."""
+    cpus = len(os.sched_getaffinity(0))
+    out = {"host_cpus": cpus, "boots": GUEST_BOOTS, "boards": {}, "rows": []}
+    for name in TRANSPORT_BOARDS:
+        board = fitted_board(name, cpus)
+        vcpus = sum(n["cores"] for n in board["nodes"])
+        note = (f"{vcpus} vCPUs on {cpus} host CPUs" + (" (cut from " + name + ")" if board["name"] != name else "")
+                + ("; only the two measured spin, the others halt" if vcpus > cpus else ""))
+        out["boards"][board["name"]] = note
+        samples, errors = {}, []
+        try:
+            img = build.image(board)
+        except ToolError as e:
+            out["boards"][board["name"]] = f"not measured ({str(e).splitlines()[0]})"
+            continue
+        for _ in range(GUEST_BOOTS):
+            results = runner.Run(board, img, echo=False, params={"job": 5}, timeout=board["timeout"] + 120).go()
+            errors += [f"{r.node['name']}: {r.error}" for r in results if r.error]
+            for key, row in _guest_transport_rows(board, results).items():
+                for field, v in row.items():
+                    samples.setdefault(key, {}).setdefault(field, []).append(v)
+        if errors:
+            out["boards"][board["name"]] += f"; failures: {'; '.join(errors[:3])}"
+        for (kind, a, b), fields in samples.items():
+            row = {"board": board["name"], "transport": kind, "from": a, "to": b}
+            row.update({f: statistics.median(v) for f, v in fields.items()})
+            if row.get("round_trip_ns") and row.get("raw_line_round_trip_ns"):
+                row["round_trip_over_raw_line"] = row["round_trip_ns"] / row["raw_line_round_trip_ns"]
+            out["rows"].append(row)
+    d = os.path.join(BUILD, "bench")
+    os.makedirs(d, exist_ok=True)
+    figures = os.path.join(d, "transports-boards.json")
+    with open(figures, "w", encoding="utf-8") as f:
+        json.dump(out, f, indent=1)
+    out["plots"] = plot_transports(figures, d, "--boards")
+    if as_json:
+        return out
+    fmt = "  {:<22} {:<20} {:<24} {:>11} {:>11} {:>8} {:>13}"
+    lines = [fmt.format("board", "transport", "pair", "round trip", "raw line", "/line", "stream msg/s")]
+    for r in out["rows"]:
+        pair = r["from"] if r["from"] == r["to"] else f"{r['from']} -> {r['to']}"
+        rt, line, ratio, st = r.get("round_trip_ns"), r.get("raw_line_round_trip_ns"), r.get("round_trip_over_raw_line"), r.get("stream_msgs_per_s")
+        lines.append(fmt.format(r["board"], r["transport"], pair, f"{rt:.0f} ns" if rt else "-", f"{line:.0f} ns" if line else "-",
+                                f"{ratio:.2f}x" if ratio else "-", f"{st:.3g}" if st else "-"))
+    lines.append("  (the median of each figure over the boots; raw line: one cache line both cores spin on, the same two")
+    lines.append("   cores' limit under the emulator; every board's vCPUs against the host's:)")
+    lines += [f"    {b}: {n}" for b, n in out["boards"].items()]
+    lines.append(f"figures: {figures}\nplots: {out['plots']}")
+    return "\n".join(lines)
+
+
 def bench_host(name, as_json):
     d = build.native("bench")
     exe = os.path.join(d, HOST_BENCHES[name])
@@ -118,14 +243,14 @@ def bench_host(name, as_json):
     return out
 
 
-def plot_transports(figures, outdir):
+def plot_transports(figures, outdir, *flags):
     """Draws the transport plots with Debian's python3-matplotlib (the system python, which
     has it, even when ./mosaic runs under another python3); says what it wrote or why not."""
     from . import deps
     deps.ensure(deps.BENCH_PACKAGES)
     script = os.path.join(ROOT, "tools", "mosaic", "plot_transports.py")
     python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
-    r = subprocess.run([python, script, figures, outdir], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    r = subprocess.run([python, script, *flags, figures, outdir], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if r.returncode != 0:
         return f"not drawn ({(r.stdout.strip().splitlines() or ['?'])[-1]}; python3-matplotlib installed?)"
     return ", ".join(r.stdout.split())
@@ -245,11 +370,18 @@ def bench_skb(as_json):
     return "\n".join(out)
 
 
-def run(what, as_json):
+def run(what, as_json, on_boards=False):
     kinds = ["boot", "idle", "sizes", "syscalls"] + [k for k in HOST_BENCHES if os.path.exists(os.path.join(ROOT, os.path.dirname(HOST_BENCHES[k])))]
     if what != "all" and what not in ("boot", "idle", "sizes", "syscalls", *HOST_BENCHES):
         raise ToolError(f"unknown benchmark '{what}'; valid: all, boot, idle, sizes, syscalls, {', '.join(HOST_BENCHES)}", 2)
+    if on_boards and what != "transports":
+        raise ToolError("--boards goes with the transports benchmark only: ./mosaic bench transports --boards", 2)
     results = {}
+    if on_boards:
+        step("benchmark: transports in the guests")
+        res = bench_transports_boards(as_json)
+        print(json.dumps(res, indent=2) if as_json else res)
+        return 0
     for k in (kinds if what == "all" else [what]):
         step(f"benchmark: {k}")
         local = {"boot": bench_boot, "idle": bench_idle, "sizes": bench_sizes, "syscalls": bench_syscalls,

@@ -75,7 +75,7 @@ def cmd_test(args):
 
 def cmd_bench(args):
     from . import bench
-    return bench.run(args.what, args.json)
+    return bench.run(args.what, args.json, args.boards)
 
 
 def cmd_flash(args):
@@ -118,6 +118,8 @@ def parser():
     b = sub.add_parser("bench", help="run benchmarks with baselines side by side")
     b.add_argument("what", nargs="?", default="all")
     b.add_argument("--json", action="store_true")
+    b.add_argument("--boards", action="store_true",
+                   help="with transports: measure in the guests (LMP, URPC within and between nodes) instead of the host")
     return p
 
 

@@ -77,6 +77,55 @@ def round_trip_plot(fig, path):
     plt.close()
 
 
+def guest_label(r):
+    pair = r["from"] if r["from"] == r["to"] else f"{r['from']} -> {r['to']}"
+    return f"{r['board']}: {r['transport']}, {pair}"
+
+
+def guest_round_trip_plot(fig, path):
+    rows = [r for r in fig["rows"] if r.get("round_trip_ns")]
+    plt.figure(figsize=(10, max(4, 0.45 * len(rows) + 1.5)))
+    ys = range(len(rows))
+    plt.barh([y + 0.2 for y in ys], [r["round_trip_ns"] for r in rows], height=0.4, label="round trip")
+    plt.barh([y - 0.2 for y in ys], [r.get("raw_line_round_trip_ns") or 0 for r in rows], height=0.4,
+             label="raw cache line, same two cores (limit)")
+    plt.yticks(list(ys), [guest_label(r) for r in rows], fontsize=7)
+    plt.gca().invert_yaxis()  # the table's order, top down
+    plt.xscale("log")
+    plt.xlabel(f"round trip (ns, median of {fig['boots']} boots)")
+    plt.title("Round trip per transport and ISA pair (guests, QEMU TCG)")
+    plt.grid(True, axis="x", which="both", alpha=0.3)
+    plt.legend(fontsize=8)
+    plt.tight_layout()
+    plt.savefig(path, dpi=110)
+    plt.close()
+
+
+def guest_throughput_plot(fig, path):
+    rows = [r for r in fig["rows"] if r.get("stream_msgs_per_s")]
+    plt.figure(figsize=(10, max(4, 0.35 * len(rows) + 1.5)))
+    plt.barh(range(len(rows)), [r["stream_msgs_per_s"] for r in rows], height=0.6)
+    plt.yticks(range(len(rows)), [guest_label(r) for r in rows], fontsize=7)
+    plt.gca().invert_yaxis()
+    plt.xscale("log")
+    plt.xlabel(f"messages per second, one way (64-byte URPC slots; LMP: 4 words; median of {fig['boots']} boots)")
+    plt.title("Stream throughput per transport and ISA pair (guests, QEMU TCG)")
+    plt.grid(True, axis="x", which="both", alpha=0.3)
+    plt.tight_layout()
+    plt.savefig(path, dpi=110)
+    plt.close()
+
+
+def main_boards(figures, outdir):
+    with open(figures, encoding="utf-8") as f:
+        fig = json.load(f)
+    os.makedirs(outdir, exist_ok=True)
+    out = [os.path.join(outdir, "transports-boards-round-trip.png"), os.path.join(outdir, "transports-boards-throughput.png")]
+    guest_round_trip_plot(fig, out[0])
+    guest_throughput_plot(fig, out[1])
+    print("\n".join(out))
+
+
 def main(figures, outdir):
     with open(figures, encoding="utf-8") as f:
         fig = json.load(f)
@@ -88,4 +137,7 @@ def main(figures, outdir):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    if sys.argv[1] == "--boards":
+        main_boards(sys.argv[2], sys.argv[3])
+    else:
+        main(sys.argv[1], sys.argv[2])

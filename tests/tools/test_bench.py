@@ -1,0 +1,63 @@
+"""Tests of ./mosaic bench's guest transport benchmark (tools/mosaic/bench.py): the boards it
+cuts to the host's CPUs, how it reads the guests' BENCH lines, and its refusals."""
+import os
+import subprocess
+import sys
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+
+from mosaic import bench, boards  # noqa: E402
+
+
+class FakeNode:
+    def __init__(self, node, lines):
+        self.node, self.lines = node, lines
+
+
+class GuestTransportBench(unittest.TestCase):
+    def test_a_board_is_cut_to_the_host_cpus_and_the_original_is_untouched(self):
+        original = boards.load("qemu-x86_64")
+        cut = bench.fitted_board("qemu-x86_64", 2)
+        self.assertEqual(cut["name"], "qemu-x86_64-2cores")
+        self.assertEqual([n["cores"] for n in cut["nodes"]], [2])
+        self.assertNotEqual(cut["path"], original["path"])
+        self.assertEqual([n["cores"] for n in boards.load("qemu-x86_64")["nodes"]], [n["cores"] for n in original["nodes"]])
+        self.assertEqual([(n["isa"], n["memory"]) for n in cut["nodes"]], [(n["isa"], n["memory"]) for n in original["nodes"]])
+        # A board whose nodes already fit is used as it is.
+        self.assertEqual(bench.fitted_board("qemu-hetero", 2)["path"], boards.load("qemu-hetero")["path"])
+        # At least two cores, whatever the host: the benchmark measures a pair.
+        self.assertEqual([n["cores"] for n in bench.fitted_board("qemu-x86_64", 1)["nodes"]], [2])
+
+    def test_bench_lines_become_rows_per_transport_and_pair(self):
+        board = boards.load("qemu-hetero")  # nodes x86 (cores 0-1), arm (2-3), rv (4-5)
+        x86, arm = board["nodes"][0], board["nodes"][1]
+        results = [
+            FakeNode(x86, ["BENCH urpc-rt/x86_64.0/x86_64.1 count 2000 ticks 4000000 hz 1000000000",
+                           "BENCH line-rt/x86_64.0/x86_64.1 count 2000 ticks 1000000 hz 1000000000",
+                           "BENCH urpc-stream/x86_64.0/x86_64.1 count 20000 ticks 10000000 hz 1000000000",
+                           "BENCH urpc-rt/x86_64.0/aarch64.2 count 1000 ticks 3000000 hz 1000000000",
+                           "BENCH lmp-round-trip count 2000 ticks 2000000 hz 1000000000",
+                           "BENCH urpc-rt/x86_64.0 count 1 ticks 1 hz 1",  # malformed: no pair
+                           "tbench: not a figure"]),
+            FakeNode(arm, ["BENCH lmp-stream count 20000 ticks 62500000 hz 62500000",
+                           "BENCH lmp-round-trip count 10 ticks 5 hz 0"]),  # no rate: not a figure
+        ]
+        rows = bench._guest_transport_rows(board, results)
+        self.assertEqual(rows[("urpc within a node", "x86_64.0", "x86_64.1")],
+                         {"round_trip_ns": 2000.0, "raw_line_round_trip_ns": 500.0, "stream_msgs_per_s": 2e6})
+        self.assertEqual(rows[("urpc between nodes", "x86_64.0", "aarch64.2")], {"round_trip_ns": 3000.0})
+        self.assertEqual(rows[("lmp", "x86_64.0", "x86_64.0")], {"round_trip_ns": 1000.0})
+        self.assertEqual(rows[("lmp", "aarch64.2", "aarch64.2")], {"stream_msgs_per_s": 20000.0})
+        self.assertEqual(len(rows), 4)
+
+    def test_boards_goes_with_the_transports_benchmark_only(self):
+        r = subprocess.run([os.path.join(ROOT, "mosaic"), "bench", "skb", "--boards"], cwd=ROOT,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--boards goes with the transports benchmark only", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
