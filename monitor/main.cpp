@@ -509,11 +509,12 @@ monitor::Answer query_here(void*, const monitor::Query& q) {
         BenchLink* b = bench_link_to(u32(q.a));
         if (!b) return fail(Error::NotFound);
         monitor::tbench::Counts n;
-        u32 asked[3];
-        for (u32 i = 0; i < 3; ++i) asked[i] = load_le32(q.name + 4 * i);
+        u32 asked[4];
+        for (u32 i = 0; i < 4; ++i) asked[i] = load_le32(q.name + 4 * i);
         if (asked[0]) n.round_trips = min(asked[0], monitor::tbench::kMaxCount - monitor::tbench::kWarmup);
         if (asked[1]) n.streamed = min(asked[1], monitor::tbench::kMaxCount);
         if (asked[2]) n.raw_rounds = min(asked[2], monitor::tbench::kMaxCount);
+        if (asked[3]) n.stream_bytes = asked[3]; // run() refuses a size no message has
         const monitor::tbench::Figures f = monitor::tbench::run(b->ch, b->line, bench_counter(), n);
         a.a = f.round_trip_ns, a.b = f.stream_ns, a.c = f.raw_ns;
         return fail(f.status != Error::Ok ? f.status : f.errors ? Error::Malformed : Error::Ok);

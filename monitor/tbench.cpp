@@ -48,7 +48,7 @@ Status wait_word(RawLine* line, u64 want, const Counter& c, u64 deadline) {
 // The initiator's phases; each returns its status and adds what it saw wrong to f.errors.
 Status round_trips(Channel& ch, const Counter& c, u32 n, Figures& f) {
     const u64 deadline = deadline_of(c);
-    TRY_STATUS(put(ch, tb::start_message{u32(Mode::RoundTrip), n + kWarmup}, c, deadline));
+    TRY_STATUS(put(ch, tb::start_message{u32(Mode::RoundTrip), n + kWarmup, 0}, c, deadline));
     u64 t0 = c.now();
     for (u32 i = 0; i < n + kWarmup; ++i) {
         if (i == kWarmup) t0 = c.now();
@@ -66,19 +66,31 @@ Status round_trips(Channel& ch, const Counter& c, u32 n, Figures& f) {
     return {};
 }
 
-Status stream(Channel& ch, const Counter& c, u32 n, Figures& f) {
+// A streamed message's payload (interfaces/tbench.hpp): its number, then the pattern.
+void fill_data(u8* p, u64 seq, u32 bytes) {
+    store_le64(p, seq);
+    for (u32 i = tb::kMinDataBytes; i < bytes; ++i) p[i] = u8(seq * 31 + i);
+}
+bool is_data(const Message& m, u64 seq, u32 bytes) {
+    if (m.interface != tb::kInterfaceId || m.type != tb::kDataType || m.reply || m.length != bytes ||
+        load_le64(m.payload) != seq)
+        return false;
+    for (u32 i = tb::kMinDataBytes; i < bytes; ++i)
+        if (m.payload[i] != u8(seq * 31 + i)) return false;
+    return true;
+}
+
+Status stream(Channel& ch, const Counter& c, u32 n, u32 bytes, Figures& f) {
     const u64 deadline = deadline_of(c);
-    TRY_STATUS(put(ch, tb::start_message{u32(Mode::Stream), n}, c, deadline));
+    TRY_STATUS(put(ch, tb::start_message{u32(Mode::Stream), n, bytes}, c, deadline));
     const u64 t0 = c.now();
-    u8 payload[kBatch][transports::kFramePayload];
+    u8 payload[kBatch][transports::kMaxPayload];
     transports::Outgoing out[kBatch];
     for (u32 sent = 0, polls = 0; sent < n;) {
         const u32 k = min(kBatch, n - sent);
         for (u32 i = 0; i < k; ++i) {
-            const u64 seq = sent + i;
-            tb::encode_fields(tb::data_message{seq, ~seq, seq * 3, seq ^ 0x5a5a, seq + 7}, payload[i]);
-            out[i] = {.interface = tb::kInterfaceId, .type = tb::data_message::kType, .payload = payload[i],
-                      .length = transports::kFramePayload};
+            fill_data(payload[i], sent + i, bytes);
+            out[i] = {.interface = tb::kInterfaceId, .type = tb::kDataType, .payload = payload[i], .length = u16(bytes)};
         }
         Result<u32> r = ch.send_batch(out, k);
         if (r.ok()) {
@@ -107,7 +119,7 @@ Status stream(Channel& ch, const Counter& c, u32 n, Figures& f) {
 Status raw(Channel& ch, RawLine* line, const Counter& c, u32 n, Figures& f) {
     const u64 deadline = deadline_of(c);
     __atomic_store_n(&line->word, 0, __ATOMIC_RELEASE); // before the start that tells the peer
-    TRY_STATUS(put(ch, tb::start_message{u32(Mode::Raw), n}, c, deadline));
+    TRY_STATUS(put(ch, tb::start_message{u32(Mode::Raw), n, 0}, c, deadline));
     const u64 t0 = c.now();
     for (u64 i = 0; i < n; ++i) {
         __atomic_store_n(&line->word, 2 * i + 1, __ATOMIC_RELEASE);
@@ -132,7 +144,7 @@ Status echo(Channel& ch, const Counter& c, u32 n) {
     return {};
 }
 
-Status sink(Channel& ch, const Counter& c, u32 n) {
+Status sink(Channel& ch, const Counter& c, u32 n, u32 bytes) {
     const u64 deadline = deadline_of(c);
     Message in[kReceiveBatch];
     u32 taken = 0, good = 0, errors = 0;
@@ -144,10 +156,7 @@ Status sink(Channel& ch, const Counter& c, u32 n) {
             continue;
         }
         for (u32 i = 0; i < *r; ++i, ++taken) {
-            auto d = transports::decode_message<tb::data_message>(in[i]);
-            const u64 seq = good + errors;
-            const bool right = d.ok() && d->seq == seq && d->a == ~seq && d->b == seq * 3 && d->c == (seq ^ 0x5a5a) &&
-                               d->d == seq + 7;
+            const bool right = is_data(in[i], good + errors, bytes);
             good += right;
             errors += !right;
         }
@@ -180,7 +189,8 @@ Figures run(Channel& ch, RawLine* line, const Counter& c, const Counts& n) {
         if (!s.ok() && f.status == Error::Ok) f.status = s.error();
     };
     note(round_trips(ch, c, n.round_trips, f));
-    note(stream(ch, c, n.streamed, f));
+    if (n.stream_bytes < tb::kMinDataBytes || n.stream_bytes > transports::kMaxPayload) note(Error::OutOfRange);
+    else note(stream(ch, c, n.streamed, n.stream_bytes, f));
     if (line) note(raw(ch, line, c, n.raw_rounds, f));
     return f;
 }
@@ -189,10 +199,13 @@ Status serve(Channel& ch, const Message& m, RawLine* line, const Counter& c) {
     auto start = transports::decode_message<tb::start_message>(m);
     if (!start.ok()) return Error::Malformed;
     if (start->count > kMaxCount) return Error::OutOfRange;
+    if (Mode(start->mode) == Mode::Stream &&
+        (start->bytes < tb::kMinDataBytes || start->bytes > transports::kMaxPayload))
+        return Error::OutOfRange;
     if (!c.read || !c.hz) return Error::Unsupported;
     switch (Mode(start->mode)) {
     case Mode::RoundTrip: return echo(ch, c, start->count);
-    case Mode::Stream: return sink(ch, c, start->count);
+    case Mode::Stream: return sink(ch, c, start->count, start->bytes);
     case Mode::Raw: return line ? answer_raw(line, c, start->count) : Status(Error::Unsupported);
     }
     return Error::Malformed;

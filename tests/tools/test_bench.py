@@ -37,6 +37,7 @@ class GuestTransportBench(unittest.TestCase):
             FakeNode(x86, ["BENCH urpc-rt/x86_64.0/x86_64.1 count 2000 ticks 4000000 hz 1000000000",
                            "BENCH line-rt/x86_64.0/x86_64.1 count 2000 ticks 1000000 hz 1000000000",
                            "BENCH urpc-stream/x86_64.0/x86_64.1 count 20000 ticks 10000000 hz 1000000000",
+                           "BENCH urpc-stream@320/x86_64.0/x86_64.1 count 20000 ticks 32000000 hz 1000000000",
                            "BENCH urpc-rt/x86_64.0/aarch64.2 count 1000 ticks 3000000 hz 1000000000",
                            "BENCH lmp-round-trip count 2000 ticks 2000000 hz 1000000000",
                            "BENCH urpc-rt/x86_64.0 count 1 ticks 1 hz 1",  # malformed: no pair
@@ -46,10 +47,12 @@ class GuestTransportBench(unittest.TestCase):
         ]
         rows = bench._guest_transport_rows(board, results)
         self.assertEqual(rows[("urpc within a node", "x86_64.0", "x86_64.1")],
-                         {"round_trip_ns": 2000.0, "raw_line_round_trip_ns": 500.0, "stream_msgs_per_s": 2e6})
+                         {"round_trip_ns": 2000.0, "raw_line_round_trip_ns": 500.0, "stream_msgs_per_s": 2e6,
+                          "stream_bytes_per_s@40": 8e7, "stream_bytes_per_s@320": 2e8})
         self.assertEqual(rows[("urpc between nodes", "x86_64.0", "aarch64.2")], {"round_trip_ns": 3000.0})
         self.assertEqual(rows[("lmp", "x86_64.0", "x86_64.0")], {"round_trip_ns": 1000.0})
-        self.assertEqual(rows[("lmp", "aarch64.2", "aarch64.2")], {"stream_msgs_per_s": 20000.0})
+        self.assertEqual(rows[("lmp", "aarch64.2", "aarch64.2")],
+                         {"stream_msgs_per_s": 20000.0, "stream_bytes_per_s@32": 640000.0})
         self.assertEqual(len(rows), 4)
 
     def test_boards_goes_with_the_transports_benchmark_only(self):

@@ -108,7 +108,9 @@ def bench_syscalls():
 # two vCPUs measured within a node do not outnumber the host's cores) and the heterogeneous
 # board for the pairs of nodes.
 TRANSPORT_BOARDS = ("qemu-x86_64", "qemu-aarch64", "qemu-riscv64", "qemu-hetero")
-TBENCH_LINE = re.compile(r"^BENCH (urpc-rt|urpc-stream|line-rt)/(\w+)\.(\d+)/(\w+)\.(\d+) count (\d+) ticks (\d+) hz (\d+)$")
+TBENCH_LINE = re.compile(r"^BENCH (urpc-rt|urpc-stream(?:@\d+)?|line-rt)/(\w+)\.(\d+)/(\w+)\.(\d+) count (\d+) ticks (\d+) hz (\d+)$")
+ONE_SLOT_BYTES = 40  # a one-frame message's payload: one 64-byte URPC slot
+LMP_BYTES = 32       # an LMP message: four words
 GUEST_BOOTS = 3
 
 
@@ -156,7 +158,10 @@ def _guest_transport_rows(board, results):
                 elif what == "line-rt":
                     row["raw_line_round_trip_ns"] = per
                 elif ns:
-                    row["stream_msgs_per_s"] = count * 1e9 / ns
+                    size = int(what.partition("@")[2] or ONE_SLOT_BYTES)
+                    if size == ONE_SLOT_BYTES:
+                        row["stream_msgs_per_s"] = count * 1e9 / ns
+                    row[f"stream_bytes_per_s@{size}"] = count * size * 1e9 / ns
             elif (m := BENCH_LINE.match(line)) and m.group(1) in ("lmp-round-trip", "lmp-stream"):
                 count, ticks, hz = (int(m.group(i)) for i in (2, 3, 4))
                 if not hz or not ticks:
@@ -167,6 +172,7 @@ def _guest_transport_rows(board, results):
                     row["round_trip_ns"] = ticks * 1e9 / hz / count
                 else:
                     row["stream_msgs_per_s"] = count * hz / ticks
+                    row[f"stream_bytes_per_s@{LMP_BYTES}"] = count * LMP_BYTES * hz / ticks
     return rows
 
 

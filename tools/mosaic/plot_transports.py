@@ -102,15 +102,21 @@ def guest_round_trip_plot(fig, path):
 
 
 def guest_throughput_plot(fig, path):
-    rows = [r for r in fig["rows"] if r.get("stream_msgs_per_s")]
-    plt.figure(figsize=(10, max(4, 0.35 * len(rows) + 1.5)))
-    plt.barh(range(len(rows)), [r["stream_msgs_per_s"] for r in rows], height=0.6)
-    plt.yticks(range(len(rows)), [guest_label(r) for r in rows], fontsize=7)
-    plt.gca().invert_yaxis()
-    plt.xscale("log")
-    plt.xlabel(f"messages per second, one way (64-byte URPC slots; LMP: 4 words; median of {fig['boots']} boots)")
-    plt.title("Stream throughput per transport and ISA pair (guests, QEMU TCG)")
-    plt.grid(True, axis="x", which="both", alpha=0.3)
+    """Bytes per second of one-way streams against the message's payload size, one line per
+    transport and pair (LMP: one point, its four-word messages)."""
+    plt.figure(figsize=(10, 7))
+    for r in fig["rows"]:
+        sizes = sorted(int(k.partition("@")[2]) for k in r if k.startswith("stream_bytes_per_s@"))
+        if not sizes:
+            continue
+        plt.plot(sizes, [r[f"stream_bytes_per_s@{n}"] for n in sizes], marker="o", label=guest_label(r))
+    plt.xscale("log", base=2)
+    plt.yscale("log")
+    plt.xlabel("payload bytes per message (40: one 64-byte URPC slot; longer: fragmented)")
+    plt.ylabel(f"bytes per second, one way (median of {fig['boots']} boots)")
+    plt.title("Stream throughput against message size per transport and ISA pair (guests, QEMU TCG)")
+    plt.grid(True, which="both", alpha=0.3)
+    plt.legend(fontsize=6, loc="lower right")
     plt.tight_layout()
     plt.savefig(path, dpi=110)
     plt.close()

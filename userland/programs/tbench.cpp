@@ -5,12 +5,14 @@
 //     one-way stream, each program printing its own BENCH line on its node's console);
 //   - URPC within the node: the node's boot monitor to every other core's monitor over a
 //     benchmark channel bound on the SKB's route (monitor/tbench.hpp): round trips, a
-//     batched one-way stream and, between the same two cores, the raw cache-line ping-pong
-//     (the emulator's limit);
+//     batched one-way stream of one-slot messages (40-byte payloads) and of longer ones
+//     (kStreamSizes, fragmented) and, between the same two cores, the raw cache-line
+//     ping-pong (the emulator's limit);
 // and URPC between every pair of nodes (boot monitor to boot monitor, through the
 // interconnect region: the cross-ISA pairs of a heterogeneous board), the same three.
 // The monitors measure in their own counter's ticks and answer in nanoseconds; each figure
-// is printed as "BENCH <what>/<isa>.<core>/<isa>.<core> count <n> ticks <ns> hz 1000000000".
+// is printed as "BENCH <what>/<isa>.<core>/<isa>.<core> count <n> ticks <ns> hz 1000000000",
+// <what> one of urpc-rt, line-rt, urpc-stream (40-byte messages) and urpc-stream@<bytes>.
 // Then it shuts the other nodes down and exits 0 if every measurement came back.
 #include <mosaic/board.hpp>
 #include <mosaic/bootfacts.hpp>
@@ -25,6 +27,8 @@ namespace {
 constexpr u64 kAnswerTicks = 60 * 100; // a benchmark query's answer: up to three 5 s phases, and the way
 constexpr u64 kLmpRounds = 2000, kLmpStreamed = 20000;
 constexpr u64 kEndTicks = 30 * 100; // an LMP program's end
+// Longer streamed messages: up to the 8 frames a core channel's benchmark ring holds.
+constexpr u32 kStreamSizes[] = {160, 320};
 
 BoardProfile g_board;
 u32 g_failed = 0;
@@ -51,8 +55,8 @@ template <typename... Args> void fail(const char* fmt, Args... args) {
 // Asks core `from`'s monitor to measure its benchmark channel to `to`'s.
 Result<mon::Answer> measure(u32 from, u32 to, const monitor::tbench::Counts& n) {
     u8 counts[16] = {};
-    const u32 c[3] = {n.round_trips, n.streamed, n.raw_rounds};
-    for (u32 i = 0; i < 3; ++i) store_le32(counts + 4 * i, c[i]);
+    const u32 c[4] = {n.round_trips, n.streamed, n.raw_rounds, n.stream_bytes};
+    for (u32 i = 0; i < 4; ++i) store_le32(counts + 4 * i, c[i]);
     return mon::query(from, QueryOp::TransportBench, to, counts, kAnswerTicks);
 }
 
@@ -85,6 +89,16 @@ void urpc_pair(u32 from, u32 to, bool same_node) {
     bench_line("urpc-rt", from, to, n.round_trips, a->a);
     bench_line("urpc-stream", from, to, n.streamed, a->b);
     if (a->c) bench_line("line-rt", from, to, n.raw_rounds, a->c);
+    // The stream again with longer messages (the other phases as short as they go).
+    for (u32 bytes : kStreamSizes) {
+        const monitor::tbench::Counts longer{.round_trips = 1, .streamed = n.streamed, .raw_rounds = 1, .stream_bytes = bytes};
+        auto b = measure(from, to, longer);
+        if (!b.ok()) return fail("core {} to core {}, {}-byte stream: {}", from, to, bytes, error_name(b.error()));
+        char what[24];
+        BufferSink sink(what, sizeof what);
+        format(sink.sink(), "urpc-stream@{}", bytes);
+        bench_line(what, from, to, n.streamed, b->b);
+    }
 }
 
 // LMP on `core`: a pong and a ping, then a sink and a stream (lmp.cpp prints the figures).

@@ -68,6 +68,49 @@ TEST_CASE("two monitors measure round trips, a batched stream and the raw line, 
     CHECK(failed == 0);
 }
 
+TEST_CASE("a stream of the longest messages, fragmented over the ring, arrives whole and in order") {
+    test::UrpcPair p(16, false); // a node pair's benchmark ring: a 480-byte message takes 12 slots
+    REQUIRE(p.ok);
+    std::atomic<bool> stop{false};
+    std::atomic<u32> served{0}, failed{0};
+    std::thread peer(responder, std::ref(p.b), nullptr, std::cref(kSteady), std::ref(stop), std::ref(served),
+                     std::ref(failed));
+    tbench::Figures f = tbench::run(p.a, nullptr, kSteady,
+                                    {.round_trips = 10, .streamed = 5000, .raw_rounds = 0, .stream_bytes = 480});
+    // Longer than a message can be: refused before the stream starts (the round trip runs).
+    tbench::Figures too_long =
+        tbench::run(p.a, nullptr, kSteady, {.round_trips = 1, .streamed = 1, .raw_rounds = 0, .stream_bytes = 481});
+    stop.store(true, std::memory_order_release);
+    peer.join();
+    CHECK(f.status == Error::Ok);
+    CHECK(f.errors == 0);
+    CHECK(f.stream_ns > 0);
+    CHECK(f.raw_ns == 0); // no line: no raw phase
+    CHECK(too_long.status == Error::OutOfRange);
+    CHECK(too_long.round_trip_ns > 0);
+    CHECK(served == 3);
+    CHECK(failed == 0);
+}
+
+TEST_CASE("a core channel's 8-slot ring refuses a stream of 12-frame messages instead of hanging") {
+    test::UrpcPair p(8, false);
+    REQUIRE(p.ok);
+    std::atomic<bool> stop{false};
+    std::atomic<u32> served{0}, failed{0};
+    std::thread peer(responder, std::ref(p.b), nullptr, std::cref(kFast), std::ref(stop), std::ref(served),
+                     std::ref(failed));
+    tbench::Figures f =
+        tbench::run(p.a, nullptr, kFast, {.round_trips = 5, .streamed = 3, .raw_rounds = 0, .stream_bytes = 480});
+    CHECK(f.status == Error::CapacityExceeded);
+    CHECK(f.round_trip_ns > 0);
+    CHECK(f.stream_ns == 0);
+    // The responder, waiting for the stream that never came, gives up at its deadline.
+    while (served + failed < 2) std::this_thread::yield();
+    stop.store(true, std::memory_order_release);
+    peer.join();
+    CHECK(failed == 1);
+}
+
 TEST_CASE("a silent peer ends each phase at its deadline with Timeout") {
     test::UrpcPair p(8, false);
     REQUIRE(p.ok);
@@ -103,22 +146,26 @@ TEST_CASE("a peer that answers with the wrong pongs is counted and timed out, ne
 TEST_CASE("the responder checks every streamed message and reports what was wrong") {
     test::UrpcPair p(64, false);
     REQUIRE(p.ok);
-    // A stream of 10, the fourth with a wrong word, already in the ring when the start comes.
+    // A stream of 10 messages of 100 bytes (three frames each), the fourth with a wrong
+    // byte, the seventh too short, already in the ring when the start comes.
     for (u64 seq = 0; seq < 10; ++seq) {
-        tb::data_message d{seq, ~seq, seq * 3, seq ^ 0x5a5a, seq + 7};
-        if (seq == 3) d.c ^= 1;
-        REQUIRE(transports::send_message(p.a, d).ok());
+        u8 payload[100];
+        store_le64(payload, seq);
+        for (u32 i = 8; i < 100; ++i) payload[i] = u8(seq * 31 + i);
+        if (seq == 3) payload[77] ^= 1;
+        const u16 length = seq == 6 ? 99 : 100;
+        REQUIRE(p.a.send({.interface = tb::kInterfaceId, .type = tb::kDataType, .payload = payload, .length = length}).ok());
     }
     transports::Message start;
-    REQUIRE(transports::send_message(p.b, tb::start_message{u32(tbench::Mode::Stream), 10}).ok());
+    REQUIRE(transports::send_message(p.b, tb::start_message{u32(tbench::Mode::Stream), 10, 100}).ok());
     REQUIRE(p.a.poll(start).ok());
     CHECK(tbench::serve(p.b, start, nullptr, kSteady).ok());
     transports::Message m;
     REQUIRE(p.a.poll(m).ok());
     auto done = transports::decode_message<tb::done_message>(m);
     REQUIRE(done.ok());
-    CHECK(done->received == 9);
-    CHECK(done->errors == 1);
+    CHECK(done->received == 8);
+    CHECK(done->errors == 2);
 }
 
 TEST_CASE("the responder refuses what it cannot serve, and sends nothing back") {
@@ -132,20 +179,24 @@ TEST_CASE("the responder refuses what it cannot serve, and sends nothing back") 
     };
     tbench::RawLine line{};
     CHECK(tbench::serve(p.b, message_of(tb::ping_message{1}), &line, kSteady).error() == Error::Malformed);
-    CHECK(tbench::serve(p.b, message_of(tb::start_message{u32(tbench::Mode::Stream), tbench::kMaxCount + 1}), &line,
+    CHECK(tbench::serve(p.b, message_of(tb::start_message{u32(tbench::Mode::Stream), tbench::kMaxCount + 1, 40}), &line,
                         kSteady)
               .error() == Error::OutOfRange);
-    CHECK(tbench::serve(p.b, message_of(tb::start_message{9, 1}), &line, kSteady).error() == Error::Malformed);
-    CHECK(tbench::serve(p.b, message_of(tb::start_message{u32(tbench::Mode::Raw), 5}), nullptr, kSteady).error() ==
+    CHECK(tbench::serve(p.b, message_of(tb::start_message{u32(tbench::Mode::Stream), 5, 7}), &line, kSteady).error() ==
+          Error::OutOfRange); // messages shorter than their number
+    CHECK(tbench::serve(p.b, message_of(tb::start_message{u32(tbench::Mode::Stream), 5, 481}), &line, kSteady)
+              .error() == Error::OutOfRange);
+    CHECK(tbench::serve(p.b, message_of(tb::start_message{9, 1, 0}), &line, kSteady).error() == Error::Malformed);
+    CHECK(tbench::serve(p.b, message_of(tb::start_message{u32(tbench::Mode::Raw), 5, 0}), nullptr, kSteady).error() ==
           Error::Unsupported);
     const tbench::Counter no_rate{steady_ticks, nullptr, 0};
-    CHECK(tbench::serve(p.b, message_of(tb::start_message{u32(tbench::Mode::RoundTrip), 5}), &line, no_rate).error() ==
+    CHECK(tbench::serve(p.b, message_of(tb::start_message{u32(tbench::Mode::RoundTrip), 5, 0}), &line, no_rate).error() ==
           Error::Unsupported);
     CHECK(tbench::run(p.a, &line, no_rate).status == Error::Unsupported);
     transports::Message none;
     CHECK(p.a.poll(none).error() == Error::WouldBlock); // no reply to any of them
     // A raw phase whose initiator fell silent ends at the deadline.
-    CHECK(tbench::serve(p.b, message_of(tb::start_message{u32(tbench::Mode::Raw), 5}), &line, kFast).error() ==
+    CHECK(tbench::serve(p.b, message_of(tb::start_message{u32(tbench::Mode::Raw), 5, 0}), &line, kFast).error() ==
           Error::Timeout);
 }
 

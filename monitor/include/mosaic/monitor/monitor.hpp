@@ -81,8 +81,9 @@ enum class QueryOp : u32 {
     Deliver = 11,    // a: a dispatcher of that core; name: 16 bytes of payload -> handed to it
     NameWait = 12,   // name -> as NameLookup, once the name is registered (Env::query answers
                      // WouldBlock for "later", then Monitor::answer_later); Timeout at the origin
-    TransportBench = 13, // a: a peer core; name: three little-endian u32 counts (round trips,
-                     // streamed messages, raw rounds; 0: tbench.hpp's default) -> this monitor
+    TransportBench = 13, // a: a peer core; name: four little-endian u32s (round trips, streamed
+                     // messages, raw rounds, a streamed message's bytes; 0: tbench.hpp's
+                     // default) -> this monitor
                      // measures its benchmark channel to that core's monitor (a boot monitor:
                      // a core of its node, or another node, whose boot monitor answers):
                      // a, b, c the nanoseconds of the round trips, the stream and the raw

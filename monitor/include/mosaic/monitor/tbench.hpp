@@ -20,6 +20,7 @@ struct Counts {
     u32 round_trips = 2000; // timed, after kWarmup untimed ones
     u32 streamed = 20000;   // one-frame data messages, one way
     u32 raw_rounds = 2000;  // raw cache-line round trips
+    u32 stream_bytes = transports::kFramePayload; // each streamed message's payload (8..480)
 };
 inline constexpr u32 kWarmup = 100;
 inline constexpr u32 kMaxCount = 1u << 20;     // a start asking more is refused
@@ -54,7 +55,7 @@ Figures run(transports::Channel& ch, RawLine* line, const Counter& c, const Coun
 
 // The responder, for a message that came on the bench channel: serves the phase a start
 // begins, to its end or its deadline. Malformed for anything else (nothing is sent back),
-// OutOfRange for a count above kMaxCount, Unsupported for a raw phase without a line or a
+// OutOfRange for a count above kMaxCount or a stream's message size outside 8..480, Unsupported for a raw phase without a line or a
 // counter without a rate, Timeout when the initiator fell silent.
 Status serve(transports::Channel& ch, const transports::Message& m, RawLine* line, const Counter& c);
 
