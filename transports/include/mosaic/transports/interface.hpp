@@ -24,16 +24,23 @@ template <u32 N> struct FixedString {
 // Little-endian encoding of each field type (one specialisation per type).
 template <typename T> struct WireCodec;
 
+// Each field one little-endian access of its width (types.hpp), not a store per byte: a
+// payload built byte by byte and then copied into a slot with wider loads cost every
+// message a failed store-to-load forwarding.
 template <typename T, u32 Size> struct IntCodec {
     static constexpr u16 kSize = Size;
     static u8* put(u8* p, T v) {
-        for (u32 i = 0; i < Size; ++i) p[i] = u8(u64(v) >> (8 * i));
+        if constexpr (Size == 1) p[0] = u8(v);
+        else if constexpr (Size == 2) store_le16(p, u16(v));
+        else if constexpr (Size == 4) store_le32(p, u32(v));
+        else store_le64(p, u64(v));
         return p + Size;
     }
     static const u8* get(const u8* p, T& v) {
-        u64 x = 0;
-        for (u32 i = 0; i < Size; ++i) x |= u64(p[i]) << (8 * i);
-        v = T(x);
+        if constexpr (Size == 1) v = T(p[0]);
+        else if constexpr (Size == 2) v = T(load_le16(p));
+        else if constexpr (Size == 4) v = T(load_le32(p));
+        else v = T(load_le64(p));
         return p + Size;
     }
 };
