@@ -1,8 +1,10 @@
 """Tests of ./mosaic bench's guest transport benchmark (tools/mosaic/bench.py): the boards it
 cuts to the host's CPUs, how it reads the guests' BENCH lines, and its refusals."""
+import json
 import os
 import subprocess
 import sys
+import tempfile
 import unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -54,6 +56,27 @@ class GuestTransportBench(unittest.TestCase):
         self.assertEqual(rows[("lmp", "aarch64.2", "aarch64.2")],
                          {"stream_msgs_per_s": 20000.0, "stream_bytes_per_s@32": 640000.0})
         self.assertEqual(len(rows), 4)
+
+    def test_the_guest_plots_are_drawn_from_the_figures(self):
+        python = "/usr/bin/python3"
+        if subprocess.run([python, "-c", "import matplotlib"], stderr=subprocess.DEVNULL).returncode != 0:
+            self.skipTest("Debian's python3-matplotlib is installed only by ./mosaic bench")
+        fig = {"boots": 3, "rows": [
+            {"board": "b", "transport": "urpc within a node", "from": "x86_64.0", "to": "x86_64.1", "round_trip_ns": 2000,
+             "raw_line_round_trip_ns": 700, "stream_msgs_per_s": 1.5e6, "stream_bytes_per_s@40": 6e7,
+             "stream_bytes_per_s@160": 3e7},
+            {"board": "b", "transport": "lmp", "from": "x86_64.0", "to": "x86_64.0", "round_trip_ns": 40000,
+             "stream_msgs_per_s": 3e4, "stream_bytes_per_s@32": 9.6e5}]}
+        with tempfile.TemporaryDirectory() as d:
+            figures = os.path.join(d, "f.json")
+            with open(figures, "w", encoding="utf-8") as f:
+                json.dump(fig, f)
+            r = subprocess.run([python, os.path.join(ROOT, "tools", "mosaic", "plot_transports.py"), "--boards", figures, d],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120)
+            self.assertEqual(r.returncode, 0, r.stdout)
+            for name in ("transports-boards-round-trip.png", "transports-boards-throughput.png"):
+                with open(os.path.join(d, name), "rb") as f:
+                    self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
 
     def test_boards_goes_with_the_transports_benchmark_only(self):
         r = subprocess.run([os.path.join(ROOT, "mosaic"), "bench", "skb", "--boards"], cwd=ROOT,

@@ -23,6 +23,24 @@ def rows(fig, placement):
     return {k: v for k, v in fig[placement].items() if isinstance(v, dict) and "group" in v}
 
 
+def save(path):
+    plt.tight_layout()
+    plt.savefig(path, dpi=110)
+    plt.close()
+
+
+def finish_size_plot(path, xlabel, ylabel, title, legend_size):
+    """Log axes (sizes in powers of two), labels, grid and legend of a throughput plot; saved."""
+    plt.xscale("log", base=2)
+    plt.yscale("log")
+    plt.xlabel(xlabel)
+    plt.ylabel(ylabel)
+    plt.title(title)
+    plt.grid(True, which="both", alpha=0.3)
+    plt.legend(fontsize=legend_size, loc="lower right")
+    save(path)
+
+
 def throughput_plot(fig, path):
     plt.figure(figsize=(9, 6))
     pl = placements(fig)[0]
@@ -40,16 +58,8 @@ def throughput_plot(fig, path):
                        ("urpc_slot_copy_bytes_per_s", "copied through URPC slots")):
         if sizes and bulk.get(key):
             plt.plot(sizes, bulk[key], marker=".", label=label)
-    plt.xscale("log", base=2)
-    plt.yscale("log")
-    plt.xlabel("message size (bytes)")
-    plt.ylabel("bytes per second")
-    plt.title(f"Throughput against message size ({pl}; medians of {fig['config']['repetitions']} runs)")
-    plt.grid(True, which="both", alpha=0.3)
-    plt.legend(fontsize=7, loc="lower right")
-    plt.tight_layout()
-    plt.savefig(path, dpi=110)
-    plt.close()
+    finish_size_plot(path, "message size (bytes)", "bytes per second",
+                     f"Throughput against message size ({pl}; medians of {fig['config']['repetitions']} runs)", 7)
 
 
 def round_trip_plot(fig, path):
@@ -72,9 +82,7 @@ def round_trip_plot(fig, path):
     plt.title("Round trip per transport (host, 64-byte messages)")
     plt.grid(True, axis="x", which="both", alpha=0.3)
     plt.legend()
-    plt.tight_layout()
-    plt.savefig(path, dpi=110)
-    plt.close()
+    save(path)
 
 
 def guest_label(r):
@@ -96,9 +104,7 @@ def guest_round_trip_plot(fig, path):
     plt.title("Round trip per transport and ISA pair (guests, QEMU TCG)")
     plt.grid(True, axis="x", which="both", alpha=0.3)
     plt.legend(fontsize=8)
-    plt.tight_layout()
-    plt.savefig(path, dpi=110)
-    plt.close()
+    save(path)
 
 
 def guest_throughput_plot(fig, path):
@@ -110,40 +116,27 @@ def guest_throughput_plot(fig, path):
         if not sizes:
             continue
         plt.plot(sizes, [r[f"stream_bytes_per_s@{n}"] for n in sizes], marker="o", label=guest_label(r))
-    plt.xscale("log", base=2)
-    plt.yscale("log")
-    plt.xlabel("payload bytes per message (40: one 64-byte URPC slot; longer: fragmented)")
-    plt.ylabel(f"bytes per second, one way (median of {fig['boots']} boots)")
-    plt.title("Stream throughput against message size per transport and ISA pair (guests, QEMU TCG)")
-    plt.grid(True, which="both", alpha=0.3)
-    plt.legend(fontsize=6, loc="lower right")
-    plt.tight_layout()
-    plt.savefig(path, dpi=110)
-    plt.close()
+    finish_size_plot(path, "payload bytes per message (40: one 64-byte URPC slot; longer: fragmented)",
+                     f"bytes per second, one way (median of {fig['boots']} boots)",
+                     "Stream throughput against message size per transport and ISA pair (guests, QEMU TCG)", 6)
 
 
-def main_boards(figures, outdir):
+def draw(figures, outdir, plots):
+    """Reads the figures and draws each (file name, plot function) into outdir; prints the paths."""
     with open(figures, encoding="utf-8") as f:
         fig = json.load(f)
     os.makedirs(outdir, exist_ok=True)
-    out = [os.path.join(outdir, "transports-boards-round-trip.png"), os.path.join(outdir, "transports-boards-throughput.png")]
-    guest_round_trip_plot(fig, out[0])
-    guest_throughput_plot(fig, out[1])
-    print("\n".join(out))
-
-
-def main(figures, outdir):
-    with open(figures, encoding="utf-8") as f:
-        fig = json.load(f)
-    os.makedirs(outdir, exist_ok=True)
-    out = [os.path.join(outdir, "transports-throughput.png"), os.path.join(outdir, "transports-round-trip.png")]
-    throughput_plot(fig, out[0])
-    round_trip_plot(fig, out[1])
+    out = []
+    for name, plot in plots:
+        out.append(os.path.join(outdir, name))
+        plot(fig, out[-1])
     print("\n".join(out))
 
 
 if __name__ == "__main__":
     if sys.argv[1] == "--boards":
-        main_boards(sys.argv[2], sys.argv[3])
+        draw(sys.argv[2], sys.argv[3], [("transports-boards-round-trip.png", guest_round_trip_plot),
+                                        ("transports-boards-throughput.png", guest_throughput_plot)])
     else:
-        main(sys.argv[1], sys.argv[2])
+        draw(sys.argv[1], sys.argv[2], [("transports-throughput.png", throughput_plot),
+                                        ("transports-round-trip.png", round_trip_plot)])
