@@ -129,7 +129,10 @@ struct BenchLink {
     transports::Channel ch;
     monitor::tbench::RawLine* line = nullptr;
     bool bound = false;
+    u64 refused = 0;     // phases refused or cut short (said on the console: the first, then every 1000th)
+    u64 deaf_until = 0;  // after one of those, what comes is dropped unread until this tick
 };
+constexpr u64 kBenchDeafTicks = monitor::kTickHz; // a second: a peer that keeps failing cannot keep a monitor busy
 BenchLink g_bench_core[BootFacts::kMaxCores];
 BenchLink g_bench_node[BoardProfile::kMaxNodes];
 BenchLink g_bench_boot;
@@ -644,8 +647,13 @@ bool bench_serve() {
         Status got = b.ch.poll(m);
         if (!got.ok() && got.error() == Error::WouldBlock) return;
         any = true;
+        if (now(nullptr) < b.deaf_until) return; // dropped: the peer failed a phase a moment ago
         Status st = got.ok() ? monitor::tbench::serve(b.ch, m, b.line, bench_counter()) : got;
-        if (!st.ok()) user::print("monitor: core {}: a benchmark phase refused or cut short: {}\n", g_core, error_name(st.error()));
+        if (st.ok()) return;
+        b.deaf_until = now(nullptr) + kBenchDeafTicks;
+        if (b.refused++ % 1000 == 0)
+            user::print("monitor: core {}: a benchmark phase refused or cut short: {} ({} so far)\n", g_core,
+                        error_name(st.error()), b.refused);
     };
     if (g_facts->boot)
         for (BenchLink& b : g_bench_node) serve(b);

@@ -231,6 +231,14 @@ void test_transport_bench() {
     }
     check(good == g_board.node_count - 1, "transport-bench-nodes", "{} of {} other nodes measured ({})", good,
           g_board.node_count - 1, first_why);
+    // Two programs this one started on another node's core reach each other over LMP there
+    // (siblings through spawn routing, as tbench's LMP figures of other nodes need).
+    const u32 far = g_board.first_core(1);
+    Run pong = start(far, "lmp", (u64(100) << 2) | 0);
+    Run ping = pong.started ? start(far, "lmp", (u64(pong.at.dispatcher) << 32) | (u64(100) << 2) | 1) : Run{};
+    finish(ping), finish(pong);
+    check(ping.exited() && pong.exited(), "lmp-remote-siblings", "on core {}: ping: {}, pong: {}", far, ping.how(),
+          pong.how());
 }
 
 void test_programs(u64 skb) {
