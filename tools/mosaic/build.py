@@ -28,12 +28,19 @@ def _run(cmd, what, env=None):
     return r.stdout
 
 
-def native(flavour="host", targets=None):
-    """Configures and builds a native directory; returns its path."""
+def configure(flavour):
+    """Configures a native directory (once); returns its path."""
     d = os.path.join(BUILD, flavour)
-    step(f"building {flavour} (native)")
     if not os.path.exists(os.path.join(d, "build.ninja")):
         _run(["meson", "setup", d] + FLAVOURS[flavour], f"meson setup {flavour}", HOST_ENV)
+    return d
+
+
+def native(flavour="host", targets=None):
+    """Configures and builds a native directory (only `targets`, paths relative to it, if
+    given); returns its path."""
+    d = configure(flavour)
+    step(f"building {flavour} (native)" + (f": {', '.join(targets)}" if targets else ""))
     _run(["ninja", "-C", d] + (targets or []), f"build of {flavour}", HOST_ENV)
     return d
 

@@ -129,11 +129,12 @@ def host_suites(res, long=False):
                          timeout=3600)
             run_plain(res, "fuzz", t)
     # ThreadSanitizer cannot share a build with ASan: its tests (registered only when
-    # b_sanitize is 'thread') come from a directory of their own.
-    tsan = build.native("host-tsan")
-    for t in build.introspect_tests(tsan):
-        if "tsan" in _suite_of(t):
-            run_plain(res, "tsan", t)
+    # b_sanitize is 'thread') come from a directory of their own, which builds only them.
+    tsan = build.configure("host-tsan")
+    tsan_tests = [t for t in build.introspect_tests(tsan) if "tsan" in _suite_of(t)]
+    build.native("host-tsan", [os.path.relpath(t["cmd"][0], tsan) for t in tsan_tests])
+    for t in tsan_tests:
+        run_plain(res, "tsan", t)
 
 
 def tool_suite(res):
