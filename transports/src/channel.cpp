@@ -208,16 +208,16 @@ Result<u32> Channel::receive_batch(Message* out, u32 max) {
 }
 
 // Over shared memory: the published frames are taken in ring order (an acquire load of each
-// slot's word, UrpcReader::peek) and validated (the reassembler copies each frame out of
-// its slot first and checks the copy); `empty` says the ring ran dry.
+// slot's word, UrpcReader::take_each) and validated (the reassembler copies each frame out
+// of its slot first and checks the copy) until `max` messages are whole; no frame limit,
+// since a message may take several. `empty` says the ring ran dry.
 u32 Channel::receive_urpc_batch(Message* out, u32 max, bool& empty) {
-    UrpcReader& r = backend_.urpc.rx;
     u32 got = 0;
-    r.take_each(max, [&](const u8* frame) {
+    backend_.urpc.rx.take_each(~0u, [&](const u8* frame) {
         got += reassembler_.accept(frame, out[got]).ok();
         return got < max;
     });
-    empty = got < max; // take_each stopped early only because the ring ran dry
+    empty = got < max; // take_each stopped before `max` messages only because the ring ran dry
     return got;
 }
 

@@ -148,6 +148,20 @@ TEST_CASE("a malformed message is rejected with an error and the channel keeps w
     CHECK(peer.channel.poll(m).error() == Error::WouldBlock);
 }
 
+TEST_CASE("receive_batch takes as many whole messages as asked, however many frames they take") {
+    UrpcPair p(32);
+    REQUIRE(p.ok);
+    const std::string texts[3] = {pattern(100, 1), pattern(120, 2), pattern(90, 3)}; // three frames each
+    for (const std::string& t : texts) REQUIRE(p.a.send(text_message(4, t)).ok());
+    std::vector<Message> in(3);
+    REQUIRE(p.b.receive_batch(in.data(), 2).value() == 2); // six frames for two messages
+    CHECK(payload_of(in[0]) == texts[0]);
+    CHECK(payload_of(in[1]) == texts[1]);
+    REQUIRE(p.b.receive_batch(in.data(), 3).value() == 1);
+    CHECK(payload_of(in[0]) == texts[2]);
+    CHECK(p.b.receive_batch(in.data(), 3).error() == Error::WouldBlock);
+}
+
 TEST_CASE("receive_batch skips rejected frames and counts them") {
     RawPeer peer;
     peer.send("a", 0);
