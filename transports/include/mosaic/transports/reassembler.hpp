@@ -24,31 +24,18 @@ class Reassembler {
     // no longer one is being collected, is done once its header word passes the same rule
     // as check_header's (is_whole_single_frame) and `reply` is set from the flags.
     Status accept(const u8* frame, Message& out) {
-        if constexpr (kLittleEndian) {
-            __builtin_memcpy(&out, frame, kFrameBytes);
-            u64 w0 = load_native<u64>(reinterpret_cast<const u8*>(&out));
-            if (!active_ && whole_single_frame(w0) && (out.seq == expected_seq_ || resync_)) {
-                resync_ = false;
-                expected_seq_ = out.seq + 1;
-                out.reply = (w0 >> 56 & kFlagReply) != 0;
-                return {};
-            }
-            Frame copy;
-            __builtin_memcpy(copy.bytes, &out, kFrameBytes);
-            return accept(decode_header(copy.bytes), copy.bytes, out);
-        } else {
-            Frame copy;
-            __builtin_memcpy(copy.bytes, frame, kFrameBytes);
-            FrameHeader h = decode_header(copy.bytes);
-            if (!active_ && is_whole_single_frame(h) && (h.seq == expected_seq_ || resync_)) {
-                resync_ = false;
-                take_header(h, out);
-                copy_fragment(h, copy.bytes, out);
-                expected_seq_ = h.seq + 1;
-                return {};
-            }
-            return accept(h, copy.bytes, out);
+        static_assert(kLittleEndian, "a frame lies in a Message as it is only on little-endian ISAs (as urpc.hpp's)");
+        __builtin_memcpy(&out, frame, kFrameBytes);
+        u64 w0 = load_native<u64>(reinterpret_cast<const u8*>(&out));
+        if (!active_ && is_whole_single_frame(w0) && (out.seq == expected_seq_ || resync_)) {
+            resync_ = false;
+            expected_seq_ = out.seq + 1;
+            out.reply = (w0 >> 56 & kFlagReply) != 0;
+            return {};
         }
+        Frame copy;
+        __builtin_memcpy(copy.bytes, &out, kFrameBytes);
+        return accept(decode_header(copy.bytes), copy.bytes, out);
     }
 
     // Messages rejected so far (for statistics and for batch receives).
@@ -59,12 +46,6 @@ class Reassembler {
     Status reject();
     Status start(const FrameHeader& h, const u8* f, Message& out);
     Status extend(const FrameHeader& h, const u8* f, Message& out);
-    // is_whole_single_frame on the header's first word (little-endian, offsets 0-7): fragment
-    // 0, flags first and last (reply allowed), length at most one frame, type 1..255.
-    static bool whole_single_frame(u64 w0) {
-        return (w0 & 0xfbff'0000'0000'0000ull) == u64(kFlagFirst | kFlagLast) << 56 &&
-               u16(w0 >> 32) <= kFramePayload && u16(u16(w0 >> 16) - 1) < kMaxMessageType;
-    }
     // A message's fields from its first (or only) frame's header.
     static void take_header(const FrameHeader& h, Message& m) {
         m.interface = h.interface;

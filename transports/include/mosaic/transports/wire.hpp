@@ -129,11 +129,13 @@ inline FrameHeader decode_header(const u8* frame) {
 // flag bits. Malformed otherwise.
 Status check_header(const FrameHeader& h);
 
-// True for the header of a whole message in one frame that check_header accepts (the
-// receive fast path: the same rule, said for the one-frame case).
-inline bool is_whole_single_frame(const FrameHeader& h) {
-    return h.fragment == 0 && (h.flags & ~kFlagReply) == (kFlagFirst | kFlagLast) &&
-           h.length <= kFramePayload && h.type != 0 && h.type <= kMaxMessageType;
+// True for a header, given as its first little-endian word (offsets 0-7), of a whole
+// message in one frame that check_header accepts (the receive fast path: the same rule,
+// said for the one-frame case): fragment 0, flags first and last (reply allowed), length
+// at most one frame, type 1..255.
+inline bool is_whole_single_frame(u64 w0) {
+    return (w0 & 0xfbff'0000'0000'0000ull) == u64(kFlagFirst | kFlagLast) << 56 &&
+           u16(w0 >> 32) <= kFramePayload && u16(u16(w0 >> 16) - 1) < kMaxMessageType;
 }
 
 // Decodes a frame header (each byte read once) and checks it (check_header).
