@@ -631,8 +631,7 @@ void bind_bench(BenchLink& b, transports::Route route, transports::RingMemory me
 // of its node or to another node (its boot monitor); nullptr where there is none.
 BenchLink* bench_link_to(u32 core) {
     if (!g_facts->boot || core >= g_board.total_cores() || core == g_core) return nullptr;
-    u32 node = 0;
-    while (node + 1 < g_board.node_count && core >= g_board.first_core(node + 1)) ++node;
+    const u32 node = g_board.node_of_core(core);
     BenchLink* b = node == g_facts->node ? &g_bench_core[core - g_board.first_core(node)] : &g_bench_node[node];
     return b->bound ? b : nullptr;
 }

@@ -85,12 +85,7 @@ u64 Monitor::now() const { return env_.now ? env_.now(env_.ctx) : 0; }
 u64 Monitor::counter() const { return env_.counter ? env_.counter(env_.ctx) : 0; }
 bool Monitor::timing() const { return env_.counter && env_.counter_hz; }
 
-u32 Monitor::node_of(u32 core) const {
-    const BoardProfile& b = *cfg_.board;
-    for (u32 n = 0; n < b.node_count; ++n)
-        if (core >= b.first_core(n) && core < b.first_core(n) + b.nodes[n].cores) return n;
-    return b.node_count;
-}
+u32 Monitor::node_of(u32 core) const { return cfg_.board->node_of_core(core); }
 
 // A core no monitor has spoken for: its place on the board, as every replica fills it in.
 Member Monitor::blank_member(u32 core) const {

@@ -312,6 +312,12 @@ u32 BoardProfile::first_core(u32 node) const {
     return n;
 }
 
+u32 BoardProfile::node_of_core(u32 core) const {
+    for (u32 i = 0, first = 0; i < node_count; first += nodes[i++].cores)
+        if (core < first + nodes[i].cores) return i;
+    return node_count;
+}
+
 Result<u32> BoardProfile::node_of(Isa isa) const {
     for (u32 i = 0; i < node_count; ++i)
         if (nodes[i].isa == isa) return i;

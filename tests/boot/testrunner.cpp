@@ -138,8 +138,7 @@ void test_membership() {
         auto m = mon::member(i);
         if (!m.ok()) break;
         count = m->count;
-        u32 node = 0;
-        while (node + 1 < g_board.node_count && m->core >= g_board.first_core(node + 1)) ++node;
+        const u32 node = g_board.node_of_core(m->core);
         right += m->core == i && m->node == node && m->isa == g_board.nodes[node].isa;
         // This node's cores: the hardware ids their monitors reported, as the firmware listed them.
         const u32 first = g_board.first_core(g_facts->node);

@@ -34,11 +34,7 @@ BoardProfile g_board;
 u32 g_failed = 0;
 u32 g_tag = 1;
 
-Isa isa_of(u32 core) {
-    u32 node = 0;
-    while (node + 1 < g_board.node_count && core >= g_board.first_core(node + 1)) ++node;
-    return g_board.nodes[node].isa;
-}
+Isa isa_of(u32 core) { return g_board.nodes[g_board.node_of_core(core)].isa; }
 
 bool up(u32 core) {
     auto m = mon::member(core);

@@ -66,6 +66,8 @@ struct BoardProfile {
     u32 first_core(u32 node) const;
     // The index of the first node of this ISA; NotFound if none.
     Result<u32> node_of(Isa isa) const;
+    // The node board core `core` belongs to; node_count for a core beyond the board's.
+    u32 node_of_core(u32 core) const;
 };
 
 // Where and why parsing failed: line 0 means the file as a whole (a missing field).

@@ -49,6 +49,10 @@ TEST_CASE("a good profile parses into nodes") {
     CHECK(b->total_cores() == 3);
     CHECK(*b->node_of(Isa::Riscv64) == 1);
     CHECK(b->node_of(Isa::Aarch64).error() == Error::NotFound);
+    CHECK(b->first_core(1) == b->nodes[0].cores);
+    for (u32 core = 0; core < b->total_cores(); ++core) // each core in the node whose range holds it
+        CHECK(b->node_of_core(core) == (core < b->first_core(1) ? 0u : 1u));
+    CHECK(b->node_of_core(b->total_cores()) == b->node_count); // beyond the board
 }
 
 TEST_CASE("the shipped board profiles are valid") {
