@@ -26,6 +26,13 @@ Status next(Channel& ch, Message& m, const Counter& c, u64 deadline) {
     }
 }
 
+// The next message as an M: Timeout when the deadline passed, Malformed for anything else.
+template <typename M> Result<M> next_as(Channel& ch, const Counter& c, u64 deadline) {
+    Message m;
+    TRY_STATUS(next(ch, m, c, deadline));
+    return transports::decode_message<M>(m);
+}
+
 // Sends, waiting for room until the deadline.
 template <typename M> Status put(Channel& ch, const M& msg, const Counter& c, u64 deadline) {
     for (u32 i = 1;; ++i) {
@@ -54,10 +61,8 @@ Status round_trips(Channel& ch, const Counter& c, u32 n, Figures& f) {
         if (i == kWarmup) t0 = c.now();
         TRY_STATUS(put(ch, tb::ping_message{i}, c, deadline));
         for (;;) { // the pong of this ping; anything else is counted and skipped
-            Message m;
-            Status s = next(ch, m, c, deadline);
-            if (!s.ok() && s.error() == Error::Timeout) return s;
-            auto pong = s.ok() ? transports::decode_message<tb::pong_message>(m) : Result<tb::pong_message>(s.error());
+            auto pong = next_as<tb::pong_message>(ch, c, deadline);
+            if (!pong.ok() && pong.error() == Error::Timeout) return Error::Timeout;
             if (pong.ok() && pong->seq == i) break;
             ++f.errors;
         }
@@ -102,10 +107,8 @@ Status stream(Channel& ch, const Counter& c, u32 n, u32 bytes, Figures& f) {
         transports::cpu_relax();
     }
     for (;;) {
-        Message m;
-        Status s = next(ch, m, c, deadline);
-        if (!s.ok() && s.error() == Error::Timeout) return s;
-        auto done = s.ok() ? transports::decode_message<tb::done_message>(m) : Result<tb::done_message>(s.error());
+        auto done = next_as<tb::done_message>(ch, c, deadline);
+        if (!done.ok() && done.error() == Error::Timeout) return Error::Timeout;
         if (!done.ok()) {
             ++f.errors;
             continue;
@@ -133,10 +136,8 @@ Status raw(Channel& ch, RawLine* line, const Counter& c, u32 n, Figures& f) {
 Status echo(Channel& ch, const Counter& c, u32 n) {
     const u64 deadline = deadline_of(c);
     for (u32 i = 0; i < n;) {
-        Message m;
-        Status s = next(ch, m, c, deadline);
-        if (!s.ok() && s.error() == Error::Timeout) return s;
-        auto ping = s.ok() ? transports::decode_message<tb::ping_message>(m) : Result<tb::ping_message>(s.error());
+        auto ping = next_as<tb::ping_message>(ch, c, deadline);
+        if (!ping.ok() && ping.error() == Error::Timeout) return Error::Timeout;
         if (!ping.ok()) continue; // junk: the initiator counts the pong it misses
         TRY_STATUS(put(ch, tb::pong_message{ping->seq}, c, deadline));
         ++i;
@@ -189,7 +190,7 @@ Figures run(Channel& ch, RawLine* line, const Counter& c, const Counts& n) {
         if (!s.ok() && f.status == Error::Ok) f.status = s.error();
     };
     note(round_trips(ch, c, n.round_trips, f));
-    if (n.stream_bytes < tb::kMinDataBytes || n.stream_bytes > transports::kMaxPayload) note(Error::OutOfRange);
+    if (!stream_bytes_ok(n.stream_bytes)) note(Error::OutOfRange);
     else note(stream(ch, c, n.streamed, n.stream_bytes, f));
     if (line) note(raw(ch, line, c, n.raw_rounds, f));
     return f;
@@ -199,9 +200,7 @@ Status serve(Channel& ch, const Message& m, RawLine* line, const Counter& c) {
     auto start = transports::decode_message<tb::start_message>(m);
     if (!start.ok()) return Error::Malformed;
     if (start->count > kMaxCount) return Error::OutOfRange;
-    if (Mode(start->mode) == Mode::Stream &&
-        (start->bytes < tb::kMinDataBytes || start->bytes > transports::kMaxPayload))
-        return Error::OutOfRange;
+    if (Mode(start->mode) == Mode::Stream && !stream_bytes_ok(start->bytes)) return Error::OutOfRange;
     if (!c.read || !c.hz) return Error::Unsupported;
     switch (Mode(start->mode)) {
     case Mode::RoundTrip: return echo(ch, c, start->count);

@@ -19,7 +19,6 @@
               facts, 1,000-node graphs) as context"""
 import glob
 import json
-import copy
 import os
 import re
 import statistics
@@ -136,15 +135,10 @@ def fitted_board(name, cpus):
 def _guest_transport_rows(board, results):
     """The figures of one boot: {(kind, from, to): {round_trip_ns, stream_msgs_per_s, ...}}."""
     rows = {}
-    first_core = {}
-    c = 0
+    first_core, node_of = {}, {}  # node name -> its first board core; board core -> node name
     for n in board["nodes"]:
-        first_core[n["name"]] = c
-        c += n["cores"]
-    node_of = {}
-    for n in board["nodes"]:
-        for k in range(n["cores"]):
-            node_of[first_core[n["name"]] + k] = n["name"]
+        first_core[n["name"]] = len(node_of)
+        node_of.update({len(node_of) + k: n["name"] for k in range(n["cores"])})
     for r in results:
         for line in r.lines:
             if m := TBENCH_LINE.match(line):

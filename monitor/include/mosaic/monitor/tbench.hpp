@@ -10,6 +10,7 @@
 #pragma once
 
 #include <mosaic/transports/channel.hpp>
+#include <mosaic/transports/interfaces/tbench.hpp>
 
 namespace mosaic::monitor::tbench {
 
@@ -26,6 +27,10 @@ inline constexpr u32 kWarmup = 100;
 inline constexpr u32 kMaxCount = 1u << 20;     // a start asking more is refused
 inline constexpr u32 kBatch = 8;               // data messages per send_batch call
 inline constexpr u64 kPhaseSeconds = 5;        // every phase ends by then, done or not
+// A streamed message's size: room for its number, and at most what one message carries.
+constexpr bool stream_bytes_ok(u32 bytes) {
+    return bytes >= ifaces::tbench::kMinDataBytes && bytes <= transports::kMaxPayload;
+}
 
 // A free-running counter and its rate; run and serve refuse to start without a rate.
 struct Counter {
