@@ -1,5 +1,6 @@
 // The transport benchmark between two monitors (see include/mosaic/monitor/tbench.hpp).
 #include <mosaic/monitor/tbench.hpp>
+#include <mosaic/transports/bulk.hpp>
 #include <mosaic/transports/cpu_relax.hpp>
 #include <mosaic/transports/interfaces/tbench.hpp>
 
@@ -132,6 +133,75 @@ Status raw(Channel& ch, RawLine* line, const Counter& c, u32 n, Figures& f) {
     return {};
 }
 
+// ---- Bulk ----
+
+// The initiator's source: byte i is (i * 7 + 3) mod 256; in read-only data, the same on
+// every core and in every host thread.
+struct Source {
+    alignas(64) u8 bytes[kSourceBytes];
+};
+constexpr Source make_source() {
+    Source s{};
+    for (u32 i = 0; i < kSourceBytes; ++i) s.bytes[i] = u8(i * 7 + 3);
+    return s;
+}
+constexpr Source kSource = make_source();
+
+// A buffer's bytes from the source, kSourceBytes at a time (the work both the handover and
+// its limit do).
+void copy_in(u8* to, u32 bytes) {
+    for (u32 at = 0; at < bytes; at += kSourceBytes) __builtin_memcpy(to + at, kSource.bytes, min(kSourceBytes, bytes - at));
+}
+// The words the responder checks: the number in the first, the source's last 8 bytes in the
+// last (bytes is a multiple of kSourceBytes or below it, both powers of two).
+u64 last_word(u32 bytes) { return load_le64(kSource.bytes + (bytes - 8) % kSourceBytes); }
+
+BulkFigures bulk_fail(BulkFigures& f, Status s) {
+    if (!s.ok() && f.status == Error::Ok) f.status = s.error();
+    return f;
+}
+
+// The limit: `count` buffers' bytes copied into the pool's buffers in turn, one core.
+u64 copy_limit_ns(u8* pool, u32 buffers, u32 bytes, u32 count, const Counter& c) {
+    const u64 t0 = c.now();
+    for (u32 i = 0; i < count; ++i) copy_in(pool + u64(i % buffers) * bytes, bytes);
+    return c.ns(c.now() - t0);
+}
+
+// The responder: accepts each buffer, checks its words in place, gives it back; then says
+// what arrived. A descriptor it refuses (Malformed: bulk.hpp) is counted, not given back.
+Status bulk_sink(Channel& ch, const Counter& c, u8* region, u32 buffers, u32 bytes, u32 n) {
+    const u64 deadline = deadline_of(c);
+    transports::BulkPeer peer;
+    TRY_STATUS(peer.init(region, buffers, bytes));
+    const u64 last = last_word(bytes);
+    u32 accepted = 0, good = 0, errors = 0;
+    while (accepted < n) {
+        Message m;
+        Status got = next(ch, m, c, deadline);
+        if (!got.ok() && got.error() == Error::Timeout) return Error::Timeout;
+        Result<transports::BulkBuffer> b = got.ok() ? peer.accept(m) : Result<transports::BulkBuffer>(got.error());
+        if (!b.ok()) {
+            ++errors;
+            continue;
+        }
+        const u8* p = peer.data(*b).value() + b->offset;
+        const bool right = b->offset == 0 && b->length == bytes && load_le64(p) == accepted &&
+                           load_le64(p + bytes - 8) == last;
+        ++accepted;
+        good += right;
+        errors += !right;
+        for (u32 i = 1;; ++i) {
+            Status s = peer.give_back(ch, *b);
+            if (s.ok()) break;
+            if (s.error() != Error::WouldBlock) return s;
+            if (i % kPollsPerLook == 0 && c.now() > deadline) return Error::Timeout;
+            transports::cpu_relax();
+        }
+    }
+    return put(ch, tb::done_message{good, errors}, c, deadline);
+}
+
 // The responder's phases.
 Status echo(Channel& ch, const Counter& c, u32 n) {
     const u64 deadline = deadline_of(c);
@@ -196,16 +266,79 @@ Figures run(Channel& ch, RawLine* line, const Counter& c, const Counts& n) {
     return f;
 }
 
-Status serve(Channel& ch, const Message& m, RawLine* line, const Counter& c) {
+u32 bulk_buffers(u64 pool_bytes, u32 buffer_bytes) {
+    if (!is_pow2(buffer_bytes) || buffer_bytes < kMinBulkBytes || buffer_bytes > kMaxBulkBytes) return 0;
+    return u32(min<u64>(pool_bytes / buffer_bytes, transports::kBulkMaxBuffers));
+}
+
+// The initiator's bulk phase: a buffer is taken, filled and given while the ring has room;
+// returns are taken back as they come; the done ends it. Buffers the responder never gives
+// back are counted as errors when the done comes.
+BulkFigures run_bulk(Channel& ch, const Pools& pools, const Counter& c, u32 n, u32 bytes) {
+    BulkFigures f;
+    if (!c.read || !c.hz) return bulk_fail(f, Error::Unsupported);
+    if (!pools.mine) return bulk_fail(f, Error::Unsupported);
+    f.buffers = bulk_buffers(pools.bytes, bytes);
+    if (f.buffers == 0 || n > kMaxCount) return bulk_fail(f, Error::OutOfRange);
+    transports::BulkPool pool;
+    if (Status s = pool.init(pools.mine, f.buffers, bytes); !s.ok()) return bulk_fail(f, s);
+    f.copy_ns = copy_limit_ns(pools.mine, f.buffers, bytes, n, c);
+    const u64 deadline = deadline_of(c);
+    if (Status s = put(ch, tb::start_message{u32(Mode::Bulk), n, bytes}, c, deadline); !s.ok()) return bulk_fail(f, s);
+    const u64 t0 = c.now();
+    transports::BulkBuffer pending;
+    bool have = false;
+    u32 given = 0;
+    for (u32 polls = 0;;) {
+        bool progress = false;
+        if (!have && given < n) {
+            Result<transports::BulkBuffer> b = pool.alloc();
+            if (b.ok()) {
+                pending = *b;
+                u8* p = pool.data(pending).value();
+                copy_in(p, bytes);
+                store_le64(p, given);
+                have = true;
+            }
+        }
+        if (have) {
+            Status s = pool.give(ch, pending, 0, bytes);
+            if (s.ok()) have = false, ++given, progress = true;
+            else if (s.error() != Error::WouldBlock) return bulk_fail(f, s);
+        }
+        Message m;
+        Status got = ch.poll(m);
+        if (got.ok() || got.error() != Error::WouldBlock) {
+            progress = true;
+            auto done = got.ok() ? transports::decode_message<tb::done_message>(m) : Result<tb::done_message>(got.error());
+            if (done.ok()) {
+                f.bulk_ns = c.ns(c.now() - t0);
+                const u32 away = f.buffers - pool.free_count() - (have ? 1 : 0);
+                f.errors += done->errors + (done->received < n ? n - done->received : 0) + away;
+                return bulk_fail(f, done->received == n && done->errors == 0 && away == 0 ? Status() : Status(Error::Malformed));
+            }
+            if (!got.ok() || !pool.take_back(m).ok()) ++f.errors;
+        }
+        if (!progress && ++polls % kPollsPerLook == 0 && c.now() > deadline) return bulk_fail(f, Error::Timeout);
+        if (!progress) transports::cpu_relax();
+    }
+}
+
+Status serve(Channel& ch, const Message& m, RawLine* line, const Counter& c, const Pools& pools) {
     auto start = transports::decode_message<tb::start_message>(m);
     if (!start.ok()) return Error::Malformed;
     if (start->count > kMaxCount) return Error::OutOfRange;
     if (Mode(start->mode) == Mode::Stream && !stream_bytes_ok(start->bytes)) return Error::OutOfRange;
+    if (Mode(start->mode) == Mode::Bulk && pools.theirs && bulk_buffers(pools.bytes, start->bytes) == 0)
+        return Error::OutOfRange;
     if (!c.read || !c.hz) return Error::Unsupported;
     switch (Mode(start->mode)) {
     case Mode::RoundTrip: return echo(ch, c, start->count);
     case Mode::Stream: return sink(ch, c, start->count, start->bytes);
     case Mode::Raw: return line ? answer_raw(line, c, start->count) : Status(Error::Unsupported);
+    case Mode::Bulk:
+        return pools.theirs ? bulk_sink(ch, c, pools.theirs, bulk_buffers(pools.bytes, start->bytes), start->bytes, start->count)
+                            : Status(Error::Unsupported);
     }
     return Error::Malformed;
 }

@@ -6,10 +6,12 @@
 
 #include <doctest.h>
 #include <mosaic/monitor/tbench.hpp>
+#include <mosaic/transports/interfaces/bulk.hpp>
 #include <mosaic/transports/interfaces/tbench.hpp>
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <thread>
 
 using namespace mosaic;
@@ -33,17 +35,25 @@ const tbench::Counter kFast{fast_ticks, nullptr, 1'000'000'000};
 // The responder's side as a monitor's event loop runs it: a message on the bench channel
 // is served; until `stop`.
 void responder(transports::Channel& ch, tbench::RawLine* line, const tbench::Counter& c, std::atomic<bool>& stop,
-               std::atomic<u32>& served, std::atomic<u32>& failed) {
+               std::atomic<u32>& served, std::atomic<u32>& failed, tbench::Pools pools = {}) {
     transports::Message m;
     while (!stop.load(std::memory_order_acquire)) {
         if (!ch.poll(m).ok()) {
             transports::cpu_relax();
             continue;
         }
-        Status s = tbench::serve(ch, m, line, c);
+        Status s = tbench::serve(ch, m, line, c, pools);
         (s.ok() ? served : failed).fetch_add(1);
     }
 }
+
+// A bulk pool region both ends map, 64-byte aligned.
+struct Region {
+    explicit Region(u64 bytes) : bytes(bytes), p(static_cast<u8*>(std::aligned_alloc(64, bytes))) {}
+    ~Region() { std::free(p); }
+    u64 bytes;
+    u8* p;
+};
 
 } // namespace
 
@@ -54,7 +64,7 @@ TEST_CASE("two monitors measure round trips, a batched stream and the raw line, 
     std::atomic<bool> stop{false};
     std::atomic<u32> served{0}, failed{0};
     std::thread peer(responder, std::ref(p.b), &line, std::cref(kSteady), std::ref(stop), std::ref(served),
-                     std::ref(failed));
+                     std::ref(failed), tbench::Pools{});
     const tbench::Counts n{.round_trips = 300, .streamed = 20000, .raw_rounds = 300};
     tbench::Figures f = tbench::run(p.a, &line, kSteady, n);
     stop.store(true, std::memory_order_release);
@@ -74,7 +84,7 @@ TEST_CASE("a stream of the longest messages, fragmented over the ring, arrives w
     std::atomic<bool> stop{false};
     std::atomic<u32> served{0}, failed{0};
     std::thread peer(responder, std::ref(p.b), nullptr, std::cref(kSteady), std::ref(stop), std::ref(served),
-                     std::ref(failed));
+                     std::ref(failed), tbench::Pools{});
     tbench::Figures f = tbench::run(p.a, nullptr, kSteady,
                                     {.round_trips = 10, .streamed = 5000, .raw_rounds = 0, .stream_bytes = 480});
     // Longer than a message can be: refused before the stream starts (the round trip runs).
@@ -98,7 +108,7 @@ TEST_CASE("a core channel's 8-slot ring refuses a stream of 12-frame messages in
     std::atomic<bool> stop{false};
     std::atomic<u32> served{0}, failed{0};
     std::thread peer(responder, std::ref(p.b), nullptr, std::cref(kFast), std::ref(stop), std::ref(served),
-                     std::ref(failed));
+                     std::ref(failed), tbench::Pools{});
     tbench::Figures f =
         tbench::run(p.a, nullptr, kFast, {.round_trips = 5, .streamed = 3, .raw_rounds = 0, .stream_bytes = 480});
     CHECK(f.status == Error::CapacityExceeded);
@@ -198,6 +208,129 @@ TEST_CASE("the responder refuses what it cannot serve, and sends nothing back") 
     // A raw phase whose initiator fell silent ends at the deadline.
     CHECK(tbench::serve(p.b, message_of(tb::start_message{u32(tbench::Mode::Raw), 5, 0}), &line, kFast).error() ==
           Error::Timeout);
+}
+
+TEST_CASE("bulk: buffers of 4 KiB to the whole pool go over and back, checked in place, beside memcpy") {
+    test::UrpcPair p(8, false);
+    REQUIRE(p.ok);
+    Region region(256 * 1024);
+    std::atomic<bool> stop{false};
+    std::atomic<u32> served{0}, failed{0};
+    std::thread peer(responder, std::ref(p.b), nullptr, std::cref(kSteady), std::ref(stop), std::ref(served),
+                     std::ref(failed), tbench::Pools{.mine = nullptr, .theirs = region.p, .bytes = region.bytes});
+    const tbench::Pools mine{.mine = region.p, .theirs = nullptr, .bytes = region.bytes};
+    struct Case {
+        u32 bytes, count, buffers;
+    };
+    // 64 buffers of 4 KiB (more than the ring holds descriptors), 4 of 64 KiB, one of 256 KiB.
+    for (Case k : {Case{4096, 500, 64}, Case{64 * 1024, 40, 4}, Case{256 * 1024, 5, 1}}) {
+        CAPTURE(k.bytes);
+        tbench::BulkFigures f = tbench::run_bulk(p.a, mine, kSteady, k.count, k.bytes);
+        CHECK(f.status == Error::Ok);
+        CHECK(f.errors == 0);
+        CHECK(f.buffers == k.buffers);
+        CHECK(f.bulk_ns > 0);
+        CHECK(f.copy_ns > 0);
+    }
+    // Refused before anything is sent: not a power of two, below 4 KiB, beyond the pool; no pool.
+    CHECK(tbench::run_bulk(p.a, mine, kSteady, 1, 12288).status == Error::OutOfRange);
+    CHECK(tbench::run_bulk(p.a, mine, kSteady, 1, 2048).status == Error::OutOfRange);
+    CHECK(tbench::run_bulk(p.a, mine, kSteady, 1, 512 * 1024).status == Error::OutOfRange);
+    CHECK(tbench::run_bulk(p.a, {}, kSteady, 1, 4096).status == Error::Unsupported);
+    stop.store(true, std::memory_order_release);
+    peer.join();
+    CHECK(served == 3);
+    CHECK(failed == 0);
+    // The buffers' bytes are the source's, numbered in the first word: the last 256 KiB buffer
+    // was the fifth (number 4), and its second word is the source's bytes 8..15.
+    CHECK(load_le64(region.p) == 4);
+    CHECK(region.p[8] == u8(8 * 7 + 3));
+    CHECK(region.p[256 * 1024 - 1] == u8((16 * 1024 - 1) * 7 + 3));
+}
+
+TEST_CASE("bulk: the responder refuses bad descriptors and wrong buffers, counts them, gives back what it took") {
+    test::UrpcPair p(64, false);
+    REQUIRE(p.ok);
+    Region region(64 * 1024);
+    const tbench::Pools theirs{.mine = nullptr, .theirs = region.p, .bytes = region.bytes};
+    namespace bk = ifaces::bulk;
+    // Already in the ring when the start comes: a buffer beyond the pool, buffer 0 with the
+    // wrong number in its first word, buffer 0 again with the same generation (a replay),
+    // buffer 1 right (number 1: the second buffer taken).
+    for (u32 i = 0; i < 2; ++i) {
+        u8* b = region.p + i * 4096;
+        for (u32 at = 0; at < 4096; ++at) b[at] = u8(at * 7 + 3);
+        store_le64(b, i == 0 ? 7 : 1);
+    }
+    REQUIRE(transports::send_message(p.a, bk::give_message{16, 1, 0, 4096}).ok());
+    REQUIRE(transports::send_message(p.a, bk::give_message{0, 1, 0, 4096}).ok());
+    REQUIRE(transports::send_message(p.a, bk::give_message{0, 1, 0, 4096}).ok());
+    REQUIRE(transports::send_message(p.a, bk::give_message{1, 1, 0, 4096}).ok());
+    transports::Message start;
+    REQUIRE(transports::send_message(p.b, tb::start_message{u32(tbench::Mode::Bulk), 2, 4096}).ok());
+    REQUIRE(p.a.poll(start).ok());
+    CHECK(tbench::serve(p.b, start, nullptr, kSteady, theirs).ok());
+    // Back: buffers 0 and 1 (generation 1), then the done.
+    for (u32 i = 0; i < 2; ++i) {
+        transports::Message m;
+        REQUIRE(p.a.poll(m).ok());
+        auto r = transports::decode_message<bk::return_message>(m);
+        REQUIRE(r.ok());
+        CHECK(r->buffer == i);
+        CHECK(r->generation == 1);
+    }
+    transports::Message m;
+    REQUIRE(p.a.poll(m).ok());
+    auto done = transports::decode_message<tb::done_message>(m);
+    REQUIRE(done.ok());
+    CHECK(done->received == 1);
+    CHECK(done->errors == 3);
+    // Sizes it cannot hold and a channel without a pool: refused, nothing sent back.
+    auto refused = [&](u32 bytes, const tbench::Pools& pools) {
+        REQUIRE(transports::send_message(p.b, tb::start_message{u32(tbench::Mode::Bulk), 1, bytes}).ok());
+        transports::Message s;
+        REQUIRE(p.a.poll(s).ok());
+        return tbench::serve(p.b, s, nullptr, kSteady, pools).error();
+    };
+    CHECK(refused(128 * 1024, theirs) == Error::OutOfRange);
+    CHECK(refused(4095, theirs) == Error::OutOfRange);
+    CHECK(refused(4096, {}) == Error::Unsupported);
+    transports::Message none;
+    CHECK(p.a.poll(none).error() == Error::WouldBlock);
+}
+
+TEST_CASE("bulk: a responder that keeps the buffers or returns ones it was never given ends in Timeout") {
+    Region region(64 * 1024);
+    const tbench::Pools mine{.mine = region.p, .theirs = nullptr, .bytes = region.bytes};
+    SUBCASE("silent") {
+        test::UrpcPair p(8, false);
+        REQUIRE(p.ok);
+        tbench::BulkFigures f = tbench::run_bulk(p.a, mine, kFast, 100, 4096);
+        CHECK(f.status == Error::Timeout);
+        CHECK(f.bulk_ns == 0);
+        CHECK(f.copy_ns > 0); // the limit was measured before the peer was asked
+    }
+    SUBCASE("lying") {
+        test::UrpcPair p(8, false);
+        REQUIRE(p.ok);
+        std::atomic<bool> stop{false};
+        std::thread liar([&] { // returns a buffer with a generation it never got, for every give
+            namespace bk = ifaces::bulk;
+            transports::Message m;
+            while (!stop.load(std::memory_order_acquire)) {
+                if (!p.b.poll(m).ok()) continue;
+                auto g = transports::decode_message<bk::give_message>(m);
+                while (g.ok() && !stop.load(std::memory_order_acquire) &&
+                       !transports::send_message(p.b, bk::return_message{g->buffer, g->generation + 5}).ok())
+                    std::this_thread::yield();
+            }
+        });
+        tbench::BulkFigures f = tbench::run_bulk(p.a, mine, kFast, 100, 4096);
+        stop.store(true, std::memory_order_release);
+        liar.join();
+        CHECK(f.status == Error::Timeout);
+        CHECK(f.errors == 16); // every buffer of the pool given once, each return refused
+    }
 }
 
 TEST_CASE("counter ticks become nanoseconds without overflow") {

@@ -14,7 +14,7 @@
 
 namespace mosaic::monitor::tbench {
 
-enum class Mode : u32 { RoundTrip = 1, Stream = 2, Raw = 3 };
+enum class Mode : u32 { RoundTrip = 1, Stream = 2, Raw = 3, Bulk = 4 };
 
 // How much each phase does (run's defaults; the start message carries the count).
 struct Counts {
@@ -55,13 +55,42 @@ struct Figures {
     u32 errors = 0;           // wrong, missing or unexpected replies
 };
 
+// The bulk pools of a benchmark channel: the region this end gives buffers from when it
+// initiates (`mine`) and the one its peer gives from (`theirs`), each `bytes` long and
+// 64-byte aligned (nullptr: none; that end neither initiates nor serves a bulk phase).
+struct Pools {
+    u8* mine = nullptr;
+    u8* theirs = nullptr;
+    u64 bytes = 0;
+};
+inline constexpr u32 kMinBulkBytes = 4096;           // the smallest buffer a bulk phase moves
+inline constexpr u32 kMaxBulkBytes = 1u << 30;
+inline constexpr u32 kSourceBytes = 16 * 1024;       // the initiator's source, copied in turn
+// How many buffers of `buffer_bytes` a pool of `pool_bytes` holds for the phase (both ends
+// work it out the same way): 0 when the size is not a power of two in kMinBulkBytes..
+// kMaxBulkBytes or does not fit.
+u32 bulk_buffers(u64 pool_bytes, u32 buffer_bytes);
+
+struct BulkFigures {
+    Error status = Error::Ok;
+    u64 bulk_ns = 0;  // `count` buffers handed over and back, first give to the done
+    u64 copy_ns = 0;  // the same bytes copied into the pool's buffers on one core (the limit)
+    u32 buffers = 0;  // the pool's buffers in this phase
+    u32 errors = 0;   // descriptors refused, wrong words, missing buffers
+};
+
 // The initiator: the three phases over `ch` and `line` (nullptr: no raw phase).
 Figures run(transports::Channel& ch, RawLine* line, const Counter& c, const Counts& n = {});
 
+// The initiator's bulk phase: `count` buffers of `buffer_bytes` from pools.mine.
+BulkFigures run_bulk(transports::Channel& ch, const Pools& pools, const Counter& c, u32 count, u32 buffer_bytes);
+
 // The responder, for a message that came on the bench channel: serves the phase a start
 // begins, to its end or its deadline. Malformed for anything else (nothing is sent back),
-// OutOfRange for a count above kMaxCount or a stream's message size outside 8..480, Unsupported for a raw phase without a line or a
-// counter without a rate, Timeout when the initiator fell silent.
-Status serve(transports::Channel& ch, const transports::Message& m, RawLine* line, const Counter& c);
+// OutOfRange for a count above kMaxCount, a stream's message size outside 8..480 or a bulk
+// buffer size bulk_buffers refuses, Unsupported for a raw phase without a line, a bulk phase
+// without pools.theirs or a counter without a rate, Timeout when the initiator fell silent.
+Status serve(transports::Channel& ch, const transports::Message& m, RawLine* line, const Counter& c,
+             const Pools& pools = {});
 
 } // namespace mosaic::monitor::tbench
