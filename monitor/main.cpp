@@ -85,6 +85,18 @@ constexpr u64 kBenchOffset = 2 * kRingBytes;
 constexpr u64 kBenchLineOffset = kBenchOffset + 2 * kBenchRingBytes;
 static_assert(kBenchLineOffset % 64 == 0 && kBenchLineOffset + sizeof(monitor::tbench::RawLine) <= kNoteOffset,
               "the benchmark's rings and line fit between the channel's rings and the note");
+// The bulk pools (tbench.hpp's bulk phase; transports/bulk.hpp), in memory both monitors hold
+// a capability for: within a node the rest of a core's channel frame (kCoreFrameBytes when
+// the boot monitor's RAM has it: the CPU driver gives the core's monitor the whole frame),
+// the boot monitor's to give from; between nodes one pool per ordered pair of nodes in the
+// interconnect region after the rings, for the first node of the pair to give from.
+// Every page mapped takes one of the CPU driver's mapping records, which all programs of the
+// core share (CapSpace::kMaxMappings, 2048), so the pools stay small: a boot monitor of a
+// four-core node maps 3 x 127 pool pages, one of a three-node board 4 x 128 more (its node
+// pools take kNodePoolsBytes at most, however many nodes), a core monitor 127.
+constexpr u64 kCoreFrameBytes = 512 * 1024;        // buffers up to 256 KiB within a node
+constexpr u64 kMaxNodePoolBytes = 512 * 1024;      // and between nodes
+constexpr u64 kNodePoolsBytes = 2 * 1024 * 1024;   // all of a boot monitor's node pools
 constexpr u32 kNodeBenchSlots = 16;
 constexpr u64 kNodeBenchOffset = 0x900, kNodeLineOffset = 0xf00;
 static_assert(transports::urpc_region_bytes(kNodeRingSlots) <= kNodeBenchOffset &&
@@ -98,6 +110,7 @@ static_assert(transports::urpc_region_bytes(kNodeRingSlots) <= kNodeBenchOffset 
 alignas(8) u8 g_facts_copy[sys::kMaxStartData];
 BootFacts* g_facts = nullptr;
 u64 g_channel_va = 0;                     // a core monitor: its channel frame, mapped
+u64 g_channel_bytes = 0;
 BoardProfile g_board;
 u32 g_core = 0;                           // this core's board number
 monitor::Monitor g_mon;
@@ -128,6 +141,7 @@ bool g_node_bound[BoardProfile::kMaxNodes] = {};
 struct BenchLink {
     transports::Channel ch;
     monitor::tbench::RawLine* line = nullptr;
+    monitor::tbench::Pools pools; // empty: no bulk phase on this channel
     bool bound = false;
     u64 refused = 0;     // phases refused or cut short (said on the console: the first, then every 1000th)
     u64 deaf_until = 0;  // after one of those, what comes is dropped unread until this tick
@@ -511,9 +525,15 @@ monitor::Answer query_here(void*, const monitor::Query& q) {
     case QueryOp::TransportBench: {
         BenchLink* b = bench_link_to(u32(q.a));
         if (!b) return fail(Error::NotFound);
-        monitor::tbench::Counts n;
         u32 asked[4];
         for (u32 i = 0; i < 4; ++i) asked[i] = load_le32(q.name + 4 * i);
+        if (q.a >> 32 == monitor::kBenchBulk) { // a bulk phase: asked[0] buffers of asked[1] bytes
+            const monitor::tbench::BulkFigures f = monitor::tbench::run_bulk(b->ch, b->pools, bench_counter(), asked[0], asked[1]);
+            a.a = f.bulk_ns, a.b = f.copy_ns, a.c = f.buffers;
+            return fail(f.status != Error::Ok ? f.status : f.errors ? Error::Malformed : Error::Ok);
+        }
+        if (q.a >> 32) return fail(Error::InvalidArgument);
+        monitor::tbench::Counts n;
         if (asked[0]) n.round_trips = min(asked[0], monitor::tbench::kMaxCount - monitor::tbench::kWarmup);
         if (asked[1]) n.streamed = min(asked[1], monitor::tbench::kMaxCount);
         if (asked[2]) n.raw_rounds = min(asked[2], monitor::tbench::kMaxCount);
@@ -613,17 +633,24 @@ transports::RingPair bench_rings(u64 va, bool boot_side) {
                      : transports::RingPair{to_boot, to_core, kBenchSlots};
 }
 monitor::tbench::RawLine* bench_line(u64 va) { return reinterpret_cast<monitor::tbench::RawLine*>(uptr(va + kBenchLineOffset)); }
+// The bulk pool in a core's channel frame of `bytes` at `va` (none in a one-page frame).
+monitor::tbench::Pools core_pools(u64 va, u64 bytes, bool boot_side) {
+    if (bytes <= sys::kChannelBytes) return {};
+    u8* pool = reinterpret_cast<u8*>(uptr(va + sys::kChannelBytes));
+    return {.mine = boot_side ? pool : nullptr, .theirs = boot_side ? nullptr : pool, .bytes = bytes - sys::kChannelBytes};
+}
 monitor::tbench::Counter bench_counter() { return {counter, nullptr, g_facts->counter_hz}; }
 
 // Binds a benchmark channel on `route`; a failure costs only the benchmark (said once).
 void bind_bench(BenchLink& b, transports::Route route, transports::RingMemory memory, transports::RingPair rings,
-                monitor::tbench::RawLine* line, transports::Hooks hooks) {
+                monitor::tbench::RawLine* line, transports::Hooks hooks, monitor::tbench::Pools pools) {
     Status st = transports::bind_route(b.ch, route, memory, rings, hooks);
     if (!st.ok()) {
         user::print("monitor: core {}: no benchmark channel: {}\n", g_core, error_name(st.error()));
         return;
     }
     b.line = line;
+    b.pools = pools;
     b.bound = true;
 }
 
@@ -647,7 +674,7 @@ bool bench_serve() {
         if (!got.ok() && got.error() == Error::WouldBlock) return;
         any = true;
         if (now(nullptr) < b.deaf_until) return; // dropped: the peer failed a phase a moment ago
-        Status st = got.ok() ? monitor::tbench::serve(b.ch, m, b.line, bench_counter()) : got;
+        Status st = got.ok() ? monitor::tbench::serve(b.ch, m, b.line, bench_counter(), b.pools) : got;
         if (st.ok()) return;
         b.deaf_until = now(nullptr) + kBenchDeafTicks;
         if (b.refused++ % 1000 == 0)
@@ -737,6 +764,29 @@ Result<transports::Route> route_to(u32 to) {
     return g_skb.route(g_core, to);
 }
 
+// A core's channel frame, mapped: kCoreFrameBytes, its bulk pool after the first page, or
+// (this monitor's RAM short of that, said once) the one page without a pool.
+struct ChannelFrame {
+    caps::CPtr cap;
+    u64 va = 0, bytes = 0;
+};
+Result<ChannelFrame> channel_frame() {
+    static bool said = false;
+    auto chunk = g_ram.alloc(kCoreFrameBytes);
+    Error e = chunk.ok() ? Error::Ok : chunk.error();
+    if (e == Error::Ok) {
+        const caps::CPtr f = g_vs.fresh_slot();
+        e = user::cap::retype(*chunk, f, caps::CapType::Frame, kCoreFrameBytes, 1, 0);
+        auto va = e == Error::Ok ? g_vs.map(f, 0, kCoreFrameBytes) : Result<u64>(e);
+        if (va.ok()) return ChannelFrame{f, *va, kCoreFrameBytes};
+        e = va.error(); // FIXME: the chunk stays taken (RamAllocator cannot give back a chunk retyped)
+    }
+    if (!said) user::print("monitor: core {}: channels without bulk pools: {}\n", g_core, error_name(e));
+    said = true;
+    const caps::CPtr f = TRY(g_vs.alloc_frame(sys::kChannelBytes));
+    return ChannelFrame{f, TRY(g_vs.map(f, 0, sys::kChannelBytes)), sys::kChannelBytes};
+}
+
 // Boot monitor: the cores of this node the SKB knows by hardware id, each started with a
 // channel frame on the route the SKB gives.
 void start_cores() {
@@ -755,8 +805,8 @@ void start_cores() {
         char answer[64];
         auto known = g_skb_up ? g_skb.answer(q, 0, answer, sizeof answer, &total) : Result<u32>(Error::NotFound);
         auto rt = route_to(core);
-        auto frame = g_vs.alloc_frame(sys::kChannelBytes);
-        auto va = frame.ok() ? g_vs.map(*frame, 0, sys::kChannelBytes) : Result<u64>(frame.error());
+        auto frame = channel_frame();
+        auto va = frame.ok() ? Result<u64>(frame->va) : Result<u64>(frame.error());
         Status st = !known.ok() || total == 0 ? Status(Error::NotFound) : !rt.ok() ? Status(rt.error())
                   : !va.ok() ? Status(va.error()) : Status();
         if (st.ok())
@@ -764,7 +814,7 @@ void start_cores() {
                                         {.notify = ring_link, .wait = nullptr, .ctx = &l});
         if (st.ok())
             bind_bench(g_bench_core[i], *rt, transports::RingMemory::NodeRam, bench_rings(*va, true), bench_line(*va),
-                       {.notify = ring_link, .wait = nullptr, .ctx = &l});
+                       {.notify = ring_link, .wait = nullptr, .ctx = &l}, core_pools(*va, frame->bytes, true));
         if (st.ok()) {
             auto* note = reinterpret_cast<volatile CoreNote*>(uptr(*va + kNoteOffset));
             note->node = f.node;
@@ -774,7 +824,7 @@ void start_cores() {
             note->boot_core = g_core;
             note->magic = CoreNote::kMagic;
         }
-        auto hw = st.ok() ? user::kernel::start_core(i, frame->raw) : Result<u64>(st.error());
+        auto hw = st.ok() ? user::kernel::start_core(i, frame->cap.raw) : Result<u64>(st.error());
         if (!hw.ok()) {
             user::print("monitor: core {}: core {} (hw {:x}) not started: {}\n", g_core, core, f.core_ids[i],
                         error_name(hw.error()));
@@ -805,6 +855,20 @@ void bind_nodes() {
     auto ring = [&](u32 writer, u32 reader) {
         return region + (u64(writer) * BoardProfile::kMaxNodes + reader) * kNodeRingStride;
     };
+    // The pools: the region after the rings shared out among the ordered pairs of nodes, each
+    // a power of two of pages up to kMaxNodePoolBytes, at pair (giver, taker)'s place.
+    const u64 n = g_board.node_count, pairs = n * (n - 1);
+    u64 pool_bytes = min<u64>(min<u64>(kMaxNodePoolBytes, kNodePoolsBytes / (2 * (n - 1))),
+                              (f.region_size - kNodeRingsBytes) / pairs);
+    while (pool_bytes & (pool_bytes - 1)) pool_bytes &= pool_bytes - 1; // down to a power of two
+    if (pool_bytes < sys::kChannelBytes) pool_bytes = 0;
+    auto pool = [&](u32 giver, u32 taker) -> u8* {
+        const u64 pair = u64(giver) * (n - 1) + (taker < giver ? taker : taker - 1);
+        auto va = g_vs.map(caps::CPtr::at(sys::kSlotRegion), kNodeRingsBytes + pair * pool_bytes, pool_bytes);
+        if (!va.ok()) user::print("monitor: core {}: no bulk pool from node {} to node {}: {}\n", g_core, giver, taker,
+                                  error_name(va.error()));
+        return va.ok() ? reinterpret_cast<u8*>(uptr(*va)) : nullptr;
+    };
     for (u32 j = 0; j < g_board.node_count; ++j) {
         if (j == f.node) continue;
         auto rt = route_to(g_board.first_core(j));
@@ -814,9 +878,11 @@ void bind_nodes() {
         if (st.ok()) st = g_mon.add_node(j, &g_node_ch[j]);
         if (st.ok()) {
             const u32 lo = min(f.node, j), hi = max(f.node, j);
+            monitor::tbench::Pools pools;
+            if (pool_bytes) pools = {.mine = pool(f.node, j), .theirs = pool(j, f.node), .bytes = pool_bytes};
             bind_bench(g_bench_node[j], *rt, transports::RingMemory::Interconnect,
                        {ring(f.node, j) + kNodeBenchOffset, ring(j, f.node) + kNodeBenchOffset, kNodeBenchSlots},
-                       reinterpret_cast<monitor::tbench::RawLine*>(ring(lo, hi) + kNodeLineOffset), {});
+                       reinterpret_cast<monitor::tbench::RawLine*>(ring(lo, hi) + kNodeLineOffset), {}, pools);
         }
         if (!st.ok()) user::print("monitor: core {}: no channel to node {}: {}\n", g_core, j, error_name(st.error()));
         else g_node_bound[j] = true;
@@ -832,7 +898,8 @@ void join_boot() {
     if (st.ok()) st = g_mon.set_boot_channel(&g_boot_ch, f.doorbell);
     if (st.ok())
         bind_bench(g_bench_boot, transports::Route::Urpc, transports::RingMemory::NodeRam, bench_rings(g_channel_va, false),
-                   bench_line(g_channel_va), {.notify = ring_boot, .wait = nullptr, .ctx = nullptr});
+                   bench_line(g_channel_va), {.notify = ring_boot, .wait = nullptr, .ctx = nullptr},
+                   core_pools(g_channel_va, g_channel_bytes, false));
     if (!st.ok()) user::print("monitor: core {}: no channel to its boot monitor: {}\n", g_core, error_name(st.error()));
 }
 
@@ -1262,7 +1329,10 @@ int main(u64) {
         f.node = *node;
         monitor::find_devices(f, g_board, g_vs);
     } else {
-        auto va = g_vs.map(caps::CPtr::at(sys::kSlotChannel), 0, sys::kChannelBytes);
+        // The whole frame (its bulk pool after the first page), or the first 2 MiB of a
+        // larger one.
+        g_channel_bytes = min<u64>(f.channel_size, kCoreFrameBytes);
+        auto va = g_vs.map(caps::CPtr::at(sys::kSlotChannel), 0, g_channel_bytes);
         if (!va.ok()) fatal("its channel frame does not map: {}", error_name(va.error()));
         g_channel_va = *va;
         const auto* note = reinterpret_cast<const volatile CoreNote*>(uptr(*va + kNoteOffset));

@@ -24,26 +24,32 @@ Status Vspace::init(u64 ram_bytes, u32 first_slot, CPtr ram, u32 scratch) {
     base_ = window + slot_bytes;
     CPtr parent = kRoot, above = kRoot;
     u64 index = (base_ / slot_bytes) % kPtEntries, above_index = index;
-    auto table = [&](int level, CPtr in, u64 at) -> Result<CPtr> {
-        if (ram_used_ + kPageSize > ram_size_) return Error::NoMemory;
-        CPtr t = fresh_slot();
-        Error e = cap::retype(ram_, t, page_table_type(level), kPageTableBytes, 1, ram_used_);
-        if (e == Error::Ok) e = cap::map_table(in, at, t);
-        if (e != Error::Ok) return e;
-        ram_used_ += kPageSize;
-        return t;
-    };
     for (int level = root_level + 1; level < int(kPtLevels); ++level) {
         above = parent, above_index = index;
         parent = TRY(table(level, parent, index));
         index = (base_ / entry_bytes(level)) % kPtEntries;
     }
-    leaf_ = parent;
+    leaves_[0] = parent;
+    leaf_count_ = 1;
+    above_ = above;
+    above_index_ = above_index;
     // The scratch tables: the next 2 MiB spans after the first.
     for (u32 i = 0; i < scratch; ++i) scratch_[i] = TRY(table(int(kPtLevels) - 1, above, above_index + 1 + i));
     scratch_count_ = scratch;
+    // The heap's later leaves follow the scratch tables in the same table.
+    if (above_index_ + 1 + scratch_count_ + kMaxLeaves - 1 > kPtEntries) return Error::OutOfRange;
     ready_ = true;
     return {};
+}
+
+Result<CPtr> Vspace::table(int level, CPtr in, u64 index) {
+    if (ram_used_ + kPageSize > ram_size_) return Error::NoMemory;
+    CPtr t = fresh_slot();
+    Error e = cap::retype(ram_, t, page_table_type(level), kPageTableBytes, 1, ram_used_);
+    if (e == Error::Ok) e = cap::map_table(in, index, t);
+    if (e != Error::Ok) return e;
+    ram_used_ += kPageSize;
+    return t;
 }
 
 Result<CPtr> Vspace::alloc_frame(u64 bytes) {
@@ -60,13 +66,25 @@ Result<CPtr> Vspace::alloc_frame(u64 bytes) {
 Result<u64> Vspace::map(CPtr frame, u64 offset, u64 bytes) {
     if (!ready_) return Error::NotFound;
     const u64 pages = (bytes + kPageSize - 1) / kPageSize;
-    if (pages_ + pages > kMaxPages) return Error::CapacityExceeded;
-    const u64 va = base_ + u64(pages_) * kPageSize;
-    const u64 first_index = (base_ / kPageSize) % kPtEntries;
-    for (u64 i = 0; i < pages; ++i) {
-        Error e = cap::map(leaf_, first_index + pages_ + i, frame, kRead | kWrite, offset + i * kPageSize);
-        if (e != Error::Ok) return e;
+    if (pages == 0 || pages > kLeafPages) return Error::InvalidArgument;
+    if (pages_ + pages > kLeafPages) { // the next leaf, after the scratch tables
+        if (leaf_count_ == kMaxLeaves) return Error::CapacityExceeded;
+        const u64 index = above_index_ + scratch_count_ + leaf_count_;
+        leaves_[leaf_count_] = TRY(table(int(kPtLevels) - 1, above_, index));
+        ++leaf_count_;
+        pages_ = 0;
     }
+    // base_ is aligned to a root entry, so every leaf's first entry is entry 0.
+    const u32 leaf = leaf_count_ - 1;
+    const u64 leaf_base = base_ + (leaf == 0 ? 0 : u64(scratch_count_ + leaf)) * kLeafPages * kPageSize;
+    for (u64 i = 0; i < pages; ++i) {
+        Error e = cap::map(leaves_[leaf], pages_ + i, frame, kRead | kWrite, offset + i * kPageSize);
+        if (e != Error::Ok) {
+            pages_ += u32(i); // those stay mapped until the frame goes: the next mapping starts after them
+            return e;
+        }
+    }
+    const u64 va = leaf_base + u64(pages_) * kPageSize;
     pages_ += u32(pages);
     return va;
 }

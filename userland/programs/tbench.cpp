@@ -10,9 +10,13 @@
 //     ping-pong (the emulator's limit);
 // and URPC between every pair of nodes (boot monitor to boot monitor, through the
 // interconnect region: the cross-ISA pairs of a heterogeneous board), the same three.
+// For every URPC pair also bulk transfer (tbench.hpp's bulk phase): buffers of 4 KiB to
+// 1 MiB (as far as the channel's pool holds them) handed over in a pool both monitors map,
+// beside memcpy of the same bytes on the giving core.
 // The monitors measure in their own counter's ticks and answer in nanoseconds; each figure
 // is printed as "BENCH <what>/<isa>.<core>/<isa>.<core> count <n> ticks <ns> hz 1000000000",
-// <what> one of urpc-rt, line-rt, urpc-stream (40-byte messages) and urpc-stream@<bytes>.
+// <what> one of urpc-rt, line-rt, urpc-stream (40-byte messages), urpc-stream@<bytes>,
+// urpc-bulk@<buffer bytes> and memcpy@<buffer bytes> (count: buffers).
 // Then it shuts the other nodes down and exits 0 if every measurement came back.
 #include <mosaic/board.hpp>
 #include <mosaic/bootfacts.hpp>
@@ -29,6 +33,9 @@ constexpr u64 kLmpRounds = 2000, kLmpStreamed = 20000;
 constexpr u64 kEndTicks = 30 * 100; // an LMP program's end
 // Longer streamed messages: up to the 8 frames a core channel's benchmark ring holds.
 constexpr u32 kStreamSizes[] = {160, 320};
+constexpr u32 kBulkSizes[] = {4u << 10, 16u << 10, 64u << 10, 256u << 10, 1u << 20};
+constexpr u64 kBulkBytes = 8u << 20; // moved per size (at least kMinBulkBuffers buffers)
+constexpr u32 kMinBulkBuffers = 16;
 
 BoardProfile g_board;
 u32 g_failed = 0;
@@ -72,6 +79,34 @@ void bench_line(const char* what, u32 from, u32 to, u64 count, u64 ns) {
     user::print("BENCH {}/{}.{}/{}.{} count {} ticks {} hz 1000000000\n", what, isa_name(isa_of(from)), from,
                 isa_name(isa_of(to)), to, count, ns);
 }
+void bench_line_at(const char* what, u32 bytes, u32 from, u32 to, u64 count, u64 ns) {
+    char name[32];
+    BufferSink sink(name, sizeof name);
+    format(sink.sink(), "{}@{}", what, bytes);
+    bench_line(name, from, to, count, ns);
+}
+
+// Bulk transfer from `from`'s monitor to `to`'s, every size the channel's pool holds.
+void bulk_pair(u32 from, u32 to) {
+    u32 largest = 0;
+    for (u32 bytes : kBulkSizes) {
+        const u32 count = u32(max<u64>(kMinBulkBuffers, kBulkBytes / bytes));
+        u8 asked[16] = {};
+        store_le32(asked, count);
+        store_le32(asked + 4, bytes);
+        auto a = mon::query(from, QueryOp::TransportBench, to | monitor::kBenchBulk << 32, asked, kAnswerTicks);
+        if (!a.ok() && a.error() == Error::Unsupported && !largest) {
+            user::print("tbench: core {} to core {}: no bulk pool\n", from, to);
+            return;
+        }
+        if (!a.ok() && a.error() == Error::OutOfRange && largest) break; // the pool holds no larger buffer
+        if (!a.ok()) return fail("core {} to core {}, bulk of {} bytes: {}", from, to, bytes, error_name(a.error()));
+        largest = bytes;
+        bench_line_at("urpc-bulk", bytes, from, to, count, a->a);
+        bench_line_at("memcpy", bytes, from, to, count, a->b);
+    }
+    user::print("tbench: core {} to core {}: bulk up to {} KiB buffers\n", from, to, largest >> 10);
+}
 
 // The three figures of one pair of monitors.
 void urpc_pair(u32 from, u32 to, bool same_node) {
@@ -90,11 +125,9 @@ void urpc_pair(u32 from, u32 to, bool same_node) {
         const monitor::tbench::Counts longer{.round_trips = 1, .streamed = n.streamed, .raw_rounds = 1, .stream_bytes = bytes};
         auto b = measure(from, to, longer);
         if (!b.ok()) return fail("core {} to core {}, {}-byte stream: {}", from, to, bytes, error_name(b.error()));
-        char what[24];
-        BufferSink sink(what, sizeof what);
-        format(sink.sink(), "urpc-stream@{}", bytes);
-        bench_line(what, from, to, n.streamed, b->b);
+        bench_line_at("urpc-stream", bytes, from, to, n.streamed, b->b);
     }
+    bulk_pair(from, to);
 }
 
 // LMP on `core`: a pong and a ping, then a sink and a stream (lmp.cpp prints the figures).

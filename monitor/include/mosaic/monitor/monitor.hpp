@@ -81,14 +81,19 @@ enum class QueryOp : u32 {
     Deliver = 11,    // a: a dispatcher of that core; name: 16 bytes of payload -> handed to it
     NameWait = 12,   // name -> as NameLookup, once the name is registered (Env::query answers
                      // WouldBlock for "later", then Monitor::answer_later); Timeout at the origin
-    TransportBench = 13, // a: a peer core; name: four little-endian u32s (round trips, streamed
-                     // messages, raw rounds, a streamed message's bytes; 0: tbench.hpp's
-                     // default) -> this monitor
-                     // measures its benchmark channel to that core's monitor (a boot monitor:
-                     // a core of its node, or another node, whose boot monitor answers):
-                     // a, b, c the nanoseconds of the round trips, the stream and the raw
-                     // line (monitor/tbench.hpp); NotFound where it has no such channel
+    TransportBench = 13, // a: a peer core in its low 32 bits; name: four little-endian u32s.
+                     // This monitor measures its benchmark channel to that core's monitor
+                     // (a boot monitor: a core of its node, or another node, whose boot
+                     // monitor answers; NotFound where it has no such channel), by a's
+                     // high 32 bits (monitor/tbench.hpp):
+                     //   kBenchPhases: name = round trips, streamed messages, raw rounds, a
+                     //     streamed message's bytes (0: tbench.hpp's default) -> a, b, c the
+                     //     nanoseconds of the round trips, the stream and the raw line;
+                     //   kBenchBulk: name = buffers to move, their bytes -> a the bulk
+                     //     phase's nanoseconds, b the same copies' on this core alone, c the
+                     //     pool's buffers (Unsupported: the channel has no pool).
 };
+inline constexpr u64 kBenchPhases = 0, kBenchBulk = 1;
 inline constexpr u32 kQueryOps = 13;
 const char* query_op_name(QueryOp op);
 struct Query {

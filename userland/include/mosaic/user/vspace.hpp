@@ -1,6 +1,8 @@
 // A program's own mappings: page tables made from its RAM capability (sys::kSlotRam) and
 // installed in the heap slot of its root table (the one slot of the root that is the
-// user's), then frames mapped page by page at the next free addresses of that slot.
+// user's), then frames mapped page by page at the next free addresses of that slot: the
+// first last-level table's 2 MiB, then (made when a mapping no longer fits) further
+// last-level tables after the scratch ones, up to kMaxLeaves; a mapping never spans two.
 #pragma once
 
 #include <mosaic/caps/invocation.hpp>
@@ -9,7 +11,8 @@ namespace mosaic::user {
 
 class Vspace {
   public:
-    static constexpr u32 kMaxPages = 512; // one last-level table: 2 MiB of mappings
+    static constexpr u32 kLeafPages = 512; // one last-level table: 2 MiB of mappings
+    static constexpr u32 kMaxLeaves = 16;  // 32 MiB of mappings at most
     static constexpr u32 kMaxScratch = 2;  // last-level tables for temporary mappings
 
     // Builds the tables down to the last level from `ram_bytes` of RAM at `ram` (by default
@@ -23,14 +26,21 @@ class Vspace {
     Result<u64> map_scratch(u32 table, u32 first, caps::CPtr frame, u64 offset, u32 pages, u64 rights);
     // A fresh Frame of `bytes` (a power of two of pages) retyped from the RAM, in a new slot.
     Result<caps::CPtr> alloc_frame(u64 bytes);
-    // Maps `bytes` of the frame at `frame` from `offset` on, read/write; returns the address.
+    // Maps `bytes` (at most 2 MiB) of the frame at `frame` from `offset` on, read/write, at
+    // addresses no mapping used; returns the first. CapacityExceeded beyond kMaxLeaves
+    // tables, NoMemory without RAM for another table.
     Result<u64> map(caps::CPtr frame, u64 offset, u64 bytes);
     caps::CPtr fresh_slot() { return caps::CPtr::at(next_slot_++); }
 
   private:
+    Result<caps::CPtr> table(int level, caps::CPtr in, u64 index);
+
     u64 base_ = 0;        // the heap's first address
-    u32 pages_ = 0;       // pages mapped so far
-    caps::CPtr leaf_;     // the last-level table
+    u32 pages_ = 0;       // pages mapped so far in the newest leaf
+    caps::CPtr leaves_[kMaxLeaves];
+    u32 leaf_count_ = 0;
+    caps::CPtr above_;    // the table the leaves are entries of, and the first leaf's index there
+    u64 above_index_ = 0;
     caps::CPtr scratch_[kMaxScratch];
     u32 scratch_count_ = 0;
     caps::CPtr ram_;
