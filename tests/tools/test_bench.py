@@ -41,6 +41,13 @@ class GuestTransportBench(unittest.TestCase):
                            "BENCH urpc-stream/x86_64.0/x86_64.1 count 20000 ticks 10000000 hz 1000000000",
                            "BENCH urpc-stream@320/x86_64.0/x86_64.1 count 20000 ticks 32000000 hz 1000000000",
                            "BENCH urpc-rt/x86_64.0/aarch64.2 count 1000 ticks 3000000 hz 1000000000",
+                           # 2048 buffers of 4 KiB (8 MiB) in 40 ms, memcpy of them in 20 ms
+                           "BENCH urpc-bulk@4096/x86_64.0/aarch64.2 count 2048 ticks 40000000 hz 1000000000",
+                           "BENCH memcpy@4096/x86_64.0/aarch64.2 count 2048 ticks 20000000 hz 1000000000",
+                           "BENCH urpc-bulk@262144/x86_64.0/aarch64.2 count 32 ticks 10000000 hz 1000000000",
+                           "BENCH memcpy@262144/x86_64.0/aarch64.2 count 32 ticks 8000000 hz 1000000000",
+                           "BENCH urpc-bulk@65536/x86_64.0/aarch64.2 count 128 ticks 0 hz 1000000000",  # no time: no figure
+                           "BENCH urpc-bulk/x86_64.0/aarch64.2 count 1 ticks 1 hz 1000000000",  # malformed: no size
                            "BENCH lmp-round-trip count 2000 ticks 2000000 hz 1000000000",
                            "BENCH urpc-rt/x86_64.0 count 1 ticks 1 hz 1",  # malformed: no pair
                            "tbench: not a figure"]),
@@ -51,7 +58,20 @@ class GuestTransportBench(unittest.TestCase):
         self.assertEqual(rows[("urpc within a node", "x86_64.0", "x86_64.1")],
                          {"round_trip_ns": 2000.0, "raw_line_round_trip_ns": 500.0, "stream_msgs_per_s": 2e6,
                           "stream_bytes_per_s@40": 8e7, "stream_bytes_per_s@320": 2e8})
-        self.assertEqual(rows[("urpc between nodes", "x86_64.0", "aarch64.2")], {"round_trip_ns": 3000.0})
+        between = rows[("urpc between nodes", "x86_64.0", "aarch64.2")]
+        self.assertEqual(between, {"round_trip_ns": 3000.0, "bulk_bytes_per_s@4096": 2048 * 4096 / 0.04,
+                                   "memcpy_bytes_per_s@4096": 2048 * 4096 / 0.02,
+                                   "bulk_bytes_per_s@262144": 32 * 262144 / 0.01,
+                                   "memcpy_bytes_per_s@262144": 32 * 262144 / 0.008})
+        ratio = bench.bulk_over_memcpy(between)
+        self.assertEqual(ratio["sizes"], [4096, 262144])
+        self.assertAlmostEqual(ratio["ratios"][0], 0.5)
+        self.assertAlmostEqual(ratio["ratios"][1], 0.8)
+        self.assertAlmostEqual(ratio["lowest"], 0.5)
+        self.assertAlmostEqual(ratio["highest"], 0.8)
+        # A size with only one of the two has no ratio; a row without bulk figures has none.
+        self.assertIsNone(bench.bulk_over_memcpy({"bulk_bytes_per_s@4096": 1.0, "memcpy_bytes_per_s@65536": 1.0}))
+        self.assertIsNone(bench.bulk_over_memcpy(rows[("urpc within a node", "x86_64.0", "x86_64.1")]))
         self.assertEqual(rows[("lmp", "x86_64.0", "x86_64.0")], {"round_trip_ns": 1000.0})
         self.assertEqual(rows[("lmp", "aarch64.2", "aarch64.2")],
                          {"stream_msgs_per_s": 20000.0, "stream_bytes_per_s@32": 640000.0})
@@ -64,7 +84,8 @@ class GuestTransportBench(unittest.TestCase):
         fig = {"boots": 3, "rows": [
             {"board": "b", "transport": "urpc within a node", "from": "x86_64.0", "to": "x86_64.1", "round_trip_ns": 2000,
              "raw_line_round_trip_ns": 700, "stream_msgs_per_s": 1.5e6, "stream_bytes_per_s@40": 6e7,
-             "stream_bytes_per_s@160": 3e7},
+             "stream_bytes_per_s@160": 3e7, "bulk_bytes_per_s@4096": 2e8, "memcpy_bytes_per_s@4096": 3e8,
+             "bulk_bytes_per_s@262144": 2.5e8, "memcpy_bytes_per_s@262144": 2.6e8},
             {"board": "b", "transport": "lmp", "from": "x86_64.0", "to": "x86_64.0", "round_trip_ns": 40000,
              "stream_msgs_per_s": 3e4, "stream_bytes_per_s@32": 9.6e5}]}
         with tempfile.TemporaryDirectory() as d:
@@ -74,7 +95,7 @@ class GuestTransportBench(unittest.TestCase):
             r = subprocess.run([python, os.path.join(ROOT, "tools", "mosaic", "plot_transports.py"), "--boards", figures, d],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120)
             self.assertEqual(r.returncode, 0, r.stdout)
-            for name in ("transports-boards-round-trip.png", "transports-boards-throughput.png"):
+            for name in ("transports-boards-round-trip.png", "transports-boards-throughput.png", "transports-boards-bulk.png"):
                 with open(os.path.join(d, name), "rb") as f:
                     self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
 

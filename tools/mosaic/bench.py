@@ -10,7 +10,9 @@
               --boards: the same in the guests (userland/programs/tbench.cpp, boot job 5):
               LMP, URPC within a node and URPC between nodes (qemu-hetero's cross-ISA
               pairs), round trips and streams, beside the raw cache-line ping-pong between
-              the same two cores; median of 3 boots; build/bench/transports-boards.json
+              the same two cores, and for every URPC pair the bulk pool (4 KiB buffers and
+              up, as far as the pair's pool holds) beside memcpy of the same buffers on the
+              giving core; median of 3 boots; build/bench/transports-boards.json
               and build/bench/transports-boards-*.png
   skb         SKB benchmark (facts loaded and queried, transitive closure over two graphs): each
               single-ISA board's boot core (booted with the boot parameter skbbench=1) beside the
@@ -107,7 +109,7 @@ def bench_syscalls():
 # two vCPUs measured within a node do not outnumber the host's cores) and the heterogeneous
 # board for the pairs of nodes.
 TRANSPORT_BOARDS = ("qemu-x86_64", "qemu-aarch64", "qemu-riscv64", "qemu-hetero")
-TBENCH_LINE = re.compile(r"^BENCH (urpc-rt|urpc-stream(?:@\d+)?|line-rt)/(\w+)\.(\d+)/(\w+)\.(\d+) count (\d+) ticks (\d+) hz (\d+)$")
+TBENCH_LINE = re.compile(r"^BENCH (urpc-rt|urpc-stream(?:@\d+)?|urpc-bulk@\d+|memcpy@\d+|line-rt)/(\w+)\.(\d+)/(\w+)\.(\d+) count (\d+) ticks (\d+) hz (\d+)$")
 ONE_SLOT_BYTES = 40  # a one-frame message's payload: one 64-byte URPC slot
 LMP_BYTES = 32       # an LMP message: four words
 GUEST_BOOTS = 3
@@ -151,6 +153,12 @@ def _guest_transport_rows(board, results):
                     row["round_trip_ns"] = per
                 elif what == "line-rt":
                     row["raw_line_round_trip_ns"] = per
+                elif what.startswith(("urpc-bulk@", "memcpy@")):
+                    # count buffers of `size` bytes each in ns nanoseconds
+                    size = int(what.partition("@")[2])
+                    if ns and size:
+                        name = "bulk" if what.startswith("urpc-bulk") else "memcpy"
+                        row[f"{name}_bytes_per_s@{size}"] = count * size * 1e9 / ns
                 elif ns:
                     size = int(what.partition("@")[2] or ONE_SLOT_BYTES)
                     if size == ONE_SLOT_BYTES:
@@ -168,6 +176,21 @@ def _guest_transport_rows(board, results):
                     row["stream_msgs_per_s"] = count * hz / ticks
                     row[f"stream_bytes_per_s@{LMP_BYTES}"] = count * LMP_BYTES * hz / ticks
     return rows
+
+
+def bulk_over_memcpy(row):
+    """The bulk pool's throughput over memcpy's per buffer size measured for both, as
+    {"sizes", "ratios", "lowest", "highest"}; None when no size has both."""
+    sizes = sorted(int(k.partition("@")[2]) for k in row if k.startswith("bulk_bytes_per_s@")
+                   and row.get(f"memcpy_bytes_per_s@{k.partition('@')[2]}"))
+    if not sizes:
+        return None
+    ratios = [row[f"bulk_bytes_per_s@{n}"] / row[f"memcpy_bytes_per_s@{n}"] for n in sizes]
+    return {"sizes": sizes, "ratios": ratios, "lowest": min(ratios), "highest": max(ratios)}
+
+
+def _kib(n):
+    return f"{n >> 20}M" if n >= 1 << 20 and n % (1 << 20) == 0 else f"{n >> 10}K" if n % 1024 == 0 else str(n)
 
 
 def bench_transports_boards(as_json):
@@ -200,6 +223,9 @@ def bench_transports_boards(as_json):
             row.update({f: statistics.median(v) for f, v in fields.items()})
             if row.get("round_trip_ns") and row.get("raw_line_round_trip_ns"):
                 row["round_trip_over_raw_line"] = row["round_trip_ns"] / row["raw_line_round_trip_ns"]
+            bulk = bulk_over_memcpy(row)
+            if bulk:
+                row["bulk_over_memcpy"] = bulk
             out["rows"].append(row)
     d = os.path.join(BUILD, "bench")
     os.makedirs(d, exist_ok=True)
@@ -209,15 +235,19 @@ def bench_transports_boards(as_json):
     out["plots"] = plot_transports(figures, d, "--boards")
     if as_json:
         return out
-    fmt = "  {:<22} {:<20} {:<24} {:>11} {:>11} {:>8} {:>13}"
-    lines = [fmt.format("board", "transport", "pair", "round trip", "raw line", "/line", "stream msg/s")]
+    fmt = "  {:<22} {:<20} {:<24} {:>11} {:>11} {:>8} {:>13} {:>22}"
+    lines = [fmt.format("board", "transport", "pair", "round trip", "raw line", "/line", "stream msg/s", "bulk/memcpy (sizes)")]
     for r in out["rows"]:
         pair = r["from"] if r["from"] == r["to"] else f"{r['from']} -> {r['to']}"
         rt, line, ratio, st = r.get("round_trip_ns"), r.get("raw_line_round_trip_ns"), r.get("round_trip_over_raw_line"), r.get("stream_msgs_per_s")
+        bulk = r.get("bulk_over_memcpy")
+        bulk = f"{bulk['lowest']:.2f}-{bulk['highest']:.2f}x ({_kib(bulk['sizes'][0])}-{_kib(bulk['sizes'][-1])})" if bulk else "-"
         lines.append(fmt.format(r["board"], r["transport"], pair, f"{rt:.0f} ns" if rt else "-", f"{line:.0f} ns" if line else "-",
-                                f"{ratio:.2f}x" if ratio else "-", f"{st:.3g}" if st else "-"))
+                                f"{ratio:.2f}x" if ratio else "-", f"{st:.3g}" if st else "-", bulk))
     lines.append("  (the median of each figure over the boots; raw line: one cache line both cores spin on, the same two")
-    lines.append("   cores' limit under the emulator; every board's vCPUs against the host's:)")
+    lines.append("   cores' limit under the emulator; bulk/memcpy: the bulk pool's bytes per second over memcpy's of the")
+    lines.append("   same buffers on the giving core, lowest and highest over the buffer sizes the pool holds;")
+    lines.append("   every board's vCPUs against the host's:)")
     lines += [f"    {b}: {n}" for b, n in out["boards"].items()]
     lines.append(f"figures: {figures}\nplots: {out['plots']}")
     return "\n".join(lines)

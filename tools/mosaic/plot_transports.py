@@ -2,7 +2,11 @@
   transports-throughput.png  bytes per second against message size, one series per transport
                              (the 64-byte message transports as points, bulk paths as lines)
   transports-round-trip.png  round-trip median per transport, pinned and unpinned
-Usage: python3 plot_transports.py FIGURES.json OUTDIR (run by ./mosaic bench transports)."""
+With --boards (./mosaic bench transports --boards), from the guests' figures:
+  transports-boards-round-trip.png  round trip per transport and ISA pair, beside the raw line
+  transports-boards-throughput.png  stream bytes per second against message size
+  transports-boards-bulk.png        bulk pool and memcpy bytes per second against buffer size
+Usage: python3 plot_transports.py [--boards] FIGURES.json OUTDIR (run by ./mosaic bench transports)."""
 import json
 import os
 import sys
@@ -121,6 +125,31 @@ def guest_throughput_plot(fig, path):
                      "Stream throughput against message size per transport and ISA pair (guests, QEMU TCG)", 6)
 
 
+def guest_bulk_plot(fig, path):
+    """Bytes per second of the bulk pool against the buffer size, one solid line per URPC pair,
+    and memcpy of the same buffers on the giving core (the limit) dashed in the same colour."""
+    plt.figure(figsize=(10, 7))
+    drawn = False
+    for r in fig["rows"]:
+        sizes = sorted(int(k.partition("@")[2]) for k in r if k.startswith("bulk_bytes_per_s@"))
+        if not sizes:
+            continue
+        line, = plt.plot(sizes, [r[f"bulk_bytes_per_s@{n}"] for n in sizes], marker="o", label=f"{guest_label(r)}: bulk")
+        copies = [n for n in sizes if r.get(f"memcpy_bytes_per_s@{n}")]
+        if copies:
+            plt.plot(copies, [r[f"memcpy_bytes_per_s@{n}"] for n in copies], linestyle="--", marker=".",
+                     color=line.get_color(), label=f"{guest_label(r)}: memcpy")
+        drawn = True
+    if not drawn:
+        plt.text(0.5, 0.5, "no bulk figures (no pair had a bulk pool)", ha="center", transform=plt.gca().transAxes)
+        plt.xscale("log", base=2)
+        save(path)
+        return
+    finish_size_plot(path, "buffer bytes (one descriptor per buffer)",
+                     f"bytes per second, one way (median of {fig['boots']} boots)",
+                     "Bulk pool against memcpy per URPC pair (guests, QEMU TCG)", 5)
+
+
 def draw(figures, outdir, plots):
     """Reads the figures and draws each (file name, plot function) into outdir; prints the paths."""
     with open(figures, encoding="utf-8") as f:
@@ -136,7 +165,8 @@ def draw(figures, outdir, plots):
 if __name__ == "__main__":
     if sys.argv[1] == "--boards":
         draw(sys.argv[2], sys.argv[3], [("transports-boards-round-trip.png", guest_round_trip_plot),
-                                        ("transports-boards-throughput.png", guest_throughput_plot)])
+                                        ("transports-boards-throughput.png", guest_throughput_plot),
+                                        ("transports-boards-bulk.png", guest_bulk_plot)])
     else:
         draw(sys.argv[1], sys.argv[2], [("transports-throughput.png", throughput_plot),
                                         ("transports-round-trip.png", round_trip_plot)])
