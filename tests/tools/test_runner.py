@@ -344,6 +344,45 @@ class Verdicts(unittest.TestCase):
         self.assertFalse(self.judge(["VERDICT PASS"], 1, node=sh).passed)
 
 
+class ExpectedTests(unittest.TestCase):
+    """Which tests a node must report: tests/boot/expected.tests and its conditions."""
+
+    def test_conditions_follow_the_board_and_the_node(self):
+        from mosaic import testing
+        hetero = boards.load("qemu-hetero")
+        first, other = hetero["nodes"][0], hetero["nodes"][1]
+        on_first, on_other = testing.expected_tests(hetero, first), testing.expected_tests(hetero, other)
+        for name in ("monitor-spawn-remote", "transport-bulk-nodes", "transport-bench-nodes", "transport-bulk-node"):
+            self.assertIn(name, on_first)
+        self.assertIn("transport-bulk-node", on_other)
+        self.assertNotIn("transport-bulk-nodes", on_other)  # only the first node measures the pairs
+        self.assertIn("monitor-spawn-remote", on_other)
+        single = boards.load("qemu-x86_64")
+        on_single = testing.expected_tests(single, single["nodes"][0])
+        self.assertNotIn("monitor-spawn-remote", on_single)
+        self.assertNotIn("transport-bulk-nodes", on_single)
+        self.assertIn("transport-bulk-node", on_single)
+        # A node of one core is not asked for the tests between two of its cores.
+        one_core = dict(single["nodes"][0], cores=1)
+        lone = dict(single, nodes=[one_core])
+        self.assertNotIn("transport-bulk-node", testing.expected_tests(lone, one_core))
+        self.assertIn("user-hello", testing.expected_tests(lone, one_core))
+
+    def test_an_unknown_condition_is_an_error(self):
+        from mosaic import testing
+        from mosaic.common import ToolError
+        with tempfile.NamedTemporaryFile("w", suffix=".tests", delete=False) as f:
+            f.write("# comment\nuser-hello\nsome-test multi-nodes\n")
+        saved = testing.EXPECTED
+        try:
+            testing.EXPECTED = f.name
+            with self.assertRaisesRegex(ToolError, r":3: unknown condition 'multi-nodes'"):
+                testing.expected_tests(boards.load("qemu-hetero"))
+        finally:
+            testing.EXPECTED = saved
+            os.unlink(f.name)
+
+
 class MulticastCheck(unittest.TestCase):
     """The host recomputes each guest's multicast tree from the facts the guest printed."""
 

@@ -215,27 +215,40 @@ def check_multicast(res, name, board, results):
 EXPECTED = os.path.join(ROOT, "tests", "boot", "expected.tests")
 
 
-def expected_tests(board):
-    """The test names every node of a board must report (tests/boot/expected.tests: one name
-    a line, "multi-node" after it for boards of several nodes only, '#' comments)."""
+# Conditions after a name in tests/boot/expected.tests: the test is expected only from a node
+# for which every condition holds.
+EXPECTED_WHEN = {
+    "multi-node": lambda board, node: len(board["nodes"]) >= 2,      # boards of several nodes
+    "multi-core": lambda board, node: node["cores"] >= 2,            # nodes of several cores
+    "first-node": lambda board, node: node["name"] == board["nodes"][0]["name"],  # the board's first node
+}
+
+
+def expected_tests(board, node=None):
+    """The test names `node` of `board` (its first node when None) must report
+    (tests/boot/expected.tests: one name a line, then any conditions of EXPECTED_WHEN, '#'
+    comments). An unknown condition is an error, not a test left out."""
+    node = node or board["nodes"][0]
     names = []
     with open(EXPECTED) as f:
-        for line in f:
+        for number, line in enumerate(f, 1):
             words = line.split("#", 1)[0].split()
             if not words:
                 continue
-            if len(words) > 1 and words[1] == "multi-node" and len(board["nodes"]) < 2:
-                continue
-            names.append(words[0])
+            unknown = [w for w in words[1:] if w not in EXPECTED_WHEN]
+            if unknown:
+                raise ToolError(f"{EXPECTED}:{number}: unknown condition {unknown[0]!r} "
+                                f"(known: {', '.join(EXPECTED_WHEN)})")
+            if all(EXPECTED_WHEN[w](board, node) for w in words[1:]):
+                names.append(words[0])
     return names
 
 
 def check_expected(res, name, board, results):
     """A test missing from a node's log fails the run like a failed one."""
-    want = expected_tests(board)
     for r in results:
         seen = {t for t, _, _ in r.tests}
-        for test in want:
+        for test in expected_tests(board, r.node):
             if test not in seen:
                 res.add("boot", f"{name}/{r.node['name']}/{test}", "fail", 0.0, "missing from the node's log")
 

@@ -26,10 +26,10 @@
 // peer treats a buffer's bytes as input that may change under it (copy what it validates).
 //
 // Backing. On the host (tests, bench-transports) the region is ordinary memory given to
-// both ends. In the guests it would be a Frame capability retyped from RAM, or a part of
-// the interconnect region between nodes, that both ends map, as monitors map the frames of
-// their URPC rings; the pool code is ISA-neutral and freestanding for that, but no guest
-// uses it yet.
+// both ends. In the guests (monitor/main.cpp, for tbench's bulk phase) it is the part of a
+// core's channel frame after its rings' page, a Frame capability retyped from RAM that the
+// boot monitor and the core's monitor both map, or a pool per ordered pair of nodes in the
+// interconnect region after the rings; the pool code is ISA-neutral and freestanding.
 #pragma once
 
 #include <mosaic/error.hpp>
