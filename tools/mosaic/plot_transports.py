@@ -33,15 +33,19 @@ def save(path):
     plt.close()
 
 
-def finish_size_plot(path, xlabel, ylabel, title, legend_size):
-    """Log axes (sizes in powers of two), labels, grid and legend of a throughput plot; saved."""
+def finish_size_plot(path, xlabel, ylabel, title, legend_size, outside=False):
+    """Log axes (sizes in powers of two), labels, grid and legend (beside the axes when
+    outside) of a throughput plot; saved."""
     plt.xscale("log", base=2)
     plt.yscale("log")
     plt.xlabel(xlabel)
     plt.ylabel(ylabel)
     plt.title(title)
     plt.grid(True, which="both", alpha=0.3)
-    plt.legend(fontsize=legend_size, loc="lower right")
+    if outside:
+        plt.legend(fontsize=legend_size, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    else:
+        plt.legend(fontsize=legend_size, loc="lower right")
     save(path)
 
 
@@ -128,7 +132,7 @@ def guest_throughput_plot(fig, path):
 def guest_bulk_plot(fig, path):
     """Bytes per second of the bulk pool against the buffer size, one solid line per URPC pair,
     and memcpy of the same buffers on the giving core (the limit) dashed in the same colour."""
-    plt.figure(figsize=(10, 7))
+    plt.figure(figsize=(15, 7))
     drawn = False
     for r in fig["rows"]:
         sizes = sorted(int(k.partition("@")[2]) for k in r if k.startswith("bulk_bytes_per_s@"))
@@ -147,7 +151,7 @@ def guest_bulk_plot(fig, path):
         return
     finish_size_plot(path, "buffer bytes (one descriptor per buffer)",
                      f"bytes per second, one way (median of {fig['boots']} boots)",
-                     "Bulk pool against memcpy per URPC pair (guests, QEMU TCG)", 5)
+                     "Bulk pool against memcpy per URPC pair (guests, QEMU TCG)", 6, outside=True)
 
 
 def draw(figures, outdir, plots):
