@@ -64,6 +64,44 @@ Status BulkPool::give(Channel& ch, BulkBuffer& b, u32 offset, u32 length) {
     return {};
 }
 
+namespace {
+
+// Whether bs[i]'s buffer is named again after i (a batch may not give one buffer twice).
+bool named_twice(const BulkBuffer* bs, u32 n) {
+    for (u32 i = 0; i < n; ++i)
+        for (u32 j = i + 1; j < n; ++j)
+            if (bs[i].index == bs[j].index) return true;
+    return false;
+}
+
+// Encodes one M per buffer (make(b) builds its fields) and sends them as one batch.
+template <typename M, typename Make>
+Result<u32> send_descriptors(Channel& ch, const BulkBuffer* bs, u32 n, Make make) {
+    u8 bytes[kBulkMaxBatch][wire_size_of<M>() + 1];
+    Outgoing out[kBulkMaxBatch];
+    for (u32 i = 0; i < n; ++i) {
+        encode_fields(make(bs[i]), bytes[i]);
+        out[i] = {.interface = M::kInterface, .type = M::kType, .payload = bytes[i], .length = wire_size_of<M>()};
+    }
+    return ch.send_batch(out, n);
+}
+
+} // namespace
+
+Result<u32> BulkPool::give_batch(Channel& ch, const BulkBuffer* bs, u32 n) {
+    if (n == 0 || n > kBulkMaxBatch) return Error::InvalidArgument;
+    for (u32 i = 0; i < n; ++i) {
+        if (!held(bs[i])) return Error::PermissionDenied;
+        if (!in_range(bs[i].offset, bs[i].length)) return Error::OutOfRange;
+    }
+    if (named_twice(bs, n)) return Error::PermissionDenied;
+    u32 sent = TRY(send_descriptors<bulk::give_message>(ch, bs, n, [](const BulkBuffer& b) {
+        return bulk::give_message{.buffer = b.index, .generation = b.generation, .offset = b.offset, .length = b.length};
+    }));
+    for (u32 i = 0; i < sent; ++i) state_[bs[i].index] = Given;
+    return sent;
+}
+
 Result<u32> BulkPool::decode_return(const Message& m) const {
     bulk::return_message r = TRY(decode_message<bulk::return_message>(m));
     if (m.reply || r.buffer >= buffers_ || state_[r.buffer] != Given || generation_[r.buffer] != r.generation)
@@ -115,6 +153,17 @@ Status BulkPeer::give_back(Channel& ch, const BulkBuffer& b) {
     TRY_STATUS(bulk::client::give_back(ch, {.buffer = b.index, .generation = b.generation}));
     held_[b.index] = false;
     return {};
+}
+
+Result<u32> BulkPeer::give_back_batch(Channel& ch, const BulkBuffer* bs, u32 n) {
+    if (n == 0 || n > kBulkMaxBatch) return Error::InvalidArgument;
+    for (u32 i = 0; i < n; ++i)
+        if (!held(bs[i])) return Error::PermissionDenied;
+    if (named_twice(bs, n)) return Error::PermissionDenied;
+    u32 sent = TRY(send_descriptors<bulk::return_message>(
+        ch, bs, n, [](const BulkBuffer& b) { return bulk::return_message{.buffer = b.index, .generation = b.generation}; }));
+    for (u32 i = 0; i < sent; ++i) held_[bs[i].index] = false;
+    return sent;
 }
 
 } // namespace mosaic::transports

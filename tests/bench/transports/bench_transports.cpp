@@ -8,8 +8,8 @@
 //             guests' policy: kGuestSpins polls, then say so in the ring and sleep), and the
 //             same with no polling, against a pipe, eventfd and a futex-based queue;
 // each with both threads pinned to two CPUs and unpinned (the scheduler places them);
-// and bulk transfer: a BulkPool buffer filled on one core, its descriptor sent over URPC,
-// read in place on the other and given back, for 4 KiB to 1 MiB, beside memcpy bandwidth
+// and bulk transfer: BulkPool buffers filled on one core, their descriptors sent over URPC
+// in batches (give_batch), read in place on the other and given back (give_back_batch), for 4 KiB to 1 MiB, beside memcpy bandwidth
 // (the limit) and beside copying the same bytes through URPC slots.
 // Usage: bench-transports [--json] [--json-out FILE] [--only ROW[,ROW...]|bulk]. Goals are reported, never asserted.
 #include <mosaic/transports/bulk.hpp>
@@ -456,6 +456,7 @@ template <typename T> Sample measure(double tick_ns, int what) {
 // ---- Bulk transfer ----
 
 constexpr u32 kBulkBuffers = 8;
+constexpr u32 kBulkBatch = kBulkBuffers / 2; // Buffers filled, then given with one give_batch.
 const u32 kBulkSizes[] = {4u << 10, 16u << 10, 64u << 10, 256u << 10, 1u << 20};
 
 struct AlignedBytes {
@@ -491,9 +492,11 @@ double memcpy_bandwidth(u32 size) {
     return double(bytes) / seconds_since(start);
 }
 
-// The bulk path: CPU 0 takes a free buffer, copies the payload into it and gives it over
-// URPC; CPU 1 accepts it and gives it back, reading every byte in place first if `read`
-// (otherwise it takes ownership and reads none: the handover alone). Bytes per second.
+// The bulk path: CPU 0 takes free buffers (up to kBulkBatch), copies the payload into each
+// and gives them over URPC with one give_batch; CPU 1 accepts what arrived in one
+// receive_batch and gives it back with one give_back_batch, reading every byte in place
+// first if `read` (otherwise it takes ownership and reads none: the handover alone).
+// Bytes per second.
 double bulk_throughput(u32 size, bool read, u64& errors) {
     AlignedBytes src(size), region(size_t(kBulkBuffers) * size);
     auto ch = std::make_unique<UrpcBench>();
@@ -507,38 +510,61 @@ double bulk_throughput(u32 size, bool read, u64& errors) {
     u64 delivered = 0, reader_errors = 0;
     std::thread reader([&] {
         place(1);
-        Message m;
         u64 sum = 0;
+        Message ms[kBulkMaxBatch];
+        BulkBuffer held[kBulkMaxBatch];
         for (;;) {
-            Status s = ch->end[1].poll(m);
-            if (!s.ok()) {
+            Result<u32> got = ch->end[1].receive_batch(ms, kBulkMaxBatch);
+            if (!got.ok()) {
                 if (done.load(std::memory_order_acquire)) break;
                 cpu_relax();
                 continue;
             }
-            Result<BulkBuffer> b = peer.accept(m);
-            if (!b.ok()) {
-                ++reader_errors;
-                continue;
+            u32 n = 0;
+            for (u32 i = 0; i < *got; ++i) {
+                Result<BulkBuffer> b = peer.accept(ms[i]);
+                if (!b.ok()) {
+                    ++reader_errors;
+                    continue;
+                }
+                if (read) sum += read_all(peer.data(*b).value() + b->offset, b->length);
+                delivered += b->length;
+                held[n++] = *b;
             }
-            if (read) sum += read_all(peer.data(*b).value() + b->offset, b->length);
-            delivered += b->length;
-            while (!peer.give_back(ch->end[1], *b).ok()) cpu_relax();
+            for (u32 back = 0; back < n;) {
+                Result<u32> k = peer.give_back_batch(ch->end[1], held + back, n - back);
+                if (k.ok()) back += *k;
+                else cpu_relax();
+            }
         }
         asm volatile("" ::"r"(sum));
     });
     place(0);
     Message m;
     auto start = Clock::now();
+    Message ms[kBulkMaxBatch];
     while (seconds_since(start) < kBulkSeconds) {
-        while (ch->end[0].poll(m).ok()) errors += !pool.take_back(m).ok();
-        Result<BulkBuffer> b = pool.alloc();
-        if (!b.ok()) {
+        if (Result<u32> got = ch->end[0].receive_batch(ms, kBulkMaxBatch); got.ok())
+            for (u32 i = 0; i < *got; ++i) errors += !pool.take_back(ms[i]).ok();
+        BulkBuffer bs[kBulkBatch];
+        u32 n = 0;
+        for (; n < kBulkBatch; ++n) {
+            Result<BulkBuffer> b = pool.alloc();
+            if (!b.ok()) break;
+            memcpy(pool.data(*b).value(), src.p, size);
+            bs[n] = *b;
+            bs[n].offset = 0;
+            bs[n].length = size;
+        }
+        if (n == 0) {
             cpu_relax();
             continue;
         }
-        memcpy(pool.data(*b).value(), src.p, size);
-        while (!pool.give(ch->end[0], *b, 0, size).ok()) cpu_relax();
+        for (u32 given = 0; given < n;) {
+            Result<u32> k = pool.give_batch(ch->end[0], bs + given, n - given);
+            if (k.ok()) given += *k;
+            else cpu_relax();
+        }
     }
     // Every buffer given is back (so read, if reading) before the clock stops.
     while (pool.free_count() < kBulkBuffers)
@@ -790,9 +816,10 @@ void print_table(const Results& r, const std::vector<std::string>& placements) {
     std::printf("(cacheline is one line and no queue: it has no throughput figure; the machine is shared, so\n"
                 " figures move between runs)\n");
     if (r.bulk.empty()) return;
-    std::printf("\nbulk, bytes/s (%s; %u buffers): handover = filled on CPU 0, given, taken on CPU 1 and given\n"
-                "back, read = the same with every byte read in place on CPU 1, raw read = that without pool or URPC\n",
-                r.bulk_placement.c_str(), kBulkBuffers);
+    std::printf("\nbulk, bytes/s (%s; %u buffers, given in batches of %u): handover = filled on CPU 0, given,\n"
+                "taken on CPU 1 and given back, read = the same with every byte read in place on CPU 1, raw read =\n"
+                "that without pool or URPC\n",
+                r.bulk_placement.c_str(), kBulkBuffers, kBulkBatch);
     std::printf("  size       memcpy    handover  /memcpy      read  raw read  read/raw  URPC slots\n");
     for (u32 size : kBulkSizes) {
         double m = median(r.memcpy_bw.at(size)), b = median(r.bulk.at(size)), rd = median(r.bulk_read.at(size)),

@@ -5,6 +5,7 @@
 #include <mosaic/transports/bulk.hpp>
 
 #include <doctest.h>
+#include <algorithm>
 #include <random>
 
 using namespace test;
@@ -137,6 +138,93 @@ TEST_CASE("bulk: a full channel keeps the buffer with its owner") {
     CHECK(t.peer.data(g2).ok());
 }
 
+TEST_CASE("bulk: a batch moves with one release, in order, and comes back in one") {
+    BulkPair t;
+    BulkBuffer bs[4];
+    for (u32 i = 0; i < 4; ++i) {
+        bs[i] = t.pool.alloc().value();
+        t.pool.data(bs[i]).value()[0] = u8(0xA0 + i);
+        bs[i].offset = i * 64;
+        bs[i].length = 100 + i;
+    }
+    CHECK(t.pool.give_batch(t.ch.a, bs, 4).value() == 4);
+    for (const BulkBuffer& b : bs) {
+        CHECK(t.pool.given(b.index));
+        CHECK(t.pool.data(b).error() == Error::PermissionDenied); // gone the moment it was sent
+    }
+    Message ms[kBulkMaxBatch];
+    REQUIRE(t.ch.b.receive_batch(ms, kBulkMaxBatch).value() == 4);
+    BulkBuffer got[4];
+    for (u32 i = 0; i < 4; ++i) {
+        got[i] = t.peer.accept(ms[i]).value();
+        CHECK(got[i].index == bs[i].index); // in the order given
+        CHECK(got[i].offset == i * 64);
+        CHECK(got[i].length == 100 + i);
+        CHECK(t.peer.data(got[i]).value()[0] == u8(0xA0 + i));
+    }
+    CHECK(t.peer.give_back_batch(t.ch.b, got, 4).value() == 4);
+    for (const BulkBuffer& b : got) CHECK_FALSE(t.peer.holds(b.index));
+    REQUIRE(t.ch.a.receive_batch(ms, kBulkMaxBatch).value() == 4);
+    for (u32 i = 0; i < 4; ++i) CHECK(t.pool.take_back(ms[i]).ok());
+    CHECK(t.pool.free_count() == kBuffers);
+}
+
+TEST_CASE("bulk: a batch is checked whole before anything is sent") {
+    BulkPair t;
+    BulkBuffer bs[3] = {t.pool.alloc().value(), t.pool.alloc().value(), t.pool.alloc().value()};
+    for (BulkBuffer& b : bs) b.length = kBytes;
+    auto nothing_sent = [&] {
+        Message m;
+        for (const BulkBuffer& b : bs) CHECK(t.pool.holds(b.index));
+        return t.ch.b.poll(m).error() == Error::WouldBlock;
+    };
+    CHECK(t.pool.give_batch(t.ch.a, bs, 0).error() == Error::InvalidArgument);
+    BulkBuffer many[kBulkMaxBatch + 1] = {};
+    CHECK(t.pool.give_batch(t.ch.a, many, kBulkMaxBatch + 1).error() == Error::InvalidArgument);
+    CHECK(nothing_sent());
+    BulkBuffer stale = bs[2];
+    stale.generation += 1; // not the generation held here
+    BulkBuffer with_stale[3] = {bs[0], bs[1], stale};
+    CHECK(t.pool.give_batch(t.ch.a, with_stale, 3).error() == Error::PermissionDenied);
+    CHECK(nothing_sent());
+    BulkBuffer twice[3] = {bs[0], bs[1], bs[0]};
+    CHECK(t.pool.give_batch(t.ch.a, twice, 3).error() == Error::PermissionDenied);
+    CHECK(nothing_sent());
+    BulkBuffer beyond[3] = {bs[0], bs[1], bs[2]};
+    beyond[2].offset = 1; // 1 + kBytes is past the buffer's end
+    CHECK(t.pool.give_batch(t.ch.a, beyond, 3).error() == Error::OutOfRange);
+    CHECK(nothing_sent());
+    // The peer's side: a buffer it does not hold, or one named twice, sends nothing back.
+    REQUIRE(t.pool.give_batch(t.ch.a, bs, 2).value() == 2);
+    BulkBuffer got[2] = {t.peer.accept(t.to_b()).value(), t.peer.accept(t.to_b()).value()};
+    BulkBuffer back_twice[2] = {got[0], got[0]};
+    CHECK(t.peer.give_back_batch(t.ch.b, back_twice, 2).error() == Error::PermissionDenied);
+    BulkBuffer not_held[2] = {got[0], bs[2]};
+    CHECK(t.peer.give_back_batch(t.ch.b, not_held, 2).error() == Error::PermissionDenied);
+    CHECK(t.peer.give_back_batch(t.ch.b, got, 0).error() == Error::InvalidArgument);
+    Message m;
+    CHECK(t.ch.a.poll(m).error() == Error::WouldBlock);
+    CHECK((t.peer.holds(got[0].index) && t.peer.holds(got[1].index)));
+}
+
+TEST_CASE("bulk: a batch the ring cannot hold goes in part; the rest stays held") {
+    BulkPair t(2);
+    BulkBuffer bs[4];
+    for (BulkBuffer& b : bs) b = t.pool.alloc().value();
+    CHECK(t.pool.give_batch(t.ch.a, bs, 4).value() == 2);
+    CHECK((t.pool.given(bs[0].index) && t.pool.given(bs[1].index)));
+    CHECK((t.pool.holds(bs[2].index) && t.pool.holds(bs[3].index)));
+    CHECK(t.pool.give_batch(t.ch.a, bs + 2, 2).error() == Error::WouldBlock);
+    CHECK((t.pool.holds(bs[2].index) && t.pool.holds(bs[3].index)));
+    BulkBuffer got[2] = {t.peer.accept(t.to_b()).value(), t.peer.accept(t.to_b()).value()};
+    CHECK(t.pool.give_batch(t.ch.a, bs + 2, 2).value() == 2);
+    // The peer's return ring holds two: all back in one, then nothing more fits.
+    CHECK(t.peer.give_back_batch(t.ch.b, got, 2).value() == 2);
+    BulkBuffer more[2] = {t.peer.accept(t.to_b()).value(), t.peer.accept(t.to_b()).value()};
+    CHECK(t.peer.give_back_batch(t.ch.b, more, 2).error() == Error::WouldBlock);
+    CHECK((t.peer.holds(more[0].index) && t.peer.holds(more[1].index)));
+}
+
 TEST_CASE("bulk: malformed and stale descriptors are refused and change nothing") {
     BulkPair t;
     BulkBuffer b = t.pool.alloc().value();
@@ -210,7 +298,7 @@ TEST_CASE("bulk: a randomized run never lets both ends hold a buffer") {
     std::vector<BulkBuffer> pool_held, peer_held;
     u64 moved = 0, refused = 0;
     for (int step = 0; step < 200'000; ++step) {
-        switch (rng() % 8) {
+        switch (rng() % 10) {
         case 0: { // take a free buffer
             auto b = t.pool.alloc();
             if (b.ok()) pool_held.push_back(*b);
@@ -253,6 +341,33 @@ TEST_CASE("bulk: a randomized run never lets both ends hold a buffer") {
                 pool_held.pop_back();
             }
             break;
+        case 6: { // give several at once (a batch of the held, in a random order)
+            if (pool_held.empty()) break;
+            std::shuffle(pool_held.begin(), pool_held.end(), rng);
+            u32 n = 1 + rng() % u32(std::min<size_t>(pool_held.size(), kBulkMaxBatch));
+            for (u32 i = 0; i < n; ++i) {
+                pool_held[i].offset = rng() % (kBytes + 1);
+                pool_held[i].length = rng() % (kBytes - pool_held[i].offset + 1);
+            }
+            auto k = t.pool.give_batch(t.ch.a, pool_held.data(), n);
+            if (k.ok()) {
+                REQUIRE(*k <= n);
+                for (u32 i = 0; i < *k; ++i) CHECK(t.pool.given(pool_held[i].index));
+                for (u32 i = *k; i < n; ++i) CHECK(t.pool.holds(pool_held[i].index));
+                pool_held.erase(pool_held.begin(), pool_held.begin() + long(*k));
+            } else {
+                CHECK(k.error() == Error::WouldBlock);
+            }
+            break;
+        }
+        case 7: { // the peer gives several back at once
+            if (peer_held.empty()) break;
+            u32 n = 1 + rng() % u32(std::min<size_t>(peer_held.size(), kBulkMaxBatch));
+            auto k = t.peer.give_back_batch(t.ch.b, peer_held.data(), n);
+            if (k.ok()) peer_held.erase(peer_held.begin(), peer_held.begin() + long(*k));
+            else CHECK(k.error() == Error::WouldBlock);
+            break;
+        }
         default: { // junk at both ends: random fields, mostly refused, never harmful
             u32 idx = rng() % (kBuffers + 2), gen = rng() % 4 == 0 ? rng() : rng() % 8;
             Message g = give_message(idx, gen, rng() % (2 * kBytes), rng() % (2 * kBytes));

@@ -41,6 +41,7 @@ namespace mosaic::transports {
 inline constexpr u32 kBulkMaxBuffers = 256;       // The tables' fixed capacity.
 inline constexpr u32 kBulkMinBufferBytes = 64;    // One cache line.
 inline constexpr u32 kBulkMaxBufferBytes = 1u << 30;
+inline constexpr u32 kBulkMaxBatch = 16;          // Descriptors per give_batch/give_back_batch.
 
 // Checks a caller-provided region: non-null, 64-byte aligned, 1..kBulkMaxBuffers buffers
 // of a power-of-two size within the bounds above.
@@ -93,6 +94,13 @@ class BulkPool : public BulkRegion {
     // (PermissionDenied if not held here, OutOfRange beyond the buffer), then sent; if the
     // send fails (WouldBlock: the ring is full) the buffer stays held here and nothing is lost.
     Status give(Channel& ch, BulkBuffer& b, u32 offset, u32 length);
+    // Gives bs[0..n) (each its range bs[i].offset..+length) in order with one
+    // Channel::send_batch: over URPC one release publishes them all and the peer is
+    // notified once. Everything is checked before anything is sent (InvalidArgument for n
+    // of 0 or above kBulkMaxBatch, PermissionDenied for a buffer not held here or named
+    // twice, OutOfRange for a range beyond its buffer); then the first k are sent and
+    // become Given, k returned, the rest stay held (WouldBlock if the ring took none).
+    Result<u32> give_batch(Channel& ch, const BulkBuffer* bs, u32 n);
 
     // A message from the peer: decode_return checks it (Malformed unless a well-formed
     // return of a buffer given away with that generation) and changes nothing; take_back
@@ -133,6 +141,9 @@ class BulkPeer : public BulkRegion {
     Result<u8*> data(const BulkBuffer& b) const;
     // Gives a held buffer back over `ch`; if the send fails it stays held here.
     Status give_back(Channel& ch, const BulkBuffer& b);
+    // Gives bs[0..n) back with one Channel::send_batch, checked first as give_batch is
+    // (InvalidArgument, PermissionDenied); returns how many went back, the rest stay held.
+    Result<u32> give_back_batch(Channel& ch, const BulkBuffer* bs, u32 n);
 
     bool holds(u32 index) const { return index < buffers_ && held_[index]; }
 
