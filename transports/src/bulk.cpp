@@ -66,7 +66,7 @@ Status BulkPool::give(Channel& ch, BulkBuffer& b, u32 offset, u32 length) {
 
 namespace {
 
-// Whether bs[i]'s buffer is named again after i (a batch may not give one buffer twice).
+// Whether some buffer is named twice in bs[0..n).
 bool named_twice(const BulkBuffer* bs, u32 n) {
     for (u32 i = 0; i < n; ++i)
         for (u32 j = i + 1; j < n; ++j)
@@ -74,16 +74,9 @@ bool named_twice(const BulkBuffer* bs, u32 n) {
     return false;
 }
 
-// Encodes one M per buffer (make(b) builds its fields) and sends them as one batch.
-template <typename M, typename Make>
-Result<u32> send_descriptors(Channel& ch, const BulkBuffer* bs, u32 n, Make make) {
-    u8 bytes[kBulkMaxBatch][wire_size_of<M>() + 1];
-    Outgoing out[kBulkMaxBatch];
-    for (u32 i = 0; i < n; ++i) {
-        encode_fields(make(bs[i]), bytes[i]);
-        out[i] = {.interface = M::kInterface, .type = M::kType, .payload = bytes[i], .length = wire_size_of<M>()};
-    }
-    return ch.send_batch(out, n);
+template <typename M> Outgoing encode_into(const M& msg, u8* bytes) {
+    encode_fields(msg, bytes);
+    return {.interface = M::kInterface, .type = M::kType, .payload = bytes, .length = wire_size_of<M>()};
 }
 
 } // namespace
@@ -95,11 +88,62 @@ Result<u32> BulkPool::give_batch(Channel& ch, const BulkBuffer* bs, u32 n) {
         if (!in_range(bs[i].offset, bs[i].length)) return Error::OutOfRange;
     }
     if (named_twice(bs, n)) return Error::PermissionDenied;
-    u32 sent = TRY(send_descriptors<bulk::give_message>(ch, bs, n, [](const BulkBuffer& b) {
-        return bulk::give_message{.buffer = b.index, .generation = b.generation, .offset = b.offset, .length = b.length};
-    }));
-    for (u32 i = 0; i < sent; ++i) state_[bs[i].index] = Given;
-    return sent;
+    constexpr u32 kMessages = (kBulkMaxBatch + kBulkGivesPerMessage - 1) / kBulkGivesPerMessage;
+    u8 bytes[kMessages][kFramePayload];
+    Outgoing out[kMessages];
+    u32 messages = 0;
+    for (u32 i = 0; i < n; i += kBulkGivesPerMessage, ++messages) {
+        const BulkBuffer& a = bs[i];
+        if (i + 1 < n) {
+            const BulkBuffer& b = bs[i + 1];
+            out[messages] = encode_into(bulk::give_pair_message{.buffer0 = a.index, .generation0 = a.generation,
+                                                                .offset0 = a.offset, .length0 = a.length,
+                                                                .buffer1 = b.index, .generation1 = b.generation,
+                                                                .offset1 = b.offset, .length1 = b.length},
+                                        bytes[messages]);
+        } else {
+            out[messages] = encode_into(
+                bulk::give_message{.buffer = a.index, .generation = a.generation, .offset = a.offset, .length = a.length},
+                bytes[messages]);
+        }
+    }
+    u32 sent = TRY(ch.send_batch(out, messages));
+    u32 buffers = sent * kBulkGivesPerMessage < n ? sent * kBulkGivesPerMessage : n;
+    for (u32 i = 0; i < buffers; ++i) state_[bs[i].index] = Given;
+    return buffers;
+}
+
+Result<u32> BulkPool::decode_returns(const Message& m, u32 (&out)[kBulkReturnsPerMessage]) const {
+    if (m.reply || m.interface != bulk::kInterfaceId) return Error::Malformed;
+    u32 gens[kBulkReturnsPerMessage] = {};
+    u32 n = 0;
+    if (m.type == bulk::return_message::kType) {
+        bulk::return_message r = TRY(decode_message<bulk::return_message>(m));
+        out[0] = r.buffer;
+        gens[0] = r.generation;
+        n = 1;
+    } else {
+        bulk::return_set_message r = TRY(decode_message<bulk::return_set_message>(m));
+        const u32 idx[] = {r.buffer0, r.buffer1, r.buffer2, r.buffer3};
+        const u32 gen[] = {r.generation0, r.generation1, r.generation2, r.generation3};
+        static_assert(sizeof(idx) / sizeof(idx[0]) == kBulkReturnsPerMessage);
+        if (r.count == 0 || r.count > kBulkReturnsPerMessage) return Error::Malformed;
+        for (u32 i = 0; i < kBulkReturnsPerMessage; ++i) {
+            if (i >= r.count) {
+                if (idx[i] != 0 || gen[i] != 0) return Error::Malformed; // unused entries are zero
+                continue;
+            }
+            out[i] = idx[i];
+            gens[i] = gen[i];
+        }
+        n = r.count;
+    }
+    for (u32 i = 0; i < n; ++i) {
+        if (!given_as(out[i], gens[i])) return Error::Malformed;
+        for (u32 j = 0; j < i; ++j)
+            if (out[j] == out[i]) return Error::Malformed;
+    }
+    return n;
 }
 
 Result<u32> BulkPool::decode_return(const Message& m) const {
@@ -110,9 +154,12 @@ Result<u32> BulkPool::decode_return(const Message& m) const {
 }
 
 Status BulkPool::take_back(const Message& m) {
-    u32 i = TRY(decode_return(m));
-    state_[i] = Free;
-    free_[free_top_++] = u16(i);
+    u32 idx[kBulkReturnsPerMessage];
+    u32 n = TRY(decode_returns(m, idx));
+    for (u32 k = 0; k < n; ++k) {
+        state_[idx[k]] = Free;
+        free_[free_top_++] = u16(idx[k]);
+    }
     return {};
 }
 
@@ -127,13 +174,39 @@ Status BulkPeer::init(void* base, u32 buffers, u32 buffer_bytes) {
     return {};
 }
 
+Result<BulkBuffer> BulkPeer::check_give(u32 buffer, u32 generation, u32 offset, u32 length) const {
+    if (buffer >= buffers_ || held_[buffer] || !in_range(offset, length)) return Error::Malformed;
+    // Newer than the last generation accepted (serial-number order, so it survives wrapping).
+    if (i32(generation - generation_[buffer]) <= 0) return Error::Malformed;
+    return BulkBuffer{.index = buffer, .generation = generation, .offset = offset, .length = length};
+}
+
 Result<BulkBuffer> BulkPeer::decode_give(const Message& m) const {
     bulk::give_message g = TRY(decode_message<bulk::give_message>(m));
-    if (m.reply || g.buffer >= buffers_ || held_[g.buffer] || !in_range(g.offset, g.length))
-        return Error::Malformed;
-    // Newer than the last generation accepted (serial-number order, so it survives wrapping).
-    if (i32(g.generation - generation_[g.buffer]) <= 0) return Error::Malformed;
-    return BulkBuffer{.index = g.buffer, .generation = g.generation, .offset = g.offset, .length = g.length};
+    if (m.reply) return Error::Malformed;
+    return check_give(g.buffer, g.generation, g.offset, g.length);
+}
+
+Result<u32> BulkPeer::decode_gives(const Message& m, BulkBuffer (&out)[kBulkGivesPerMessage]) const {
+    if (m.interface == bulk::kInterfaceId && m.type == bulk::give_message::kType) {
+        out[0] = TRY(decode_give(m));
+        return 1;
+    }
+    bulk::give_pair_message g = TRY(decode_message<bulk::give_pair_message>(m));
+    if (m.reply) return Error::Malformed;
+    out[0] = TRY(check_give(g.buffer0, g.generation0, g.offset0, g.length0));
+    out[1] = TRY(check_give(g.buffer1, g.generation1, g.offset1, g.length1));
+    if (out[0].index == out[1].index) return Error::Malformed;
+    return 2;
+}
+
+Result<u32> BulkPeer::accept_all(const Message& m, BulkBuffer (&out)[kBulkGivesPerMessage]) {
+    u32 n = TRY(decode_gives(m, out));
+    for (u32 i = 0; i < n; ++i) {
+        held_[out[i].index] = true;
+        generation_[out[i].index] = out[i].generation;
+    }
+    return n;
 }
 
 Result<BulkBuffer> BulkPeer::accept(const Message& m) {
@@ -160,10 +233,25 @@ Result<u32> BulkPeer::give_back_batch(Channel& ch, const BulkBuffer* bs, u32 n) 
     for (u32 i = 0; i < n; ++i)
         if (!held(bs[i])) return Error::PermissionDenied;
     if (named_twice(bs, n)) return Error::PermissionDenied;
-    u32 sent = TRY(send_descriptors<bulk::return_message>(
-        ch, bs, n, [](const BulkBuffer& b) { return bulk::return_message{.buffer = b.index, .generation = b.generation}; }));
-    for (u32 i = 0; i < sent; ++i) held_[bs[i].index] = false;
-    return sent;
+    constexpr u32 kMessages = (kBulkMaxBatch + kBulkReturnsPerMessage - 1) / kBulkReturnsPerMessage;
+    u8 bytes[kMessages][kFramePayload];
+    Outgoing out[kMessages];
+    u32 messages = 0;
+    for (u32 i = 0; i < n; i += kBulkReturnsPerMessage, ++messages) {
+        bulk::return_set_message r{};
+        r.count = n - i < kBulkReturnsPerMessage ? n - i : kBulkReturnsPerMessage;
+        u32* idx[] = {&r.buffer0, &r.buffer1, &r.buffer2, &r.buffer3};
+        u32* gen[] = {&r.generation0, &r.generation1, &r.generation2, &r.generation3};
+        for (u32 k = 0; k < r.count; ++k) {
+            *idx[k] = bs[i + k].index;
+            *gen[k] = bs[i + k].generation;
+        }
+        out[messages] = encode_into(r, bytes[messages]);
+    }
+    u32 sent = TRY(ch.send_batch(out, messages));
+    u32 buffers = sent * kBulkReturnsPerMessage < n ? sent * kBulkReturnsPerMessage : n;
+    for (u32 i = 0; i < buffers; ++i) held_[bs[i].index] = false;
+    return buffers;
 }
 
 } // namespace mosaic::transports

@@ -52,12 +52,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (m.length > kMaxPayload) abort();
         (void)ifaces::ping::serve(out, m, server);
         (void)ifaces::directory::serve(out, m, server);
-        if (Result<BulkBuffer> b = peer.accept(m); b.ok()) {
-            if (b->index >= 4 || u64(b->offset) + b->length > 256 || !peer.holds(b->index)) abort();
-            if (!peer.data(*b).ok() || !peer.give_back(out, *b).ok() || peer.holds(b->index)) abort();
+        BulkBuffer got[kBulkGivesPerMessage];
+        if (Result<u32> n = peer.accept_all(m, got); n.ok()) {
+            if (*n < 1 || *n > kBulkGivesPerMessage || (*n == 2 && got[0].index == got[1].index)) abort();
+            for (u32 i = 0; i < *n; ++i) {
+                const BulkBuffer& b = got[i];
+                if (b.index >= 4 || u64(b.offset) + b.length > 256 || !peer.holds(b.index)) abort();
+                if (!peer.data(b).ok() || !peer.give_back(out, b).ok() || peer.holds(b.index)) abort();
+            }
         }
+        // Only the buffer that is away can come back, by a give_back or a set of one.
         bool was_away = pool.given(away.index);
-        if (pool.take_back(m).ok() && (!was_away || pool.given(away.index) || m.length != 8)) abort();
+        if (pool.take_back(m).ok() && (!was_away || pool.given(away.index) || (m.length != 8 && m.length != 36))) abort();
         Message drained;
         while (out.poll(drained).ok()) {}
     }

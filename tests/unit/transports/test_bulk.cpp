@@ -138,34 +138,43 @@ TEST_CASE("bulk: a full channel keeps the buffer with its owner") {
     CHECK(t.peer.data(g2).ok());
 }
 
-TEST_CASE("bulk: a batch moves with one release, in order, and comes back in one") {
+TEST_CASE("bulk: a batch moves with one release, in order, two to a message, and comes back in one") {
     BulkPair t;
-    BulkBuffer bs[4];
-    for (u32 i = 0; i < 4; ++i) {
+    BulkBuffer bs[5];
+    for (u32 i = 0; i < 5; ++i) {
         bs[i] = t.pool.alloc().value();
         t.pool.data(bs[i]).value()[0] = u8(0xA0 + i);
         bs[i].offset = i * 64;
         bs[i].length = 100 + i;
     }
-    CHECK(t.pool.give_batch(t.ch.a, bs, 4).value() == 4);
+    CHECK(t.pool.give_batch(t.ch.a, bs, 5).value() == 5);
     for (const BulkBuffer& b : bs) {
         CHECK(t.pool.given(b.index));
         CHECK(t.pool.data(b).error() == Error::PermissionDenied); // gone the moment it was sent
     }
     Message ms[kBulkMaxBatch];
-    REQUIRE(t.ch.b.receive_batch(ms, kBulkMaxBatch).value() == 4);
-    BulkBuffer got[4];
-    for (u32 i = 0; i < 4; ++i) {
-        got[i] = t.peer.accept(ms[i]).value();
+    REQUIRE(t.ch.b.receive_batch(ms, kBulkMaxBatch).value() == 3); // two pairs and one alone
+    BulkBuffer got[5];
+    u32 n = 0;
+    for (u32 i = 0; i < 3; ++i) {
+        BulkBuffer two[kBulkGivesPerMessage];
+        u32 k = t.peer.accept_all(ms[i], two).value();
+        CHECK(k == (i < 2 ? 2u : 1u));
+        for (u32 j = 0; j < k; ++j) got[n++] = two[j];
+    }
+    REQUIRE(n == 5);
+    for (u32 i = 0; i < 5; ++i) {
         CHECK(got[i].index == bs[i].index); // in the order given
         CHECK(got[i].offset == i * 64);
         CHECK(got[i].length == 100 + i);
         CHECK(t.peer.data(got[i]).value()[0] == u8(0xA0 + i));
     }
-    CHECK(t.peer.give_back_batch(t.ch.b, got, 4).value() == 4);
+    CHECK(t.peer.give_back_batch(t.ch.b, got, 5).value() == 5);
     for (const BulkBuffer& b : got) CHECK_FALSE(t.peer.holds(b.index));
-    REQUIRE(t.ch.a.receive_batch(ms, kBulkMaxBatch).value() == 4);
-    for (u32 i = 0; i < 4; ++i) CHECK(t.pool.take_back(ms[i]).ok());
+    REQUIRE(t.ch.a.receive_batch(ms, kBulkMaxBatch).value() == 2); // four in one set, then one
+    CHECK(t.pool.take_back(ms[0]).ok());
+    CHECK(t.pool.free_count() == kBuffers - 1);
+    CHECK(t.pool.take_back(ms[1]).ok());
     CHECK(t.pool.free_count() == kBuffers);
 }
 
@@ -196,7 +205,8 @@ TEST_CASE("bulk: a batch is checked whole before anything is sent") {
     CHECK(nothing_sent());
     // The peer's side: a buffer it does not hold, or one named twice, sends nothing back.
     REQUIRE(t.pool.give_batch(t.ch.a, bs, 2).value() == 2);
-    BulkBuffer got[2] = {t.peer.accept(t.to_b()).value(), t.peer.accept(t.to_b()).value()};
+    BulkBuffer got[kBulkGivesPerMessage];
+    REQUIRE(t.peer.accept_all(t.to_b(), got).value() == 2);
     BulkBuffer back_twice[2] = {got[0], got[0]};
     CHECK(t.peer.give_back_batch(t.ch.b, back_twice, 2).error() == Error::PermissionDenied);
     BulkBuffer not_held[2] = {got[0], bs[2]};
@@ -207,22 +217,88 @@ TEST_CASE("bulk: a batch is checked whole before anything is sent") {
     CHECK((t.peer.holds(got[0].index) && t.peer.holds(got[1].index)));
 }
 
-TEST_CASE("bulk: a batch the ring cannot hold goes in part; the rest stays held") {
-    BulkPair t(2);
+TEST_CASE("bulk: a batch the ring cannot hold goes in whole messages; the rest stays held") {
+    BulkPair t(2); // two slots each way
+    BulkBuffer bs[7];
+    for (BulkBuffer& b : bs) b = t.pool.alloc().value();
+    CHECK(t.pool.give_batch(t.ch.a, bs, 7).value() == 4); // two pairs fit
+    for (u32 i = 0; i < 7; ++i) CHECK((i < 4 ? t.pool.given(bs[i].index) : t.pool.holds(bs[i].index)));
+    CHECK(t.pool.give_batch(t.ch.a, bs + 4, 3).error() == Error::WouldBlock);
+    for (u32 i = 4; i < 7; ++i) CHECK(t.pool.holds(bs[i].index));
+    BulkBuffer got[8], two[kBulkGivesPerMessage];
+    u32 n = 0;
+    for (int i = 0; i < 2; ++i)
+        for (u32 k = t.peer.accept_all(t.to_b(), two).value(), j = 0; j < k; ++j) got[n++] = two[j];
+    REQUIRE(n == 4);
+    CHECK(t.pool.give_batch(t.ch.a, bs + 4, 3).value() == 3);
+    for (int i = 0; i < 2; ++i)
+        for (u32 k = t.peer.accept_all(t.to_b(), two).value(), j = 0; j < k; ++j) got[n++] = two[j];
+    REQUIRE(n == 7);
+    // Returns go four to a message: the first four and the next three fill the two slots,
+    // so a later return waits with its buffer still held by the peer.
+    CHECK(t.peer.give_back_batch(t.ch.b, got, 4).value() == 4);
+    CHECK(t.peer.give_back_batch(t.ch.b, got + 4, 2).value() == 2);
+    CHECK(t.peer.give_back_batch(t.ch.b, got + 6, 1).error() == Error::WouldBlock);
+    CHECK(t.peer.holds(got[6].index));
+    CHECK(t.pool.take_back(t.to_a()).ok());
+    CHECK(t.pool.take_back(t.to_a()).ok());
+    CHECK(t.pool.free_count() == kBuffers - 1);
+    CHECK(t.peer.give_back_batch(t.ch.b, got + 6, 1).value() == 1);
+}
+
+// Packed descriptors as a broken or hostile end could send them.
+Message give_pair(u32 b0, u32 g0, u32 o0, u32 l0, u32 b1, u32 g1, u32 o1, u32 l1) {
+    Message m{};
+    m.interface = bulk::kInterfaceId;
+    m.type = bulk::give_pair_message::kType;
+    m.length = transports::wire_size_of<bulk::give_pair_message>();
+    bulk::encode_fields(bulk::give_pair_message{b0, g0, o0, l0, b1, g1, o1, l1}, m.payload);
+    return m;
+}
+
+Message return_set(u32 count, std::initializer_list<u32> pairs) {
+    u32 f[8] = {};
+    u32 i = 0;
+    for (u32 v : pairs) f[i++] = v;
+    Message m{};
+    m.interface = bulk::kInterfaceId;
+    m.type = bulk::return_set_message::kType;
+    m.length = transports::wire_size_of<bulk::return_set_message>();
+    bulk::encode_fields(bulk::return_set_message{count, f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]}, m.payload);
+    return m;
+}
+
+TEST_CASE("bulk: a packed descriptor with one bad entry is refused whole") {
+    BulkPair t;
+    BulkBuffer out[kBulkGivesPerMessage];
+    // Gives: a buffer twice, one half beyond its buffer, one half an old generation, one
+    // half out of the pool; each refused, and the good half is not held either.
+    CHECK(t.peer.accept_all(give_pair(1, 1, 0, 8, 1, 2, 0, 8), out).error() == Error::Malformed);
+    CHECK(t.peer.accept_all(give_pair(1, 1, 0, 8, 2, 1, 8, kBytes), out).error() == Error::Malformed);
+    CHECK(t.peer.accept_all(give_pair(1, 1, 0, 8, kBuffers, 1, 0, 8), out).error() == Error::Malformed);
+    CHECK(t.peer.accept_all(give_pair(1, 1, 0, 8, 2, 0, 0, 8), out).error() == Error::Malformed);
+    for (u32 i = 0; i < kBuffers; ++i) CHECK_FALSE(t.peer.holds(i));
+    CHECK(t.peer.accept_all(give_pair(1, 1, 0, 8, 2, 1, 8, 8), out).value() == 2); // the same, well-formed
+    CHECK((t.peer.holds(1) && t.peer.holds(2)));
+    CHECK(t.peer.accept_all(give_pair(3, 1, 0, 8, 2, 2, 0, 8), out).error() == Error::Malformed); // 2 is held
+    CHECK_FALSE(t.peer.holds(3));
+    // Returns: the pool gave 0..3 (generation 1).
     BulkBuffer bs[4];
     for (BulkBuffer& b : bs) b = t.pool.alloc().value();
-    CHECK(t.pool.give_batch(t.ch.a, bs, 4).value() == 2);
-    CHECK((t.pool.given(bs[0].index) && t.pool.given(bs[1].index)));
-    CHECK((t.pool.holds(bs[2].index) && t.pool.holds(bs[3].index)));
-    CHECK(t.pool.give_batch(t.ch.a, bs + 2, 2).error() == Error::WouldBlock);
-    CHECK((t.pool.holds(bs[2].index) && t.pool.holds(bs[3].index)));
-    BulkBuffer got[2] = {t.peer.accept(t.to_b()).value(), t.peer.accept(t.to_b()).value()};
-    CHECK(t.pool.give_batch(t.ch.a, bs + 2, 2).value() == 2);
-    // The peer's return ring holds two: all back in one, then nothing more fits.
-    CHECK(t.peer.give_back_batch(t.ch.b, got, 2).value() == 2);
-    BulkBuffer more[2] = {t.peer.accept(t.to_b()).value(), t.peer.accept(t.to_b()).value()};
-    CHECK(t.peer.give_back_batch(t.ch.b, more, 2).error() == Error::WouldBlock);
-    CHECK((t.peer.holds(more[0].index) && t.peer.holds(more[1].index)));
+    REQUIRE(t.pool.give_batch(t.ch.a, bs, 4).value() == 4);
+    for (const Message& bad : {return_set(0, {}), return_set(5, {0, 1}), return_set(2, {0, 1, 0, 1}),
+                               return_set(2, {0, 1, 1, 2}), return_set(2, {0, 1, kBuffers, 1}),
+                               return_set(2, {0, 1, 1, 1, 2, 0}),  // an entry past count not zero
+                               return_set(1, {5, 1})}) {             // never given
+        CHECK(t.pool.take_back(bad).error() == Error::Malformed);
+        for (const BulkBuffer& b : bs) CHECK(t.pool.given(b.index)); // none freed
+    }
+    Message reply = return_set(1, {0, 1});
+    reply.reply = true;
+    CHECK(t.pool.take_back(reply).error() == Error::Malformed);
+    CHECK(t.pool.take_back(return_set(3, {0, 1, 2, 1, 3, 1})).ok());
+    CHECK(t.pool.free_count() == kBuffers - 1); // 1 is still away
+    CHECK(t.pool.given(bs[1].index));
 }
 
 TEST_CASE("bulk: malformed and stale descriptors are refused and change nothing") {
@@ -314,13 +390,16 @@ TEST_CASE("bulk: a randomized run never lets both ends hold a buffer") {
                 }
             }
             break;
-        case 2: { // the peer takes what arrived
+        case 2: { // the peer takes what arrived (one buffer or a pair)
             Message m;
             if (t.ch.b.poll(m).ok()) {
-                BulkBuffer b = t.peer.accept(m).value();
-                CHECK(b.offset + u64(b.length) <= kBytes);
-                peer_held.push_back(b);
-                ++moved;
+                BulkBuffer got[kBulkGivesPerMessage];
+                u32 n = t.peer.accept_all(m, got).value();
+                for (u32 i = 0; i < n; ++i) {
+                    CHECK(got[i].offset + u64(got[i].length) <= kBytes);
+                    peer_held.push_back(got[i]);
+                    ++moved;
+                }
             }
             break;
         }
@@ -401,8 +480,9 @@ TEST_CASE("bulk: random descriptors never decode to a range outside the pool") {
     for (int n = 0; n < 300'000; ++n) {
         Message m{};
         m.interface = rng() % 4 == 0 ? u16(rng()) : bulk::kInterfaceId;
-        m.type = u16(rng() % 4);
-        m.length = rng() % 4 == 0 ? u16(rng() % kMaxPayload) : u16(m.type == 1 ? 16 : 8);
+        m.type = u16(rng() % 6);
+        const u16 sizes[] = {8, 16, 8, 32, 36, 8};
+        m.length = rng() % 4 == 0 ? u16(rng() % kMaxPayload) : sizes[m.type];
         m.reply = rng() % 16 == 0;
         // Fields near the edges most of the time, then a few random bytes flipped.
         auto field = [&]() -> u32 {
@@ -413,16 +493,39 @@ TEST_CASE("bulk: random descriptors never decode to a range outside the pool") {
             default: return u32(rng());
             }
         };
-        bulk::encode_fields(bulk::give_message{field(), field(), field(), field()}, m.payload);
-        for (u32 flips = rng() % 3; flips-- > 0;) m.payload[rng() % 16] ^= u8(1u << (rng() % 8));
+        if (m.type == bulk::give_pair_message::kType)
+            bulk::encode_fields(bulk::give_pair_message{field(), field(), field(), field(), field(), field(), field(), field()},
+                                m.payload);
+        else if (m.type == bulk::return_set_message::kType)
+            bulk::encode_fields(bulk::return_set_message{u32(rng() % 6), field(), field(), field(), field(), field(), field(),
+                                                         rng() % 2 ? 0 : field(), rng() % 2 ? 0 : field()},
+                                m.payload);
+        else
+            bulk::encode_fields(bulk::give_message{field(), field(), field(), field()}, m.payload);
+        for (u32 flips = rng() % 3; flips-- > 0;) m.payload[rng() % 36] ^= u8(1u << (rng() % 8));
         auto g = t.peer.decode_give(m);
         if (g.ok()) {
             ++accepted;
             CHECK(g->index < kBuffers);
             CHECK(u64(g->offset) + g->length <= kBytes);
         }
+        BulkBuffer gs[kBulkGivesPerMessage];
+        if (auto n = t.peer.decode_gives(m, gs); n.ok()) {
+            ++accepted;
+            REQUIRE((*n == 1 || *n == 2));
+            for (u32 i = 0; i < *n; ++i) {
+                CHECK(gs[i].index < kBuffers);
+                CHECK(u64(gs[i].offset) + gs[i].length <= kBytes);
+            }
+            if (*n == 2) CHECK(gs[0].index != gs[1].index);
+        }
         auto r = t.pool.decode_return(m);
         if (r.ok()) CHECK(*r == given.index);
+        u32 idx[kBulkReturnsPerMessage];
+        if (auto n = t.pool.decode_returns(m, idx); n.ok()) {
+            CHECK(*n == 1); // only one buffer is away
+            CHECK(idx[0] == given.index);
+        }
     }
     CHECK(accepted > 0);
     MESSAGE(accepted << " of 300000 random descriptors were well-formed gives");

@@ -41,7 +41,9 @@ namespace mosaic::transports {
 inline constexpr u32 kBulkMaxBuffers = 256;       // The tables' fixed capacity.
 inline constexpr u32 kBulkMinBufferBytes = 64;    // One cache line.
 inline constexpr u32 kBulkMaxBufferBytes = 1u << 30;
-inline constexpr u32 kBulkMaxBatch = 16;          // Descriptors per give_batch/give_back_batch.
+inline constexpr u32 kBulkMaxBatch = 16;          // Buffers per give_batch/give_back_batch.
+inline constexpr u32 kBulkGivesPerMessage = 2;    // Buffers one give_pair message moves.
+inline constexpr u32 kBulkReturnsPerMessage = 4;  // Buffers one give_back_set message returns.
 
 // Checks a caller-provided region: non-null, 64-byte aligned, 1..kBulkMaxBuffers buffers
 // of a power-of-two size within the bounds above.
@@ -94,17 +96,22 @@ class BulkPool : public BulkRegion {
     // (PermissionDenied if not held here, OutOfRange beyond the buffer), then sent; if the
     // send fails (WouldBlock: the ring is full) the buffer stays held here and nothing is lost.
     Status give(Channel& ch, BulkBuffer& b, u32 offset, u32 length);
-    // Gives bs[0..n) (each its range bs[i].offset..+length) in order with one
-    // Channel::send_batch: over URPC one release publishes them all and the peer is
-    // notified once. Everything is checked before anything is sent (InvalidArgument for n
-    // of 0 or above kBulkMaxBatch, PermissionDenied for a buffer not held here or named
-    // twice, OutOfRange for a range beyond its buffer); then the first k are sent and
-    // become Given, k returned, the rest stay held (WouldBlock if the ring took none).
+    // Gives bs[0..n) (each its range bs[i].offset..+length) in order, two to a message
+    // (give_pair; an odd last one alone), with one Channel::send_batch: over URPC one
+    // release publishes them all and the peer is notified once. Everything is checked
+    // before anything is sent (InvalidArgument for n of 0 or above kBulkMaxBatch,
+    // PermissionDenied for a buffer not held here or named twice, OutOfRange for a range
+    // beyond its buffer); then the first k buffers (whole messages) are sent and become
+    // Given, k returned, the rest stay held (WouldBlock if the ring took none). The peer
+    // takes them with accept_all.
     Result<u32> give_batch(Channel& ch, const BulkBuffer* bs, u32 n);
 
-    // A message from the peer: decode_return checks it (Malformed unless a well-formed
-    // return of a buffer given away with that generation) and changes nothing; take_back
-    // does both and frees the buffer.
+    // A message from the peer: decode_returns checks it (Malformed unless a well-formed
+    // give_back or give_back_set, every buffer in it given away with that generation and
+    // none named twice), writes the buffers' indices to `out` and changes nothing;
+    // decode_return is the same for a message of one buffer. take_back does the check and
+    // frees every buffer the message returns (all or none).
+    Result<u32> decode_returns(const Message& m, u32 (&out)[kBulkReturnsPerMessage]) const;
     Result<u32> decode_return(const Message& m) const;
     Status take_back(const Message& m);
 
@@ -117,6 +124,9 @@ class BulkPool : public BulkRegion {
     enum State : u8 { Free, Held, Given };
     bool held(const BulkBuffer& b) const {
         return b.index < buffers_ && state_[b.index] == Held && generation_[b.index] == b.generation;
+    }
+    bool given_as(u32 index, u32 generation) const {
+        return index < buffers_ && state_[index] == Given && generation_[index] == generation;
     }
 
     u32 generation_[kBulkMaxBuffers] = {};
@@ -132,17 +142,22 @@ class BulkPeer : public BulkRegion {
 
     // A message from the pool: decode_give checks it (Malformed unless a well-formed give
     // of a buffer not held here, with a newer generation, a range inside the buffer) and
-    // changes nothing; accept does both and holds the buffer.
+    // changes nothing; accept does both and holds the buffer. decode_gives and accept_all
+    // are the same for a give or a give_pair (give_batch's messages): every buffer in it
+    // checked so, two distinct ones, all accepted or none; they return how many.
     Result<BulkBuffer> decode_give(const Message& m) const;
     Result<BulkBuffer> accept(const Message& m);
+    Result<u32> decode_gives(const Message& m, BulkBuffer (&out)[kBulkGivesPerMessage]) const;
+    Result<u32> accept_all(const Message& m, BulkBuffer (&out)[kBulkGivesPerMessage]);
 
     // The bytes of a buffer held here (its whole buffer_bytes(); the handle says which
     // range the message covers); PermissionDenied otherwise.
     Result<u8*> data(const BulkBuffer& b) const;
     // Gives a held buffer back over `ch`; if the send fails it stays held here.
     Status give_back(Channel& ch, const BulkBuffer& b);
-    // Gives bs[0..n) back with one Channel::send_batch, checked first as give_batch is
-    // (InvalidArgument, PermissionDenied); returns how many went back, the rest stay held.
+    // Gives bs[0..n) back, up to four to a message (give_back_set), with one
+    // Channel::send_batch, checked first as give_batch is (InvalidArgument,
+    // PermissionDenied); returns how many went back (whole messages), the rest stay held.
     Result<u32> give_back_batch(Channel& ch, const BulkBuffer* bs, u32 n);
 
     bool holds(u32 index) const { return index < buffers_ && held_[index]; }
@@ -151,6 +166,8 @@ class BulkPeer : public BulkRegion {
     bool held(const BulkBuffer& b) const {
         return b.index < buffers_ && held_[b.index] && generation_[b.index] == b.generation;
     }
+    // One descriptor of a give, checked against this end's table.
+    Result<BulkBuffer> check_give(u32 buffer, u32 generation, u32 offset, u32 length) const;
 
     u32 generation_[kBulkMaxBuffers] = {}; // The last generation accepted per buffer.
     bool held_[kBulkMaxBuffers] = {};
