@@ -66,12 +66,16 @@ Status BulkPool::give(Channel& ch, BulkBuffer& b, u32 offset, u32 length) {
 
 namespace {
 
-// Whether some buffer is named twice in bs[0..n).
-bool named_twice(const BulkBuffer* bs, u32 n) {
-    for (u32 i = 0; i < n; ++i)
-        for (u32 j = i + 1; j < n; ++j)
-            if (bs[i].index == bs[j].index) return true;
-    return false;
+// A batch's shape: 1 to kBulkMaxBatch buffers, each held by this end (`holds`), none named
+// twice (InvalidArgument, PermissionDenied).
+template <typename Holds> Status check_batch(const BulkBuffer* bs, u32 n, Holds holds) {
+    if (n == 0 || n > kBulkMaxBatch) return Error::InvalidArgument;
+    for (u32 i = 0; i < n; ++i) {
+        if (!holds(bs[i])) return Error::PermissionDenied;
+        for (u32 j = 0; j < i; ++j)
+            if (bs[j].index == bs[i].index) return Error::PermissionDenied;
+    }
+    return {};
 }
 
 template <typename M> Outgoing encode_into(const M& msg, u8* bytes) {
@@ -79,36 +83,36 @@ template <typename M> Outgoing encode_into(const M& msg, u8* bytes) {
     return {.interface = M::kInterface, .type = M::kType, .payload = bytes, .length = wire_size_of<M>()};
 }
 
-} // namespace
-
-Result<u32> BulkPool::give_batch(Channel& ch, const BulkBuffer* bs, u32 n) {
-    if (n == 0 || n > kBulkMaxBatch) return Error::InvalidArgument;
-    for (u32 i = 0; i < n; ++i) {
-        if (!held(bs[i])) return Error::PermissionDenied;
-        if (!in_range(bs[i].offset, bs[i].length)) return Error::OutOfRange;
-    }
-    if (named_twice(bs, n)) return Error::PermissionDenied;
-    constexpr u32 kMessages = (kBulkMaxBatch + kBulkGivesPerMessage - 1) / kBulkGivesPerMessage;
+// Sends bs[0..n) kPer to a message (encode(first, count, bytes) builds one) with one
+// send_batch; returns how many buffers the messages sent cover.
+template <u32 kPer, typename Encode>
+Result<u32> send_packed(Channel& ch, const BulkBuffer* bs, u32 n, Encode encode) {
+    constexpr u32 kMessages = (kBulkMaxBatch + kPer - 1) / kPer;
     u8 bytes[kMessages][kFramePayload];
     Outgoing out[kMessages];
     u32 messages = 0;
-    for (u32 i = 0; i < n; i += kBulkGivesPerMessage, ++messages) {
-        const BulkBuffer& a = bs[i];
-        if (i + 1 < n) {
-            const BulkBuffer& b = bs[i + 1];
-            out[messages] = encode_into(bulk::give_pair_message{.buffer0 = a.index, .generation0 = a.generation,
-                                                                .offset0 = a.offset, .length0 = a.length,
-                                                                .buffer1 = b.index, .generation1 = b.generation,
-                                                                .offset1 = b.offset, .length1 = b.length},
-                                        bytes[messages]);
-        } else {
-            out[messages] = encode_into(
-                bulk::give_message{.buffer = a.index, .generation = a.generation, .offset = a.offset, .length = a.length},
-                bytes[messages]);
-        }
-    }
+    for (u32 i = 0; i < n; i += kPer, ++messages) out[messages] = encode(bs + i, n - i < kPer ? n - i : kPer, bytes[messages]);
     u32 sent = TRY(ch.send_batch(out, messages));
-    u32 buffers = sent * kBulkGivesPerMessage < n ? sent * kBulkGivesPerMessage : n;
+    return sent * kPer < n ? sent * kPer : n;
+}
+
+} // namespace
+
+Result<u32> BulkPool::give_batch(Channel& ch, const BulkBuffer* bs, u32 n) {
+    TRY_STATUS(check_batch(bs, n, [this](const BulkBuffer& b) { return held(b); }));
+    for (u32 i = 0; i < n; ++i)
+        if (!in_range(bs[i].offset, bs[i].length)) return Error::OutOfRange;
+    u32 buffers = TRY(send_packed<kBulkGivesPerMessage>(ch, bs, n, [](const BulkBuffer* b, u32 count, u8* bytes) {
+        if (count == 1)
+            return encode_into(bulk::give_message{.buffer = b[0].index, .generation = b[0].generation,
+                                                  .offset = b[0].offset, .length = b[0].length},
+                               bytes);
+        return encode_into(bulk::give_pair_message{.buffer0 = b[0].index, .generation0 = b[0].generation,
+                                                   .offset0 = b[0].offset, .length0 = b[0].length,
+                                                   .buffer1 = b[1].index, .generation1 = b[1].generation,
+                                                   .offset1 = b[1].offset, .length1 = b[1].length},
+                           bytes);
+    }));
     for (u32 i = 0; i < buffers; ++i) state_[bs[i].index] = Given;
     return buffers;
 }
@@ -229,27 +233,18 @@ Status BulkPeer::give_back(Channel& ch, const BulkBuffer& b) {
 }
 
 Result<u32> BulkPeer::give_back_batch(Channel& ch, const BulkBuffer* bs, u32 n) {
-    if (n == 0 || n > kBulkMaxBatch) return Error::InvalidArgument;
-    for (u32 i = 0; i < n; ++i)
-        if (!held(bs[i])) return Error::PermissionDenied;
-    if (named_twice(bs, n)) return Error::PermissionDenied;
-    constexpr u32 kMessages = (kBulkMaxBatch + kBulkReturnsPerMessage - 1) / kBulkReturnsPerMessage;
-    u8 bytes[kMessages][kFramePayload];
-    Outgoing out[kMessages];
-    u32 messages = 0;
-    for (u32 i = 0; i < n; i += kBulkReturnsPerMessage, ++messages) {
+    TRY_STATUS(check_batch(bs, n, [this](const BulkBuffer& b) { return held(b); }));
+    u32 buffers = TRY(send_packed<kBulkReturnsPerMessage>(ch, bs, n, [](const BulkBuffer* b, u32 count, u8* bytes) {
         bulk::return_set_message r{};
-        r.count = n - i < kBulkReturnsPerMessage ? n - i : kBulkReturnsPerMessage;
+        r.count = count;
         u32* idx[] = {&r.buffer0, &r.buffer1, &r.buffer2, &r.buffer3};
         u32* gen[] = {&r.generation0, &r.generation1, &r.generation2, &r.generation3};
-        for (u32 k = 0; k < r.count; ++k) {
-            *idx[k] = bs[i + k].index;
-            *gen[k] = bs[i + k].generation;
+        for (u32 k = 0; k < count; ++k) {
+            *idx[k] = b[k].index;
+            *gen[k] = b[k].generation;
         }
-        out[messages] = encode_into(r, bytes[messages]);
-    }
-    u32 sent = TRY(ch.send_batch(out, messages));
-    u32 buffers = sent * kBulkReturnsPerMessage < n ? sent * kBulkReturnsPerMessage : n;
+        return encode_into(r, bytes);
+    }));
     for (u32 i = 0; i < buffers; ++i) held_[bs[i].index] = false;
     return buffers;
 }
