@@ -13,6 +13,7 @@ using transports::Message;
 
 constexpr u32 kPollsPerLook = 64; // polls between looks at the counter
 constexpr u32 kReceiveBatch = 4;  // messages per receive_batch (2 KiB of a monitor's 16 KiB stack)
+constexpr u32 kBulkBatch = 4;     // buffers filled, then given with one give_batch
 
 u64 deadline_of(const Counter& c) { return c.now() + kPhaseSeconds * c.hz; }
 
@@ -168,36 +169,53 @@ u64 copy_limit_ns(u8* pool, u32 buffers, u32 bytes, u32 count, const Counter& c)
     return c.ns(c.now() - t0);
 }
 
-// The responder: accepts each buffer, checks its words in place, gives it back; then says
-// what arrived. A descriptor it refuses (Malformed: bulk.hpp) is counted, not given back.
+// The responder: accepts the buffers of each give (one or a pair), checks their words in
+// place, and gives back what it holds four to a frame (give_back_batch) once it holds four
+// or nothing more is waiting; then says what arrived. A descriptor it refuses (Malformed:
+// bulk.hpp) is counted, not given back.
 Status bulk_sink(Channel& ch, const Counter& c, u8* region, u32 buffers, u32 bytes, u32 n) {
     const u64 deadline = deadline_of(c);
     transports::BulkPeer peer;
     TRY_STATUS(peer.init(region, buffers, bytes));
     const u64 last = last_word(bytes);
-    u32 accepted = 0, good = 0, errors = 0;
-    while (accepted < n) {
+    constexpr u32 kHold = transports::kBulkReturnsPerMessage + transports::kBulkGivesPerMessage;
+    transports::BulkBuffer held[kHold];
+    u32 holding = 0, accepted = 0, good = 0, errors = 0;
+    while (accepted < n || holding > 0) {
         Message m;
-        Status got = next(ch, m, c, deadline);
+        // Wait for a give only with nothing to give back; else look once.
+        Status got = holding == 0 ? next(ch, m, c, deadline) : ch.poll(m);
         if (!got.ok() && got.error() == Error::Timeout) return Error::Timeout;
-        Result<transports::BulkBuffer> b = got.ok() ? peer.accept(m) : Result<transports::BulkBuffer>(got.error());
-        if (!b.ok()) {
-            ++errors;
-            continue;
+        if (got.ok()) {
+            transports::BulkBuffer two[transports::kBulkGivesPerMessage];
+            Result<u32> k = peer.accept_all(m, two);
+            errors += !k.ok();
+            for (u32 j = 0; k.ok() && j < *k; ++j) {
+                const transports::BulkBuffer& b = two[j];
+                const u8* p = peer.data(b).value() + b.offset;
+                const bool right = b.offset == 0 && b.length == bytes && load_le64(p) == accepted &&
+                                   load_le64(p + bytes - 8) == last;
+                ++accepted;
+                good += right;
+                errors += !right;
+                held[holding++] = b;
+            }
+        } else if (got.error() != Error::WouldBlock) {
+            ++errors; // a frame the channel rejected
         }
-        const u8* p = peer.data(*b).value() + b->offset;
-        const bool right = b->offset == 0 && b->length == bytes && load_le64(p) == accepted &&
-                           load_le64(p + bytes - 8) == last;
-        ++accepted;
-        good += right;
-        errors += !right;
-        for (u32 i = 1;; ++i) {
-            Status s = peer.give_back(ch, *b);
-            if (s.ok()) break;
-            if (s.error() != Error::WouldBlock) return s;
+        const bool more_waiting = got.ok() && accepted < n;
+        if (holding == 0 || (holding < transports::kBulkReturnsPerMessage && more_waiting)) continue;
+        for (u32 back = 0, i = 1; back < holding; ++i) {
+            Result<u32> r = peer.give_back_batch(ch, held + back, holding - back);
+            if (r.ok()) {
+                back += *r;
+                continue;
+            }
+            if (r.error() != Error::WouldBlock) return r.error();
             if (i % kPollsPerLook == 0 && c.now() > deadline) return Error::Timeout;
             transports::cpu_relax();
         }
+        holding = 0;
     }
     return put(ch, tb::done_message{good, errors}, c, deadline);
 }
@@ -271,9 +289,10 @@ u32 bulk_buffers(u64 pool_bytes, u32 buffer_bytes) {
     return u32(min<u64>(pool_bytes / buffer_bytes, transports::kBulkMaxBuffers));
 }
 
-// The initiator's bulk phase: a buffer is taken, filled and given while the ring has room;
-// returns are taken back as they come; the done ends it. Buffers the responder never gives
-// back are counted as errors when the done comes.
+// The initiator's bulk phase: up to kBulkBatch buffers are taken and filled, then given with
+// one give_batch (two to a frame) while the ring has room; returns are taken back as they
+// come; the done ends it. Buffers the responder never gives back are counted as errors
+// when the done comes.
 BulkFigures run_bulk(Channel& ch, const Pools& pools, const Counter& c, u32 n, u32 bytes) {
     BulkFigures f;
     if (!c.read || !c.hz) return bulk_fail(f, Error::Unsupported);
@@ -286,25 +305,28 @@ BulkFigures run_bulk(Channel& ch, const Pools& pools, const Counter& c, u32 n, u
     const u64 deadline = deadline_of(c);
     if (Status s = put(ch, tb::start_message{u32(Mode::Bulk), n, bytes}, c, deadline); !s.ok()) return bulk_fail(f, s);
     const u64 t0 = c.now();
-    transports::BulkBuffer pending;
-    bool have = false;
-    u32 given = 0;
+    transports::BulkBuffer pending[kBulkBatch];
+    u32 have = 0, given = 0;
     for (u32 polls = 0;;) {
         bool progress = false;
-        if (!have && given < n) {
+        for (; have < kBulkBatch && given + have < n; ++have) {
             Result<transports::BulkBuffer> b = pool.alloc();
-            if (b.ok()) {
-                pending = *b;
-                u8* p = pool.data(pending).value();
-                copy_in(p, bytes);
-                store_le64(p, given);
-                have = true;
-            }
+            if (!b.ok()) break;
+            pending[have] = *b;
+            pending[have].offset = 0;
+            pending[have].length = bytes;
+            u8* p = pool.data(*b).value();
+            copy_in(p, bytes);
+            store_le64(p, given + have);
         }
-        if (have) {
-            Status s = pool.give(ch, pending, 0, bytes);
-            if (s.ok()) have = false, ++given, progress = true;
-            else if (s.error() != Error::WouldBlock) return bulk_fail(f, s);
+        if (have > 0) {
+            Result<u32> k = pool.give_batch(ch, pending, have);
+            if (k.ok()) {
+                for (u32 i = *k; i < have; ++i) pending[i - *k] = pending[i];
+                have -= *k, given += *k, progress = true;
+            } else if (k.error() != Error::WouldBlock) {
+                return bulk_fail(f, k.error());
+            }
         }
         Message m;
         Status got = ch.poll(m);
@@ -313,7 +335,7 @@ BulkFigures run_bulk(Channel& ch, const Pools& pools, const Counter& c, u32 n, u
             auto done = got.ok() ? transports::decode_message<tb::done_message>(m) : Result<tb::done_message>(got.error());
             if (done.ok()) {
                 f.bulk_ns = c.ns(c.now() - t0);
-                const u32 away = f.buffers - pool.free_count() - (have ? 1 : 0);
+                const u32 away = f.buffers - pool.free_count() - have;
                 f.errors += done->errors + (done->received < n ? n - done->received : 0) + away;
                 return bulk_fail(f, done->received == n && done->errors == 0 && away == 0 ? Status() : Status(Error::Malformed));
             }

@@ -32,6 +32,12 @@ std::atomic<u64> g_fast{0};
 u64 fast_ticks(void*) { return g_fast.fetch_add(1'000'000, std::memory_order_relaxed); }
 const tbench::Counter kFast{fast_ticks, nullptr, 1'000'000'000};
 
+// A counter that runs five times faster than real time: a five-second deadline passes after
+// one second. For tests with a peer thread: deadlines by counter reads (kFast) pass early
+// when the two threads share a CPU and one waits out the other's time slices.
+u64 brisk_ticks(void*) { return 5 * steady_ticks(nullptr); }
+const tbench::Counter kBrisk{brisk_ticks, nullptr, 1'000'000'000};
+
 // The responder's side as a monitor's event loop runs it: a message on the bench channel
 // is served; until `stop`.
 void responder(transports::Channel& ch, tbench::RawLine* line, const tbench::Counter& c, std::atomic<bool>& stop,
@@ -107,17 +113,20 @@ TEST_CASE("a core channel's 8-slot ring refuses a stream of 12-frame messages in
     REQUIRE(p.ok);
     std::atomic<bool> stop{false};
     std::atomic<u32> served{0}, failed{0};
-    std::thread peer(responder, std::ref(p.b), nullptr, std::cref(kFast), std::ref(stop), std::ref(served),
+    std::thread peer(responder, std::ref(p.b), nullptr, std::cref(kBrisk), std::ref(stop), std::ref(served),
                      std::ref(failed), tbench::Pools{});
     tbench::Figures f =
-        tbench::run(p.a, nullptr, kFast, {.round_trips = 5, .streamed = 3, .raw_rounds = 0, .stream_bytes = 480});
+        tbench::run(p.a, nullptr, kBrisk, {.round_trips = 5, .streamed = 3, .raw_rounds = 0, .stream_bytes = 480});
     CHECK(f.status == Error::CapacityExceeded);
     CHECK(f.round_trip_ns > 0);
     CHECK(f.stream_ns == 0);
-    // The responder, waiting for the stream that never came, gives up at its deadline.
-    while (served + failed < 2) std::this_thread::yield();
+    // The responder, waiting for the stream that never came, gives up at its deadline (and
+    // this test gives up on it after a minute rather than hang).
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (served + failed < 2 && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
     stop.store(true, std::memory_order_release);
     peer.join();
+    CHECK(served == 1);
     CHECK(failed == 1);
 }
 
@@ -145,7 +154,7 @@ TEST_CASE("a peer that answers with the wrong pongs is counted and timed out, ne
             else (void)transports::send_message(p.b, tb::done_message{0, 0});
         }
     });
-    tbench::Figures f = tbench::run(p.a, nullptr, kFast, {.round_trips = 10, .streamed = 0, .raw_rounds = 0});
+    tbench::Figures f = tbench::run(p.a, nullptr, kBrisk, {.round_trips = 10, .streamed = 0, .raw_rounds = 0});
     stop.store(true, std::memory_order_release);
     liar.join();
     CHECK(f.status == Error::Timeout);
@@ -270,16 +279,13 @@ TEST_CASE("bulk: the responder refuses bad descriptors and wrong buffers, counts
     REQUIRE(transports::send_message(p.b, tb::start_message{u32(tbench::Mode::Bulk), 2, 4096}).ok());
     REQUIRE(p.a.poll(start).ok());
     CHECK(tbench::serve(p.b, start, nullptr, kSteady, theirs).ok());
-    // Back: buffers 0 and 1 (generation 1), then the done.
-    for (u32 i = 0; i < 2; ++i) {
-        transports::Message m;
-        REQUIRE(p.a.poll(m).ok());
-        auto r = transports::decode_message<bk::return_message>(m);
-        REQUIRE(r.ok());
-        CHECK(r->buffer == i);
-        CHECK(r->generation == 1);
-    }
+    // Back: buffers 0 and 1 (generation 1) in one set, then the done.
     transports::Message m;
+    REQUIRE(p.a.poll(m).ok());
+    auto back = transports::decode_message<bk::return_set_message>(m);
+    REQUIRE(back.ok());
+    CHECK(back->count == 2);
+    CHECK((back->buffer0 == 0 && back->generation0 == 1 && back->buffer1 == 1 && back->generation1 == 1));
     REQUIRE(p.a.poll(m).ok());
     auto done = transports::decode_message<tb::done_message>(m);
     REQUIRE(done.ok());
@@ -314,18 +320,24 @@ TEST_CASE("bulk: a responder that keeps the buffers or returns ones it was never
         test::UrpcPair p(8, false);
         REQUIRE(p.ok);
         std::atomic<bool> stop{false};
-        std::thread liar([&] { // returns a buffer with a generation it never got, for every give
+        std::thread liar([&] { // returns each buffer with a generation it never got
             namespace bk = ifaces::bulk;
             transports::Message m;
+            auto lie = [&](u32 buffer, u32 generation) {
+                while (!stop.load(std::memory_order_acquire) &&
+                       !transports::send_message(p.b, bk::return_message{buffer, generation + 5}).ok())
+                    std::this_thread::yield();
+            };
             while (!stop.load(std::memory_order_acquire)) {
                 if (!p.b.poll(m).ok()) continue;
-                auto g = transports::decode_message<bk::give_message>(m);
-                while (g.ok() && !stop.load(std::memory_order_acquire) &&
-                       !transports::send_message(p.b, bk::return_message{g->buffer, g->generation + 5}).ok())
-                    std::this_thread::yield();
+                if (auto g = transports::decode_message<bk::give_message>(m); g.ok()) lie(g->buffer, g->generation);
+                if (auto g = transports::decode_message<bk::give_pair_message>(m); g.ok()) {
+                    lie(g->buffer0, g->generation0);
+                    lie(g->buffer1, g->generation1);
+                }
             }
         });
-        tbench::BulkFigures f = tbench::run_bulk(p.a, mine, kFast, 100, 4096);
+        tbench::BulkFigures f = tbench::run_bulk(p.a, mine, kBrisk, 100, 4096);
         stop.store(true, std::memory_order_release);
         liar.join();
         CHECK(f.status == Error::Timeout);
