@@ -33,6 +33,7 @@ INPUT_TEXT = b"mosaic\n"
 # console: a script (./mosaic boot --run) sends its next command when it shows, then
 # "shutdown" after the last.
 SHELL_PROMPT = "mosaic> "
+PROMPT_SETTLE = 0.15  # seconds the prompt must stay the last thing shown before a command is sent
 JOB_SHELL = 4  # init's job number for the shell (userland/programs/init.cpp)
 SHUTDOWN_GRACE = 10  # seconds the other nodes have to power off after the shell's node did
 
@@ -260,9 +261,19 @@ class Run:
         deadline = None if self.gdb or self.interactive else t0 + self.timeout
         dead = None
         keys = [0] if self.interactive else []
+        prompt_at = None    # a script: when the shell's prompt became the last thing shown
         while fds:
             wait = 0.5 if deadline is None else max(0.0, min(0.5, deadline - time.monotonic()))
+            if prompt_at is not None:
+                wait = min(wait, max(0.0, prompt_at + PROMPT_SETTLE - time.monotonic()))
             ready, _, _ = select.select(list(fds) + keys, [], [], wait)
+            if prompt_at is not None and 0 not in [fds.get(fd) for fd in ready] and \
+                    time.monotonic() >= prompt_at + PROMPT_SETTLE:
+                # The prompt stayed the last thing shown: the shell waits for its next command.
+                prompt_at = None
+                sent = self.script.pop(0)
+                said = self._send(0, sent.encode() + b"\n")
+                logs[0].write(f"# runner: {said}\n")
             for fd in ready:
                 if fd == 0:  # keys: to the first node's console; Ctrl-C on an empty line ends the board
                     got = os.read(0, 1024)
@@ -289,12 +300,12 @@ class Run:
                         said_line = CORE_TAG.sub("", raw.decode("utf-8", "replace").rstrip("\r"), count=1)
                         if sent is not None and said_line.endswith(SHELL_PROMPT + sent):
                             sent = None
-                    # The shell waits for its next command when its prompt is the last thing shown.
+                    # The shell waits for its next command when its prompt is the last thing
+                    # shown and stays so for PROMPT_SETTLE (the console redraws a prompt and
+                    # what was typed after it when other output comes: a read can end between
+                    # the two, and a command sent then would be typed ahead of the shell).
                     tail = CORE_TAG.sub("", partial[fd].decode("utf-8", "replace").rstrip("\r"), count=1)
-                    if sent is None and self.script and tail.endswith(SHELL_PROMPT):
-                        sent = self.script.pop(0)
-                        said = self._send(i, sent.encode() + b"\n")
-                        logs[i].write(f"# runner: {said}\n")
+                    prompt_at = time.monotonic() if sent is None and self.script and tail.endswith(SHELL_PROMPT) else None
                 for raw in lines:
                     if i == 0 and self.interactive and shown_partial:
                         # The rest of a line whose start (a prompt, what was typed) is on the screen.
