@@ -230,11 +230,11 @@ void test_transport_bench() {
     // ones, handed over in the pool of the core's channel frame and checked by the core's
     // monitor (any wrong word or lost buffer fails the query); buffers the pool cannot hold,
     // a size that is no power of two and a core monitor's own bulk phase are refused.
-    auto moved = [](const Result<mon::Answer>& a) { return a.ok() && a->a > 0 && a->b > 0 && a->c > 0; };
+    // (An answer's a, b and c are the bulk and copy nanoseconds and the buffers: all non-zero.)
     if (g_facts->core_count > 1) {
         const u32 other = first + (g_facts->core_index == 0 ? 1 : 0);
         auto small = bulk(g_core, other, 300, 4096), large = bulk(g_core, other, 4, 256 * 1024);
-        check(moved(small) && small->c >= 16 && moved(large) && large->c >= 1, "transport-bulk-node",
+        check(measured(small) && small->c >= 16 && measured(large) && large->c >= 1, "transport-bulk-node",
               "core {} to core {}: 4 KiB: {} ({} buffers), 256 KiB: {}", g_core, other, why(small), small.ok() ? small->c : 0,
               why(large));
         auto huge = bulk(g_core, other, 1, 64u << 20), odd = bulk(g_core, other, 1, 12288), from_core = bulk(other, g_core, 1, 4096);
@@ -243,24 +243,22 @@ void test_transport_bench() {
               "transport-bulk-refused", "64 MiB: {}, 12 KiB: {}, from a core monitor: {}", why(huge), why(odd), why(from_core));
     }
     if (g_board.node_count < 2 || g_facts->node != 0) return;
-    u32 bulk_good = 0;
-    const char* bulk_why = "";
-    for (u32 j = 1; j < g_board.node_count; ++j) {
-        auto a = bulk(g_core, g_board.first_core(j), 300, 4096);
-        if (moved(a)) ++bulk_good;
-        else if (!*bulk_why) bulk_why = why(a);
-    }
-    check(bulk_good == g_board.node_count - 1, "transport-bulk-nodes", "bulk to {} of {} other nodes ({})", bulk_good,
-          g_board.node_count - 1, bulk_why);
-    u32 good = 0;
-    const char* first_why = "";
-    for (u32 j = 1; j < g_board.node_count; ++j) {
-        auto a = mon::query(g_core, monitor::QueryOp::TransportBench, g_board.first_core(j), counts, kTimeout);
-        if (measured(a)) ++good;
-        else if (!*first_why) first_why = why(a);
-    }
-    check(good == g_board.node_count - 1, "transport-bench-nodes", "{} of {} other nodes measured ({})", good,
-          g_board.node_count - 1, first_why);
+    // Asks ask(first core of node j) of every other node j: every answer must be measured.
+    auto every_other_node = [&](const char* test, auto ask) {
+        u32 good = 0;
+        const char* first_why = "";
+        for (u32 j = 1; j < g_board.node_count; ++j) {
+            auto a = ask(g_board.first_core(j));
+            if (measured(a)) ++good;
+            else if (!*first_why) first_why = why(a);
+        }
+        check(good == g_board.node_count - 1, test, "{} of {} other nodes measured ({})", good, g_board.node_count - 1,
+              first_why);
+    };
+    every_other_node("transport-bulk-nodes", [&](u32 to) { return bulk(g_core, to, 300, 4096); });
+    every_other_node("transport-bench-nodes", [&](u32 to) {
+        return mon::query(g_core, monitor::QueryOp::TransportBench, to, counts, kTimeout);
+    });
     // Two programs this one started on another node's core reach each other over LMP there
     // (siblings through spawn routing, as tbench's LMP figures of other nodes need).
     const u32 far = g_board.first_core(1);

@@ -29,8 +29,7 @@ Status BulkPool::init(void* base, u32 buffers, u32 buffer_bytes) {
     free_top_ = 0;
     for (u32 i = buffers; i-- > 0;) { // index 0 on top: handed out first
         generation_[i] = 0;
-        state_[i] = Free;
-        free_[free_top_++] = u16(i);
+        release(i);
     }
     return {};
 }
@@ -49,8 +48,7 @@ Result<u8*> BulkPool::data(const BulkBuffer& b) const {
 
 Status BulkPool::free(const BulkBuffer& b) {
     if (!held(b)) return Error::PermissionDenied;
-    state_[b.index] = Free;
-    free_[free_top_++] = u16(b.index);
+    release(b.index);
     return {};
 }
 
@@ -78,11 +76,6 @@ template <typename Holds> Status check_batch(const BulkBuffer* bs, u32 n, Holds 
     return {};
 }
 
-template <typename M> Outgoing encode_into(const M& msg, u8* bytes) {
-    encode_fields(msg, bytes);
-    return {.interface = M::kInterface, .type = M::kType, .payload = bytes, .length = wire_size_of<M>()};
-}
-
 // Sends bs[0..n) kPer to a message (encode(first, count, bytes) builds one) with one
 // send_batch; returns how many buffers the messages sent cover.
 template <u32 kPer, typename Encode>
@@ -104,10 +97,10 @@ Result<u32> BulkPool::give_batch(Channel& ch, const BulkBuffer* bs, u32 n) {
         if (!in_range(bs[i].offset, bs[i].length)) return Error::OutOfRange;
     u32 buffers = TRY(send_packed<kBulkGivesPerMessage>(ch, bs, n, [](const BulkBuffer* b, u32 count, u8* bytes) {
         if (count == 1)
-            return encode_into(bulk::give_message{.buffer = b[0].index, .generation = b[0].generation,
+            return encode_message(bulk::give_message{.buffer = b[0].index, .generation = b[0].generation,
                                                   .offset = b[0].offset, .length = b[0].length},
                                bytes);
-        return encode_into(bulk::give_pair_message{.buffer0 = b[0].index, .generation0 = b[0].generation,
+        return encode_message(bulk::give_pair_message{.buffer0 = b[0].index, .generation0 = b[0].generation,
                                                    .offset0 = b[0].offset, .length0 = b[0].length,
                                                    .buffer1 = b[1].index, .generation1 = b[1].generation,
                                                    .offset1 = b[1].offset, .length1 = b[1].length},
@@ -152,18 +145,14 @@ Result<u32> BulkPool::decode_returns(const Message& m, u32 (&out)[kBulkReturnsPe
 
 Result<u32> BulkPool::decode_return(const Message& m) const {
     bulk::return_message r = TRY(decode_message<bulk::return_message>(m));
-    if (m.reply || r.buffer >= buffers_ || state_[r.buffer] != Given || generation_[r.buffer] != r.generation)
-        return Error::Malformed;
+    if (m.reply || !given_as(r.buffer, r.generation)) return Error::Malformed;
     return r.buffer;
 }
 
 Status BulkPool::take_back(const Message& m) {
     u32 idx[kBulkReturnsPerMessage];
     u32 n = TRY(decode_returns(m, idx));
-    for (u32 k = 0; k < n; ++k) {
-        state_[idx[k]] = Free;
-        free_[free_top_++] = u16(idx[k]);
-    }
+    for (u32 k = 0; k < n; ++k) release(idx[k]);
     return {};
 }
 
@@ -206,17 +195,13 @@ Result<u32> BulkPeer::decode_gives(const Message& m, BulkBuffer (&out)[kBulkGive
 
 Result<u32> BulkPeer::accept_all(const Message& m, BulkBuffer (&out)[kBulkGivesPerMessage]) {
     u32 n = TRY(decode_gives(m, out));
-    for (u32 i = 0; i < n; ++i) {
-        held_[out[i].index] = true;
-        generation_[out[i].index] = out[i].generation;
-    }
+    for (u32 i = 0; i < n; ++i) hold(out[i]);
     return n;
 }
 
 Result<BulkBuffer> BulkPeer::accept(const Message& m) {
     BulkBuffer b = TRY(decode_give(m));
-    held_[b.index] = true;
-    generation_[b.index] = b.generation;
+    hold(b);
     return b;
 }
 
@@ -243,7 +228,7 @@ Result<u32> BulkPeer::give_back_batch(Channel& ch, const BulkBuffer* bs, u32 n) 
             *idx[k] = b[k].index;
             *gen[k] = b[k].generation;
         }
-        return encode_into(r, bytes);
+        return encode_message(r, bytes);
     }));
     for (u32 i = 0; i < buffers; ++i) held_[bs[i].index] = false;
     return buffers;

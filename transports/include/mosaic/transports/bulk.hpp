@@ -128,6 +128,10 @@ class BulkPool : public BulkRegion {
     bool given_as(u32 index, u32 generation) const {
         return index < buffers_ && state_[index] == Given && generation_[index] == generation;
     }
+    void release(u32 index) { // free again, on top of the stack
+        state_[index] = Free;
+        free_[free_top_++] = u16(index);
+    }
 
     u32 generation_[kBulkMaxBuffers] = {};
     State state_[kBulkMaxBuffers] = {};
@@ -168,6 +172,10 @@ class BulkPeer : public BulkRegion {
     }
     // One descriptor of a give, checked against this end's table.
     Result<BulkBuffer> check_give(u32 buffer, u32 generation, u32 offset, u32 length) const;
+    void hold(const BulkBuffer& b) {
+        held_[b.index] = true;
+        generation_[b.index] = b.generation;
+    }
 
     u32 generation_[kBulkMaxBuffers] = {}; // The last generation accepted per buffer.
     bool held_[kBulkMaxBuffers] = {};

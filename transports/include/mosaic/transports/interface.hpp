@@ -75,13 +75,19 @@ template <typename M> Result<M> decode_message(const Message& m) {
     return out;
 }
 
+// Encodes an M into `bytes` (wire_size_of<M>() of them) and says it as an Outgoing message,
+// optionally the reply to RPC `rpc_id` (for one send, or one of a send_batch).
+template <typename M> Outgoing encode_message(const M& msg, u8* bytes, u32 rpc_id = 0, bool reply = false) {
+    encode_fields(msg, bytes);
+    return {.interface = M::kInterface, .type = M::kType, .payload = bytes, .length = wire_size_of<M>(),
+            .rpc_id = rpc_id, .reply = reply};
+}
+
 // Sends an M, optionally as the reply to RPC `rpc_id`.
 template <typename M>
 Status send_message(Channel& ch, const M& msg, u32 rpc_id = 0, bool reply = false) {
     u8 buf[wire_size_of<M>() + 1];
-    encode_fields(msg, buf);
-    return ch.send({.interface = M::kInterface, .type = M::kType, .payload = buf,
-                    .length = wire_size_of<M>(), .rpc_id = rpc_id, .reply = reply});
+    return ch.send(encode_message(msg, buf, rpc_id, reply));
 }
 
 // Sends an M as a split-phase request; the continuation receives the reply message.
