@@ -107,13 +107,16 @@ Result<u32> Channel::send_batch(const Outgoing* msgs, u32 count) {
 }
 
 // Over shared memory a batch is encoded straight into consecutive slots, whole messages
-// only, and published with one release (UrpcWriter::publish_batch); `sent` counts the
-// messages published. First what fits is counted (the reader's count is re-read only when
-// the cached one says the ring is too full), then the messages are encoded, the first one
-// last: its slot is the one a waiting reader polls, so the writer takes that line from the
-// reader once, for its frame and its sequence word together, instead of once for the frame
-// and again for the word after the rest of the batch.
+// only, and published with one release (UrpcWriter::publish_marked); `sent` counts the
+// messages published. The first message is encoded last: its slot is the one a waiting
+// reader polls, so the writer takes that line from the reader once, for its frame and its
+// sequence word together, instead of once for the frame and again for the word after the
+// rest of the batch. The reader's count is re-read only when the cached one says the ring
+// is too full.
 Status Channel::send_urpc_batch(const Outgoing* msgs, u32 count, u32& sent) {
+    if (count == 0) return {};
+    TRY_STATUS(check_outgoing(msgs[0]));
+    if (msgs[0].length <= kFramePayload) return send_urpc_singles(msgs, count, sent);
     UrpcWriter& w = backend_.urpc.tx;
     u32 room = w.space(count), frames = 0;
     Status s;
@@ -137,6 +140,32 @@ Status Channel::send_urpc_batch(const Outgoing* msgs, u32 count, u32& sent) {
     encode_at(w, msgs[0], tx_seq_, 0);
     tx_seq_ += sent;
     w.publish_marked(frames);
+    return s;
+}
+
+// The common case, a run of messages of one frame each (msgs[0] checked and one frame):
+// checked and encoded in one pass, a slot per message, up to the first message that is
+// invalid or longer, which ends the run. What follows a longer message goes out as a
+// batch of its own (published with its own release) in the same call.
+Status Channel::send_urpc_singles(const Outgoing* msgs, u32 count, u32& sent) {
+    UrpcWriter& w = backend_.urpc.tx;
+    u32 k = min(count, w.space(count));
+    if (k == 0) return Error::WouldBlock;
+    const u32 seq = tx_seq_;
+    u32 n = w.fill_batch(k, [&](u32 i, u8* frame) {
+        const Outgoing& m = msgs[i];
+        if (m.length > kFramePayload || !check_outgoing(m).ok()) return false;
+        encode_single(m, seq + i, frame);
+        return true;
+    });
+    tx_seq_ += n;
+    sent = n;
+    if (n == count) return {};
+    if (n == k) return Error::WouldBlock; // the ring is full
+    if (Status s = check_outgoing(msgs[n]); !s.ok()) return s;
+    u32 more = 0; // msgs[n] is longer than a frame: the rest as a batch of its own
+    Status s = send_urpc_batch(msgs + n, count - n, more);
+    sent += more;
     return s;
 }
 
@@ -213,8 +242,9 @@ Result<u32> Channel::receive_batch(Message* out, u32 max) {
 // since a message may take several. `empty` says the ring ran dry.
 u32 Channel::receive_urpc_batch(Message* out, u32 max, bool& empty) {
     u32 got = 0;
+    Reassembler::Run run(reassembler_);
     backend_.urpc.rx.take_each(~0u, [&](const u8* frame) {
-        got += reassembler_.accept(frame, out[got]).ok();
+        got += run.accept(frame, out[got]).ok();
         return got < max;
     });
     empty = got < max; // take_each stopped before `max` messages only because the ring ran dry

@@ -1,6 +1,7 @@
 // bench-transports: message transports between two threads, measured in one run and
 // labelled by how they wait, each figure the median of kReps repetitions (interleaved, so
-// that a noisy moment of a shared machine hits every transport alike):
+// that a noisy moment of a shared machine hits every transport alike; the ratios the goals
+// name are medians of per-repetition ratios of two figures measured back to back):
 //   spinning  URPC (one message per call, and batched: Channel::send_batch/receive_batch)
 //             against the raw cache-line ping-pong (the physical limit of a round trip) and
 //             boost::lockfree::spsc_queue (one element per call, and its array push/pop);
@@ -44,9 +45,9 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr int kReps = 5;                   // Repetitions; every figure is their median.
-constexpr double kRoundTripSeconds = 0.15; // Per transport, placement and repetition.
-constexpr double kThroughputSeconds = 0.15;
+constexpr int kReps = 7;                   // Repetitions; every figure is their median.
+constexpr double kRoundTripSeconds = 0.1; // Per transport, placement and repetition.
+constexpr double kThroughputSeconds = 0.1;
 constexpr double kBulkSeconds = 0.08;      // Per size, path and repetition.
 constexpr u64 kMaxSamples = 200'000;
 constexpr u64 kWarmup = 1'000;
@@ -721,24 +722,47 @@ struct Results {
             if (r.placement == placement && r.name == name) return &r;
         return nullptr;
     }
+    // a over b: the median of the ratios of each repetition, whose two figures were measured
+    // back to back (one_repetition), so that both saw the same moment of a shared machine
+    // (where the hypervisor puts the two vCPUs changes the cost of a cache-line transfer
+    // several times over, from one second to the next).
     double ratio(const std::string& placement, const std::string& a, const std::string& b, bool rt) const {
         const Row *x = find(placement, a), *y = find(placement, b);
         if (!x || !y) return 0;
-        double num = rt ? x->rt() : x->tput(), den = rt ? y->rt() : y->tput();
-        return den > 0 ? num / den : 0;
+        std::vector<double> v;
+        for (size_t i = 0; i < x->reps.size() && i < y->reps.size(); ++i) {
+            double num = rt ? x->reps[i].rt_median_ns : x->reps[i].msgs_per_s;
+            double den = rt ? y->reps[i].rt_median_ns : y->reps[i].msgs_per_s;
+            if (num > 0 && den > 0) v.push_back(num / den);
+        }
+        return median(v);
     }
 };
 
-void one_repetition(Results& res, double tick_ns, const char* placement) {
+void one_repetition(Results& res, double tick_ns, const char* placement, int rep) {
     auto add = [&](const char* group, const char* name, auto measure_it) {
         if (selected(name)) res.row(placement, group, name).reps.push_back(measure_it());
     };
-    // Spinning: both sides poll and never sleep.
-    add("spinning", "urpc", [&] { return measure<UrpcBench>(tick_ns, RoundTrip | Throughput); });
-    add("spinning", "urpc_batch", [&] { return measure<UrpcBench>(tick_ns, Batched); });
-    add("spinning", "cacheline", [&] { return measure<CachelineBench>(tick_ns, RoundTrip); });
-    add("spinning", "boost_spsc", [&] { return measure<BoostSpscBench>(tick_ns, RoundTrip | Throughput); });
-    add("spinning", "boost_spsc_batch", [&] { return measure<BoostSpscBench>(tick_ns, Batched); });
+    // Spinning: both sides poll and never sleep. The pairs the goals compare run back to
+    // back (cacheline and urpc round trips, the two batched streams), in turn first and
+    // second (ABBA over the repetitions), so that a drift within a pair favours neither.
+    if (rep % 2 == 0) {
+        add("spinning", "cacheline", [&] { return measure<CachelineBench>(tick_ns, RoundTrip); });
+        add("spinning", "urpc", [&] { return measure<UrpcBench>(tick_ns, RoundTrip | Throughput); });
+        add("spinning", "boost_spsc", [&] { return measure<BoostSpscBench>(tick_ns, RoundTrip | Throughput); });
+        add("spinning", "boost_spsc_batch", [&] { return measure<BoostSpscBench>(tick_ns, Batched); });
+        add("spinning", "urpc_batch", [&] { return measure<UrpcBench>(tick_ns, Batched); });
+    } else {
+        add("spinning", "urpc_batch", [&] { return measure<UrpcBench>(tick_ns, Batched); });
+        add("spinning", "boost_spsc_batch", [&] { return measure<BoostSpscBench>(tick_ns, Batched); });
+        add("spinning", "boost_spsc", [&] { return measure<BoostSpscBench>(tick_ns, RoundTrip | Throughput); });
+        add("spinning", "urpc", [&] { // throughput first, so that its round trips come right before the line's
+            Sample f = measure<UrpcBench>(tick_ns, Throughput), r = measure<UrpcBench>(tick_ns, RoundTrip);
+            f.rt_median_ns = r.rt_median_ns, f.rt_p99_ns = r.rt_p99_ns, f.samples = r.samples, f.errors += r.errors;
+            return f;
+        });
+        add("spinning", "cacheline", [&] { return measure<CachelineBench>(tick_ns, RoundTrip); });
+    }
     // Blocking: a reader with nothing to read sleeps in the kernel until woken.
     add("blocking", "urpc_futex", [&] { return measure<UrpcFutexBench<kGuestSpins>>(tick_ns, RoundTrip | Throughput); });
     add("blocking", "urpc_futex_nospin", [&] { return measure<UrpcFutexBench<0>>(tick_ns, RoundTrip | Throughput); });
@@ -797,7 +821,8 @@ Ratios ratios(const Results& r, const std::string& pl) {
 }
 
 void print_table(const Results& r, const std::vector<std::string>& placements) {
-    std::printf("%d repetitions, each figure their median; %u-deep queues, batches of %u; blocking URPC polls %u "
+    std::printf("%d repetitions, each figure their median, the spinning ratios medians of per-repetition ratios of\n"
+                "figures measured back to back; %u-deep queues, batches of %u; blocking URPC polls %u "
                 "times before it sleeps (the guests' policy)\n",
                 kReps, kQueueDepth, kBatch, kGuestSpins);
     for (const std::string& pl : placements) {
@@ -910,7 +935,7 @@ int main(int argc, char** argv) {
     for (int rep = 0; rep < kReps; ++rep) {
         for (const std::string& pl : placements) {
             g_pinned = pl == "pinned";
-            one_repetition(res, tick_ns, pl.c_str());
+            one_repetition(res, tick_ns, pl.c_str(), rep);
         }
         if (placements.front() == "pinned") g_pinned = true, bulk_repetition(res);
     }

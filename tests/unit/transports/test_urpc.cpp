@@ -273,6 +273,62 @@ TEST_CASE("a batch stops at a message that cannot go, and says why when none wen
     CHECK(m.seq == 1); // no sequence number was used up by a refused message
 }
 
+TEST_CASE("a run of one-frame messages ends at an invalid or longer one; nothing invalid goes out") {
+    UrpcPair p(16);
+    REQUIRE(p.ok);
+    std::string longer = pattern(kFramePayload + 1, 9); // two frames
+    std::string t[8] = {"s0", "s1", "bad", "s3", "s4", "m0", "m2", "m3"}; // outlive the Outgoings
+    Outgoing bad = text_message(1, t[2]);
+    bad.type = 0;
+    Outgoing run[5] = {text_message(1, t[0]), text_message(2, t[1]), bad, text_message(3, t[3]), text_message(4, t[4])};
+    CHECK(p.a.send_batch(run, 5).value() == 2); // ends before the invalid one
+    CHECK(p.a.send_batch(run + 2, 3).error() == Error::InvalidArgument);
+    // A longer message inside a run of short ones: the whole batch goes in one call.
+    Outgoing mixed[4] = {text_message(5, t[5]), text_message(6, longer), text_message(7, t[6]), text_message(8, t[7])};
+    CHECK(p.a.send_batch(mixed, 4).value() == 4);
+    std::vector<Message> in(8);
+    REQUIRE(p.b.receive_batch(in.data(), 8).value() == 6);
+    const char* want[] = {"s0", "s1", "m0", nullptr, "m2", "m3"};
+    for (u32 i = 0; i < 6; ++i) {
+        CHECK(in[i].seq == i); // no number used up by the refused message
+        CHECK(payload_of(in[i]) == (want[i] ? std::string(want[i]) : longer));
+    }
+    CHECK(p.b.rejected() == 0);
+    // A run the ring cannot hold whole: what fits goes, the rest would block.
+    std::vector<std::string> texts;
+    for (int i = 0; i < 20; ++i) texts.push_back("r" + std::to_string(i));
+    std::vector<Outgoing> many;
+    for (auto& t : texts) many.push_back(text_message(1, t));
+    CHECK(p.a.send_batch(many.data(), 20).value() == 16);
+    CHECK(p.a.send_batch(many.data() + 16, 4).error() == Error::WouldBlock);
+    in.resize(20);
+    REQUIRE(p.b.receive_batch(in.data(), 20).value() == 16);
+    for (u32 i = 0; i < 16; ++i) CHECK(payload_of(in[i]) == texts[i]);
+}
+
+TEST_CASE("fill_batch publishes the frames its filler accepted, the first one last") {
+    Ring ring(8);
+    UrpcWriter w;
+    UrpcReader r;
+    REQUIRE(w.init(ring.base(), 8, false).ok());
+    REQUIRE(r.init(ring.base(), 8, false).ok());
+    std::vector<u32> order;
+    u32 n = w.fill_batch(6, [&](u32 i, u8* frame) {
+        if (i == 4) return false; // ends the batch before frame 4
+        order.push_back(i);
+        store_le64(frame, 100 + i);
+        return true;
+    });
+    CHECK(n == 4);
+    CHECK(order == std::vector<u32>{1, 2, 3, 0});
+    u64 next = 100;
+    CHECK(r.take_each(8, [&](const u8* f) { return load_le64(f) == next++; }) == 4);
+    CHECK(r.take_each(8, [](const u8*) { return true; }) == 0); // slot 4 was never published
+    r.ack();
+    CHECK(w.space(8) == 8);
+    CHECK(w.fill_batch(0, [](u32, u8*) { return true; }) == 0);
+}
+
 TEST_CASE("raw batches: k frames published with one release are all seen, in order, once") {
     Ring ring(8);
     UrpcWriter w;

@@ -97,6 +97,7 @@ class Channel {
   private:
     Status send_quiet(const Outgoing& m);
     Status send_urpc_batch(const Outgoing* msgs, u32 count, u32& sent);
+    Status send_urpc_singles(const Outgoing* msgs, u32 count, u32& sent);
     u32 encode_at(UrpcWriter& w, const Outgoing& m, u32 seq, u32 at);
     u32 receive_urpc_batch(Message* out, u32 max, bool& empty);
     Status send_frames(const Frame* f, u32 n);

@@ -24,19 +24,51 @@ class Reassembler {
     // no longer one is being collected, is done once its header word passes the same rule
     // as check_header's (is_whole_single_frame) and `reply` is set from the flags.
     Status accept(const u8* frame, Message& out) {
-        static_assert(kLittleEndian, "a frame lies in a Message as it is only on little-endian ISAs (as urpc.hpp's)");
-        __builtin_memcpy(&out, frame, kFrameBytes);
-        u64 w0 = load_native<u64>(reinterpret_cast<const u8*>(&out));
-        if (!active_ && is_whole_single_frame(w0) && (out.seq == expected_seq_ || resync_)) {
-            resync_ = false;
-            expected_seq_ = out.seq + 1;
-            out.reply = (w0 >> 56 & kFlagReply) != 0;
-            return {};
-        }
-        Frame copy;
-        __builtin_memcpy(copy.bytes, &out, kFrameBytes);
-        return accept(decode_header(copy.bytes), copy.bytes, out);
+        Run run(*this);
+        return run.accept(frame, out);
     }
+
+    // The same for a run of frames (a batch receive): the sequence state stays in registers
+    // from one frame to the next instead of being stored and re-read around every copy into
+    // a Message (byte copies may alias anything), and is written back when the run ends.
+    // While a Run lives, its Reassembler is used only through it.
+    class Run {
+      public:
+        explicit Run(Reassembler& r) : r_(r), expected_(r.expected_seq_), resync_(r.resync_), active_(r.active_) {}
+        ~Run() { r_.expected_seq_ = expected_, r_.resync_ = resync_; }
+        Run(const Run&) = delete;
+        Run& operator=(const Run&) = delete;
+
+        Status accept(const u8* frame, Message& out) {
+            static_assert(kLittleEndian, "a frame lies in a Message as it is only on little-endian ISAs (as urpc.hpp's)");
+            // The header's two words are read once, into registers, and only those values
+            // are checked and stored in `out`; the payload is copied once, after them.
+            u64 w0 = load_native<u64>(frame), w1 = load_native<u64>(frame + 8);
+            u8* o = reinterpret_cast<u8*>(&out);
+            store_native(o, w0);
+            store_native(o + 8, w1);
+            __builtin_memcpy(o + kHeaderBytes, frame + kHeaderBytes, kFramePayload);
+            u32 seq = u32(w1);
+            if (!active_ && is_whole_single_frame(w0) && (seq == expected_ || resync_)) {
+                resync_ = false;
+                expected_ = seq + 1;
+                out.reply = (w0 >> 56 & kFlagReply) != 0;
+                return {};
+            }
+            r_.expected_seq_ = expected_, r_.resync_ = resync_;
+            Frame copy;
+            __builtin_memcpy(copy.bytes, o, kFrameBytes);
+            Status s = r_.accept(decode_header(copy.bytes), copy.bytes, out);
+            expected_ = r_.expected_seq_, resync_ = r_.resync_, active_ = r_.active_;
+            return s;
+        }
+
+      private:
+        Reassembler& r_;
+        u32 expected_;
+        bool resync_;
+        bool active_;
+    };
 
     // Messages rejected so far (for statistics and for batch receives).
     u64 rejected() const { return rejected_; }

@@ -140,6 +140,29 @@ class UrpcWriter : UrpcRing {
         if (prefetch_) prefetch_write(&slots_[head_ & mask_]);
     }
 
+    // The batch path in one pass, for k <= space(k) frames whose first one the caller knows
+    // it can write: fill(i, frame) writes the frame of slot head+i for i = 1, 2, ... in order
+    // and returns false to end the batch before frame i (that slot stays unpublished and
+    // free); each word is stored right after its frame (the stores to one line together).
+    // Then fill(0, frame) writes the first frame (it must not fail), whose word is the one
+    // release (publish_marked). Returns the frames published (at least 1 when k > 0). The
+    // ring position stays in registers, not re-read after every byte store the caller makes.
+    template <typename Fill> u32 fill_batch(u32 k, Fill&& fill) {
+        if (k == 0) return 0;
+        UrpcSlot* slots = slots_;
+        const u32 mask = mask_;
+        const u64 head = head_;
+        u32 n = 1;
+        for (; n < k; ++n) {
+            UrpcSlot* s = &slots[(head + n) & mask];
+            if (!fill(n, s->frame)) break;
+            __atomic_store_n(&s->seq, head + n + 1, __ATOMIC_RELAXED);
+        }
+        fill(0u, slots[head & mask].frame);
+        publish_marked(n);
+        return n;
+    }
+
     // The one-frame fast path: the caller encodes straight into the slot returned by
     // claim() (null when the ring is full) and then calls publish().
     u8* claim() { return space(1) ? slots_[head_ & mask_].frame : nullptr; }
