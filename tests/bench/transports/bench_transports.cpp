@@ -456,8 +456,13 @@ template <typename T> Sample measure(double tick_ns, int what) {
 
 // ---- Bulk transfer ----
 
-constexpr u32 kBulkBuffers = 8;
-constexpr u32 kBulkBatch = kBulkBuffers / 2; // Buffers filled, then given with one give_batch.
+// Buffers in the pool: at least 8, and up to 16 as long as they hold at most 256 KiB, so that
+// the buffers in flight cover a cross-core round trip also for small buffers (with 8 the
+// giver of 4 or 16 KiB buffers waits for returns: a pool below its bandwidth-delay product).
+// Half are given per batch.
+constexpr u32 kBulkMinBuffers = 8, kBulkMaxBuffers = 16, kBulkPoolBytes = 256u << 10;
+constexpr u32 bulk_buffers(u32 size) { return min(kBulkMaxBuffers, max(kBulkMinBuffers, kBulkPoolBytes / size)); }
+static_assert(kBulkMaxBuffers / 2 <= kBulkMaxBatch);
 const u32 kBulkSizes[] = {4u << 10, 16u << 10, 64u << 10, 256u << 10, 1u << 20};
 
 struct AlignedBytes {
@@ -481,29 +486,31 @@ u64 read_all(const u8* p, u32 n) {
 // memcpy bandwidth on one core: the source copied into the pool's buffers in turn (the
 // same bytes and buffers the bulk path fills), bytes per second.
 double memcpy_bandwidth(u32 size) {
-    AlignedBytes src(size), region(size_t(kBulkBuffers) * size);
+    const u32 buffers = bulk_buffers(size);
+    AlignedBytes src(size), region(size_t(buffers) * size);
     place(0);
     u64 bytes = 0;
     auto start = Clock::now();
     for (u32 i = 0; seconds_since(start) < kBulkSeconds; ++i) {
-        memcpy(region.p + size_t(i % kBulkBuffers) * size, src.p, size);
+        memcpy(region.p + size_t(i % buffers) * size, src.p, size);
         asm volatile("" ::"r"(region.p) : "memory");
         bytes += size;
     }
     return double(bytes) / seconds_since(start);
 }
 
-// The bulk path: CPU 0 takes free buffers (up to kBulkBatch), copies the payload into each
+// The bulk path: CPU 0 takes free buffers (up to half the pool), copies the payload into each
 // and gives them over URPC with one give_batch; CPU 1 accepts what arrived in one
 // receive_batch and gives it back with one give_back_batch, reading every byte in place
 // first if `read` (otherwise it takes ownership and reads none: the handover alone).
 // Bytes per second.
 double bulk_throughput(u32 size, bool read, u64& errors) {
-    AlignedBytes src(size), region(size_t(kBulkBuffers) * size);
+    const u32 buffers = bulk_buffers(size), batch = buffers / 2;
+    AlignedBytes src(size), region(size_t(buffers) * size);
     auto ch = std::make_unique<UrpcBench>();
     BulkPool pool;
     BulkPeer peer;
-    if (!pool.init(region.p, kBulkBuffers, size).ok() || !peer.init(region.p, kBulkBuffers, size).ok()) {
+    if (!pool.init(region.p, buffers, size).ok() || !peer.init(region.p, buffers, size).ok()) {
         ++errors;
         return 0;
     }
@@ -551,9 +558,9 @@ double bulk_throughput(u32 size, bool read, u64& errors) {
     while (seconds_since(start) < kBulkSeconds) {
         if (Result<u32> got = ch->end[0].receive_batch(ms, kBulkMaxBatch); got.ok())
             for (u32 i = 0; i < *got; ++i) errors += !pool.take_back(ms[i]).ok();
-        BulkBuffer bs[kBulkBatch];
+        BulkBuffer bs[kBulkMaxBuffers / 2];
         u32 n = 0;
-        for (; n < kBulkBatch; ++n) {
+        for (; n < batch; ++n) {
             Result<BulkBuffer> b = pool.alloc();
             if (!b.ok()) break;
             memcpy(pool.data(*b).value(), src.p, size);
@@ -574,9 +581,9 @@ double bulk_throughput(u32 size, bool read, u64& errors) {
     // Every buffer given is back (so read, if reading) before the clock stops; one that
     // is not back within a second is counted as an error rather than waited for.
     auto last = Clock::now();
-    while (pool.free_count() < kBulkBuffers && seconds_since(last) < 1.0)
+    while (pool.free_count() < buffers && seconds_since(last) < 1.0)
         if (ch->end[0].poll(m).ok()) errors += !pool.take_back(m).ok();
-    errors += kBulkBuffers - pool.free_count();
+    errors += buffers - pool.free_count();
     double secs = seconds_since(start);
     done.store(true, std::memory_order_release);
     reader.join();
@@ -587,17 +594,18 @@ double bulk_throughput(u32 size, bool read, u64& errors) {
 // The limit of filling on one core and reading in place on the other, without the pool or
 // URPC: the same buffers, each with a flag the writer sets and the reader clears.
 double raw_read_throughput(u32 size) {
-    AlignedBytes src(size), region(size_t(kBulkBuffers) * size);
+    const u32 buffers = bulk_buffers(size);
+    AlignedBytes src(size), region(size_t(buffers) * size);
     struct alignas(64) Flag {
         std::atomic<u32> full{0};
     };
-    std::vector<Flag> flags(kBulkBuffers);
+    std::vector<Flag> flags(buffers);
     std::atomic<bool> done{false};
     u64 delivered = 0;
     std::thread reader([&] {
         place(1);
         u64 sum = 0;
-        for (u32 i = 0;; i = (i + 1) % kBulkBuffers) {
+        for (u32 i = 0;; i = (i + 1) % buffers) {
             while (!flags[i].full.load(std::memory_order_acquire)) {
                 if (done.load(std::memory_order_acquire)) {
                     asm volatile("" ::"r"(sum));
@@ -612,7 +620,7 @@ double raw_read_throughput(u32 size) {
     });
     place(0);
     auto start = Clock::now();
-    for (u32 i = 0; seconds_since(start) < kBulkSeconds; i = (i + 1) % kBulkBuffers) {
+    for (u32 i = 0; seconds_since(start) < kBulkSeconds; i = (i + 1) % buffers) {
         while (flags[i].full.load(std::memory_order_acquire)) cpu_relax();
         memcpy(region.p + size_t(i) * size, src.p, size);
         flags[i].full.store(1, std::memory_order_release);
@@ -684,6 +692,14 @@ double median(std::vector<double> v) {
     if (v.empty()) return 0;
     std::sort(v.begin(), v.end());
     return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+// The median of a[i] / b[i]: ratios of figures of the same repetition, measured back to back.
+double paired_median(const std::vector<double>& a, const std::vector<double>& b) {
+    std::vector<double> v;
+    for (size_t i = 0; i < a.size() && i < b.size(); ++i)
+        if (a[i] > 0 && b[i] > 0) v.push_back(a[i] / b[i]);
+    return median(v);
 }
 
 // Every repetition of one row (transport, in one placement and group).
@@ -771,13 +787,22 @@ void one_repetition(Results& res, double tick_ns, const char* placement, int rep
     add("blocking", "futex_queue", [&] { return measure<FutexQueueBench>(tick_ns, RoundTrip | Throughput); });
 }
 
-void bulk_repetition(Results& res) {
+// Each size's compared pairs (memcpy and handover, read and raw read) back to back, in turn
+// first and second over the repetitions (ABBA).
+void bulk_repetition(Results& res, int rep) {
     if (!selected("bulk")) return;
     for (u32 size : kBulkSizes) {
-        res.memcpy_bw[size].push_back(memcpy_bandwidth(size));
-        res.bulk[size].push_back(bulk_throughput(size, false, res.bulk_errors));
-        res.bulk_read[size].push_back(bulk_throughput(size, true, res.bulk_errors));
-        res.raw_read[size].push_back(raw_read_throughput(size));
+        if (rep % 2 == 0) {
+            res.memcpy_bw[size].push_back(memcpy_bandwidth(size));
+            res.bulk[size].push_back(bulk_throughput(size, false, res.bulk_errors));
+            res.bulk_read[size].push_back(bulk_throughput(size, true, res.bulk_errors));
+            res.raw_read[size].push_back(raw_read_throughput(size));
+        } else {
+            res.bulk[size].push_back(bulk_throughput(size, false, res.bulk_errors));
+            res.memcpy_bw[size].push_back(memcpy_bandwidth(size));
+            res.raw_read[size].push_back(raw_read_throughput(size));
+            res.bulk_read[size].push_back(bulk_throughput(size, true, res.bulk_errors));
+        }
         res.slot_copy[size].push_back(slot_copy_throughput(size, res.bulk_errors));
     }
 }
@@ -814,8 +839,8 @@ Ratios ratios(const Results& r, const std::string& pl) {
     x.bulk_vs_memcpy_min = 1e9;
     x.bulk_read_vs_raw_min = 1e9;
     for (auto& [size, v] : r.bulk) {
-        x.bulk_vs_memcpy_min = std::min(x.bulk_vs_memcpy_min, median(v) / median(r.memcpy_bw.at(size)));
-        x.bulk_read_vs_raw_min = std::min(x.bulk_read_vs_raw_min, median(r.bulk_read.at(size)) / median(r.raw_read.at(size)));
+        x.bulk_vs_memcpy_min = std::min(x.bulk_vs_memcpy_min, paired_median(v, r.memcpy_bw.at(size)));
+        x.bulk_read_vs_raw_min = std::min(x.bulk_read_vs_raw_min, paired_median(r.bulk_read.at(size), r.raw_read.at(size)));
     }
     return x;
 }
@@ -848,16 +873,18 @@ void print_table(const Results& r, const std::vector<std::string>& placements) {
     std::printf("(cacheline is one line and no queue: it has no throughput figure; the machine is shared, so\n"
                 " figures move between runs)\n");
     if (r.bulk.empty()) return;
-    std::printf("\nbulk, bytes/s (%s; %u buffers, given in batches of %u): handover = filled on CPU 0, given,\n"
-                "taken on CPU 1 and given back, read = the same with every byte read in place on CPU 1, raw read =\n"
-                "that without pool or URPC\n",
-                r.bulk_placement.c_str(), kBulkBuffers, kBulkBatch);
-    std::printf("  size       memcpy    handover  /memcpy      read  raw read  read/raw  URPC slots\n");
+    std::printf("\nbulk, bytes/s (%s; pools of %u to %u buffers, 256 KiB where that allows, half given per batch):\n"
+                "handover = filled on CPU 0, given, taken on CPU 1 and given back, read = the same with every byte\n"
+                "read in place on CPU 1, raw read = that without pool or URPC; memcpy into the same buffers; the\n"
+                "ratios are medians of per-repetition ratios of figures measured back to back\n",
+                r.bulk_placement.c_str(), kBulkMinBuffers, kBulkMaxBuffers);
+    std::printf("  size   buffers    memcpy    handover  /memcpy      read  raw read  read/raw  URPC slots\n");
     for (u32 size : kBulkSizes) {
         double m = median(r.memcpy_bw.at(size)), b = median(r.bulk.at(size)), rd = median(r.bulk_read.at(size)),
                raw = median(r.raw_read.at(size)), sc = median(r.slot_copy.at(size));
-        std::printf("  %4u KiB %9.3g %11.3g %7.2fx %9.3g %9.3g %8.2fx %11.3g\n", size >> 10, m, b, b / m, rd, raw,
-                    rd / raw, sc);
+        std::printf("  %4u KiB %5u %11.3g %11.3g %7.2fx %9.3g %9.3g %8.2fx %11.3g\n", size >> 10, bulk_buffers(size), m,
+                    b, paired_median(r.bulk.at(size), r.memcpy_bw.at(size)), rd, raw,
+                    paired_median(r.bulk_read.at(size), r.raw_read.at(size)), sc);
     }
     Ratios x = ratios(r, placements.front());
     std::printf("  lowest handover/memcpy %.2fx (goal >= 0.5x: %s); lowest read/raw read %.2fx%s\n", x.bulk_vs_memcpy_min,
@@ -894,9 +921,12 @@ void print_json(FILE* out, const Results& r, const std::vector<std::string>& pla
         std::fprintf(out, " \"bulk\": {}}\n");
         return;
     }
-    std::fprintf(out, " \"bulk\": {\"placement\": \"%s\", \"buffers\": %u, \"errors\": %llu, \"sizes\": [",
-                r.bulk_placement.c_str(), kBulkBuffers, (unsigned long long)r.bulk_errors);
+    std::fprintf(out, " \"bulk\": {\"placement\": \"%s\", \"errors\": %llu, \"buffers\": [",
+                r.bulk_placement.c_str(), (unsigned long long)r.bulk_errors);
     const char* sep = "";
+    for (u32 size : kBulkSizes) std::fprintf(out, "%s%u", sep, bulk_buffers(size)), sep = ", ";
+    std::fprintf(out, "], \"sizes\": [");
+    sep = "";
     for (u32 size : kBulkSizes) std::fprintf(out, "%s%u", sep, size), sep = ", ";
     auto series = [&](const char* name, const std::map<u32, std::vector<double>>& m, bool last) {
         std::fprintf(out, "], \"%s\": [", name);
@@ -937,12 +967,12 @@ int main(int argc, char** argv) {
             g_pinned = pl == "pinned";
             one_repetition(res, tick_ns, pl.c_str(), rep);
         }
-        if (placements.front() == "pinned") g_pinned = true, bulk_repetition(res);
+        if (placements.front() == "pinned") g_pinned = true, bulk_repetition(res, rep);
     }
     if (placements.front() != "pinned") { // bulk figures unpinned, then
         g_pinned = false;
         res.bulk_placement = "unpinned";
-        for (int rep = 0; rep < kReps; ++rep) bulk_repetition(res);
+        for (int rep = 0; rep < kReps; ++rep) bulk_repetition(res, rep);
     }
     if (json) print_json(stdout, res, placements, tick_ns);
     else print_table(res, placements);
