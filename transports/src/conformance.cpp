@@ -62,7 +62,7 @@ u64 conformance_digest() {
     im::ProgramName prog = {};
     for (u32 i = 0; i < 5; ++i) prog.bytes[i] = u8("hello"[i]);
     prog.bytes[15] = 0xFF; // a fixed string's last byte at its edge value
-    h = hash_stub(h, im::spawn_message{4, prog, 0xFFFFFFFFFFFFFFFFull, 0x00010000u, 0x123456789ull}, 15, pos);
+    h = hash_stub(h, im::spawn_message{4, prog, 0xFFFFFFFFFFFFFFFFull, 0x00010000u, 0x123456789ull, {}}, 15, pos);
     h = hash_stub(h, im::spawn_result_message{0, 0x8000000000000000ull, 5, 0xFFFF, 3, 1, 1, 2, 0x10000000ull, 77}, 16,
                   pos);
     return h;

@@ -234,7 +234,7 @@ int tests() {
     expect("io-port-through-empty-slot", invoke(io, encode_io_read(io, CPtr::at(kCNodeSlots - 2), 0)), Error::SlotEmpty);
     // Only the monitor builds dispatchers (KernelOp::Dispatch): a program that names its own
     // CNode and root table, through a slot without the Kernel capability or through RAM.
-    sys::DispatchRequest req{CPtr::at(sys::kSlotImage).raw, kRoot.raw, u64(uptr(&user::exit)), 0, {}};
+    sys::DispatchRequest req{CPtr::at(sys::kSlotImage).raw, kRoot.raw, u64(uptr(&user::exit)), 0, 0, {}};
     expect("dispatch-without-kernel-cap",
            user::error_of(user::call(sys::Number::Kernel, CPtr::at(sys::kSlotKernel).raw, u64(sys::KernelOp::Dispatch),
                                      u64(uptr(&req)))),

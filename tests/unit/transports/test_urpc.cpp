@@ -306,6 +306,47 @@ TEST_CASE("a run of one-frame messages ends at an invalid or longer one; nothing
     for (u32 i = 0; i < 16; ++i) CHECK(payload_of(in[i]) == texts[i]);
 }
 
+TEST_CASE("take_each over several look-ahead windows: order, limits and a stop in the middle") {
+    constexpr u32 kSlots = 64;
+    static_assert(kSlots > 3 * UrpcReader::kScan);
+    Ring ring(kSlots);
+    UrpcWriter w;
+    UrpcReader r;
+    REQUIRE(w.init(ring.base(), kSlots, false).ok());
+    REQUIRE(r.init(ring.base(), kSlots, false).ok());
+    u64 written = 0, read = 0;
+    auto publish = [&](u32 k) {
+        REQUIRE(w.space(k) >= k);
+        for (u32 i = 0; i < k; ++i) store_le64(w.frame_at(i), written + i);
+        w.publish_batch(k);
+        written += k;
+    };
+    auto in_order = [&](const u8* f) {
+        CHECK(load_le64(f) == read);
+        ++read;
+        return true;
+    };
+    for (int round = 0; round < 20; ++round) { // wraps the ring several times
+        u32 k = 3 * UrpcReader::kScan + 5 + round % 7;
+        publish(k);
+        u32 first = UrpcReader::kScan + 3; // ends inside the second window
+        CHECK(r.take_each(first, in_order) == first);
+        u32 stop_at = UrpcReader::kScan + 1, seen = 0; // take says no within a later window
+        CHECK(r.take_each(~0u, [&](const u8* f) { return in_order(f) && ++seen < stop_at; }) == stop_at);
+        CHECK(r.take_each(~0u, in_order) == k - first - stop_at); // the rest, then dry
+        CHECK(r.take_each(~0u, in_order) == 0);
+        r.ack();
+        CHECK(read == written);
+    }
+    // Published in two steps between looks: a window that ends where the writer stopped
+    // sees nothing beyond it, and the next look picks up the rest.
+    publish(UrpcReader::kScan / 2);
+    CHECK(r.take_each(~0u, in_order) == UrpcReader::kScan / 2);
+    publish(UrpcReader::kScan + 2);
+    CHECK(r.take_each(~0u, in_order) == UrpcReader::kScan + 2);
+    CHECK(read == written);
+}
+
 TEST_CASE("fill_batch publishes the frames its filler accepted, the first one last") {
     Ring ring(8);
     UrpcWriter w;

@@ -193,6 +193,8 @@ class UrpcWriter : UrpcRing {
 // The reader's private state.
 class UrpcReader : UrpcRing {
   public:
+    static constexpr u32 kScan = 16; // Sequence words take_each looks ahead at, at most.
+
     Status init(void* base, u32 slots, bool prefetch) {
         TRY_STATUS(attach(base, slots, prefetch));
         tail_ = 0;
@@ -223,10 +225,25 @@ class UrpcReader : UrpcRing {
         u64 tail = tail_;
         u32 n = 0;
         while (n < max) {
-            const UrpcSlot* s = &slots[tail & mask];
-            if (__atomic_load_n(&s->seq, __ATOMIC_ACQUIRE) != tail + 1) break;
-            ++tail, ++n;
-            if (!take(s->frame)) break;
+            // First the sequence words of up to kScan slots, then their frames: the loads of
+            // the words do not wait on one another nor on the caller's work per frame, so
+            // the lines the writer filled come over together instead of one after another
+            // (bench-transports: about a quarter more batched throughput between cores).
+            // Each frame is still read only after its own word was acquired.
+            u32 scan = min(kScan, max - n), ready = 0;
+            while (ready < scan &&
+                   __atomic_load_n(&slots[(tail + ready) & mask].seq, __ATOMIC_ACQUIRE) == tail + ready + 1)
+                ++ready;
+            if (ready == 0) break;
+            for (u32 i = 0; i < ready; ++i) {
+                const UrpcSlot* s = &slots[tail & mask];
+                ++tail, ++n;
+                if (!take(s->frame)) {
+                    max = n; // the run ends after this frame
+                    break;
+                }
+            }
+            if (ready < scan) break; // the ring ran dry
         }
         tail_ = tail;
         if (n != 0 && prefetch_) prefetch_read(&slots[tail & mask]);
