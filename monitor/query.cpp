@@ -90,7 +90,8 @@ void Monitor::answer_query(const im::answer_message& a, bool here) {
     Pending p;
     p.kind = Pending::Answer;
     p.answer = a;
-    if (h.kind == Hop::Nowhere || !queue(h.ch, p)) ++refused_; // FIXME: lost, the origin never hears
+    // Lost only when even the share kept for answers is taken: the origin hears Timeout.
+    if (h.kind == Hop::Nowhere || !queue(h.ch, p)) ++refused_;
 }
 
 void Monitor::answer_later(const Answer& a) {

@@ -119,7 +119,9 @@ void Monitor::deliver(const im::spawn_result_message& r, bool here) {
     Pending p;
     p.kind = Pending::Result;
     p.result = r;
-    if (h.kind == Hop::Nowhere || !queue(h.ch, p)) ++refused_; // FIXME: lost, the origin never hears
+    // FIXME: lost when even the share kept for answers is taken; a spawn has no deadline,
+    // so its origin never hears.
+    if (h.kind == Hop::Nowhere || !queue(h.ch, p)) ++refused_;
 }
 
 // A result that reached its origin from elsewhere: the answer to a spawn it sent out and
@@ -160,7 +162,9 @@ Status Monitor::send_pending(Channel& ch, const Pending& p) {
     return Error::InvalidArgument;
 }
 
-// Sends at once if nothing waits before it on that channel, else keeps it in order.
+// Sends at once if nothing waits before it on that channel, else keeps it in order; a
+// request (spawn, query) may not take the last kPendingForAnswers entries, which are kept
+// for results and answers.
 bool Monitor::queue(Channel* ch, const Pending& p) {
     bool waiting = false;
     for (u32 i = 0; i < outbox_count_; ++i) waiting |= outbox_[i].ch == ch;
@@ -169,7 +173,8 @@ bool Monitor::queue(Channel* ch, const Pending& p) {
         if (s.ok()) return true;
         if (s.error() != Error::WouldBlock) return false;
     }
-    if (outbox_count_ == kMaxPending) return false;
+    const bool request = p.kind == Pending::Spawn || p.kind == Pending::Query;
+    if (outbox_count_ == kMaxPending || (request && outbox_count_ >= kMaxPending - kPendingForAnswers)) return false;
     outbox_[outbox_count_] = p;
     outbox_[outbox_count_++].ch = ch;
     return true;

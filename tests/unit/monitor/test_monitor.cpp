@@ -978,6 +978,53 @@ TEST_CASE("names: register, look up, list, remove by the owner only, and gone wi
     CHECK(r.add(n("more"), 1, 1).ok());
 }
 
+TEST_CASE("answers are not lost when requests have filled a relay's outbox: a share is kept for answers") {
+    std::mt19937_64 rng(21);
+    auto board = agreed_board(rng); // 3 nodes x 2 cores: 0 1 | 2 3 | 4 5
+    Sim& s = *board;
+    Core& asker = *s.cores[3]; // node 1's core monitor; its boot monitor (2) relays for it
+    constexpr u32 kAsked = 6;
+    for (u32 i = 0; i < kAsked; ++i) {
+        Query q;
+        q.core = 0;
+        q.tag = 300 + i;
+        q.op = QueryOp::Echo;
+        asker.m->query_remote(q);
+    }
+    asker.active = false; // its queries are in the ring to 2; from now on it reads nothing
+    // A flood of queries for core 3 from the other nodes: they fill the ring 2 -> 3 and then
+    // the relay's outbox, before the answers to core 3's own queries come back through it.
+    for (u32 from : {0u, 1u, 4u, 5u})
+        for (u32 i = 0; i < kMaxPending; ++i) {
+            Query q;
+            q.core = 3;
+            q.tag = 1000 + from * 100 + i;
+            q.op = QueryOp::Echo;
+            s.cores[from]->m->query_remote(q);
+        }
+    s.run_more(rng, 50'000); // everything reaches the relay; what it cannot hold is refused Busy
+    CHECK(s.ticks < kQueryTimeout);
+    asker.active = true;
+    s.run(rng, 400'000, [&] { return asker.answers.size() == kAsked; });
+    REQUIRE(asker.answers.size() == kAsked);
+    for (auto& a : asker.answers) {
+        CAPTURE(a.tag);
+        CHECK(a.status == Error::Ok); // not Timeout: each answer came through the full relay
+        CHECK(a.core == 0);
+    }
+    // Every flood query was answered too, Ok or Busy, never Timeout.
+    s.run(rng, 400'000, [&] {
+        usize n = 0;
+        for (u32 from : {0u, 1u, 4u, 5u}) n += s.cores[from]->answers.size();
+        return n == 4 * kMaxPending;
+    });
+    for (u32 from : {0u, 1u, 4u, 5u}) {
+        CAPTURE(from);
+        CHECK(s.cores[from]->answers.size() == kMaxPending);
+        for (auto& a : s.cores[from]->answers) CHECK((a.status == Error::Ok || a.status == Error::Busy));
+    }
+}
+
 TEST_CASE("a query to a node that went silent is answered Timeout at its deadline; its late answer is refused") {
     std::mt19937_64 rng(13);
     auto board = agreed_board(rng); // 3 nodes x 2 cores: 0 1 | 2 3 | 4 5

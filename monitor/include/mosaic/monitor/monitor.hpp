@@ -20,6 +20,10 @@ inline constexpr u32 kMaxNodes = BoardProfile::kMaxNodes;
 inline constexpr u32 kMaxFacts = 128;                          // latency facts a monitor keeps
 inline constexpr u32 kCorePings = 500, kNodePings = 200;       // timed round trips per measurement
 inline constexpr u32 kMaxPending = 32;  // spawn messages and results waiting for room in a ring
+// Of those, the entries only results and answers may take: requests that find the rest
+// taken are refused (Busy, an answer that may use this share) instead of crowding out the
+// answers a relay owes for requests it already passed on.
+inline constexpr u32 kPendingForAnswers = 16;
 inline constexpr u32 kMaxSpawned = 32;  // dispatchers this core started for someone, until they end
 inline constexpr u32 kPollBudget = 64;  // messages taken from one channel in one step
 inline constexpr u64 kQueryTimeout = 10 * 100; // ticks a query waits for its answer (10 s)
