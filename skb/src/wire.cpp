@@ -132,7 +132,8 @@ Status AnswerReader::open(const u8* in, usize len) {
     column_ = load_le32(in + 12);
     columns_ = load_le32(in + 16);
     rows_ = load_le32(in + 20);
-    if ((rows_ == 0) != (columns_ == 0) || columns_ > kMaxVars) return Error::Malformed;
+    // No rows, no columns; rows without columns are the solutions of a query without variables.
+    if ((rows_ == 0 && columns_ != 0) || columns_ > kMaxVars) return Error::Malformed;
     pos_ = names_at_ = kAnswerHeader;
     for (u32 i = 0; i < columns_; ++i) {
         if (len_ - pos_ < 2 || load_le16(in_ + pos_) > len_ - pos_ - 2) return Error::Truncated;

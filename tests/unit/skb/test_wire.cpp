@@ -108,6 +108,29 @@ TEST_CASE("malformed requests are answered with a clear status") {
     CHECK(w::encode_request(w::Kind::Query, "v(X)", 4, small.data(), small.size()).error() == Error::CapacityExceeded);
 }
 
+TEST_CASE("a query without variables answers rows of no columns when it holds, none when not") {
+    Db db;
+    serve(db, request(w::Kind::Load, "s(alpha). s(gamma)."));
+    w::AnswerReader r;
+    for (const char* q : {"s(alpha)", "p = p", "s(gamma), 2 > 1"}) {
+        CAPTURE(q);
+        auto answer = serve(db, request(w::Kind::Query, q));
+        REQUIRE(r.open(answer.data(), answer.size()).ok()); // what serve() writes reads back
+        CHECK(r.status() == Error::Ok);
+        CHECK(r.columns() == 0);
+        CHECK(r.rows() >= 1);
+        CHECK(r.next().error() == Error::NotFound); // no values
+    }
+    for (const char* q : {"s(beta)", "p = q"}) {
+        CAPTURE(q);
+        auto answer = serve(db, request(w::Kind::Query, q));
+        REQUIRE(r.open(answer.data(), answer.size()).ok());
+        CHECK(r.status() == Error::Ok);
+        CHECK(r.rows() == 0);
+        CHECK(r.columns() == 0);
+    }
+}
+
 TEST_CASE("malformed answers are rejected, never read past their end") {
     Db db;
     serve(db, request(w::Kind::Load, "s(alpha). s(gamma)."));

@@ -7,7 +7,8 @@
 //           rows x columns x value
 // Value:    u8 tag 0 | i64 integer,  or  u8 tag 1 | u16 length | symbol bytes
 // A failed request answers with its status (and, for text errors, line and column) and no
-// columns or rows; an answer with no rows also has no columns.
+// columns or rows; an answer with no rows also has no columns, and a query without
+// variables that holds answers rows of no columns (no values follow).
 #pragma once
 
 #include <mosaic/error.hpp>
