@@ -20,9 +20,18 @@ inline void cpu_relax() {
 #endif
 }
 
-// Starts pulling a cache line towards this core, for reading or for writing.
+// Starts pulling a cache line towards this core, for reading or for writing. For writing,
+// x86 needs PREFETCHW (which takes the line exclusive): compiled for the baseline x86-64
+// (no PRFCHW), __builtin_prefetch(p, 1) emits PREFETCHT0, a read prefetch that leaves the
+// line shared, so the store that follows still waits for ownership.
 inline void prefetch_read(const void* p) { __builtin_prefetch(p, 0, 3); }
-inline void prefetch_write(void* p) { __builtin_prefetch(p, 1, 3); }
+inline void prefetch_write(void* p) {
+#if defined(__x86_64__)
+    asm volatile("prefetchw %0" ::"m"(*static_cast<const char*>(p)));
+#else
+    __builtin_prefetch(p, 1, 3);
+#endif
+}
 
 // A monotonic counter readable in user and kernel mode (TSC, CNTVCT_EL0, time CSR);
 // its unit is ISA- and board-specific, so callers calibrate it against a clock.
