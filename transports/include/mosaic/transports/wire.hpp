@@ -106,19 +106,9 @@ constexpr u32 fragment_bytes(u32 length, u32 index) {
 inline void encode_header(const FrameHeader& h, u8* frame) {
     static_assert(field::kType == 2 && field::kLength == 4 && field::kFragment == 6 &&
                   field::kFlags == 7 && field::kSeq == 8 && field::kRpcId == 12);
-    u64 w0 = u64(h.interface) | u64(h.type) << 16 | u64(h.length) << 32 | u64(h.fragment) << 48 |
-             u64(h.flags) << 56;
-    u64 w1 = u64(h.seq) | u64(h.rpc_id) << 32;
-    if constexpr (kLittleEndian) {
-        // Both words with one 16-byte store where the ISA has one (a URPC writer's stores
-        // per slot bound how many slots it has in flight to the reader).
-        typedef u64 Words __attribute__((vector_size(16)));
-        Words both = {w0, w1};
-        __builtin_memcpy(frame, &both, sizeof both);
-    } else {
-        store_le64(frame, w0);
-        store_le64(frame + 8, w1);
-    }
+    store_le64(frame, u64(h.interface) | u64(h.type) << 16 | u64(h.length) << 32 |
+                          u64(h.fragment) << 48 | u64(h.flags) << 56);
+    store_le64(frame + 8, u64(h.seq) | u64(h.rpc_id) << 32);
 }
 
 // Reads each header byte once (a frame may lie in memory the peer can still write).
