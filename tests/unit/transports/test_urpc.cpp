@@ -306,14 +306,23 @@ TEST_CASE("a run of one-frame messages ends at an invalid or longer one; nothing
     for (u32 i = 0; i < 16; ++i) CHECK(payload_of(in[i]) == texts[i]);
 }
 
+// A ring with a bare writer and reader on it (no channel), the reader prefetching or not.
+struct RawRing {
+    RawRing(u32 slots, bool reader_prefetch) : ring(slots) {
+        REQUIRE(w.init(ring.base(), slots, false).ok());
+        REQUIRE(r.init(ring.base(), slots, reader_prefetch).ok());
+    }
+    Ring ring;
+    UrpcWriter w;
+    UrpcReader r;
+};
+
 TEST_CASE("take_each over several look-ahead windows: order, limits and a stop in the middle") {
     constexpr u32 kSlots = 64;
     static_assert(kSlots > 3 * UrpcReader::kScan);
-    Ring ring(kSlots);
-    UrpcWriter w;
-    UrpcReader r;
-    REQUIRE(w.init(ring.base(), kSlots, false).ok());
-    REQUIRE(r.init(ring.base(), kSlots, false).ok());
+    RawRing raw(kSlots, false);
+    UrpcWriter& w = raw.w;
+    UrpcReader& r = raw.r;
     u64 written = 0, read = 0;
     auto publish = [&](u32 k) {
         REQUIRE(w.space(k) >= k);
@@ -348,11 +357,9 @@ TEST_CASE("take_each over several look-ahead windows: order, limits and a stop i
 }
 
 TEST_CASE("fill_batch publishes the frames its filler accepted, the first one last") {
-    Ring ring(8);
-    UrpcWriter w;
-    UrpcReader r;
-    REQUIRE(w.init(ring.base(), 8, false).ok());
-    REQUIRE(r.init(ring.base(), 8, false).ok());
+    RawRing raw(8, false);
+    UrpcWriter& w = raw.w;
+    UrpcReader& r = raw.r;
     std::vector<u32> order;
     u32 n = w.fill_batch(6, [&](u32 i, u8* frame) {
         if (i == 4) return false; // ends the batch before frame 4
@@ -371,11 +378,9 @@ TEST_CASE("fill_batch publishes the frames its filler accepted, the first one la
 }
 
 TEST_CASE("raw batches: k frames published with one release are all seen, in order, once") {
-    Ring ring(8);
-    UrpcWriter w;
-    UrpcReader r;
-    REQUIRE(w.init(ring.base(), 8, false).ok());
-    REQUIRE(r.init(ring.base(), 8, true).ok());
+    RawRing raw(8, true);
+    UrpcWriter& w = raw.w;
+    UrpcReader& r = raw.r;
     u64 written = 0, read = 0;
     for (int round = 0; round < 100; ++round) {
         u32 k = w.space(8);
