@@ -26,6 +26,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <linux/futex.h>
 #include <map>
 #include <memory>
@@ -745,13 +746,12 @@ struct Results {
     double ratio(const std::string& placement, const std::string& a, const std::string& b, bool rt) const {
         const Row *x = find(placement, a), *y = find(placement, b);
         if (!x || !y) return 0;
-        std::vector<double> v;
-        for (size_t i = 0; i < x->reps.size() && i < y->reps.size(); ++i) {
-            double num = rt ? x->reps[i].rt_median_ns : x->reps[i].msgs_per_s;
-            double den = rt ? y->reps[i].rt_median_ns : y->reps[i].msgs_per_s;
-            if (num > 0 && den > 0) v.push_back(num / den);
-        }
-        return median(v);
+        auto figures = [rt](const Row& r) {
+            std::vector<double> v;
+            for (const Sample& s : r.reps) v.push_back(rt ? s.rt_median_ns : s.msgs_per_s);
+            return v;
+        };
+        return paired_median(figures(*x), figures(*y));
     }
 };
 
@@ -760,24 +760,33 @@ void one_repetition(Results& res, double tick_ns, const char* placement, int rep
         if (selected(name)) res.row(placement, group, name).reps.push_back(measure_it());
     };
     // Spinning: both sides poll and never sleep. The pairs the goals compare run back to
-    // back (cacheline and urpc round trips, the two batched streams), in turn first and
-    // second (ABBA over the repetitions), so that a drift within a pair favours neither.
-    if (rep % 2 == 0) {
-        add("spinning", "cacheline", [&] { return measure<CachelineBench>(tick_ns, RoundTrip); });
-        add("spinning", "urpc", [&] { return measure<UrpcBench>(tick_ns, RoundTrip | Throughput); });
-        add("spinning", "boost_spsc", [&] { return measure<BoostSpscBench>(tick_ns, RoundTrip | Throughput); });
-        add("spinning", "boost_spsc_batch", [&] { return measure<BoostSpscBench>(tick_ns, Batched); });
-        add("spinning", "urpc_batch", [&] { return measure<UrpcBench>(tick_ns, Batched); });
-    } else {
-        add("spinning", "urpc_batch", [&] { return measure<UrpcBench>(tick_ns, Batched); });
-        add("spinning", "boost_spsc_batch", [&] { return measure<BoostSpscBench>(tick_ns, Batched); });
-        add("spinning", "boost_spsc", [&] { return measure<BoostSpscBench>(tick_ns, RoundTrip | Throughput); });
-        add("spinning", "urpc", [&] { // throughput first, so that its round trips come right before the line's
-            Sample f = measure<UrpcBench>(tick_ns, Throughput), r = measure<UrpcBench>(tick_ns, RoundTrip);
-            f.rt_median_ns = r.rt_median_ns, f.rt_p99_ns = r.rt_p99_ns, f.samples = r.samples, f.errors += r.errors;
-            return f;
-        });
-        add("spinning", "cacheline", [&] { return measure<CachelineBench>(tick_ns, RoundTrip); });
+    // back (cacheline and urpc round trips, the two batched streams), the list forwards in
+    // even repetitions and backwards in odd ones (ABBA), so that a drift within a pair
+    // favours neither; urpc measures its round trips on the side next to the line's.
+    const bool forward = rep % 2 == 0;
+    struct Step {
+        const char* name;
+        std::function<Sample()> measure_it;
+    };
+    const Step spinning[] = {
+        {"cacheline", [&] { return measure<CachelineBench>(tick_ns, RoundTrip); }},
+        {"urpc",
+         [&] {
+             Sample first = measure<UrpcBench>(tick_ns, forward ? RoundTrip : Throughput);
+             Sample second = measure<UrpcBench>(tick_ns, forward ? Throughput : RoundTrip);
+             Sample& r = forward ? first : second;
+             r.msgs_per_s = (forward ? second : first).msgs_per_s;
+             r.errors = first.errors + second.errors;
+             return r;
+         }},
+        {"boost_spsc", [&] { return measure<BoostSpscBench>(tick_ns, RoundTrip | Throughput); }},
+        {"boost_spsc_batch", [&] { return measure<BoostSpscBench>(tick_ns, Batched); }},
+        {"urpc_batch", [&] { return measure<UrpcBench>(tick_ns, Batched); }},
+    };
+    constexpr u32 kSteps = sizeof spinning / sizeof spinning[0];
+    for (u32 i = 0; i < kSteps; ++i) {
+        const Step& step = spinning[forward ? i : kSteps - 1 - i];
+        add("spinning", step.name, step.measure_it);
     }
     // Blocking: a reader with nothing to read sleeps in the kernel until woken.
     add("blocking", "urpc_futex", [&] { return measure<UrpcFutexBench<kGuestSpins>>(tick_ns, RoundTrip | Throughput); });
@@ -792,17 +801,14 @@ void one_repetition(Results& res, double tick_ns, const char* placement, int rep
 void bulk_repetition(Results& res, int rep) {
     if (!selected("bulk")) return;
     for (u32 size : kBulkSizes) {
-        if (rep % 2 == 0) {
-            res.memcpy_bw[size].push_back(memcpy_bandwidth(size));
-            res.bulk[size].push_back(bulk_throughput(size, false, res.bulk_errors));
-            res.bulk_read[size].push_back(bulk_throughput(size, true, res.bulk_errors));
-            res.raw_read[size].push_back(raw_read_throughput(size));
-        } else {
-            res.bulk[size].push_back(bulk_throughput(size, false, res.bulk_errors));
-            res.memcpy_bw[size].push_back(memcpy_bandwidth(size));
-            res.raw_read[size].push_back(raw_read_throughput(size));
-            res.bulk_read[size].push_back(bulk_throughput(size, true, res.bulk_errors));
-        }
+        auto pair = [rep](auto a, auto b) { // a then b in even repetitions, b then a in odd ones
+            if (rep % 2 == 0) a(), b();
+            else b(), a();
+        };
+        pair([&] { res.memcpy_bw[size].push_back(memcpy_bandwidth(size)); },
+             [&] { res.bulk[size].push_back(bulk_throughput(size, false, res.bulk_errors)); });
+        pair([&] { res.bulk_read[size].push_back(bulk_throughput(size, true, res.bulk_errors)); },
+             [&] { res.raw_read[size].push_back(raw_read_throughput(size)); });
         res.slot_copy[size].push_back(slot_copy_throughput(size, res.bulk_errors));
     }
 }
