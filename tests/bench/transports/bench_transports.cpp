@@ -913,14 +913,14 @@ void print_json(FILE* out, const Results& r, const std::vector<std::string>& pla
             first = false;
         }
         Ratios x = ratios(r, pl);
-        std::fprintf(out, ",\n  \"ratios\": {\"urpc_over_cacheline_round_trip\": %.3f, "
+        std::fprintf(out, "%s\n  \"ratios\": {\"urpc_over_cacheline_round_trip\": %.3f, "
                     "\"urpc_batch_over_boost_spsc_batch_throughput\": %.3f, "
                     "\"urpc_batch_over_boost_spsc_throughput\": %.3f, \"urpc_over_boost_spsc_throughput\": %.3f, "
                     "\"best_blocking_baseline_over_urpc_futex_round_trip\": %.2f, "
                     "\"urpc_futex_over_best_blocking_baseline_throughput\": %.3f, "
                     "\"best_blocking_baseline_over_urpc_futex_nospin_round_trip\": %.2f, "
                     "\"best_blocking_round_trip\": \"%s\", \"best_blocking_throughput\": \"%s\"}},\n",
-                    x.rt_vs_line, x.batch_vs_spsc_batch, x.batch_vs_spsc, x.tput_vs_spsc, x.block_rt_vs_best,
+                    first ? "" : ",", x.rt_vs_line, x.batch_vs_spsc_batch, x.batch_vs_spsc, x.tput_vs_spsc, x.block_rt_vs_best,
                     x.block_tput_vs_best, x.nospin_rt_vs_best, x.best_rt, x.best_tput);
     }
     if (r.bulk.empty()) {
