@@ -238,16 +238,27 @@ Result<u32> Channel::receive_batch(Message* out, u32 max) {
 
 // Over shared memory: the published frames are taken in ring order (an acquire load of each
 // slot's word, UrpcReader::take_each) and validated (the reassembler copies each frame out
-// of its slot first and checks the copy) until `max` messages are whole; no frame limit,
-// since a message may take several. `empty` says the ring ran dry.
+// of its slot first and checks the copy) until `max` messages are whole. A frame completes
+// at most one message, so max - got frames never overshoot; a message of several frames
+// takes another round. `empty` says the ring ran dry.
 u32 Channel::receive_urpc_batch(Message* out, u32 max, bool& empty) {
     u32 got = 0;
     Reassembler::Run run(reassembler_);
-    backend_.urpc.rx.take_each(~0u, [&](const u8* frame) {
-        got += run.accept(frame, out[got]).ok();
-        return got < max;
-    });
-    empty = got < max; // take_each stopped before `max` messages only because the ring ran dry
+    UrpcReader& r = backend_.urpc.rx;
+    empty = false;
+    while (got < max) {
+        u32 want = max - got;
+        Message* o = out + got;
+        u32 took = r.take_each(want, [&](const u8* frame) {
+            o += run.accept(frame, *o).ok();
+            return true;
+        });
+        got = u32(o - out);
+        if (took < want) {
+            empty = true; // the ring ran dry
+            break;
+        }
+    }
     return got;
 }
 

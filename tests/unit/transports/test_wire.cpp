@@ -218,6 +218,50 @@ TEST_CASE("the one-frame fast path gives check_header's verdict for every header
     CHECK(rejected > 10000);
 }
 
+// The rule is said in two masked compares with carries (wire.hpp): every length and every
+// type one by one, and header words built so that a carry out of one field would turn an
+// invalid next field into a valid one if it were allowed to happen.
+TEST_CASE("the one-frame rule on a header word equals check_header's, for every length and type") {
+    auto word = [](u16 type, u16 length, u8 fragment, u8 flags) {
+        u8 frame[kFrameBytes] = {};
+        encode_header({.interface = 0xbeef, .type = type, .length = length, .fragment = fragment, .flags = flags,
+                       .seq = 1, .rpc_id = 2}, frame);
+        return load_le64(frame);
+    };
+    auto valid = [](u16 type, u16 length, u8 fragment, u8 flags) {
+        FrameHeader h{.interface = 0xbeef, .type = type, .length = length, .fragment = fragment, .flags = flags,
+                      .seq = 1, .rpc_id = 2};
+        return check_header(h).ok() && fragment == 0 && (flags & kFlagLast) != 0;
+    };
+    u32 wrong = 0;
+    for (u32 v = 0; v <= 0xffff; ++v)
+        for (u8 flags : {u8(3), u8(7), u8(2), u8(1)}) {
+            wrong += is_whole_single_frame(word(u16(v), 0, 0, flags)) != valid(u16(v), 0, 0, flags);
+            wrong += is_whole_single_frame(word(1, u16(v), 0, flags)) != valid(1, u16(v), 0, flags);
+            wrong += is_whole_single_frame(word(255, u16(v), 0, flags)) != valid(255, u16(v), 0, flags);
+        }
+    CHECK(wrong == 0);
+    // Carries that would land in the next field: length + 23 overflowing into fragment 0xff
+    // and flags 2 (which would read as fragment 0, flags 3), type + 255 into the length.
+    CHECK(!is_whole_single_frame(word(1, 0xffe9, 0xff, 2)));
+    CHECK(!is_whole_single_frame(word(1, 0xffff, 0xff, 2)));
+    CHECK(!is_whole_single_frame(word(0xff01, 0, 0, 3)));
+    CHECK(!is_whole_single_frame(word(0xffff, 0xffff, 0, 3)));
+    CHECK(!is_whole_single_frame(word(0x100, 0, 0, 3)));
+    CHECK(is_whole_single_frame(word(255, 40, 0, 7)));
+    // Random words: the same verdict as decoding and checking them.
+    u64 x = 0x9e3779b97f4a7c15ull;
+    for (u32 i = 0; i < 200000; ++i) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        u64 w = i & 1 ? x : (x & 0x0700'00ff'00ff'ffffull) | 0x0300'0000'0000'0000ull; // half near-valid
+        u8 frame[kFrameBytes] = {};
+        store_le64(frame, w);
+        FrameHeader h = decode_header(frame);
+        wrong += is_whole_single_frame(w) != valid(h.type, h.length, h.fragment, h.flags);
+    }
+    CHECK(wrong == 0);
+}
+
 TEST_CASE("a frame read in place is checked once: the copy taken is what is checked and delivered") {
     // The frame lies in memory a peer may rewrite; what arrives is what was copied and
     // checked, and a later change of the source changes nothing delivered.

@@ -34,8 +34,8 @@ class Reassembler {
     // While a Run lives, its Reassembler is used only through it.
     class Run {
       public:
-        explicit Run(Reassembler& r) : r_(r), expected_(r.expected_seq_), resync_(r.resync_), active_(r.active_) {}
-        ~Run() { r_.expected_seq_ = expected_, r_.resync_ = resync_; }
+        explicit Run(Reassembler& r) : r_(r), expected_(r.expected_seq_), plain_(!r.active_ && !r.resync_) {}
+        ~Run() { r_.expected_seq_ = expected_; }
         Run(const Run&) = delete;
         Run& operator=(const Run&) = delete;
 
@@ -48,26 +48,45 @@ class Reassembler {
             store_native(o, w0);
             store_native(o + 8, w1);
             __builtin_memcpy(o + kHeaderBytes, frame + kHeaderBytes, kFramePayload);
-            u32 seq = u32(w1);
-            if (!active_ && is_whole_single_frame(w0) && (seq == expected_ || resync_)) {
-                resync_ = false;
-                expected_ = seq + 1;
+            // The common case: a whole one-frame message with the expected number, while
+            // nothing is being collected and the numbering is not being re-learnt.
+            if (is_whole_single_frame(w0) && u32(w1) == expected_ && plain_) [[likely]] {
+                ++expected_;
                 out.reply = (w0 >> 56 & kFlagReply) != 0;
                 return {};
             }
-            r_.expected_seq_ = expected_, r_.resync_ = resync_;
-            Frame copy;
-            __builtin_memcpy(copy.bytes, o, kFrameBytes);
-            Status s = r_.accept(decode_header(copy.bytes), copy.bytes, out);
-            expected_ = r_.expected_seq_, resync_ = r_.resync_, active_ = r_.active_;
-            return s;
+            Slow r = slow(r_, w0, expected_, out);
+            expected_ = r.expected;
+            plain_ = r.plain;
+            return r.status;
         }
 
       private:
+        // Everything else: the state goes back to the Reassembler, which handles the frame
+        // (the copy in `out`, never the slot again). Out of line, and given the run's state
+        // by value, so that the common case keeps it in registers.
+        struct Slow {
+            Status status;
+            u32 expected;
+            bool plain;
+        };
+        [[gnu::noinline]] static Slow slow(Reassembler& r, u64 w0, u32 expected, Message& out) {
+            u32 seq = u32(load_native<u64>(reinterpret_cast<const u8*>(&out) + 8));
+            if (!r.active_ && is_whole_single_frame(w0) && (seq == expected || r.resync_)) {
+                r.resync_ = false;
+                out.reply = (w0 >> 56 & kFlagReply) != 0;
+                return {{}, seq + 1, true};
+            }
+            r.expected_seq_ = expected;
+            Frame copy;
+            __builtin_memcpy(copy.bytes, &out, kFrameBytes);
+            Status s = r.accept(decode_header(copy.bytes), copy.bytes, out);
+            return {s, r.expected_seq_, !r.active_ && !r.resync_};
+        }
+
         Reassembler& r_;
-        u32 expected_;
-        bool resync_;
-        bool active_;
+        u32 expected_; // The Reassembler's expected_seq_ while the run lives.
+        bool plain_;   // Neither collecting a message (active_) nor re-learning the numbering (resync_).
     };
 
     // Messages rejected so far (for statistics and for batch receives).

@@ -133,9 +133,16 @@ Status check_header(const FrameHeader& h);
 // message in one frame that check_header accepts (the receive fast path: the same rule,
 // said for the one-frame case): fragment 0, flags first and last (reply allowed), length
 // at most one frame, type 1..255.
+// In two masked compares: the first asks for flags first|last (reply free), fragment 0,
+// length below 64 and type below 256; then adding 23 to the length (at most 63, so no
+// carry leaves its field) sets the length's bit 6 exactly when it is above 40, and adding
+// 255 to the type (at most 255) sets the type's bit 8 exactly when it is not 0.
 inline bool is_whole_single_frame(u64 w0) {
-    return (w0 & 0xfbff'0000'0000'0000ull) == u64(kFlagFirst | kFlagLast) << 56 &&
-           u16(w0 >> 32) <= kFramePayload && u16(u16(w0 >> 16) - 1) < kMaxMessageType;
+    static_assert(kFramePayload < 64 && kMaxMessageType == 255);
+    constexpr u64 kSmall = 0xfbff'ffc0'ff00'0000ull; // flags but reply, fragment, length >= 64, type >= 256
+    constexpr u64 kAdd = u64(63 - kFramePayload) << 32 | u64(255) << 16;
+    constexpr u64 kLengthOver = u64(1) << 38, kTypeSet = u64(1) << 24;
+    return (w0 & kSmall) == u64(kFlagFirst | kFlagLast) << 56 && ((w0 + kAdd) & (kLengthOver | kTypeSet)) == kTypeSet;
 }
 
 // Decodes a frame header (each byte read once) and checks it (check_header).
@@ -155,16 +162,45 @@ void encode_fragment(const Outgoing& m, u32 seq, u32 index, u8* frame);
 
 // The same for a checked message of at most kFramePayload bytes (one frame), inline: the
 // hot path of small messages; a full 40-byte payload is one fixed-size copy.
+// Copies n < kFramePayload bytes with a few fixed-size (overlapping) copies and no call:
+// a call in encode_single's cold branch would make the batch loop around it keep its
+// state on the stack.
+inline void copy_short(u8* dst, const u8* src, u32 n) {
+    if (n >= 16) {
+        __builtin_memcpy(dst, src, 16);
+        if (n > 32) __builtin_memcpy(dst + 16, src + 16, 16);
+        __builtin_memcpy(dst + n - 16, src + n - 16, 16);
+    } else if (n >= 8) {
+        __builtin_memcpy(dst, src, 8);
+        __builtin_memcpy(dst + n - 8, src + n - 8, 8);
+    } else if (n >= 4) {
+        __builtin_memcpy(dst, src, 4);
+        __builtin_memcpy(dst + n - 4, src + n - 4, 4);
+    } else {
+        for (u32 i = 0; i < n; ++i) dst[i] = src[i];
+    }
+}
+
 inline void encode_single(const Outgoing& m, u32 seq, u8* frame) {
-    u8 flags = u8(kFlagFirst | kFlagLast | (m.reply ? kFlagReply : 0));
-    encode_header({m.interface, m.type, m.length, 0, flags, seq, m.rpc_id}, frame);
+    // The fields are read once, before the first store into the frame (byte stores may
+    // alias `m`, which would otherwise be read again after them).
+    // The header's first word is the interface and type as they lie in `m` (one load), the
+    // length, fragment 0 and the flags; the second the numbers (encode_header's layout).
+    static_assert(offsetof(Outgoing, interface) == 0 && offsetof(Outgoing, type) == 2 && kLittleEndian);
+    const u16 length = m.length;
+    const u8* const payload = m.payload;
+    u64 w0 = u64(load_native<u32>(reinterpret_cast<const u8*>(&m))) | u64(length) << 32 |
+             u64(kFlagFirst | kFlagLast) << 56 | u64(m.reply) << 58;
+    static_assert(kFlagReply == 1 << 2);
+    store_le64(frame, w0);
+    store_le64(frame + 8, u64(seq) | u64(m.rpc_id) << 32);
     u8* dst = frame + field::kPayload;
-    if (m.length == kFramePayload) {
-        __builtin_memcpy(dst, m.payload, kFramePayload);
+    if (length == kFramePayload) {
+        __builtin_memcpy(dst, payload, kFramePayload);
         return;
     }
     __builtin_memset(dst, 0, kFramePayload);
-    if (m.length) __builtin_memcpy(dst, m.payload, m.length);
+    copy_short(dst, payload, length);
 }
 
 // Encodes message `m` with sequence number `seq` into fragment_count(m.length) frames
