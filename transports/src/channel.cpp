@@ -250,7 +250,7 @@ u32 Channel::receive_urpc_batch(Message* out, u32 max, bool& empty) {
         u32 want = max - got;
         Message* o = out + got;
         u32 took = r.take_each(want, [&](const u8* frame) {
-            o += run.accept(frame, *o).ok();
+            if (run.accept(frame, *o).ok()) ++o;
             return true;
         });
         got = u32(o - out);

@@ -867,14 +867,20 @@ void print_table(const Results& r, const std::vector<std::string>& placements) {
                         row.errors() ? "  ERRORS" : "");
         }
         Ratios x = ratios(r, pl);
-        std::printf("  urpc/cacheline round trip         %.2fx (goal <= 1.3x: %s)\n", x.rt_vs_line, met(x.rt_vs_line <= 1.3));
-        std::printf("  urpc_batch/boost_spsc_batch tput  %.2fx (goal >= 1x, batched against batched: %s)\n",
-                    x.batch_vs_spsc_batch, met(x.batch_vs_spsc_batch >= 1));
-        std::printf("  urpc_batch/boost_spsc tput        %.2fx (batched URPC against one-element pushes)\n", x.batch_vs_spsc);
-        std::printf("  urpc/boost_spsc tput              %.2fx (one message per call on both)\n", x.tput_vs_spsc);
-        std::printf("  blocking: %s/urpc_futex round trip %.1fx, urpc_futex/%s throughput %.2fx; "
-                    "%s/urpc_futex_nospin round trip %.1fx\n",
-                    x.best_rt, x.block_rt_vs_best, x.best_tput, x.block_tput_vs_best, x.best_rt, x.nospin_rt_vs_best);
+        // A ratio is 0 when --only left out one of its two rows: such lines are not printed.
+        if (x.rt_vs_line > 0)
+            std::printf("  urpc/cacheline round trip         %.2fx (goal <= 1.3x: %s)\n", x.rt_vs_line, met(x.rt_vs_line <= 1.3));
+        if (x.batch_vs_spsc_batch > 0)
+            std::printf("  urpc_batch/boost_spsc_batch tput  %.2fx (goal >= 1x, batched against batched: %s)\n",
+                        x.batch_vs_spsc_batch, met(x.batch_vs_spsc_batch >= 1));
+        if (x.batch_vs_spsc > 0)
+            std::printf("  urpc_batch/boost_spsc tput        %.2fx (batched URPC against one-element pushes)\n", x.batch_vs_spsc);
+        if (x.tput_vs_spsc > 0)
+            std::printf("  urpc/boost_spsc tput              %.2fx (one message per call on both)\n", x.tput_vs_spsc);
+        if (x.block_rt_vs_best > 0)
+            std::printf("  blocking: %s/urpc_futex round trip %.1fx, urpc_futex/%s throughput %.2fx; "
+                        "%s/urpc_futex_nospin round trip %.1fx\n",
+                        x.best_rt, x.block_rt_vs_best, x.best_tput, x.block_tput_vs_best, x.best_rt, x.nospin_rt_vs_best);
     }
     std::printf("(cacheline is one line and no queue: it has no throughput figure; the machine is shared, so\n"
                 " figures move between runs)\n");
