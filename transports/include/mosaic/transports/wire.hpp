@@ -160,11 +160,9 @@ inline Status check_outgoing(const Outgoing& m) {
 // Encodes fragment `index` of a checked message into the 56 bytes at `frame`.
 void encode_fragment(const Outgoing& m, u32 seq, u32 index, u8* frame);
 
-// The same for a checked message of at most kFramePayload bytes (one frame), inline: the
-// hot path of small messages; a full 40-byte payload is one fixed-size copy.
-// Copies n < kFramePayload bytes with a few fixed-size (overlapping) copies and no call:
-// a call in encode_single's cold branch would make the batch loop around it keep its
-// state on the stack.
+// Copies n < kFramePayload bytes (encode_single's short payloads) with a few fixed-size,
+// overlapping copies and no call: a call in encode_single's cold branch would make the
+// batch loop around it keep its state on the stack.
 inline void copy_short(u8* dst, const u8* src, u32 n) {
     if (n >= 16) {
         __builtin_memcpy(dst, src, 16);
@@ -181,6 +179,8 @@ inline void copy_short(u8* dst, const u8* src, u32 n) {
     }
 }
 
+// The same for a checked message of at most kFramePayload bytes (one frame), inline: the
+// hot path of small messages; a full 40-byte payload is one fixed-size copy.
 inline void encode_single(const Outgoing& m, u32 seq, u8* frame) {
     // The fields are read once, before the first store into the frame (byte stores may
     // alias `m`, which would otherwise be read again after them).
