@@ -266,26 +266,27 @@ Result<u32> Channel::receive_batch(Message* out, u32 max) {
 // Over shared memory: the published frames are taken in ring order (an acquire load of each
 // slot's word, UrpcReader::take_each) and validated (the reassembler copies each frame out
 // of its slot first and checks the copy) until `max` messages are whole. A frame completes
-// at most one message, so max - got frames never overshoot; a message of several frames
-// takes another round. `empty` says the ring ran dry.
+// at most one message, so a first round of `max` frames never overshoots and needs no check
+// per frame (the common case: one-frame messages). If frames remain and messages of several
+// frames left fewer than `max` whole, the rest is taken frame by frame, stopping after the
+// frame that completes the max-th message. `empty` says the ring ran dry.
 u32 Channel::receive_urpc_batch(Message* out, u32 max, bool& empty) {
-    u32 got = 0;
     Reassembler::Run run(reassembler_);
     UrpcReader& r = backend_.urpc.rx;
-    empty = false;
-    while (got < max) {
-        u32 want = max - got;
-        Message* o = out + got;
-        u32 took = r.take_each(want, [&](const u8* frame) {
+    Message* o = out;
+    u32 took = r.take_each(max, [&](const u8* frame) {
+        if (run.accept(frame, *o).ok()) ++o;
+        return true;
+    });
+    if (took == max && u32(o - out) < max) {
+        Message* const end = out + max;
+        r.take_each(~0u, [&](const u8* frame) {
             if (run.accept(frame, *o).ok()) ++o;
-            return true;
+            return o < end;
         });
-        got = u32(o - out);
-        if (took < want) {
-            empty = true; // the ring ran dry
-            break;
-        }
     }
+    u32 got = u32(o - out);
+    empty = got < max; // fewer than `max` whole only when the ring ran dry
     return got;
 }
 

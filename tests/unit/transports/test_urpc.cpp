@@ -160,6 +160,17 @@ TEST_CASE("receive_batch takes as many whole messages as asked, however many fra
     REQUIRE(p.b.receive_batch(in.data(), 3).value() == 1);
     CHECK(payload_of(in[0]) == texts[2]);
     CHECK(p.b.receive_batch(in.data(), 3).error() == Error::WouldBlock);
+    // A batch of 2 where the first message takes three frames and the second one: the rest
+    // is taken frame by frame, and stops at the second message (the third stays).
+    const std::string more[3] = {pattern(100, 4), "one frame", "stays"};
+    for (const std::string& t : more) REQUIRE(p.a.send(text_message(4, t)).ok());
+    REQUIRE(p.b.receive_batch(in.data(), 2).value() == 2);
+    CHECK(payload_of(in[0]) == more[0]);
+    CHECK(payload_of(in[1]) == more[1]);
+    // Asking for none takes none, however many wait; the next batch still gets them.
+    CHECK(p.b.receive_batch(in.data(), 0).error() == Error::WouldBlock);
+    REQUIRE(p.b.receive_batch(in.data(), 3).value() == 1);
+    CHECK(payload_of(in[0]) == more[2]);
 }
 
 TEST_CASE("receive_batch skips rejected frames and counts them") {

@@ -75,7 +75,8 @@ class Channel {
     Status poll(Message& out);
 
     // Receives up to `max` messages, acknowledging the slots once per batch; returns how
-    // many (WouldBlock if none). Rejected frames are skipped and counted in rejected().
+    // many (WouldBlock if none; `max` 0 takes nothing). Rejected frames are skipped and
+    // counted in rejected().
     // Over URPC the published frames are read in their slots, in ring order.
     Result<u32> receive_batch(Message* out, u32 max);
 

@@ -28,10 +28,11 @@ class Reassembler {
         return run.accept(frame, out);
     }
 
-    // The same for a run of frames (a batch receive): the sequence state stays in registers
-    // from one frame to the next instead of being stored and re-read around every copy into
-    // a Message (byte copies may alias anything), and is written back when the run ends.
-    // While a Run lives, its Reassembler is used only through it.
+    // The same for a run of frames (a batch receive): the expected number stays in a
+    // register from one frame to the next instead of being stored and re-read around every
+    // copy into a Message (byte copies may alias anything), and is written back when the
+    // run ends; the uncommon cases change the Reassembler's other state directly. While a
+    // Run lives, its Reassembler is used only through it.
     class Run {
       public:
         explicit Run(Reassembler& r) : r_(r), expected_(r.expected_seq_), plain_(!r.active_ && !r.resync_) {}
@@ -62,9 +63,9 @@ class Reassembler {
         }
 
       private:
-        // Everything else: the state goes back to the Reassembler, which handles the frame
-        // (the copy in `out`, never the slot again). Out of line, and given the run's state
-        // by value, so that the common case keeps it in registers.
+        // Everything else: the Reassembler handles the frame (the copy in `out`, never the
+        // slot again). Out of line, given the run's expected number by value and returning
+        // the new one, so that the common case keeps it in a register.
         struct Slow {
             Status status;
             u32 expected;

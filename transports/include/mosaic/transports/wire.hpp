@@ -192,8 +192,9 @@ inline void encode_single(const Outgoing& m, u32 seq, u8* frame) {
     u64 w0 = u64(load_native<u32>(reinterpret_cast<const u8*>(&m))) | u64(length) << 32 |
              u64(kFlagFirst | kFlagLast) << 56 | u64(m.reply) << 58;
     static_assert(kFlagReply == 1 << 2);
+    u64 w1 = u64(seq) | u64(m.rpc_id) << 32;
     store_le64(frame, w0);
-    store_le64(frame + 8, u64(seq) | u64(m.rpc_id) << 32);
+    store_le64(frame + 8, w1);
     u8* dst = frame + field::kPayload;
     if (length == kFramePayload) {
         __builtin_memcpy(dst, payload, kFramePayload);
