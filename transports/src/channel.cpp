@@ -69,17 +69,22 @@ void Channel::notify() {
     hooks_.notify(hooks_.ctx);
 }
 
+// A one-frame message over shared memory is encoded in its slot (the round trip's path,
+// small enough to be inlined into send); anything else is framed by send_general.
 Status Channel::send_quiet(const Outgoing& m) {
-    // Fast path: a one-frame message over shared memory is encoded in its slot.
-    bool urpc = on_urpc();
-    if (urpc && m.length <= kFramePayload) {
+    if (on_urpc() && m.length <= kFramePayload) [[likely]] {
         TRY_STATUS(check_outgoing(m));
-        u8* slot = backend_.urpc.tx.claim();
+        UrpcWriter& w = backend_.urpc.tx;
+        u8* slot = w.claim();
         if (slot == nullptr) return Error::WouldBlock;
         encode_single(m, tx_seq_++, slot);
-        backend_.urpc.tx.publish();
+        w.publish();
         return {};
     }
+    return send_general(m);
+}
+
+Status Channel::send_general(const Outgoing& m) {
     Frame frames[kMaxFragments];
     u32 n = TRY(encode_message(m, tx_seq_, frames, kMaxFragments));
     TRY_STATUS(send_frames(frames, n));
@@ -87,19 +92,8 @@ Status Channel::send_quiet(const Outgoing& m) {
     return {};
 }
 
-// The round trip's path, a one-frame message over shared memory, in one piece (send_quiet's
-// fast path with the checks a one-frame message needs); the rest goes through send_quiet.
 Status Channel::send(const Outgoing& m) {
-    if (on_urpc() && m.length <= kFramePayload) [[likely]] {
-        if (u16(m.type - 1) >= kMaxMessageType) return Error::InvalidArgument; // check_outgoing's rule
-        UrpcWriter& w = backend_.urpc.tx;
-        u8* slot = w.claim();
-        if (slot == nullptr) return Error::WouldBlock;
-        encode_single(m, tx_seq_++, slot);
-        w.publish();
-    } else {
-        TRY_STATUS(send_quiet(m));
-    }
+    TRY_STATUS(send_quiet(m));
     if (hooks_.notify) notify();
     return {};
 }
@@ -197,47 +191,35 @@ u32 Channel::encode_at(UrpcWriter& w, const Outgoing& m, u32 seq, u32 at) {
     return n;
 }
 
-// Takes frames until a message completes, a frame is rejected, or none is left. Over shared
-// memory each frame is read in its slot (its payload copied once, into `out`).
-Status Channel::poll_quiet(Message& out) {
+// Both take frames until a message completes, a frame is rejected, or none is left. Over
+// shared memory each frame is read in its slot (its payload copied once, into `out`).
+Status Channel::poll_urpc(Message& out) {
+    UrpcReader& r = backend_.urpc.rx;
     for (;;) {
-        Status s;
-        if (on_urpc()) {
-            const u8* frame = backend_.urpc.rx.peek();
-            if (!frame) return Error::WouldBlock;
-            s = reassembler_.accept(frame, out);
-            backend_.urpc.rx.consume();
-        } else {
-            Frame f;
-            TRY_STATUS(poll_frame(f));
-            s = reassembler_.accept(f, out);
-        }
-        if (!s.ok() && s.error() == Error::WouldBlock) continue;
-        return s;
+        const u8* frame = r.peek();
+        if (!frame) return Error::WouldBlock;
+        Status s = reassembler_.accept(frame, out);
+        r.consume();
+        if (s.ok() || s.error() != Error::WouldBlock) return s;
+    }
+}
+
+Status Channel::poll_frames(Message& out) {
+    for (;;) {
+        Frame f;
+        TRY_STATUS(poll_frame(f));
+        Status s = reassembler_.accept(f, out);
+        if (s.ok() || s.error() != Error::WouldBlock) return s;
     }
 }
 
 Status Channel::poll(Message& out) {
+    if (!on_urpc()) return poll_frames(out);
     // Slots go back in batches while messages keep coming, and all of them as soon as
     // the ring is empty, so a blocked writer always sees every free slot.
-    if (on_urpc()) [[likely]] {
-        // The round trip's path: the next frame, a whole message or a rejected frame;
-        // a fragment of a longer one goes on in poll_quiet below.
-        UrpcReader& r = backend_.urpc.rx;
-        const u8* frame = r.peek();
-        if (frame == nullptr) {
-            r.ack();
-            return Error::WouldBlock;
-        }
-        Status s = reassembler_.accept(frame, out);
-        r.consume();
-        if (s.ok() || s.error() != Error::WouldBlock) {
-            r.ack_lazy();
-            return s;
-        }
-    }
-    Status s = poll_quiet(out);
-    ack(s.ok() || s.error() != Error::WouldBlock);
+    Status s = poll_urpc(out);
+    if (s.ok() || s.error() != Error::WouldBlock) backend_.urpc.rx.ack_lazy();
+    else backend_.urpc.rx.ack();
     return s;
 }
 
@@ -248,7 +230,7 @@ Result<u32> Channel::receive_batch(Message* out, u32 max) {
         got = receive_urpc_batch(out, max, empty);
     } else {
         while (got < max) {
-            Status s = poll_quiet(out[got]);
+            Status s = poll_frames(out[got]);
             if (s.ok()) ++got;
             else if (s.error() != Error::Malformed) {
                 empty = true;
@@ -274,17 +256,19 @@ u32 Channel::receive_urpc_batch(Message* out, u32 max, bool& empty) {
     Reassembler::Run run(reassembler_);
     UrpcReader& r = backend_.urpc.rx;
     Message* o = out;
-    u32 took = r.take_each(max, [&](const u8* frame) {
+    Message* const end = out + max;
+    auto accept = [&](const u8* frame) {
         if (run.accept(frame, *o).ok()) ++o;
+    };
+    u32 took = r.take_each(max, [&](const u8* frame) {
+        accept(frame);
         return true;
     });
-    if (took == max && u32(o - out) < max) {
-        Message* const end = out + max;
+    if (took == max && o < end)
         r.take_each(~0u, [&](const u8* frame) {
-            if (run.accept(frame, *o).ok()) ++o;
+            accept(frame);
             return o < end;
         });
-    }
     u32 got = u32(o - out);
     empty = got < max; // fewer than `max` whole only when the ring ran dry
     return got;

@@ -96,14 +96,17 @@ class Channel {
     u64 rejected() const { return reassembler_.rejected(); }
 
   private:
-    Status send_quiet(const Outgoing& m);
+    // The one-frame URPC path, inlined into send (and send_batch over LMP); the rest out of line.
+    [[gnu::always_inline]] inline Status send_quiet(const Outgoing& m);
+    [[gnu::noinline]] Status send_general(const Outgoing& m);
     Status send_urpc_batch(const Outgoing* msgs, u32 count, u32& sent);
     Status send_urpc_singles(const Outgoing* msgs, u32 count, u32& sent);
     u32 encode_at(UrpcWriter& w, const Outgoing& m, u32 seq, u32 at);
     u32 receive_urpc_batch(Message* out, u32 max, bool& empty);
     Status send_frames(const Frame* f, u32 n);
     Status poll_frame(Frame& f);
-    Status poll_quiet(Message& out);
+    [[gnu::always_inline]] inline Status poll_urpc(Message& out); // inlined into poll (its hot path)
+    [[gnu::noinline]] Status poll_frames(Message& out);             // the other transports
     void ack(bool lazy);
     void notify();
     bool on_urpc() const { return kind_ == TransportKind::Urpc || kind_ == TransportKind::Loopback; }

@@ -56,7 +56,7 @@ class Reassembler {
                 out.reply = (w0 >> 56 & kFlagReply) != 0;
                 return {};
             }
-            Slow r = slow(r_, w0, expected_, out);
+            Slow r = slow(r_, expected_, out);
             expected_ = r.expected;
             plain_ = r.plain;
             return r.status;
@@ -71,13 +71,7 @@ class Reassembler {
             u32 expected;
             bool plain;
         };
-        [[gnu::noinline]] static Slow slow(Reassembler& r, u64 w0, u32 expected, Message& out) {
-            u32 seq = u32(load_native<u64>(reinterpret_cast<const u8*>(&out) + 8));
-            if (!r.active_ && is_whole_single_frame(w0) && (seq == expected || r.resync_)) {
-                r.resync_ = false;
-                out.reply = (w0 >> 56 & kFlagReply) != 0;
-                return {{}, seq + 1, true};
-            }
+        [[gnu::noinline]] static Slow slow(Reassembler& r, u32 expected, Message& out) {
             r.expected_seq_ = expected;
             Frame copy;
             __builtin_memcpy(copy.bytes, &out, kFrameBytes);
