@@ -533,8 +533,9 @@ double bulk_throughput(u32 size, bool read, u64& errors) {
     // and the flag the reader polls whenever its ring is empty alone too: on the giver's
     // stack among its locals, every poll pulled that line over and the giver's next store
     // to it waited for the line to come back, the copies' stores queued behind (stores
-    // leave in order); 4 KiB handover fell to 0.26x-0.45x memcpy in runs where a transfer
-    // between the two vCPUs took ~230 ns (0.61x-0.76x with the flag alone).
+    // leave in order): the giver's 4 KiB copies slowed down one after another within a
+    // round (from ~300 to 700-1,000 TSC ticks); with the flag alone they take as long as
+    // memcpy_bandwidth's (~260).
     auto ends = std::make_unique<BulkEnds>();
     BulkPool& pool = ends->pool.v;
     BulkPeer& peer = ends->peer.v;
