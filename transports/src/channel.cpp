@@ -69,16 +69,18 @@ void Channel::notify() {
     hooks_.notify(hooks_.ctx);
 }
 
-// A one-frame message over shared memory is encoded in its slot (the round trip's path,
-// small enough to be inlined into send); anything else is framed by send_general.
+// A valid one-frame message over shared memory is encoded in its slot (the round trip's
+// path, small enough to be inlined into send); anything else is checked and framed by
+// send_general (which refuses what check_outgoing refuses).
 Status Channel::send_quiet(const Outgoing& m) {
-    if (on_urpc() && m.length <= kFramePayload) [[likely]] {
-        TRY_STATUS(check_outgoing(m));
+    if (on_urpc() && is_single_frame(m)) [[likely]] { // else send_general checks and frames it
         UrpcWriter& w = backend_.urpc.tx;
-        u8* slot = w.claim();
-        if (slot == nullptr) return Error::WouldBlock;
-        encode_single(m, tx_seq_++, slot);
-        w.publish();
+        if (!w.has_room()) return Error::WouldBlock;
+        const UrpcWriter::Claim c = w.claim();
+        const u32 seq = tx_seq_;
+        tx_seq_ = seq + 1; // before the frame's byte stores, which may alias the channel
+        encode_single(m, seq, c.slot->frame);
+        w.publish(c);
         return {};
     }
     return send_general(m);
@@ -157,11 +159,9 @@ Status Channel::send_urpc_singles(const Outgoing* msgs, u32 count, u32& sent) {
     u32 k = min(count, w.space(count));
     if (k == 0) return Error::WouldBlock;
     const u32 seq = tx_seq_;
+    const Outgoing* next = msgs; // fill_batch asks for messages 1, 2, ... in order, then 0
     u32 n = w.fill_batch(k, [&](u32 i, u8* frame) {
-        const Outgoing& m = msgs[i];
-        if (m.length > kFramePayload || !check_outgoing(m).ok()) return false;
-        encode_single(m, seq + i, frame);
-        return true;
+        return encode_if_single(i ? *++next : msgs[0], seq + i, frame);
     });
     tx_seq_ += n;
     sent = n;
@@ -197,10 +197,16 @@ Status Channel::poll_urpc(Message& out) {
     UrpcReader& r = backend_.urpc.rx;
     for (;;) {
         const u8* frame = r.peek();
-        if (!frame) return Error::WouldBlock;
+        if (!frame) {
+            r.ack();
+            return Error::WouldBlock;
+        }
         Status s = reassembler_.accept(frame, out);
         r.consume();
-        if (s.ok() || s.error() != Error::WouldBlock) return s;
+        if (s.ok() || s.error() != Error::WouldBlock) {
+            r.ack_lazy();
+            return s;
+        }
     }
 }
 
@@ -213,14 +219,20 @@ Status Channel::poll_frames(Message& out) {
     }
 }
 
+// Over URPC the common case (a whole one-frame message in the next slot) is taken here;
+// anything else, that frame included, goes through poll_urpc. Slots go back in batches
+// while messages keep coming, and all of them as soon as the ring is empty, so a blocked
+// writer always sees every free slot.
 Status Channel::poll(Message& out) {
     if (!on_urpc()) return poll_frames(out);
-    // Slots go back in batches while messages keep coming, and all of them as soon as
-    // the ring is empty, so a blocked writer always sees every free slot.
-    Status s = poll_urpc(out);
-    if (s.ok() || s.error() != Error::WouldBlock) backend_.urpc.rx.ack_lazy();
-    else backend_.urpc.rx.ack();
-    return s;
+    UrpcReader& r = backend_.urpc.rx;
+    const u8* frame = r.peek();
+    if (frame && reassembler_.accept_single(frame, out)) [[likely]] {
+        r.consume();
+        r.ack_lazy();
+        return {};
+    }
+    return poll_urpc(out);
 }
 
 Result<u32> Channel::receive_batch(Message* out, u32 max) {

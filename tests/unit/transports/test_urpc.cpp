@@ -284,6 +284,34 @@ TEST_CASE("a batch stops at a message that cannot go, and says why when none wen
     CHECK(m.seq == 1); // no sequence number was used up by a refused message
 }
 
+// send's one-frame path checks the message before it looks at the ring: an invalid one is
+// refused with check_outgoing's error whether or not the ring has room, and uses up no
+// sequence number.
+TEST_CASE("send refuses an invalid short message with its error, full ring or not") {
+    UrpcPair p(4);
+    REQUIRE(p.ok);
+    std::string text = "short", big = pattern(kMaxPayload + 1, 1);
+    Outgoing type0 = text_message(1, text), type256 = text_message(1, text), too_long = text_message(1, big);
+    type0.type = 0;
+    type256.type = 256;
+    for (int full = 0; full < 2; ++full) {
+        CHECK(p.a.send(type0).error() == Error::InvalidArgument);
+        CHECK(p.a.send(type256).error() == Error::InvalidArgument);
+        CHECK(p.a.send(too_long).error() == Error::OutOfRange);
+        if (!full)
+            while (p.a.send(text_message(1, text)).ok()) {} // fill the ring: 4 messages
+    }
+    CHECK(p.a.send(text_message(1, text)).error() == Error::WouldBlock);
+    Message m;
+    for (u32 i = 0; i < 4; ++i) {
+        REQUIRE(p.b.poll(m).ok());
+        CHECK(m.seq == i); // no number went to a refused message
+        CHECK(payload_of(m) == text);
+    }
+    CHECK(p.b.poll(m).error() == Error::WouldBlock);
+    CHECK(p.b.rejected() == 0);
+}
+
 TEST_CASE("a run of one-frame messages ends at an invalid or longer one; nothing invalid goes out") {
     UrpcPair p(16);
     REQUIRE(p.ok);

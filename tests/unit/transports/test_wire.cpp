@@ -79,6 +79,34 @@ TEST_CASE("the one-frame encoder writes the general encoder's bytes for every le
         }
 }
 
+// is_single_frame is check_outgoing's rule plus the one-frame bound, said in two compares of
+// the interface-and-type word: every type against every interface's edges, lengths around
+// the bound. encode_if_single writes what encode_single writes for a message it takes and
+// nothing at all for one it refuses.
+TEST_CASE("the checked one-frame encoder takes exactly the valid one-frame messages") {
+    const u8 payload[kMaxPayload + 1] = {1, 2, 3};
+    u32 taken = 0;
+    for (u32 type = 0; type <= 0xffff; ++type)
+        for (u16 iface : {u16(0), u16(1), u16(0x7fff), u16(0xffff)})
+            for (u16 len : {u16(0), u16(1), u16(39), u16(40), u16(41), u16(480), u16(481), u16(0xffff)}) {
+                if (len == 0xffff && type > 300) continue; // enough of the absurd lengths
+                Outgoing m{.interface = iface, .type = u16(type), .payload = payload, .length = len,
+                           .rpc_id = type, .reply = (type & 1) != 0}; // a refused one's payload is never read
+                const bool valid = check_outgoing(m).ok() && len <= kFramePayload;
+                if (is_single_frame(m) != valid) FAIL_CHECK("is_single_frame: type ", type, " iface ", iface, " length ", len);
+                u8 checked[kFrameBytes], plain[kFrameBytes];
+                memset(checked, 0x5a, sizeof checked);
+                memset(plain, 0x5a, sizeof plain);
+                if (encode_if_single(m, 9, checked) != valid) FAIL_CHECK("encode_if_single: type ", type, " length ", len);
+                if (valid) {
+                    encode_single(m, 9, plain);
+                    ++taken;
+                }
+                if (memcmp(checked, plain, kFrameBytes) != 0) FAIL_CHECK("bytes: type ", type, " length ", len);
+            }
+    CHECK(taken == 255 * 4 * 4); // types 1..255, four interfaces, four lengths up to 40
+}
+
 TEST_CASE("the encoder refuses what the wire cannot carry") {
     std::string big(kMaxPayload + 1, 'x');
     Frame f[kMaxFragments];

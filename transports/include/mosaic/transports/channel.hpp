@@ -105,7 +105,7 @@ class Channel {
     u32 receive_urpc_batch(Message* out, u32 max, bool& empty);
     Status send_frames(const Frame* f, u32 n);
     Status poll_frame(Frame& f);
-    [[gnu::always_inline]] inline Status poll_urpc(Message& out); // inlined into poll (its hot path)
+    [[gnu::noinline]] Status poll_urpc(Message& out);  // poll's URPC path beyond its common case
     [[gnu::noinline]] Status poll_frames(Message& out);             // the other transports
     void ack(bool lazy);
     void notify();

@@ -35,30 +35,24 @@ class Reassembler {
     // Run lives, its Reassembler is used only through it.
     class Run {
       public:
-        explicit Run(Reassembler& r) : r_(r), expected_(r.expected_seq_), plain_(!r.active_ && !r.resync_) {}
-        ~Run() { r_.expected_seq_ = expected_; }
+        explicit Run(Reassembler& r) : r_(r), want_(pack(r.expected_seq_, !r.active_ && !r.resync_)) {}
+        ~Run() { r_.expected_seq_ = u32(want_); }
         Run(const Run&) = delete;
         Run& operator=(const Run&) = delete;
 
         Status accept(const u8* frame, Message& out) {
-            static_assert(kLittleEndian, "a frame lies in a Message as it is only on little-endian ISAs (as urpc.hpp's)");
-            // The header's two words are read once, into registers, and only those values
-            // are checked and stored in `out`; the payload is copied once, after them.
-            u64 w0 = load_native<u64>(frame), w1 = load_native<u64>(frame + 8);
-            u8* o = reinterpret_cast<u8*>(&out);
-            store_native(o, w0);
-            store_native(o + 8, w1);
-            __builtin_memcpy(o + kHeaderBytes, frame + kHeaderBytes, kFramePayload);
+            u64 w0, w1;
+            copy_frame(frame, out, w0, w1);
             // The common case: a whole one-frame message with the expected number, while
-            // nothing is being collected and the numbering is not being re-learnt.
-            if (is_whole_single_frame(w0) && u32(w1) == expected_ && plain_) [[likely]] {
-                ++expected_;
+            // nothing is being collected and the numbering is not being re-learnt (one
+            // compare: want_ has bit 32 set otherwise, which a 32-bit number never matches).
+            if (is_whole_single_frame(w0) && (w1 & 0xffff'ffffu) == want_) [[likely]] {
+                ++want_; // from 2^32 - 1 this carries into bit 32: the next frame goes slow, which re-packs
                 out.reply = (w0 >> 56 & kFlagReply) != 0;
                 return {};
             }
-            Slow r = slow(r_, expected_, out);
-            expected_ = r.expected;
-            plain_ = r.plain;
+            Slow r = slow(r_, u32(want_), out);
+            want_ = pack(r.expected, r.plain);
             return r.status;
         }
 
@@ -79,15 +73,46 @@ class Reassembler {
             return {s, r.expected_seq_, !r.active_ && !r.resync_};
         }
 
+        // The expected number in the low 32 bits, and bit 32 set unless plain: neither
+        // collecting a message (active_) nor re-learning the numbering (resync_).
+        static u64 pack(u32 expected, bool plain) { return u64(expected) | u64(!plain) << 32; }
+
         Reassembler& r_;
-        u32 expected_; // The Reassembler's expected_seq_ while the run lives.
-        bool plain_;   // Neither collecting a message (active_) nor re-learning the numbering (resync_).
+        u64 want_; // The Reassembler's expected_seq_ (low half) while the run lives, and the flag.
     };
+
+    // accept's common case alone, for a receiver that takes one message (Channel::poll):
+    // true with the message in `out` for a whole one-frame message with the expected
+    // number while nothing is being collected and the numbering is not being re-learnt;
+    // otherwise false, having changed nothing but `out` (the caller then hands the frame to
+    // accept, which reads it afresh).
+    bool accept_single(const u8* frame, Message& out) {
+        u64 w0, w1;
+        copy_frame(frame, out, w0, w1);
+        if (is_whole_single_frame(w0) && u32(w1) == expected_seq_ && !active_ && !resync_) [[likely]] {
+            ++expected_seq_;
+            out.reply = (w0 >> 56 & kFlagReply) != 0;
+            return true;
+        }
+        return false;
+    }
 
     // Messages rejected so far (for statistics and for batch receives).
     u64 rejected() const { return rejected_; }
 
   private:
+    // Copies a frame (kFrameBytes bytes, say a URPC slot a peer could still write) into
+    // `out` and gives its header's two words as they were copied: read once, into registers,
+    // so that only those values are checked and stored; the payload is copied once, after.
+    static void copy_frame(const u8* frame, Message& out, u64& w0, u64& w1) {
+        static_assert(kLittleEndian, "a frame lies in a Message as it is only on little-endian ISAs (as urpc.hpp's)");
+        w0 = load_native<u64>(frame);
+        w1 = load_native<u64>(frame + 8);
+        u8* o = reinterpret_cast<u8*>(&out);
+        store_native(o, w0);
+        store_native(o + 8, w1);
+        __builtin_memcpy(o + kHeaderBytes, frame + kHeaderBytes, kFramePayload);
+    }
     Status accept(const FrameHeader& h, const u8* frame, Message& out);
     Status reject();
     Status start(const FrameHeader& h, const u8* f, Message& out);

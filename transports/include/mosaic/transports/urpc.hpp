@@ -165,9 +165,19 @@ class UrpcWriter : UrpcRing {
         return n;
     }
 
-    // The one-frame fast path: the caller encodes straight into the slot returned by
-    // claim() (null when the ring is full) and then calls publish().
-    u8* claim() { return space(1) ? slots_[head_ & mask_].frame : nullptr; }
+    // The one-frame fast path: if has_room(), the caller encodes straight into the frame of
+    // the slot that claim() returns and then calls publish(claim). The claim carries the
+    // slot and its word, so that publishing re-reads nothing of this writer after the
+    // caller's byte stores (which may alias anything).
+    bool has_room() { // space(1) != 0, the reader's count re-read only when the cached one says full
+        if (head_ - consumed_ > mask_) consumed_ = __atomic_load_n(&control_->consumed, __ATOMIC_ACQUIRE);
+        return head_ - consumed_ <= mask_;
+    }
+    struct Claim {
+        UrpcSlot* slot;
+        u64 word; // The slot's sequence word once published: frames written so far + 1.
+    };
+    Claim claim() const { return {&slots_[head_ & mask_], head_ + 1}; }
 
     // True if the reader sleeps until notified and nobody rang for this sleep yet (then the
     // caller rings: once per sleep, however many messages follow). Callers publish first,
@@ -179,10 +189,9 @@ class UrpcWriter : UrpcRing {
         rung_ = w;
         return true;
     }
-    void publish() {
-        UrpcSlot* s = &slots_[head_ & mask_];
-        ++head_;
-        __atomic_store_n(&s->seq, head_, __ATOMIC_RELEASE);
+    void publish(const Claim& c) {
+        head_ = c.word;
+        __atomic_store_n(&c.slot->seq, c.word, __ATOMIC_RELEASE);
         if (prefetch_) prefetch_write(&slots_[head_ & mask_]);
     }
 

@@ -133,16 +133,18 @@ Status check_header(const FrameHeader& h);
 // message in one frame that check_header accepts (the receive fast path: the same rule,
 // said for the one-frame case): fragment 0, flags first and last (reply allowed), length
 // at most one frame, type 1..255.
-// In two masked compares: the first asks for flags first|last (reply free), fragment 0,
-// length below 64 and type below 256; then adding 23 to the length (at most 63, so no
-// carry leaves its field) sets the length's bit 6 exactly when it is above 40, and adding
-// 255 to the type (at most 255) sets the type's bit 8 exactly when it is not 0.
+// In two 32-bit compares with immediates. The low half holds the interface (any) and the
+// type: the type is 1..255 exactly when the half minus 1 << 16 is below 255 << 16,
+// unsigned. The high half holds the length, the fragment and the flags: with the reply flag
+// cleared it must be first|last, fragment 0 and a length of at most 40, that is at most 40
+// above (first|last) << 24, unsigned (a wrong flag or fragment puts it far above, or below
+// and so far above after the wrap).
 inline bool is_whole_single_frame(u64 w0) {
-    static_assert(kFramePayload < 64 && kMaxMessageType == 255);
-    constexpr u64 kSmall = 0xfbff'ffc0'ff00'0000ull; // flags but reply, fragment, length >= 64, type >= 256
-    constexpr u64 kAdd = u64(63 - kFramePayload) << 32 | u64(255) << 16;
-    constexpr u64 kLengthOver = u64(1) << 38, kTypeSet = u64(1) << 24;
-    return (w0 & kSmall) == u64(kFlagFirst | kFlagLast) << 56 && ((w0 + kAdd) & (kLengthOver | kTypeSet)) == kTypeSet;
+    static_assert(kMaxMessageType == 255 && field::kType == 2 && field::kLength == 4 && field::kFragment == 6 &&
+                  field::kFlags == 7);
+    const u32 lo = u32(w0), hi = u32(w0 >> 32);
+    constexpr u32 kFirstLast = u32(kFlagFirst | kFlagLast) << 24, kNotReply = ~(u32(kFlagReply) << 24);
+    return lo - (u32(1) << 16) < u32(kMaxMessageType) << 16 && (hi & kNotReply) - kFirstLast <= kFramePayload;
 }
 
 // Decodes a frame header (each byte read once) and checks it (check_header).
@@ -179,30 +181,49 @@ inline void copy_short(u8* dst, const u8* src, u32 n) {
     }
 }
 
-// The same for a checked message of at most kFramePayload bytes (one frame), inline: the
-// hot path of small messages; a full 40-byte payload is one fixed-size copy.
-inline void encode_single(const Outgoing& m, u32 seq, u8* frame) {
-    // The fields are read once, before the first store into the frame (byte stores may
-    // alias `m`, which would otherwise be read again after them).
-    // The header's first word is the interface and type as they lie in `m` (one load), the
-    // length, fragment 0 and the flags; the second the numbers (encode_header's layout).
+// One-frame encoding, inline: the hot path of small messages. encode_single takes a checked
+// message of at most kFramePayload bytes; encode_if_single checks as it goes (check_outgoing's
+// rule and the length) and returns false, having written nothing, for a message that is
+// invalid or longer than a frame. A full 40-byte payload is one fixed-size copy under a header
+// word whose length is a constant.
+// check_outgoing's rule and the one-frame bound in two compares (the type test as below).
+inline bool is_single_frame(const Outgoing& m) {
     static_assert(offsetof(Outgoing, interface) == 0 && offsetof(Outgoing, type) == 2 && kLittleEndian);
+    const u32 iface_type = load_native<u32>(reinterpret_cast<const u8*>(&m));
+    return m.length <= kFramePayload && iface_type - (u32(1) << 16) < u32(kMaxMessageType) << 16;
+}
+template <bool kCheck> inline bool encode_one_frame(const Outgoing& m, u32 seq, u8* frame) {
+    // The fields are read once, before the first store into the frame (byte stores may
+    // alias `m`, which would otherwise be read again after them). The header's first word is
+    // the interface and type as they lie in `m` (one 32-bit load), the length, fragment 0 and
+    // the flags; the second the numbers (encode_header's layout).
+    static_assert(offsetof(Outgoing, interface) == 0 && offsetof(Outgoing, type) == 2 && kLittleEndian);
+    static_assert(kFlagReply == 1 << 2 && kMaxMessageType == 255);
+    const u32 iface_type = load_native<u32>(reinterpret_cast<const u8*>(&m));
+    // Type 1..255 exactly when the word (interface low, type high) minus 1 << 16 is below
+    // 255 << 16, unsigned: one compare.
+    if (kCheck && iface_type - (u32(1) << 16) >= u32(kMaxMessageType) << 16) return false;
     const u16 length = m.length;
     const u8* const payload = m.payload;
-    u64 w0 = u64(load_native<u32>(reinterpret_cast<const u8*>(&m))) | u64(length) << 32 |
-             u64(kFlagFirst | kFlagLast) << 56 | u64(m.reply) << 58;
-    static_assert(kFlagReply == 1 << 2);
-    u64 w1 = u64(seq) | u64(m.rpc_id) << 32;
-    store_le64(frame, w0);
-    store_le64(frame + 8, w1);
-    u8* dst = frame + field::kPayload;
-    if (length == kFramePayload) {
+    const u64 w0 = u64(iface_type) | u64(m.reply) << 58; // and below the length and first|last
+    const u64 w1 = u64(seq) | u64(m.rpc_id) << 32;
+    constexpr u64 kFirstLast = u64(kFlagFirst | kFlagLast) << 56;
+    u8* const dst = frame + field::kPayload;
+    if (length == kFramePayload) [[likely]] {
+        store_le64(frame, w0 | (u64(kFramePayload) << 32 | kFirstLast)); // one constant
+        store_le64(frame + 8, w1);
         __builtin_memcpy(dst, payload, kFramePayload);
-        return;
+        return true;
     }
+    if (kCheck && length > kFramePayload) return false;
+    store_le64(frame, w0 | u64(length) << 32 | kFirstLast);
+    store_le64(frame + 8, w1);
     __builtin_memset(dst, 0, kFramePayload);
     copy_short(dst, payload, length);
+    return true;
 }
+inline void encode_single(const Outgoing& m, u32 seq, u8* frame) { encode_one_frame<false>(m, seq, frame); }
+inline bool encode_if_single(const Outgoing& m, u32 seq, u8* frame) { return encode_one_frame<true>(m, seq, frame); }
 
 // Encodes message `m` with sequence number `seq` into fragment_count(m.length) frames
 // at `out` (the unused tail of the last frame is zeroed). OutOfRange if the payload
