@@ -129,22 +129,28 @@ inline FrameHeader decode_header(const u8* frame) {
 // flag bits. Malformed otherwise.
 Status check_header(const FrameHeader& h);
 
+// The type rule (1..255) on the 32-bit word that holds a message's interface (low half,
+// any value) and its type (high half), as it lies in a frame and in an Outgoing: the type is
+// 1..255 exactly when the word minus 1 << 16 is below 255 << 16, unsigned (one compare).
+constexpr bool is_valid_type_word(u32 iface_type) {
+    static_assert(kMaxMessageType == 255);
+    return iface_type - (u32(1) << 16) < u32(kMaxMessageType) << 16;
+}
+
 // True for a header, given as its first little-endian word (offsets 0-7), of a whole
 // message in one frame that check_header accepts (the receive fast path: the same rule,
 // said for the one-frame case): fragment 0, flags first and last (reply allowed), length
 // at most one frame, type 1..255.
-// In two 32-bit compares with immediates. The low half holds the interface (any) and the
-// type: the type is 1..255 exactly when the half minus 1 << 16 is below 255 << 16,
-// unsigned. The high half holds the length, the fragment and the flags: with the reply flag
-// cleared it must be first|last, fragment 0 and a length of at most 40, that is at most 40
-// above (first|last) << 24, unsigned (a wrong flag or fragment puts it far above, or below
-// and so far above after the wrap).
+// In two 32-bit compares with immediates. The low half holds the interface and the type
+// (is_valid_type_word). The high half holds the length, the fragment and the flags: with
+// the reply flag cleared it must be first|last, fragment 0 and a length of at most 40, that
+// is at most 40 above (first|last) << 24, unsigned (a wrong flag or fragment puts it far
+// above, or below and so far above after the wrap).
 inline bool is_whole_single_frame(u64 w0) {
-    static_assert(kMaxMessageType == 255 && field::kType == 2 && field::kLength == 4 && field::kFragment == 6 &&
-                  field::kFlags == 7);
+    static_assert(field::kType == 2 && field::kLength == 4 && field::kFragment == 6 && field::kFlags == 7);
     const u32 lo = u32(w0), hi = u32(w0 >> 32);
     constexpr u32 kFirstLast = u32(kFlagFirst | kFlagLast) << 24, kNotReply = ~(u32(kFlagReply) << 24);
-    return lo - (u32(1) << 16) < u32(kMaxMessageType) << 16 && (hi & kNotReply) - kFirstLast <= kFramePayload;
+    return is_valid_type_word(lo) && (hi & kNotReply) - kFirstLast <= kFramePayload;
 }
 
 // Decodes a frame header (each byte read once) and checks it (check_header).
@@ -181,28 +187,30 @@ inline void copy_short(u8* dst, const u8* src, u32 n) {
     }
 }
 
+// The interface and type of `m` as one 32-bit word (is_valid_type_word's), one load.
+inline u32 type_word(const Outgoing& m) {
+    static_assert(offsetof(Outgoing, interface) == 0 && offsetof(Outgoing, type) == 2 && kLittleEndian);
+    return load_native<u32>(reinterpret_cast<const u8*>(&m));
+}
+
+// check_outgoing's rule and the one-frame bound in two compares.
+inline bool is_single_frame(const Outgoing& m) {
+    return m.length <= kFramePayload && is_valid_type_word(type_word(m));
+}
+
 // One-frame encoding, inline: the hot path of small messages. encode_single takes a checked
 // message of at most kFramePayload bytes; encode_if_single checks as it goes (check_outgoing's
 // rule and the length) and returns false, having written nothing, for a message that is
 // invalid or longer than a frame. A full 40-byte payload is one fixed-size copy under a header
 // word whose length is a constant.
-// check_outgoing's rule and the one-frame bound in two compares (the type test as below).
-inline bool is_single_frame(const Outgoing& m) {
-    static_assert(offsetof(Outgoing, interface) == 0 && offsetof(Outgoing, type) == 2 && kLittleEndian);
-    const u32 iface_type = load_native<u32>(reinterpret_cast<const u8*>(&m));
-    return m.length <= kFramePayload && iface_type - (u32(1) << 16) < u32(kMaxMessageType) << 16;
-}
 template <bool kCheck> inline bool encode_one_frame(const Outgoing& m, u32 seq, u8* frame) {
     // The fields are read once, before the first store into the frame (byte stores may
     // alias `m`, which would otherwise be read again after them). The header's first word is
-    // the interface and type as they lie in `m` (one 32-bit load), the length, fragment 0 and
+    // the interface and type as they lie in `m` (type_word), the length, fragment 0 and
     // the flags; the second the numbers (encode_header's layout).
-    static_assert(offsetof(Outgoing, interface) == 0 && offsetof(Outgoing, type) == 2 && kLittleEndian);
-    static_assert(kFlagReply == 1 << 2 && kMaxMessageType == 255);
-    const u32 iface_type = load_native<u32>(reinterpret_cast<const u8*>(&m));
-    // Type 1..255 exactly when the word (interface low, type high) minus 1 << 16 is below
-    // 255 << 16, unsigned: one compare.
-    if (kCheck && iface_type - (u32(1) << 16) >= u32(kMaxMessageType) << 16) return false;
+    static_assert(kFlagReply == 1 << 2);
+    const u32 iface_type = type_word(m);
+    if (kCheck && !is_valid_type_word(iface_type)) return false;
     const u16 length = m.length;
     const u8* const payload = m.payload;
     const u64 w0 = u64(iface_type) | u64(m.reply) << 58; // and below the length and first|last
