@@ -274,14 +274,21 @@ class DeviceTrees(Refusals):
                     self.assertRefused(r, f"{isa}: {what}")
                     self.assertTrue(any(s in r.panic for s in says), f"{isa}: {what}: {r.panic}")
 
+    # Merged means: the same usable memory, in one range, as the same board's truthful tree
+    # gives (on riscv64 that is not the board's whole memory: OpenSBI reserves its own first
+    # 512 KiB, so the expectation of the whole 256 MiB failed there, unseen while the tool
+    # suite dropped failing subtests).
     def test_overlapping_memory_is_merged_and_the_board_boots(self):
         for isa in ("aarch64", "riscv64"):
             with self.subTest(isa=isa):
                 board = boards.load(ISAS[isa][0])
+                truthful = self.boot_with(isa, lambda dts: dts, timeout=board["timeout"], idle=1)
+                self.assertTrue(truthful.passed, f"{isa}, truthful tree: {truthful.error}")
+                usable = re.search(r"\n  (\d+) MiB usable in 1 ranges", "\n".join(truthful.lines))
+                self.assertIsNotNone(usable, f"{isa}: the truthful tree's usable memory")
                 r = self.boot_with(isa, lie_overlapping_memory, timeout=board["timeout"], idle=1)
                 self.assertTrue(r.passed, f"{isa}: {r.error}")
-                mib = board["nodes"][0]["memory"] >> 20
-                self.assertIn(f"  {mib} MiB usable in 1 ranges", "\n".join(r.lines))
+                self.assertIn(f"\n  {usable.group(1)} MiB usable in 1 ranges", "\n".join(r.lines))
 
 
 if __name__ == "__main__":

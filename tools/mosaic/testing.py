@@ -156,6 +156,12 @@ def tool_suite(res):
 
         addError = addFailure
 
+        # A failing subTest reaches only addSubTest (and the test then never reaches
+        # addSuccess): without this the test vanished from the report instead of failing.
+        def addSubTest(self, test, subtest, err):
+            if err is not None:
+                self.addFailure(subtest, err)
+
         def addSkip(self, test, reason):
             res.add("tool", test.id().split(".", 1)[-1], "skip", 0.0, reason)
 
