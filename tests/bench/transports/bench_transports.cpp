@@ -738,12 +738,20 @@ double median(std::vector<double> v) {
 }
 
 // The median of a[i] / b[i]: ratios of figures of the same repetition, measured back to back.
-double paired_median(const std::vector<double>& a, const std::vector<double>& b) {
+// a[i] / b[i] for each repetition that measured both.
+std::vector<double> paired_ratios(const std::vector<double>& a, const std::vector<double>& b) {
     std::vector<double> v;
     for (size_t i = 0; i < a.size() && i < b.size(); ++i)
         if (a[i] > 0 && b[i] > 0) v.push_back(a[i] / b[i]);
-    return median(v);
+    return v;
 }
+double paired_median(const std::vector<double>& a, const std::vector<double>& b) { return median(paired_ratios(a, b)); }
+
+// A goal's ratio: the median of the per-repetition ratios, and their lowest and highest (how
+// far one repetition can stray on a shared machine, reported beside the median it judges).
+struct Spread {
+    double median = 0, lo = 0, hi = 0;
+};
 
 // Every repetition of one row (transport, in one placement and group).
 struct Row {
@@ -794,6 +802,19 @@ struct Results {
             return v;
         };
         return paired_median(figures(*x), figures(*y));
+    }
+    Spread spread(const std::string& placement, const std::string& a, const std::string& b, bool rt) const {
+        const Row *x = find(placement, a), *y = find(placement, b);
+        if (!x || !y) return {};
+        auto figures = [rt](const Row& r) {
+            std::vector<double> v;
+            for (const Sample& s : r.reps) v.push_back(rt ? s.rt_median_ns : s.msgs_per_s);
+            return v;
+        };
+        std::vector<double> v = paired_ratios(figures(*x), figures(*y));
+        if (v.empty()) return {};
+        auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+        return {median(v), *lo, *hi};
     }
 };
 
@@ -859,6 +880,7 @@ const char* met(bool ok) { return ok ? "met" : "not met"; }
 
 // The ratios the issue sets goals for, and the fair comparisons beside them.
 struct Ratios {
+    Spread rt_spread, batch_spread; // the two spinning goals' ratios, with their spread
     double rt_vs_line, tput_vs_spsc, batch_vs_spsc_batch, batch_vs_spsc, block_rt_vs_best, block_tput_vs_best,
         nospin_rt_vs_best, bulk_vs_memcpy_min, bulk_read_vs_raw_min;
     const char* best_rt;
@@ -867,9 +889,11 @@ struct Ratios {
 
 Ratios ratios(const Results& r, const std::string& pl) {
     Ratios x{};
-    x.rt_vs_line = r.ratio(pl, "urpc", "cacheline", true);
+    x.rt_spread = r.spread(pl, "urpc", "cacheline", true);
+    x.batch_spread = r.spread(pl, "urpc_batch", "boost_spsc_batch", false);
+    x.rt_vs_line = x.rt_spread.median;
     x.tput_vs_spsc = r.ratio(pl, "urpc", "boost_spsc", false);
-    x.batch_vs_spsc_batch = r.ratio(pl, "urpc_batch", "boost_spsc_batch", false);
+    x.batch_vs_spsc_batch = x.batch_spread.median;
     x.batch_vs_spsc = r.ratio(pl, "urpc_batch", "boost_spsc", false);
     // The best blocking baseline: the lowest round trip, the highest throughput.
     double best_rt = 0, best_tput = 0;
@@ -911,10 +935,12 @@ void print_table(const Results& r, const std::vector<std::string>& placements) {
         Ratios x = ratios(r, pl);
         // A ratio is 0 when --only left out one of its two rows: such lines are not printed.
         if (x.rt_vs_line > 0)
-            std::printf("  urpc/cacheline round trip         %.2fx (goal <= 1.3x: %s)\n", x.rt_vs_line, met(x.rt_vs_line <= 1.3));
+            std::printf("  urpc/cacheline round trip         %.2fx (goal <= 1.3x: %s; repetitions %.2fx-%.2fx)\n", x.rt_vs_line,
+                        met(x.rt_vs_line <= 1.3), x.rt_spread.lo, x.rt_spread.hi);
         if (x.batch_vs_spsc_batch > 0)
-            std::printf("  urpc_batch/boost_spsc_batch tput  %.2fx (goal >= 1x, batched against batched: %s)\n",
-                        x.batch_vs_spsc_batch, met(x.batch_vs_spsc_batch >= 1));
+            std::printf("  urpc_batch/boost_spsc_batch tput  %.2fx (goal >= 1x, batched against batched: %s; repetitions "
+                        "%.2fx-%.2fx)\n",
+                        x.batch_vs_spsc_batch, met(x.batch_vs_spsc_batch >= 1), x.batch_spread.lo, x.batch_spread.hi);
         if (x.batch_vs_spsc > 0)
             std::printf("  urpc_batch/boost_spsc tput        %.2fx (batched URPC against one-element pushes)\n", x.batch_vs_spsc);
         if (x.tput_vs_spsc > 0)
@@ -963,13 +989,16 @@ void print_json(FILE* out, const Results& r, const std::vector<std::string>& pla
         }
         Ratios x = ratios(r, pl);
         std::fprintf(out, "%s\n  \"ratios\": {\"urpc_over_cacheline_round_trip\": %.3f, "
+                    "\"urpc_over_cacheline_round_trip_range\": [%.3f, %.3f], "
                     "\"urpc_batch_over_boost_spsc_batch_throughput\": %.3f, "
+                    "\"urpc_batch_over_boost_spsc_batch_throughput_range\": [%.3f, %.3f], "
                     "\"urpc_batch_over_boost_spsc_throughput\": %.3f, \"urpc_over_boost_spsc_throughput\": %.3f, "
                     "\"best_blocking_baseline_over_urpc_futex_round_trip\": %.2f, "
                     "\"urpc_futex_over_best_blocking_baseline_throughput\": %.3f, "
                     "\"best_blocking_baseline_over_urpc_futex_nospin_round_trip\": %.2f, "
                     "\"best_blocking_round_trip\": \"%s\", \"best_blocking_throughput\": \"%s\"}},\n",
-                    first ? "" : ",", x.rt_vs_line, x.batch_vs_spsc_batch, x.batch_vs_spsc, x.tput_vs_spsc, x.block_rt_vs_best,
+                    first ? "" : ",", x.rt_vs_line, x.rt_spread.lo, x.rt_spread.hi, x.batch_vs_spsc_batch, x.batch_spread.lo,
+                    x.batch_spread.hi, x.batch_vs_spsc, x.tput_vs_spsc, x.block_rt_vs_best,
                     x.block_tput_vs_best, x.nospin_rt_vs_best, x.best_rt, x.best_tput);
     }
     if (r.bulk.empty()) {
