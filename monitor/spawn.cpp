@@ -80,21 +80,22 @@ void Monitor::forward_spawn(const im::spawn_message& s) {
     if (!queue(h.ch, p)) refuse_spawn(s, Error::Busy);
 }
 
+// A dispatcher started here is remembered until it ends, so that its end reaches whoever
+// asked; with every place taken (kMaxSpawned running) the request is refused (Busy) before
+// anything starts, rather than started with an end nobody would hear of.
 void Monitor::run_here(const im::spawn_message& s) {
+    Spawned* slot = nullptr;
+    for (auto& e : spawned_)
+        if (!e.used) {
+            slot = &e;
+            break;
+        }
+    if (!slot) return refuse_spawn(s, Error::Busy);
     Result<u32> d = env_.spawn ? env_.spawn(env_.ctx, reinterpret_cast<const char*>(s.name.bytes), s.arg,
                                             reinterpret_cast<const char*>(s.args.bytes))
                                : Result<u32>(Error::Unsupported);
     im::spawn_result_message r{s.origin, s.tag, cfg_.core, u16(d.error()), d.ok() ? *d : 0, 0, 0, 0, 0, 0};
-    if (d.ok()) {
-        Spawned* slot = nullptr;
-        for (auto& e : spawned_)
-            if (!e.used) {
-                slot = &e;
-                break;
-            }
-        if (slot) *slot = {true, *d, s.origin, s.tag};
-        // FIXME: with every slot taken, its end is not reported.
-    }
+    if (d.ok()) *slot = {true, *d, s.origin, s.tag};
     deliver(r, s.origin == cfg_.core);
 }
 

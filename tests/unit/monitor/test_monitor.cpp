@@ -785,6 +785,50 @@ TEST_CASE("spawn requests are routed to the core they name, and their results ba
     for (auto& c : s.cores) CHECK(c->m->refused() == 0);
 }
 
+TEST_CASE("a core running kMaxSpawned dispatchers refuses the next spawn before it starts: no end goes unreported") {
+    std::mt19937_64 rng(12);
+    auto board = agreed_board(rng); // 3 nodes x 2 cores: 0 1 | 2 3 | 4 5
+    Sim& s = *board;
+    Core& asker = *s.cores[1];
+    Core& target = *s.cores[5];
+    // Fill core 5: half from core 1 across nodes, half from core 5 itself.
+    for (u32 i = 0; i < kMaxSpawned / 2; ++i) asker.m->spawn_remote(5, "far", i, 100 + i);
+    for (u32 i = 0; i < kMaxSpawned / 2; ++i) target.m->spawn_remote(5, "near", i, 200 + i);
+    s.run(rng, 400'000, [&] { return asker.results.size() == kMaxSpawned / 2; });
+    REQUIRE(asker.results.size() == kMaxSpawned / 2);
+    REQUIRE(target.results.size() == kMaxSpawned / 2);
+    for (auto* c : {&asker, &target})
+        for (const SpawnResult& r : c->results) CHECK(r.status == Error::Ok);
+    REQUIRE(target.spawns.size() == kMaxSpawned);
+    // One more, from either side: Busy, and nothing started.
+    asker.m->spawn_remote(5, "one_more", 0, 150);
+    target.m->spawn_remote(5, "one_more", 0, 250);
+    s.run(rng, 400'000, [&] { return has_result(asker, 150, false); });
+    const SpawnResult* far = result_for(asker, 150, false);
+    const SpawnResult* near = result_for(target, 250, false);
+    REQUIRE(far);
+    REQUIRE(near);
+    CHECK(far->status == Error::Busy);
+    CHECK(far->core == 5);
+    CHECK(near->status == Error::Busy);
+    CHECK(target.spawns.size() == kMaxSpawned);
+    // One ends: its end reaches its origin, and its place takes the next spawn, whose end is heard too.
+    const u32 first = result_for(asker, 100, false)->dispatcher;
+    target.m->dispatcher_ended(first, EndHow::Exited, 7, 0, 0);
+    asker.m->spawn_remote(5, "again", 0, 160);
+    s.run(rng, 400'000, [&] { return has_result(asker, 100, true) && has_result(asker, 160, false); });
+    REQUIRE(has_result(asker, 100, true));
+    CHECK(result_for(asker, 100, true)->code == 7);
+    const SpawnResult* again = result_for(asker, 160, false);
+    REQUIRE(again);
+    CHECK(again->status == Error::Ok);
+    CHECK(target.spawns.size() == kMaxSpawned + 1);
+    target.m->dispatcher_ended(again->dispatcher, EndHow::Exited, 0, 0, 0);
+    s.run(rng, 400'000, [&] { return has_result(asker, 160, true); });
+    CHECK(has_result(asker, 160, true));
+    for (auto& c : s.cores) CHECK(c->m->refused() == 0);
+}
+
 TEST_CASE("threads: one per monitor on the real clock, every monitor agrees") {
     Options o;
     o.real_clock = true;
