@@ -3,6 +3,7 @@ RISC-V Image, as U-Boot booti, the Raspberry Pi firmware and OpenSBI payloads wa
 the disk a U-Boot board boots from, and the board fields that choose that path. The boots
 themselves are the boot suites of qemu-aarch64-uboot and qemu-riscv64-uboot."""
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -222,9 +223,19 @@ class DriverPlacement(unittest.TestCase):
                 self.assertEqual(le(data, entry + 16, 8), addr, "the boot table's load address")
                 (r,) = runner.Run(board, img, echo=False, idle=1).go()
                 self.assertTrue(r.passed, f"{name}: {r.error}")
-                # Each core's memory is carved right after the driver: the first core's above it.
+                # Each core's memory is carved right after the driver: 16 MiB per core by index,
+                # from just above the driver's image, so every started core's stack lies a
+                # whole number of slots plus less than 1 MiB above the driver's address (the
+                # boot core keeps its own: OpenSBI may pick any hart to boot, so which cores
+                # print varies).
                 text = "\n".join(r.lines)
-                self.assertRegex(text, rf"own stack at 0x{(addr >> 24) + 1:x}", name)
+                stacks = [int(x, 16) for x in re.findall(r"own stack at (?:0x)?([0-9a-f]+)", text)]
+                cores = board["nodes"][0]["cores"]
+                self.assertEqual(len(stacks), cores - 1, f"{name}: one line per started core")
+                for v in stacks:
+                    self.assertGreater(v, addr, f"{name}: stack {v:#x} above the driver")
+                    self.assertLess((v - addr) % (16 << 20), 1 << 20, f"{name}: stack {v:#x} in a slot after the driver")
+                    self.assertLess(v - addr, cores * (16 << 20), f"{name}: stack {v:#x} within the cores' slots")
 
     def test_driver_addr_must_be_page_aligned(self):
         with tempfile.NamedTemporaryFile("w", suffix=".board", delete=False) as f:
