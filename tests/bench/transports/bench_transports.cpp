@@ -12,7 +12,8 @@
 // and bulk transfer: BulkPool buffers filled on one core, their descriptors sent over URPC
 // in batches (give_batch), read in place on the other and given back (give_back_batch), for 4 KiB to 1 MiB, beside memcpy bandwidth
 // (the limit) and beside copying the same bytes through URPC slots.
-// Usage: bench-transports [--json] [--json-out FILE] [--only ROW[,ROW...]|bulk]. Goals are reported, never asserted.
+// Usage: bench-transports [--json] [--json-out FILE] [--only ROW[,ROW...]|bulk], or --parts (where batched
+// URPC's time goes: UrpcPartsBench). Goals are reported, never asserted.
 #include <mosaic/transports/bulk.hpp>
 #include <mosaic/transports/channel.hpp>
 #include <mosaic/transports/cpu_relax.hpp>
@@ -56,6 +57,12 @@ constexpr u32 kQueueDepth = 256; // Slots (URPC) or elements (the rest) per dire
 constexpr u32 kBatch = 32;       // Messages per call in the batched variants.
 constexpr u32 kGuestSpins = 2000; // Polls before a sleep: monitor/main.cpp's kIdleRounds.
 constexpr u64 kStop = ~0ull;     // Sequence number that ends a run.
+
+// A value alone in its cache lines (two, for the adjacent-line prefetcher), so that what one
+// thread writes never shares a line with what the other reads.
+template <typename T> struct alignas(128) Alone {
+    T v{};
+};
 
 // A 64-byte message for the baselines; the first word is its sequence number.
 struct alignas(64) Msg64 {
@@ -251,6 +258,87 @@ struct BoostSpscBench {
         u32 n = u32(q[d].pop(got[d], max));
         for (u32 i = 0; i < n; ++i) seqs[i] = got[d][i].seq;
         return n;
+    }
+};
+
+// --parts: where batched URPC's time goes. One URPC ring whose writer and reader are each
+// either the Channel (send_batch of 40-byte Outgoing messages / receive_batch into Messages,
+// as urpc_batch) or bare: the ring's own batch calls with nothing around them (the writer
+// stores a valid frame's two header words, the sequence number as the payload's first word
+// and a zeroed rest, UrpcWriter::fill_batch; the reader reads that word in place,
+// UrpcReader::take_each, and checks nothing). Bare on both sides is the ring alone.
+template <bool ChannelWriter, bool ChannelReader> struct UrpcPartsBench {
+    std::vector<UrpcSlot> ring = std::vector<UrpcSlot>(kQueueDepth + 1);
+    std::vector<UrpcSlot> unused[2] = {std::vector<UrpcSlot>(kQueueDepth + 1), std::vector<UrpcSlot>(kQueueDepth + 1)};
+    Alone<Channel> tx, rx; // tx writes `ring`, rx reads it (their other rings stay unused)
+    Alone<UrpcWriter> bare_tx;
+    Alone<UrpcReader> bare_rx;
+    Alone<u32> bare_seq; // the bare writer's frame numbers (what a Channel reader expects)
+    u64 header;          // a valid one-frame header word for 40-byte messages of interface 1, type 1
+    u8 payloads[kBatch][kFramePayload] = {};
+    Outgoing out[kBatch];
+    Message in[kBatch];
+    UrpcPartsBench() {
+        (void)tx.v.bind({.kind = TransportKind::Urpc, .tx_base = ring.data(), .tx_slots = kQueueDepth,
+                         .rx_base = unused[0].data(), .rx_slots = kQueueDepth});
+        (void)rx.v.bind({.kind = TransportKind::Urpc, .tx_base = unused[1].data(), .tx_slots = kQueueDepth,
+                         .rx_base = ring.data(), .rx_slots = kQueueDepth});
+        (void)bare_tx.v.init(ring.data(), kQueueDepth, false);
+        (void)bare_rx.v.init(ring.data(), kQueueDepth, false);
+        bare_seq.v = 0;
+        for (u32 i = 0; i < kBatch; ++i)
+            out[i] = {.interface = 1, .type = 1, .payload = payloads[i], .length = kFramePayload};
+        u8 frame[kFrameBytes];
+        encode_single(out[0], 0, frame);
+        header = load_native<u64>(frame);
+    }
+    u32 send_many(int, u64 first, u32 k) {
+        if constexpr (ChannelWriter) {
+            for (u32 i = 0; i < k; ++i) store_le64(payloads[i], first + i);
+            Result<u32> n = tx.v.send_batch(out, k);
+            return n.ok() ? *n : 0;
+        } else {
+            UrpcWriter& w = bare_tx.v;
+            k = min(k, w.space(k));
+            if (k == 0) return 0;
+            const u32 seq = bare_seq.v;
+            const u64 h = header;
+            u32 n = w.fill_batch(k, [&](u32 i, u8* f) {
+                store_native<u64>(f, h);
+                store_native<u64>(f + 8, u64(seq + i));
+                store_le64(f + field::kPayload, first + i);
+                __builtin_memset(f + field::kPayload + 8, 0, kFramePayload - 8);
+                return true;
+            });
+            bare_seq.v = seq + n;
+            return n;
+        }
+    }
+    u32 receive_many(int, u64* seqs, u32 max) {
+        if constexpr (ChannelReader) {
+            Result<u32> n = rx.v.receive_batch(in, max);
+            if (!n.ok()) return 0;
+            for (u32 i = 0; i < *n; ++i) seqs[i] = load_le64(in[i].payload);
+            return *n;
+        } else {
+            UrpcReader& r = bare_rx.v;
+            u32 k = 0;
+            r.take_each(max, [&](const u8* f) {
+                seqs[k++] = load_le64(f + field::kPayload);
+                return true;
+            });
+            if (k < max) r.ack();
+            else r.ack_lazy();
+            return k;
+        }
+    }
+    void send(int d, u64 seq) {
+        while (send_many(d, seq, 1) == 0) cpu_relax();
+    }
+    u64 receive(int d) {
+        u64 seq;
+        while (receive_many(d, &seq, 1) == 0) cpu_relax();
+        return seq;
     }
 };
 
@@ -508,11 +596,6 @@ double memcpy_bandwidth(u32 size) {
     return double(bytes) / seconds_since(start);
 }
 
-// A value alone in its cache lines (two, for the adjacent-line prefetcher), so that what one
-// thread writes never shares a line with what the other reads.
-template <typename T> struct alignas(128) Alone {
-    T v{};
-};
 struct BulkEnds {
     Alone<BulkPool> pool;
     Alone<BulkPeer> peer;
@@ -859,6 +942,50 @@ void one_repetition(Results& res, double tick_ns, const char* placement, int rep
     add("blocking", "futex_queue", [&] { return measure<FutexQueueBench>(tick_ns, RoundTrip | Throughput); });
 }
 
+// --parts: boost's batched stream and the four writer/reader combinations, every one in every
+// repetition, the list forwards in even repetitions and backwards in odd ones.
+const char* const kParts[] = {"boost_spsc_batch", "channel_both", "bare_writer", "bare_reader", "ring_alone"};
+void parts_repetition(Results& res, double tick_ns, const char* placement, int rep) {
+    std::function<Sample()> measure_it[] = {
+        [&] { return measure<BoostSpscBench>(tick_ns, Batched); },
+        [&] { return measure<UrpcPartsBench<true, true>>(tick_ns, Batched); },
+        [&] { return measure<UrpcPartsBench<false, true>>(tick_ns, Batched); },
+        [&] { return measure<UrpcPartsBench<true, false>>(tick_ns, Batched); },
+        [&] { return measure<UrpcPartsBench<false, false>>(tick_ns, Batched); },
+    };
+    constexpr u32 n = sizeof kParts / sizeof kParts[0];
+    for (u32 i = 0; i < n; ++i) {
+        u32 j = rep % 2 == 0 ? i : n - 1 - i;
+        res.row(placement, "parts", kParts[j]).reps.push_back(measure_it[j]());
+    }
+}
+
+void print_parts(const Results& r, const std::vector<std::string>& placements) {
+    std::printf("%d repetitions; batched streams of 64-byte messages, %u per call, %u-deep rings: boost spsc's array\n"
+                "push and pop, and one URPC ring whose writer and reader are each the Channel (send_batch,\n"
+                "receive_batch: urpc_batch) or bare (the ring's batch calls alone: a fixed header, no checks,\n"
+                "the payload's first word read in place); each row's figure over boost's, the median of\n"
+                "per-repetition ratios with their lowest and highest\n",
+                kReps, kBatch, kQueueDepth);
+    for (const std::string& pl : placements) {
+        std::printf("\n%s       writer    reader    throughput (msgs/s)   /boost_spsc_batch\n", pl.c_str());
+        for (const char* name : kParts) {
+            const Row* row = r.find(pl, name);
+            if (!row) continue;
+            const bool boost = std::strcmp(name, "boost_spsc_batch") == 0;
+            const bool cw = std::strcmp(name, "channel_both") == 0 || std::strcmp(name, "bare_reader") == 0;
+            const bool cr = std::strcmp(name, "channel_both") == 0 || std::strcmp(name, "bare_writer") == 0;
+            std::printf("  %-18s %-9s %-9s %12.3g", name, boost ? "boost" : cw ? "Channel" : "bare",
+                        boost ? "boost" : cr ? "Channel" : "bare", row->tput());
+            if (!boost) {
+                Spread x = r.spread(pl, name, "boost_spsc_batch", false);
+                std::printf("   %.2fx (%.2fx-%.2fx)", x.median, x.lo, x.hi);
+            }
+            std::printf("%s\n", row->errors() ? "  ERRORS" : "");
+        }
+    }
+}
+
 // Each size's compared pairs (memcpy and handover, read and raw read) back to back, in turn
 // first and second over the repetitions (ABBA).
 void bulk_repetition(Results& res, int rep) {
@@ -1031,13 +1158,14 @@ void print_json(FILE* out, const Results& r, const std::vector<std::string>& pla
 } // namespace
 
 int main(int argc, char** argv) {
-    bool json = false;
+    bool json = false, parts = false;
     const char* json_out = nullptr;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--json") == 0) json = true;
         else if (std::strcmp(argv[i], "--json-out") == 0 && i + 1 < argc) json_out = argv[++i];
         else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) g_only = argv[++i];
-        else return std::fprintf(stderr, "usage: bench-transports [--json] [--json-out FILE] [--only ROW[,ROW...]|bulk]\n"), 2;
+        else if (std::strcmp(argv[i], "--parts") == 0) parts = true;
+        else return std::fprintf(stderr, "usage: bench-transports [--json] [--json-out FILE] [--only ROW[,ROW...]|bulk] | --parts\n"), 2;
     }
     sched_getaffinity(0, sizeof g_all_cpus, &g_all_cpus);
     std::vector<std::string> placements;
@@ -1046,6 +1174,15 @@ int main(int argc, char** argv) {
     placements.push_back("unpinned");
     double tick_ns = ns_per_tick();
     Results res;
+    if (parts) {
+        for (int rep = 0; rep < kReps; ++rep)
+            for (const std::string& pl : placements) {
+                g_pinned = pl == "pinned";
+                parts_repetition(res, tick_ns, pl.c_str(), rep);
+            }
+        print_parts(res, placements);
+        return 0;
+    }
     for (int rep = 0; rep < kReps; ++rep) {
         for (const std::string& pl : placements) {
             g_pinned = pl == "pinned";
