@@ -416,6 +416,49 @@ TEST_CASE("fill_batch publishes the frames its filler accepted, the first one la
     CHECK(w.fill_batch(0, [](u32, u8*) { return true; }) == 0);
 }
 
+TEST_CASE("fill_batch across the ring's end: each frame in its slot, a refusal before or after the end ends the batch") {
+    RawRing raw(8, false);
+    UrpcWriter& w = raw.w;
+    UrpcReader& r = raw.r;
+    u64 value = 0, read = 0;
+    auto take_all = [&] {
+        u32 n = r.take_each(8, [&](const u8* f) {
+            CHECK(load_le64(f) == read);
+            ++read;
+            return true;
+        });
+        r.ack();
+        return n;
+    };
+    // refuse: the filler's index that it refuses (8: none). Each batch starts at slot 6 of 8:
+    // slots 6 and 7 come before the ring's end, 0.. after it.
+    for (u32 refuse : {8u, 3u, 2u, 1u}) {
+        CAPTURE(refuse);
+        if (u32 to_six = (6 + 8 - u32(value % 8)) % 8; to_six != 0) {
+            CHECK(w.fill_batch(to_six, [&](u32 i, u8* f) { return store_le64(f, value + i), true; }) == to_six);
+            value += to_six;
+            CHECK(take_all() == to_six);
+        }
+        const u32 want = min(refuse, 5u);
+        std::vector<u32> order;
+        u32 n = w.fill_batch(5, [&](u32 i, u8* f) {
+            if (i == refuse) return false;
+            order.push_back(i);
+            store_le64(f, value + i);
+            return true;
+        });
+        CHECK(n == want);
+        std::vector<u32> expected;
+        for (u32 i = 1; i < want; ++i) expected.push_back(i);
+        expected.push_back(0); // the first frame, written last
+        CHECK(order == expected);
+        value += n;
+        CHECK(take_all() == n); // in order, each value where the reader expects it
+        CHECK(r.take_each(8, [](const u8*) { return true; }) == 0); // the refused slot was never published
+    }
+    CHECK(read == value);
+}
+
 TEST_CASE("raw batches: k frames published with one release are all seen, in order, once") {
     RawRing raw(8, true);
     UrpcWriter& w = raw.w;

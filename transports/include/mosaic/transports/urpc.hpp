@@ -150,16 +150,24 @@ class UrpcWriter : UrpcRing {
     template <typename Fill> u32 fill_batch(u32 k, Fill&& fill) {
         if (k == 0) return 0;
         UrpcSlot* const slots = slots_;
-        UrpcSlot* const end = slots + mask_ + 1;
         const u64 head = head_;
-        UrpcSlot* const first = &slots[head & mask_];
-        UrpcSlot* s = first; // walked by pointer, back to the start at the ring's end
+        const u32 at = u32(head) & mask_;
+        UrpcSlot* const first = &slots[at];
+        // The slots after the first, walked by pointer in two runs (up to the ring's end, then
+        // from its start), so that no step checks for the end; `word` is each one's word.
+        const u32 before_end = min(k, mask_ + 1 - at);
+        UrpcSlot* s = first + 1;
+        u64 word = head + 2;
         u32 n = 1;
-        for (; n < k; ++n) {
-            if (++s == end) s = slots;
-            if (!fill(n, s->frame)) break;
-            __atomic_store_n(&s->seq, head + n + 1, __ATOMIC_RELAXED);
+        for (; n < before_end; ++n, ++s, ++word) {
+            if (!fill(n, s->frame)) goto last;
+            __atomic_store_n(&s->seq, word, __ATOMIC_RELAXED);
         }
+        for (s = slots; n < k; ++n, ++s, ++word) {
+            if (!fill(n, s->frame)) break;
+            __atomic_store_n(&s->seq, word, __ATOMIC_RELAXED);
+        }
+    last:
         fill(0u, first->frame);
         publish_marked(n);
         return n;
