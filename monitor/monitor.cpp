@@ -141,6 +141,7 @@ bool Monitor::step() {
     bool busy = cfg_.boot ? step_boot_monitor() : step_core_monitor();
     busy |= flush();
     busy |= expire_queries();
+    busy |= expire_spawns();
     return busy;
 }
 

@@ -66,7 +66,7 @@ void Monitor::spawn_remote(u32 core, const char* name, u64 arg, u64 tag, const c
         for (auto& e : outstanding_)
             if (!e.used && !o) o = &e;
         if (!o) return refuse_spawn(s, Error::Busy);
-        *o = {true, false, core, tag};
+        *o = {true, false, core, tag, now()};
     }
     forward_spawn(s);
 }
@@ -120,9 +120,22 @@ void Monitor::deliver(const im::spawn_result_message& r, bool here) {
     Pending p;
     p.kind = Pending::Result;
     p.result = r;
-    // FIXME: lost when even the share kept for answers is taken; a spawn has no deadline,
-    // so its origin never hears.
+    // Dropped when even the share kept for answers is taken: an unheard start is answered
+    // Timeout at its origin (expire_spawns); FIXME: an unheard end is not.
     if (h.kind == Hop::Nowhere || !queue(h.ch, p)) ++refused_;
+}
+
+// Spawns sent elsewhere that heard nothing within kSpawnStartTimeout: Timeout to their
+// asker, and no longer awaited (a start that comes later is refused, expect_result).
+bool Monitor::expire_spawns() {
+    bool any = false;
+    for (auto& e : outstanding_) {
+        if (!e.used || e.started || now() - e.since < kSpawnStartTimeout) continue;
+        e.used = false;
+        any = true;
+        if (env_.result) env_.result(env_.ctx, SpawnResult{.origin = cfg_.core, .tag = e.tag, .core = e.core, .status = Error::Timeout});
+    }
+    return any;
 }
 
 // A result that reached its origin from elsewhere: the answer to a spawn it sent out and

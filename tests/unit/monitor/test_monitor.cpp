@@ -857,6 +857,52 @@ TEST_CASE("threads: one per monitor on the real clock, every monitor agrees") {
     for (Core* c : v) CHECK(c->m->refused() == 0);
 }
 
+TEST_CASE("a spawn that hears nothing is answered Timeout at its deadline; a started one waits for its end") {
+    ByHand h; // core 1's monitor, with the test in its boot monitor's place
+    Core& c1 = h.c1;
+    transports::Channel& boot = h.boot;
+    transports::Message m;
+    REQUIRE(boot.poll(m).ok()); // its core_up
+    c1.m->spawn_remote(0, "silent", 1, 9);  // never answered
+    c1.m->spawn_remote(0, "started", 2, 10); // answered "started" at once, ends much later
+    c1.m->step();
+    for (int i = 0; i < 2; ++i) {
+        REQUIRE(boot.poll(m).ok());
+        CHECK(transports::decode_message<im::spawn_message>(m).ok());
+    }
+    CHECK(transports::send_message(boot, im::spawn_result_message{1, 10, 0, 0, 5, 0, 0, 0, 0, 0}).ok()); // started
+    c1.m->step();
+    REQUIRE(c1.results.size() == 1);
+    CHECK(c1.results[0].tag == 10);
+    CHECK(c1.results[0].status == Error::Ok);
+    // One tick before the deadline: nothing; at it: Timeout for the silent one only.
+    h.s.ticks += kSpawnStartTimeout - 1;
+    c1.m->step();
+    CHECK(c1.results.size() == 1);
+    h.s.ticks += 1;
+    c1.m->step();
+    REQUIRE(c1.results.size() == 2);
+    CHECK(c1.results[1].tag == 9);
+    CHECK(c1.results[1].status == Error::Timeout);
+    CHECK(c1.results[1].core == 0);
+    CHECK(!c1.results[1].ended);
+    h.s.ticks += 10 * kSpawnStartTimeout;
+    c1.m->step();
+    CHECK(c1.results.size() == 2); // once
+    // Its start, late: refused, not passed on.
+    CHECK(transports::send_message(boot, im::spawn_result_message{1, 9, 0, 0, 6, 0, 0, 0, 0, 0}).ok());
+    c1.m->step();
+    CHECK(c1.results.size() == 2);
+    CHECK(c1.m->refused() == 1);
+    // The started one's end, long after the deadline: heard.
+    CHECK(transports::send_message(boot, im::spawn_result_message{1, 10, 0, 0, 5, 1, 0, 4, 0, 0}).ok());
+    c1.m->step();
+    REQUIRE(c1.results.size() == 3);
+    CHECK(c1.results[2].tag == 10);
+    CHECK(c1.results[2].ended);
+    CHECK(c1.results[2].code == 4);
+}
+
 TEST_CASE("a spawn result nobody awaits, or one that comes twice, is refused: a peer cannot invent an end") {
     ByHand h; // core 1's monitor, with the test in its boot monitor's place
     Core& c1 = h.c1;

@@ -27,6 +27,10 @@ inline constexpr u32 kPendingForAnswers = 16;
 inline constexpr u32 kMaxSpawned = 32;  // dispatchers this core started for someone, until they end
 inline constexpr u32 kPollBudget = 64;  // messages taken from one channel in one step
 inline constexpr u64 kQueryTimeout = 10 * 100; // ticks a query waits for its answer (10 s)
+// Ticks a spawn sent to another core waits to hear that it started (or why not): 30 s, a
+// load of the largest program on the slowest emulated core with room to spare. The end has
+// no deadline (a program may run for as long as it likes).
+inline constexpr u64 kSpawnStartTimeout = 30 * 100;
 
 // What a member of the board is, as monitors agree on it.
 enum class MemberState : u8 {
@@ -176,7 +180,9 @@ class Monitor {
     // start and the end come back through Env::result, also when it fails. Answered at once
     // (before returning) when it cannot go anywhere: NotFound for a core that is not on the
     // board, not Up in the agreed membership or on a node given up; InvalidArgument for a
-    // name of 16 bytes or more (it must fit ProgramName with its NUL).
+    // name of 16 bytes or more (it must fit ProgramName with its NUL). Timeout when no start
+    // (or refusal) came back within kSpawnStartTimeout (a peer that went silent, or an answer
+    // lost on the way); what comes for it later is refused.
     // args: argument text for the program (at most 23 bytes; nullptr: none; longer: InvalidArgument).
     void spawn_remote(u32 core, const char* name, u64 arg, u64 tag, const char* args = nullptr);
     // Sends q (its origin this core) to the monitor of q.core; the answer comes back through
@@ -288,6 +294,7 @@ class Monitor {
         bool used = false, started = false;
         u32 core = 0;
         u64 tag = 0;
+        u64 since = 0; // when it left: unstarted for kSpawnStartTimeout, it is answered Timeout here
     };
     // Where a message for a core goes from here.
     struct Hop {
@@ -383,6 +390,7 @@ class Monitor {
         u64 since = 0; // when it left: a query unanswered for kQueryTimeout is answered Timeout here
     };
     bool expire_queries();
+    bool expire_spawns();
     AwaitedAnswer awaited_[kMaxPending];
     bool expect_result(const ifaces::intermon::spawn_result_message& r);
 };
