@@ -140,6 +140,7 @@ Status Monitor::set_boot_channel(Channel* ch, u64 doorbell) {
 bool Monitor::step() {
     bool busy = cfg_.boot ? step_boot_monitor() : step_core_monitor();
     busy |= flush();
+    busy |= resend_ends();
     busy |= expire_queries();
     busy |= expire_spawns();
     return busy;

@@ -95,7 +95,7 @@ void Monitor::run_here(const im::spawn_message& s) {
                                             reinterpret_cast<const char*>(s.args.bytes))
                                : Result<u32>(Error::Unsupported);
     im::spawn_result_message r{s.origin, s.tag, cfg_.core, u16(d.error()), d.ok() ? *d : 0, 0, 0, 0, 0, 0};
-    if (d.ok()) *slot = {true, *d, s.origin, s.tag};
+    if (d.ok()) *slot = {.used = true, .dispatcher = *d, .origin = s.origin, .tag = s.tag};
     deliver(r, s.origin == cfg_.core);
 }
 
@@ -117,12 +117,36 @@ void Monitor::deliver(const im::spawn_result_message& r, bool here) {
                         r.code, r.address, r.preemptions};
         return env_.result(env_.ctx, out);
     }
+    // Dropped when even the share kept for answers is taken: an unheard start is answered
+    // Timeout at its origin (expire_spawns), an end is kept where it happened until there
+    // is room (dispatcher_ended); FIXME: an end dropped at a relay is lost.
+    if (send_result(r) != Sent::Yes) ++refused_;
+}
+
+// A result towards its origin's monitor, on another core: sent or queued (Yes), no room on
+// the way now (NoRoom), or no way there (Nowhere: a core not Up, a node given up).
+Monitor::Sent Monitor::send_result(const im::spawn_result_message& r) {
+    Hop h = route(r.origin);
+    if (h.kind != Hop::Send) return Sent::Nowhere;
     Pending p;
     p.kind = Pending::Result;
     p.result = r;
-    // Dropped when even the share kept for answers is taken: an unheard start is answered
-    // Timeout at its origin (expire_spawns); FIXME: an unheard end is not.
-    if (h.kind == Hop::Nowhere || !queue(h.ch, p)) ++refused_;
+    return queue(h.ch, p) ? Sent::Yes : Sent::NoRoom;
+}
+
+// Ends that found no room when their dispatcher ended, in the order of their entries: sent
+// once there is room, given up once their origin cannot be reached.
+bool Monitor::resend_ends() {
+    bool any = false;
+    for (auto& e : spawned_) {
+        if (!e.used || !e.ended) continue;
+        Sent s = send_result(e.end);
+        if (s == Sent::NoRoom) continue;
+        if (s == Sent::Nowhere) ++refused_;
+        e = Spawned{};
+        any = true;
+    }
+    return any;
 }
 
 // Spawns sent elsewhere that heard nothing within kSpawnStartTimeout: Timeout to their
@@ -159,10 +183,20 @@ bool Monitor::expect_result(const im::spawn_result_message& r) {
 
 void Monitor::dispatcher_ended(u32 dispatcher, EndHow how, u64 code, u64 address, u32 preemptions) {
     for (auto& e : spawned_) {
-        if (!e.used || e.dispatcher != dispatcher) continue;
-        e.used = false;
-        deliver({e.origin, e.tag, cfg_.core, 0, dispatcher, 1, u8(how), code, address, preemptions}, e.origin == cfg_.core);
-        return;
+        if (!e.used || e.ended || e.dispatcher != dispatcher) continue;
+        const im::spawn_result_message end{e.origin, e.tag, cfg_.core, 0, dispatcher, 1, u8(how), code, address, preemptions};
+        if (e.origin == cfg_.core) {
+            e = Spawned{};
+            return deliver(end, true);
+        }
+        switch (send_result(end)) {
+        case Sent::Yes: e = Spawned{}; return;
+        case Sent::Nowhere: e = Spawned{}; ++refused_; return;
+        case Sent::NoRoom: // kept here (its place stays taken) until resend_ends finds room
+            e.ended = true;
+            e.end = end;
+            return;
+        }
     }
 }
 
@@ -238,7 +272,7 @@ Status Monitor::on_spawn_result(From f, const im::spawn_result_message& m) {
 
 Result<SpawnResult> Monitor::spawned_for(u32 dispatcher) const {
     for (const Spawned& s : spawned_)
-        if (s.used && s.dispatcher == dispatcher) {
+        if (s.used && !s.ended && s.dispatcher == dispatcher) {
             SpawnResult r;
             r.origin = s.origin;
             r.tag = s.tag;

@@ -903,6 +903,69 @@ TEST_CASE("a spawn that hears nothing is answered Timeout at its deadline; a sta
     CHECK(c1.results[2].code == 4);
 }
 
+TEST_CASE("an end that finds no room towards its origin is kept and sent once there is room, exactly once") {
+    ByHand h; // core 1's monitor, with the test in its boot monitor's place (origin: core 0)
+    Core& c1 = h.c1;
+    transports::Channel& boot = h.boot;
+    transports::Message m;
+    REQUIRE(boot.poll(m).ok()); // its core_up
+    c1.missing = {"nope"};
+    // Two programs start for core 0.
+    for (u64 tag : {1, 2}) CHECK(transports::send_message(boot, im::spawn_message{1, {{'p'}}, 0, 0, tag, {}}).ok());
+    c1.m->step();
+    REQUIRE(c1.spawns.size() == 2);
+    // Refused spawns until their answers fill the ring towards core 0 and the monitor's own
+    // queue, and one more is dropped (nobody reads that ring meanwhile).
+    u64 tag = 100;
+    for (u32 round = 0; round < 200 && c1.m->refused() == 0; ++round) {
+        CHECK(transports::send_message(boot, im::spawn_message{1, {{'n', 'o', 'p', 'e'}}, 0, 0, tag++, {}}).ok());
+        c1.m->step();
+    }
+    REQUIRE(c1.m->refused() == 1);
+    // Both programs end now: no room for either end.
+    c1.m->dispatcher_ended(101, EndHow::Exited, 7, 0, 0);
+    c1.m->dispatcher_ended(102, EndHow::Faulted, 3, 0x1000, 2);
+    c1.m->dispatcher_ended(101, EndHow::Exited, 8, 0, 0); // again: it ended once
+    c1.m->step();
+    CHECK(c1.m->refused() == 1); // kept, not dropped
+    // Core 0 reads again: every end arrives, once, after what was queued before it.
+    std::map<u64, im::spawn_result_message> ends;
+    u32 starts = 0, refusals = 0;
+    for (u32 round = 0; round < 1000; ++round) {
+        while (boot.poll(m).ok()) {
+            auto r = transports::decode_message<im::spawn_result_message>(m);
+            REQUIRE(r.ok());
+            if (r->ended) {
+                CHECK(ends.count(r->tag) == 0);
+                ends[r->tag] = *r;
+            } else if (r->status == 0) ++starts;
+            else ++refusals;
+        }
+        c1.m->step();
+    }
+    CHECK(starts == 2);
+    CHECK(refusals == tag - 100 - 1); // all but the one dropped
+    REQUIRE(ends.size() == 2);
+    CHECK(ends[1].code == 7);
+    CHECK(ends[1].how == u8(EndHow::Exited));
+    CHECK(ends[2].code == 3);
+    CHECK(ends[2].how == u8(EndHow::Faulted));
+    CHECK(ends[2].address == 0x1000);
+    CHECK(ends[2].preemptions == 2);
+    CHECK(c1.m->refused() == 1);
+    // Their places are free again: 32 more start, the 33rd finds none.
+    for (u32 i = 0; i <= kMaxSpawned; ++i) {
+        CAPTURE(i);
+        CHECK(transports::send_message(boot, im::spawn_message{1, {{'q'}}, 0, 0, 500 + i, {}}).ok());
+        c1.m->step();
+        REQUIRE(boot.poll(m).ok());
+        auto r = transports::decode_message<im::spawn_result_message>(m);
+        REQUIRE(r.ok());
+        CHECK(r->tag == 500 + i);
+        CHECK(r->status == (i < kMaxSpawned ? 0 : u16(Error::Busy)));
+    }
+}
+
 TEST_CASE("a spawn result nobody awaits, or one that comes twice, is refused: a peer cannot invent an end") {
     ByHand h; // core 1's monitor, with the test in its boot monitor's place
     Core& c1 = h.c1;

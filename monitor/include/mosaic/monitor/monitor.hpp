@@ -282,11 +282,13 @@ class Monitor {
         ifaces::intermon::query_message query = {};
         ifaces::intermon::answer_message answer = {};
     };
-    // A dispatcher this core started for `origin`'s request `tag`.
+    // A dispatcher this core started for `origin`'s request `tag`; once it ended, its end
+    // while no channel towards the origin has room for it (resent by resend_ends).
     struct Spawned {
-        bool used = false;
+        bool used = false, ended = false;
         u32 dispatcher = 0, origin = 0;
         u64 tag = 0;
+        ifaces::intermon::spawn_result_message end = {};
     };
     // A spawn this monitor sent towards another core, awaiting its results: only those are
     // taken (a peer cannot invent a start or an end), each once.
@@ -337,6 +339,9 @@ class Monitor {
     void run_here(const ifaces::intermon::spawn_message& s);
     // here: made by this monitor for its own request (not checked against what it awaits).
     void deliver(const ifaces::intermon::spawn_result_message& r, bool here = false);
+    enum class Sent : u8 { Yes, NoRoom, Nowhere };
+    Sent send_result(const ifaces::intermon::spawn_result_message& r);
+    bool resend_ends();
     void refuse_spawn(const ifaces::intermon::spawn_message& s, Error why);
     bool queue(Channel* ch, const Pending& p);
     static Status send_pending(Channel& ch, const Pending& p);
