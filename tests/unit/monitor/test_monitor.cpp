@@ -595,6 +595,11 @@ struct ByHand {
     transports::Channel& boot = s.core_links[1]->a;
     ByHand() { s.cores[0]->active = false; }
 };
+// The same, its core_up already taken from the boot channel.
+struct ByHandUp : ByHand {
+    transports::Message m;
+    ByHandUp() { REQUIRE(boot.poll(m).ok()); }
+};
 
 TEST_CASE("a core monitor checks the membership it is sent, refuses a wrong one, takes a right one") {
     ByHand h;
@@ -858,11 +863,10 @@ TEST_CASE("threads: one per monitor on the real clock, every monitor agrees") {
 }
 
 TEST_CASE("a spawn that hears nothing is answered Timeout at its deadline; a started one waits for its end") {
-    ByHand h; // core 1's monitor, with the test in its boot monitor's place
+    ByHandUp h; // core 1's monitor, with the test in its boot monitor's place
     Core& c1 = h.c1;
     transports::Channel& boot = h.boot;
-    transports::Message m;
-    REQUIRE(boot.poll(m).ok()); // its core_up
+    transports::Message& m = h.m;
     c1.m->spawn_remote(0, "silent", 1, 9);  // never answered
     c1.m->spawn_remote(0, "started", 2, 10); // answered "started" at once, ends much later
     c1.m->step();
@@ -904,11 +908,10 @@ TEST_CASE("a spawn that hears nothing is answered Timeout at its deadline; a sta
 }
 
 TEST_CASE("an end that finds no room towards its origin is kept and sent once there is room, exactly once") {
-    ByHand h; // core 1's monitor, with the test in its boot monitor's place (origin: core 0)
+    ByHandUp h; // core 1's monitor, with the test in its boot monitor's place (origin: core 0)
     Core& c1 = h.c1;
     transports::Channel& boot = h.boot;
-    transports::Message m;
-    REQUIRE(boot.poll(m).ok()); // its core_up
+    transports::Message& m = h.m;
     c1.missing = {"nope"};
     // Two programs start for core 0.
     for (u64 tag : {1, 2}) CHECK(transports::send_message(boot, im::spawn_message{1, {{'p'}}, 0, 0, tag, {}}).ok());
@@ -967,11 +970,10 @@ TEST_CASE("an end that finds no room towards its origin is kept and sent once th
 }
 
 TEST_CASE("a spawn result nobody awaits, or one that comes twice, is refused: a peer cannot invent an end") {
-    ByHand h; // core 1's monitor, with the test in its boot monitor's place
+    ByHandUp h; // core 1's monitor, with the test in its boot monitor's place
     Core& c1 = h.c1;
     transports::Channel& boot = h.boot;
-    transports::Message m;
-    REQUIRE(boot.poll(m).ok()); // its core_up
+    transports::Message& m = h.m;
     // An end for a request it never made: refused, not passed on.
     CHECK(transports::send_message(boot, im::spawn_result_message{1, 77, 0, 0, 5, 1, 0, 0, 0, 0}).ok());
     c1.m->step();
@@ -1052,11 +1054,10 @@ TEST_CASE("queries are routed to the core they name, run there once, and their o
 }
 
 TEST_CASE("an answer nobody awaits, or a query a core may not send, is refused") {
-    ByHand h;
+    ByHandUp h;
     Core& c1 = h.c1;
     transports::Channel& boot = h.boot;
-    transports::Message m;
-    REQUIRE(boot.poll(m).ok()); // its core_up
+    transports::Message& m = h.m;
     CHECK(transports::send_message(boot, im::answer_message{1, 5, 0, 0, 1, 2, 3}).ok()); // never asked
     c1.m->step();
     CHECK(c1.answers.empty());
