@@ -820,8 +820,8 @@ double median(std::vector<double> v) {
     return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
-// The median of a[i] / b[i]: ratios of figures of the same repetition, measured back to back.
-// a[i] / b[i] for each repetition that measured both.
+// a[i] / b[i] for each repetition that measured both: ratios of figures of the same
+// repetition, measured back to back.
 std::vector<double> paired_ratios(const std::vector<double>& a, const std::vector<double>& b) {
     std::vector<double> v;
     for (size_t i = 0; i < a.size() && i < b.size(); ++i)
@@ -877,15 +877,9 @@ struct Results {
     // (where the hypervisor puts the two vCPUs changes the cost of a cache-line transfer
     // several times over, from one second to the next).
     double ratio(const std::string& placement, const std::string& a, const std::string& b, bool rt) const {
-        const Row *x = find(placement, a), *y = find(placement, b);
-        if (!x || !y) return 0;
-        auto figures = [rt](const Row& r) {
-            std::vector<double> v;
-            for (const Sample& s : r.reps) v.push_back(rt ? s.rt_median_ns : s.msgs_per_s);
-            return v;
-        };
-        return paired_median(figures(*x), figures(*y));
+        return spread(placement, a, b, rt).median;
     }
+    // The same ratio with the lowest and highest of the per-repetition ratios beside it.
     Spread spread(const std::string& placement, const std::string& a, const std::string& b, bool rt) const {
         const Row *x = find(placement, a), *y = find(placement, b);
         if (!x || !y) return {};
@@ -944,7 +938,16 @@ void one_repetition(Results& res, double tick_ns, const char* placement, int rep
 
 // --parts: boost's batched stream and the four writer/reader combinations, every one in every
 // repetition, the list forwards in even repetitions and backwards in odd ones.
-const char* const kParts[] = {"boost_spsc_batch", "channel_both", "bare_writer", "bare_reader", "ring_alone"};
+struct Part {
+    const char* name;
+    const char* writer;
+    const char* reader;
+};
+const Part kParts[] = {{"boost_spsc_batch", "boost", "boost"},
+                       {"channel_both", "Channel", "Channel"},
+                       {"bare_writer", "bare", "Channel"},
+                       {"bare_reader", "Channel", "bare"},
+                       {"ring_alone", "bare", "bare"}};
 void parts_repetition(Results& res, double tick_ns, const char* placement, int rep) {
     std::function<Sample()> measure_it[] = {
         [&] { return measure<BoostSpscBench>(tick_ns, Batched); },
@@ -956,7 +959,7 @@ void parts_repetition(Results& res, double tick_ns, const char* placement, int r
     constexpr u32 n = sizeof kParts / sizeof kParts[0];
     for (u32 i = 0; i < n; ++i) {
         u32 j = rep % 2 == 0 ? i : n - 1 - i;
-        res.row(placement, "parts", kParts[j]).reps.push_back(measure_it[j]());
+        res.row(placement, "parts", kParts[j].name).reps.push_back(measure_it[j]());
     }
 }
 
@@ -969,16 +972,12 @@ void print_parts(const Results& r, const std::vector<std::string>& placements) {
                 kReps, kBatch, kQueueDepth);
     for (const std::string& pl : placements) {
         std::printf("\n%s       writer    reader    throughput (msgs/s)   /boost_spsc_batch\n", pl.c_str());
-        for (const char* name : kParts) {
-            const Row* row = r.find(pl, name);
+        for (const Part& part : kParts) {
+            const Row* row = r.find(pl, part.name);
             if (!row) continue;
-            const bool boost = std::strcmp(name, "boost_spsc_batch") == 0;
-            const bool cw = std::strcmp(name, "channel_both") == 0 || std::strcmp(name, "bare_reader") == 0;
-            const bool cr = std::strcmp(name, "channel_both") == 0 || std::strcmp(name, "bare_writer") == 0;
-            std::printf("  %-18s %-9s %-9s %12.3g", name, boost ? "boost" : cw ? "Channel" : "bare",
-                        boost ? "boost" : cr ? "Channel" : "bare", row->tput());
-            if (!boost) {
-                Spread x = r.spread(pl, name, "boost_spsc_batch", false);
+            std::printf("  %-18s %-9s %-9s %12.3g", part.name, part.writer, part.reader, row->tput());
+            if (&part != &kParts[0]) { // each over boost's, the first
+                Spread x = r.spread(pl, part.name, kParts[0].name, false);
                 std::printf("   %.2fx (%.2fx-%.2fx)", x.median, x.lo, x.hi);
             }
             std::printf("%s\n", row->errors() ? "  ERRORS" : "");
