@@ -134,18 +134,22 @@ Monitor::Sent Monitor::send_result(const im::spawn_result_message& r) {
     return queue(h.ch, p) ? Sent::Yes : Sent::NoRoom;
 }
 
-// Ends that found no room when their dispatcher ended, in the order of their entries: sent
-// once there is room, given up once their origin cannot be reached.
+// Sends the end kept in `e` towards its origin on another core: true once it is gone (sent,
+// or given up because the origin cannot be reached) and its place is free; false while no
+// channel on the way has room (it stays kept, its place taken).
+bool Monitor::send_end(Spawned& e) {
+    Sent s = send_result(e.end);
+    if (s == Sent::NoRoom) return false;
+    if (s == Sent::Nowhere) ++refused_;
+    e = Spawned{};
+    return true;
+}
+
+// Ends that found no room when their dispatcher ended, in the order of their entries.
 bool Monitor::resend_ends() {
     bool any = false;
-    for (auto& e : spawned_) {
-        if (!e.used || !e.ended) continue;
-        Sent s = send_result(e.end);
-        if (s == Sent::NoRoom) continue;
-        if (s == Sent::Nowhere) ++refused_;
-        e = Spawned{};
-        any = true;
-    }
+    for (auto& e : spawned_)
+        if (e.used && e.ended) any |= send_end(e);
     return any;
 }
 
@@ -189,14 +193,10 @@ void Monitor::dispatcher_ended(u32 dispatcher, EndHow how, u64 code, u64 address
             e = Spawned{};
             return deliver(end, true);
         }
-        switch (send_result(end)) {
-        case Sent::Yes: e = Spawned{}; return;
-        case Sent::Nowhere: e = Spawned{}; ++refused_; return;
-        case Sent::NoRoom: // kept here (its place stays taken) until resend_ends finds room
-            e.ended = true;
-            e.end = end;
-            return;
-        }
+        e.ended = true; // kept until it is sent (resend_ends, if not now)
+        e.end = end;
+        (void)send_end(e);
+        return;
     }
 }
 

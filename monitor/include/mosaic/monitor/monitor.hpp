@@ -341,6 +341,7 @@ class Monitor {
     void deliver(const ifaces::intermon::spawn_result_message& r, bool here = false);
     enum class Sent : u8 { Yes, NoRoom, Nowhere };
     Sent send_result(const ifaces::intermon::spawn_result_message& r);
+    bool send_end(Spawned& e);
     bool resend_ends();
     void refuse_spawn(const ifaces::intermon::spawn_message& s, Error why);
     bool queue(Channel* ch, const Pending& p);
