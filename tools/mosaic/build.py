@@ -21,15 +21,20 @@ FLAVOURS = {
 
 
 def _run(cmd, what, env=None):
-    r = subprocess.run(cmd, cwd=ROOT, env=dict(os.environ, **(env or {})), stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, text=True)
+    try:
+        r = subprocess.run(cmd, cwd=ROOT, env=dict(os.environ, **(env or {})), stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+    except FileNotFoundError:
+        raise ToolError(f"{what} failed: '{cmd[0]}' is not installed (deps.PACKAGES lists what Mosaic needs)")
     if r.returncode != 0:
         raise ToolError(f"{what} failed:\n{r.stdout[-6000:]}")
     return r.stdout
 
 
 def configure(flavour):
-    """Configures a native directory (once); returns its path."""
+    """Configures a native directory (once); returns its path. Installs the missing packages
+    first: every command that builds comes here or to isa()/tool(), on a bare machine too."""
+    deps.ensure()
     d = os.path.join(BUILD, flavour)
     if not os.path.exists(os.path.join(d, "build.ninja")):
         _run(["meson", "setup", d] + FLAVOURS[flavour], f"meson setup {flavour}", HOST_ENV)
@@ -56,6 +61,7 @@ def user_programs(name):
 def isa(name):
     """Cross-builds one ISA's CPU driver and head stub; returns (driver ELF, head ELF)."""
     d = os.path.join(BUILD, name)
+    deps.ensure()
     step(f"building {name} CPU driver")
     cross = os.path.join(ROOT, "arch", name, "cross.ini")
     if not os.path.exists(os.path.join(d, "build.ninja")):
