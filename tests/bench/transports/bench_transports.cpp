@@ -238,6 +238,66 @@ struct CachelineBench {
     }
 };
 
+// Where a URPC round trip's time goes (beside the goal's line, not instead of it):
+// LinePairBench is the least a one-way channel can move, one line per direction written only by
+// its sender and reused for every message (the sender's count as its last word, the payload's
+// first word the sequence number, read in place); RingRawBench is a URPC ring with nothing
+// around it (UrpcWriter::claim/publish of a fixed header, the sequence number and a zeroed rest;
+// UrpcReader::peek, the payload copied out, consume and ack_lazy), whose messages take a new
+// slot, and so a new line, each. ring_raw over line_pair is what rotating through slots costs on
+// this machine; urpc over ring_raw is what the Channel adds.
+struct LinePairBench {
+    struct alignas(64) Line {
+        u64 payload[7];
+        u64 count;
+    };
+    Alone<Line> line[2];
+    Alone<u64> sent[2], taken[2]; // per direction: the sender's and the receiver's counts
+    void send(int d, u64 seq) {
+        line[d].v.payload[0] = seq;
+        __atomic_store_n(&line[d].v.count, ++sent[d].v, __ATOMIC_RELEASE);
+    }
+    u64 receive(int d) {
+        const u64 want = taken[d].v + 1;
+        while (__atomic_load_n(&line[d].v.count, __ATOMIC_ACQUIRE) != want) cpu_relax();
+        taken[d].v = want;
+        return line[d].v.payload[0];
+    }
+};
+
+struct RingRawBench {
+    std::vector<UrpcSlot> ring[2] = {std::vector<UrpcSlot>(kQueueDepth + 1), std::vector<UrpcSlot>(kQueueDepth + 1)};
+    Alone<UrpcWriter> writer[2]; // writer[d] and reader[d] are direction d's ends
+    Alone<UrpcReader> reader[2];
+    RingRawBench() {
+        for (int d = 0; d < 2; ++d) {
+            (void)writer[d].v.init(ring[d].data(), kQueueDepth, false);
+            (void)reader[d].v.init(ring[d].data(), kQueueDepth, false);
+        }
+    }
+    void send(int d, u64 seq) {
+        UrpcWriter& w = writer[d].v;
+        while (!w.has_room()) cpu_relax();
+        const UrpcWriter::Claim c = w.claim();
+        store_le64(c.slot->frame, 0x0300'0028'0001'0001ull); // interface 1, type 1, 40 bytes, first|last
+        store_le64(c.slot->frame + 8, seq);
+        store_le64(c.slot->frame + field::kPayload, seq);
+        __builtin_memset(c.slot->frame + field::kPayload + 8, 0, kFramePayload - 8);
+        w.publish(c);
+    }
+    u64 receive(int d) {
+        UrpcReader& r = reader[d].v;
+        const u8* f;
+        while (!(f = r.peek())) cpu_relax();
+        u8 copy[kFramePayload];
+        __builtin_memcpy(copy, f + field::kPayload, kFramePayload);
+        asm volatile("" ::"r"(copy) : "memory");
+        r.consume();
+        r.ack_lazy();
+        return load_le64(copy);
+    }
+};
+
 struct BoostSpscBench {
     boost::lockfree::spsc_queue<Msg64, boost::lockfree::capacity<kQueueDepth>> q[2];
     Msg64 sent[2][kBatch] = {}, got[2][kBatch] = {}; // per direction, like UrpcBench's
@@ -909,6 +969,8 @@ void one_repetition(Results& res, double tick_ns, const char* placement, int rep
         std::function<Sample()> measure_it;
     };
     const Step spinning[] = {
+        {"line_pair", [&] { return measure<LinePairBench>(tick_ns, RoundTrip); }},
+        {"ring_raw", [&] { return measure<RingRawBench>(tick_ns, RoundTrip); }},
         {"cacheline", [&] { return measure<CachelineBench>(tick_ns, RoundTrip); }},
         {"urpc",
          [&] {
@@ -1007,6 +1069,7 @@ const char* met(bool ok) { return ok ? "met" : "not met"; }
 // The ratios the issue sets goals for, and the fair comparisons beside them.
 struct Ratios {
     Spread rt_spread, batch_spread; // the two spinning goals' ratios, with their spread
+    double pair_vs_line, ring_vs_pair, urpc_vs_ring; // where a round trip's time goes
     double rt_vs_line, tput_vs_spsc, batch_vs_spsc_batch, batch_vs_spsc, block_rt_vs_best, block_tput_vs_best,
         nospin_rt_vs_best, bulk_vs_memcpy_min, bulk_read_vs_raw_min;
     const char* best_rt;
@@ -1018,6 +1081,9 @@ Ratios ratios(const Results& r, const std::string& pl) {
     x.rt_spread = r.spread(pl, "urpc", "cacheline", true);
     x.batch_spread = r.spread(pl, "urpc_batch", "boost_spsc_batch", false);
     x.rt_vs_line = x.rt_spread.median;
+    x.pair_vs_line = r.ratio(pl, "line_pair", "cacheline", true);
+    x.ring_vs_pair = r.ratio(pl, "ring_raw", "line_pair", true);
+    x.urpc_vs_ring = r.ratio(pl, "urpc", "ring_raw", true);
     x.tput_vs_spsc = r.ratio(pl, "urpc", "boost_spsc", false);
     x.batch_vs_spsc_batch = x.batch_spread.median;
     x.batch_vs_spsc = r.ratio(pl, "urpc_batch", "boost_spsc", false);
@@ -1063,6 +1129,10 @@ void print_table(const Results& r, const std::vector<std::string>& placements) {
         if (x.rt_vs_line > 0)
             std::printf("  urpc/cacheline round trip         %.2fx (goal <= 1.3x: %s; repetitions %.2fx-%.2fx)\n", x.rt_vs_line,
                         met(x.rt_vs_line <= 1.3), x.rt_spread.lo, x.rt_spread.hi);
+        if (x.ring_vs_pair > 0 && x.urpc_vs_ring > 0)
+            std::printf("  round trip, where it goes: line_pair/cacheline %.2fx, ring_raw/line_pair %.2fx (a new slot and\n"
+                        "  line per message), urpc/ring_raw %.2fx (the Channel's work)\n",
+                        x.pair_vs_line, x.ring_vs_pair, x.urpc_vs_ring);
         if (x.batch_vs_spsc_batch > 0)
             std::printf("  urpc_batch/boost_spsc_batch tput  %.2fx (goal >= 1x, batched against batched: %s; repetitions "
                         "%.2fx-%.2fx)\n",
@@ -1116,6 +1186,8 @@ void print_json(FILE* out, const Results& r, const std::vector<std::string>& pla
         Ratios x = ratios(r, pl);
         std::fprintf(out, "%s\n  \"ratios\": {\"urpc_over_cacheline_round_trip\": %.3f, "
                     "\"urpc_over_cacheline_round_trip_range\": [%.3f, %.3f], "
+                    "\"line_pair_over_cacheline_round_trip\": %.3f, \"ring_raw_over_line_pair_round_trip\": %.3f, "
+                    "\"urpc_over_ring_raw_round_trip\": %.3f, "
                     "\"urpc_batch_over_boost_spsc_batch_throughput\": %.3f, "
                     "\"urpc_batch_over_boost_spsc_batch_throughput_range\": [%.3f, %.3f], "
                     "\"urpc_batch_over_boost_spsc_throughput\": %.3f, \"urpc_over_boost_spsc_throughput\": %.3f, "
@@ -1123,7 +1195,8 @@ void print_json(FILE* out, const Results& r, const std::vector<std::string>& pla
                     "\"urpc_futex_over_best_blocking_baseline_throughput\": %.3f, "
                     "\"best_blocking_baseline_over_urpc_futex_nospin_round_trip\": %.2f, "
                     "\"best_blocking_round_trip\": \"%s\", \"best_blocking_throughput\": \"%s\"}},\n",
-                    first ? "" : ",", x.rt_vs_line, x.rt_spread.lo, x.rt_spread.hi, x.batch_vs_spsc_batch, x.batch_spread.lo,
+                    first ? "" : ",", x.rt_vs_line, x.rt_spread.lo, x.rt_spread.hi, x.pair_vs_line, x.ring_vs_pair,
+                    x.urpc_vs_ring, x.batch_vs_spsc_batch, x.batch_spread.lo,
                     x.batch_spread.hi, x.batch_vs_spsc, x.tput_vs_spsc, x.block_rt_vs_best,
                     x.block_tput_vs_best, x.nospin_rt_vs_best, x.best_rt, x.best_tput);
     }
