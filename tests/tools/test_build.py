@@ -22,21 +22,24 @@ class MissingPackages(unittest.TestCase):
         self.addCleanup(patcher.stop)
         self.addCleanup(self.build_dir.cleanup)
 
-    def test_a_native_build_installs_what_is_missing_before_meson_runs(self):
+    def calls_of(self, action):
+        """What `action` ran, in order: "ensure" for deps.ensure, else each command's program."""
         calls = []
         with mock.patch.object(deps, "ensure", side_effect=lambda *a: calls.append("ensure")), \
                 mock.patch.object(build, "_run", side_effect=lambda cmd, *a, **k: calls.append(cmd[0])):
-            build.native("bench")
+            action()
+        return calls
+
+    def test_a_native_build_installs_what_is_missing_before_meson_runs(self):
+        calls = self.calls_of(lambda: build.native("bench"))
         self.assertEqual(calls[0], "ensure")
         self.assertIn("meson", calls)
         self.assertLess(calls.index("ensure"), calls.index("meson"))
 
     def test_a_cross_build_installs_what_is_missing_before_meson_runs(self):
-        calls = []
-        with mock.patch.object(deps, "ensure", side_effect=lambda *a: calls.append("ensure")), \
-                mock.patch.object(build, "_run", side_effect=lambda cmd, *a, **k: calls.append(cmd[0])):
-            build.isa("riscv64")
+        calls = self.calls_of(lambda: build.isa("riscv64"))
         self.assertEqual(calls[0], "ensure")
+        self.assertIn("meson", calls)
         self.assertLess(calls.index("ensure"), calls.index("meson"))
 
     def test_without_root_the_missing_packages_are_named_not_a_traceback(self):
