@@ -81,6 +81,14 @@ class BoardFiles(unittest.TestCase):
         for name in boards.names():
             self.assertIn(name, r.stderr)
 
+    def test_a_timeout_below_one_second_or_not_a_number_is_refused_exit_2(self):
+        for bad in ("0", "-5", "ten", "1.5"):
+            r = mosaic("boot", "--board", "qemu-x86_64", "--dry-run", "--timeout", bad)
+            self.assertEqual(r.returncode, 2, bad)
+            self.assertIn("--timeout", r.stderr)
+            self.assertEqual(r.stdout, "", bad)  # nothing was started or printed as if it ran
+        self.assertEqual(mosaic("boot", "--board", "qemu-x86_64", "--dry-run", "--timeout", "1").returncode, 0)
+
     def test_bad_field_names_file_line_and_field(self):
         path = self.write_board("[board]\nname = bad\n[node a]\nisa = x86_64\nmachine = q35\ncores = lots\n")
         r = mosaic("boot", "--board", path, "--dry-run")

@@ -87,6 +87,18 @@ def cmd_flash(args):
     return 0
 
 
+def seconds(text):
+    """A --timeout: whole seconds, at least 1 (0 used to mean the board's own and a negative
+    one ended the run at once as a timeout)."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of seconds")
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{n} s: a timeout is at least 1 second")
+    return n
+
+
 def parser():
     p = argparse.ArgumentParser(prog="mosaic", description="Build, boot and test Mosaic.")
     sub = p.add_subparsers(dest="command")
@@ -98,7 +110,7 @@ def parser():
     b.add_argument("--image", help="boot this image file instead of building one")
     b.add_argument("--dry-run", action="store_true", help="print the QEMU command lines only")
     b.add_argument("--gdb", action="store_true", help="start QEMU waiting for gdb")
-    b.add_argument("--timeout", type=int, help="seconds before the run is ended (default: the board's)")
+    b.add_argument("--timeout", type=seconds, help="seconds before the run is ended (default: the board's)")
     b.add_argument("--run", metavar="'CMD; CMD; ...'",
                    help="shell commands to run one after the other on the first node, then shut down")
     b.add_argument("--tests", action="store_true", help="run the boot test suite instead of the shell")
