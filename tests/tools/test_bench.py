@@ -106,15 +106,16 @@ class GuestTransportBench(unittest.TestCase):
         self.assertIn("--boards goes with the transports benchmark only", r.stderr)
 
 
-class HostTransportBench(unittest.TestCase):
-    """The host benchmark is built only in the unsanitised bench directory, which nothing else
-    in the test command builds: without this, a change that broke it (or one of its rows'
-    transports) would land unseen. Its figures are never asserted; each row's own count of
-    messages that came back wrong or out of order is."""
+class HostBenches(unittest.TestCase):
+    """The host benchmarks are built only in the unsanitised bench directory, which nothing else
+    in the test command builds: without these, a change that broke one (or one of the transports
+    or the SKB engine as they run there) would land unseen. Their times are never asserted; what
+    each one counts is (messages that came back wrong or out of order, closure pairs against the
+    BFS baseline's)."""
     ROUND_TRIPS = ("line_pair", "ring_raw", "cacheline", "urpc")
     STREAMS = ("urpc", "urpc_batch", "boost_spsc_batch")
 
-    def test_it_builds_runs_and_every_row_delivers_each_message_in_order(self):
+    def test_the_transport_benchmark_builds_runs_and_every_row_delivers_in_order(self):
         d = build.native("bench", targets=["tests/bench/bench-transports"])
         with tempfile.TemporaryDirectory() as tmp:
             figures = os.path.join(tmp, "t.json")
@@ -138,6 +139,25 @@ class HostTransportBench(unittest.TestCase):
                           "ring_raw_over_line_pair_round_trip", "urpc_over_ring_raw_round_trip",
                           "urpc_batch_over_boost_spsc_batch_throughput"):
                 self.assertGreater(got["ratios"][ratio], 0, f"{placement} {ratio}")
+
+    def test_the_skb_benchmark_builds_runs_and_its_closures_match_the_baseline(self):
+        d = build.native("bench", targets=["tests/bench/bench-skb"])
+        r = subprocess.run([os.path.join(d, "tests", "bench", "bench-skb"), "--json"], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, timeout=300)
+        self.assertEqual(r.returncode, 0, r.stdout[-2000:])
+        out = json.loads(r.stdout)
+        for sizes in (out, out["small"]):
+            # fact(I, I * 7919 mod 1000, _) for I < facts (skb/workload.hpp): 7919 is prime to
+            # 1000, so fact(X, 5, S) holds for one I in every 1000
+            self.assertEqual(sizes["facts_answers"], sizes["facts"] // 1000)
+            for graph in ("closure_chain", "closure_random"):
+                g = sizes[graph]
+                self.assertGreater(g["pairs"], 0, graph)
+                self.assertEqual(g["pairs"], g["baseline_pairs"], graph)
+            chain = sizes["closure_chain"]
+            n = chain["nodes"]
+            self.assertEqual(chain["pairs"], n * (n - 1) // 2)  # a chain reaches every later node
+            self.assertEqual(chain["answers"], n - 1)  # reach(0, Y): every other node
 
 
 if __name__ == "__main__":
