@@ -126,6 +126,8 @@ class HostBenches(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stdout[-2000:])
             with open(figures) as f:
                 out = json.load(f)
+        self.assertTrue(out["config"]["cpu_model"])  # which host measured it
+        self.assertIsInstance(out["config"]["hypervisor"], bool)
         for placement in ("pinned", "unpinned"):
             got = out[placement]
             self.assertEqual(sorted(k for k in got if k != "ratios"), rows, placement)

@@ -101,6 +101,47 @@ void place(int cpu) {
     pthread_setaffinity_np(pthread_self(), sizeof set, &set);
 }
 
+// The host's CPU as /proc/cpuinfo names it ("model name", with x86's family and model numbers;
+// else "unknown"), and whether it runs
+// under a hypervisor (the x86 "hypervisor" flag): figures from different hosts differ several
+// times over, so every run says which host it measured.
+struct HostCpu {
+    std::string model = "unknown";
+    bool hypervisor = false;
+};
+HostCpu host_cpu() {
+    HostCpu h;
+    FILE* f = std::fopen("/proc/cpuinfo", "r");
+    if (!f) return h;
+    char line[4096];
+    bool named = false;
+    std::string family, number; // x86's "cpu family" and "model", beside the name
+    while (std::fgets(line, sizeof line, f)) {
+        const char* colon = std::strchr(line, ':');
+        if (!colon) continue;
+        auto trim = [](std::string t) {
+            const size_t a = t.find_first_not_of(" \t\n"), b = t.find_last_not_of(" \t\n");
+            return a == std::string::npos ? std::string() : t.substr(a, b - a + 1);
+        };
+        const std::string key = trim(std::string(line, size_t(colon - line))), value = trim(colon + 1);
+        if (key == "model name" && !named) h.model = value, named = true;
+        if (key == "cpu family" && family.empty()) family = value;
+        if (key == "model" && number.empty()) number = value;
+        if (key == "flags" && (" " + value + " ").find(" hypervisor ") != std::string::npos) h.hypervisor = true;
+    }
+    std::fclose(f);
+    if (!family.empty() && !number.empty()) h.model += " (family " + family + ", model " + number + ")";
+    for (char& c : h.model) // the name goes into JSON as it is: no quotes, backslashes or controls
+        if (c == '"' || c == '\\' || u8(c) < 0x20) c = ' ';
+    return h;
+}
+
+void print_host() {
+    const HostCpu cpu = host_cpu();
+    std::printf("host: %s%s, %d CPUs usable\n", cpu.model.c_str(), cpu.hypervisor ? " (under a hypervisor)" : "",
+                CPU_COUNT(&g_all_cpus));
+}
+
 // Nanoseconds per cycle-counter tick, measured against the steady clock.
 double ns_per_tick() {
     auto t0 = Clock::now();
@@ -1026,6 +1067,7 @@ void parts_repetition(Results& res, double tick_ns, const char* placement, int r
 }
 
 void print_parts(const Results& r, const std::vector<std::string>& placements) {
+    print_host();
     std::printf("%d repetitions; batched streams of 64-byte messages, %u per call, %u-deep rings: boost spsc's array\n"
                 "push and pop, and one URPC ring whose writer and reader are each the Channel (send_batch,\n"
                 "receive_batch: urpc_batch) or bare (the ring's batch calls alone: a fixed header, no checks,\n"
@@ -1110,6 +1152,7 @@ Ratios ratios(const Results& r, const std::string& pl) {
 }
 
 void print_table(const Results& r, const std::vector<std::string>& placements) {
+    print_host();
     std::printf("%d repetitions, each figure their median, the spinning ratios medians of per-repetition ratios of\n"
                 "figures measured back to back; %u-deep queues, batches of %u; blocking URPC polls %u "
                 "times before it sleeps (the guests' policy)\n",
@@ -1169,9 +1212,11 @@ void print_table(const Results& r, const std::vector<std::string>& placements) {
 }
 
 void print_json(FILE* out, const Results& r, const std::vector<std::string>& placements, double tick_ns) {
+    const HostCpu cpu = host_cpu();
     std::fprintf(out, "{\"config\": {\"repetitions\": %d, \"queue_depth\": %u, \"batch\": %u, \"guest_spins\": %u, "
-                "\"cpus\": %d, \"ns_per_tick\": %.4f},\n",
-                kReps, kQueueDepth, kBatch, kGuestSpins, CPU_COUNT(&g_all_cpus), tick_ns);
+                "\"cpus\": %d, \"ns_per_tick\": %.4f, \"cpu_model\": \"%s\", \"hypervisor\": %s},\n",
+                kReps, kQueueDepth, kBatch, kGuestSpins, CPU_COUNT(&g_all_cpus), tick_ns, cpu.model.c_str(),
+                cpu.hypervisor ? "true" : "false");
     for (const std::string& pl : placements) {
         std::fprintf(out, " \"%s\": {", pl.c_str());
         bool first = true;
