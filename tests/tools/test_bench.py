@@ -116,6 +116,8 @@ class HostBenches(unittest.TestCase):
     STREAMS = ("urpc", "urpc_batch", "boost_spsc_batch")
 
     def test_the_transport_benchmark_builds_runs_and_every_row_delivers_in_order(self):
+        if len(os.sched_getaffinity(0)) < 2:  # its rows spin on two threads at once
+            self.skipTest("the transport benchmark needs two CPUs")
         d = build.native("bench", targets=["tests/bench/bench-transports"])
         with tempfile.TemporaryDirectory() as tmp:
             figures = os.path.join(tmp, "t.json")
@@ -128,7 +130,8 @@ class HostBenches(unittest.TestCase):
                 out = json.load(f)
         self.assertTrue(out["config"]["cpu_model"])  # which host measured it
         self.assertIsInstance(out["config"]["hypervisor"], bool)
-        for placement in ("pinned", "unpinned"):
+        self.assertIn("unpinned", out)  # pinned too when CPUs 0 and 1 are both usable
+        for placement in [p for p in ("pinned", "unpinned") if p in out]:
             got = out[placement]
             self.assertEqual(sorted(k for k in got if k != "ratios"), rows, placement)
             for name in rows:
