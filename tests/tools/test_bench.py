@@ -123,11 +123,13 @@ class HostBenches(unittest.TestCase):
             figures = os.path.join(tmp, "t.json")
             rows = sorted(set(self.ROUND_TRIPS + self.STREAMS))
             r = subprocess.run([os.path.join(d, "tests", "bench", "bench-transports"), "--only", ",".join(rows),
-                                "--json-out", figures], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                "--json-out", figures, "--reps", "1"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                timeout=300)
             self.assertEqual(r.returncode, 0, r.stdout[-2000:])
             with open(figures) as f:
                 out = json.load(f)
+        self.assertEqual(out["config"]["repetitions"], 1)
+        self.assertIn("not judged, fewer than 5 repetitions", r.stdout)  # no verdict from one repetition
         self.assertTrue(out["config"]["cpu_model"])  # which host measured it
         self.assertIsInstance(out["config"]["hypervisor"], bool)
         self.assertIn("unpinned", out)  # pinned too when CPUs 0 and 1 are both usable
