@@ -6,6 +6,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
+from unittest import mock
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
@@ -104,6 +105,30 @@ class GuestTransportBench(unittest.TestCase):
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
         self.assertEqual(r.returncode, 2)
         self.assertIn("--boards goes with the transports benchmark only", r.stderr)
+
+
+class JsonOutput(unittest.TestCase):
+    def test_with_json_stdout_is_one_document_and_progress_goes_to_stderr(self):
+        import contextlib
+        import io
+        from mosaic import cli, common
+
+        def fake_run(what, as_json, on_boards=False):  # a benchmark that builds (a step) and reports
+            common.step("building something")
+            print(json.dumps({"what": what}))
+            return 0
+
+        out, err = io.StringIO(), io.StringIO()
+        with mock.patch.object(bench, "run", side_effect=fake_run), mock.patch.object(common, "STEPS_TO_STDERR", False), \
+                contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            self.assertEqual(cli.main(["bench", "sizes", "--json"]), 0)
+        self.assertEqual(json.loads(out.getvalue()), {"what": "sizes"})
+        self.assertIn("building something", err.getvalue())
+        out, err = io.StringIO(), io.StringIO()
+        with mock.patch.object(bench, "run", side_effect=fake_run), mock.patch.object(common, "STEPS_TO_STDERR", False), \
+                contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            self.assertEqual(cli.main(["bench", "sizes"]), 0)
+        self.assertIn("building something", out.getvalue())  # without --json, progress stays on stdout
 
 
 class HostBenches(unittest.TestCase):

@@ -74,7 +74,8 @@ def cmd_test(args):
 
 
 def cmd_bench(args):
-    from . import bench
+    from . import bench, common
+    common.STEPS_TO_STDERR = args.json  # stdout is then one JSON document
     return bench.run(args.what, args.json, args.boards)
 
 

@@ -23,6 +23,10 @@ def color(text, code):
     return text
 
 
+# Where progress lines go: stdout, or stderr when stdout carries JSON (--json).
+STEPS_TO_STDERR = False
+
+
 def step(message):
     """Prints one progress line."""
-    print(color("==>", "1;34"), message, flush=True)
+    print(color("==>", "1;34"), message, flush=True, file=sys.stderr if STEPS_TO_STDERR else sys.stdout)
