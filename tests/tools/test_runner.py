@@ -1,6 +1,7 @@
 """Tests of ./mosaic itself: bad boards, bad images, QEMU failing, hangs, Ctrl-C, and the
 verdict rules. Each asserts a clear error, a non-zero exit, and nothing left behind."""
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -88,6 +89,27 @@ class BoardFiles(unittest.TestCase):
             self.assertIn("--timeout", r.stderr)
             self.assertEqual(r.stdout, "", bad)  # nothing was started or printed as if it ran
         self.assertEqual(mosaic("boot", "--board", "qemu-x86_64", "--dry-run", "--timeout", "1").returncode, 0)
+
+    def test_a_script_command_the_shell_cannot_take_whole_is_refused_before_anything_is_built(self):
+        # Before, a command of 241 bytes was cut by the console, its rest run as another command,
+        # and the runner waited for an echo that never came until the board's timeout.
+        for cmd, why in (("cores " + "y" * 235, "is 241 bytes; the shell reads lines of at most 240"),
+                         ("ps	x", "(0x07); only printable ASCII and tab"),
+                         ("echo é", "(0xc3); only printable ASCII and tab")):
+            r = mosaic("boot", "--board", "qemu-x86_64", "--run", f"cores; {cmd}")
+            self.assertEqual(r.returncode, 2, cmd)
+            self.assertIn("--run: command 2 ", r.stderr)
+            self.assertIn(why, r.stderr)
+            self.assertNotIn("building", r.stdout + r.stderr, "refused before anything is built")
+        with self.assertRaises(runner.ToolError):  # also for a Run made by other callers
+            runner.Run(boards.load("qemu-x86_64"), "/dev/null", script=["y" * 241])
+        runner.check_script(["cores " + "y" * 234])  # 240 bytes: one whole line
+
+    def test_the_runner_knows_the_consoles_line_length(self):
+        with open(os.path.join(ROOT, "userland", "include", "mosaic", "user", "console.hpp")) as f:
+            m = re.search(r"kLineMax = (\d+);", f.read())
+        self.assertIsNotNone(m)
+        self.assertEqual(runner.SHELL_LINE_MAX, int(m.group(1)))
 
     def test_bad_field_names_file_line_and_field(self):
         path = self.write_board("[board]\nname = bad\n[node a]\nisa = x86_64\nmachine = q35\ncores = lots\n")

@@ -42,6 +42,8 @@ def cmd_boot(args):
     if all(n["machine"] == "none" for n in board["nodes"]):  # refused before anything is built
         raise ToolError(f"board '{board['name']}' is real hardware QEMU has no model of: write its card with "
                         f"./mosaic flash --board {board['name']} --out FILE (or --device /dev/sdX) and boot the board")
+    if args.run is not None:  # refused before anything is built
+        runner.check_script([c.strip() for c in args.run.split(";") if c.strip()])
     img = args.image
     if img is None:
         img = build.image(board)

@@ -34,6 +34,26 @@ INPUT_TEXT = b"mosaic\n"
 # "shutdown" after the last.
 SHELL_PROMPT = "mosaic> "
 PROMPT_SETTLE = 0.15  # seconds the prompt must stay the last thing shown before a command is sent
+# The longest line the console gives the shell whole (console::kLineMax, userland/include/
+# mosaic/user/console.hpp): a longer one is cut there and its rest read as further lines, whose
+# echo never matches the command sent, so a script would wait for it until its timeout.
+SHELL_LINE_MAX = 240
+
+
+def check_script(script):
+    """Refuses (ToolError, exit 2) a --run command the shell cannot take as one line: longer
+    than SHELL_LINE_MAX bytes, or with bytes the console does not echo (anything but printable
+    ASCII and tab: control bytes are dropped, and multi-byte UTF-8 too)."""
+    for n, cmd in enumerate(script, 1):
+        raw = cmd.encode("utf-8", "replace")
+        shown = cmd if len(cmd) <= 24 else cmd[:21] + "..."
+        if len(raw) > SHELL_LINE_MAX:
+            raise ToolError(f"--run: command {n} ('{shown}') is {len(raw)} bytes; the shell reads lines of at "
+                            f"most {SHELL_LINE_MAX}", 2)
+        bad = [b for b in raw if b != 0x09 and not 0x20 <= b < 0x7f]
+        if bad:
+            raise ToolError(f"--run: command {n} ('{shown!r}') has a byte the console does not take as text "
+                            f"(0x{bad[0]:02x}); only printable ASCII and tab", 2)
 JOB_SHELL = 4  # init's job number for the shell (userland/programs/init.cpp)
 SHUTDOWN_GRACE = 10  # seconds the other nodes have to power off after the shell's node did
 
@@ -180,6 +200,8 @@ class Run:
         self.input_text = input_text  # the answer to INPUT_READY; None: no answer (tests of the guest's checks)
         self.params = params
         # Shell commands for the first node, one per prompt, then "shutdown" (None: no shell).
+        if script is not None:
+            check_script(script)
         self.script = None if script is None else list(script) + ["shutdown"]
         if self.script is not None:
             self.params = {**(params or {}), "job": JOB_SHELL}
