@@ -236,9 +236,21 @@ class Terminal(unittest.TestCase):
             os.write(fd, b"corx\x7f\x7fres\r")  # backspace twice: "cores"
             pump(b"mosaic> ", 30, times=2)  # the next prompt: cores has answered
             self.assertIn(b"core 3  riscv64  node 0 'rv'  up", out, out[-2000:])
+            # A line of 240 bytes is taken whole; one byte more and the console drops it whole:
+            # no part of it runs (before, its 241st byte came to the shell as a command of its own).
+            os.write(fd, b"cores" + b" " * 235 + b"\r")
+            pump(b"mosaic> ", 30, times=3)
+            self.assertEqual(out.count(b"core 3  riscv64  node 0 'rv'  up"), 2, out[-3000:])
+            os.write(fd, b"cores" + b" " * 235 + b"y" + b"z" * 60 + b"\r")
+            pump(b"that one was not run", 30)
+            pump(b"mosaic> ", 10, times=4)
+            self.assertIn(b"error: a line is at most 240 bytes; that one was not run", out, out[-3000:])
+            self.assertEqual(out.count(b"core 3  riscv64  node 0 'rv'  up"), 2, out[-3000:])
+            self.assertNotIn(b"unknown command", out, out[-3000:])
+            self.assertNotIn(b"yz", out)  # what passed the limit was not echoed
             mark = len(out)
             os.write(fd, b"spawn hel\x03")  # Ctrl-C abandons the line: nothing runs
-            pump(b"mosaic> ", 10, times=3)  # ^C, and the prompt again
+            pump(b"mosaic> ", 10, times=5)  # ^C, and the prompt again
             os.write(fd, b"\x03")  # Ctrl-C on an empty line ends the board
             pump(b"ended from the terminal", 30)
             self.assertIn(b"ended from the terminal (Ctrl-C on an empty line)", out, out[-2000:])

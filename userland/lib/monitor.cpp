@@ -110,7 +110,8 @@ Result<usize> read_line(char* out, usize cap, u64 timeout_ticks) {
         if (console::op_of(m.word[0]) != console::kInput) continue;
         const u32 flags = console::len_of(m.word[0]);
         if (flags & console::kRefused) return Error::Busy;
-        const u32 k = flags & 0x3f;
+        if (flags & console::kCut) return Error::OutOfRange; // longer than kLineMax: dropped whole
+        const u32 k = flags & console::kLenMask;
         char piece[console::kWriteBytes];
         console::unpack(&m.word[1], min(k, console::kWriteBytes), piece);
         for (u32 i = 0; i < k && n < cap; ++i) out[n++] = piece[i];

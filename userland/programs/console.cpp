@@ -63,9 +63,13 @@ bool get(u8& c) {
 }
 
 // Input: the lines typed so far (whole ones, then the one being typed), and who waits for one.
+// A line too long for the reader is kept as kCutMark and its newline (never text: control bytes
+// are not taken from the device), answered with kCut.
 char g_in[2 * console::kLineMax];
+constexpr char kCutMark = 0x18;
 u32 g_in_len = 0;
 u32 g_typing = 0;  // where the line being typed starts in g_in
+bool g_dropping = false; // the line being typed passed kLineMax: dropped up to its newline
 u64 g_reader = 0;  // 0: nobody
 u64 g_irq_line = 0;
 bool g_irq = false;
@@ -77,11 +81,32 @@ bool g_prompt_shown = false; // the prompt (and what is typed after it) is the s
 void put_line(u32 source, const char* s, u32 n);
 void show_prompt();
 
+// Ctrl-C: the line being typed is abandoned (and the prompt shown again).
+void abandon_line() {
+    g_in_len = g_typing;
+    g_dropping = false;
+    put('^'), put('C'), put('\r'), put('\n');
+    g_prompt_shown = false;
+    if (g_reader && g_prompt_len) show_prompt();
+}
+
 // The line discipline, byte by byte as they come: what is typed is echoed; backspace or
 // DEL takes the last byte of the line back, Ctrl-C abandons the line, CR ends it like LF.
-// A line that reaches kLineMax bytes ends there.
+// A line whose text would pass kLineMax bytes is dropped whole: its bytes so far are taken
+// back, what follows is neither kept nor echoed, and its newline ends it as a cut line
+// (kCutMark), so that no part of it reaches the reader as a line of its own.
 void take_byte(u8 c) {
     if (c == '\r') c = '\n';
+    if (g_dropping) {
+        if (c == 0x03) return abandon_line();
+        if (c != '\n') return;
+        g_dropping = false;
+        g_in[g_in_len++] = kCutMark;
+        g_in[g_in_len++] = '\n';
+        g_typing = g_in_len, g_prompt_shown = false;
+        put('\r'), put('\n');
+        return;
+    }
     if (c == 0x08 || c == 0x7f) {
         if (g_in_len > g_typing) {
             --g_in_len;
@@ -89,24 +114,29 @@ void take_byte(u8 c) {
         }
         return;
     }
-    if (c == 0x03) {
+    if (c == 0x03) return abandon_line();
+    if (c != '\n' && c != '\t' && (c < 0x20 || c >= 0x7f)) return; // other control bytes: not text
+    if (c != '\n' && g_in_len - g_typing == console::kLineMax) { // one byte too many: the line goes
+        put('\a');
         g_in_len = g_typing;
-        put('^'), put('C'), put('\r'), put('\n');
-        g_prompt_shown = false;
-        if (g_reader && g_prompt_len) show_prompt();
+        g_dropping = true;
         return;
     }
-    if (c != '\n' && c != '\t' && (c < 0x20 || c >= 0x7f)) return; // other control bytes: not text
     g_in[g_in_len++] = char(c);
     if (c == '\n') put('\r');
     put(c);
-    if (c == '\n' || g_in_len - g_typing == console::kLineMax) g_typing = g_in_len, g_prompt_shown = false;
+    if (c == '\n') g_typing = g_in_len, g_prompt_shown = false;
 }
 
-void reply_input(u64 to, const char* s, u32 n, bool last, bool refused = false) {
+// Room to take another byte from the device: the whole lines waiting leave room for a line
+// being typed of kLineMax bytes and its newline. The line being typed never needs more (a
+// longer one is dropped), and while there is none, whole lines wait whose reading makes room.
+bool room() { return g_typing + console::kLineMax + 2 <= sizeof g_in; }
+
+void reply_input(u64 to, const char* s, u32 n, u64 flags) {
     u64 w[4];
     console::pack(s, n, w);
-    w[0] = console::word0(console::kInput, n | (last ? console::kLast : 0) | (refused ? console::kRefused : 0));
+    w[0] = console::word0(console::kInput, n | flags);
     Error e;
     for (u32 tries = 0; (e = user::lmp_send(to, w)) == Error::WouldBlock && tries < 1000; ++tries) user::yield();
 }
@@ -116,11 +146,11 @@ void reply_input(u64 to, const char* s, u32 n, bool last, bool refused = false) 
 // (and the sender with it) instead of losing bytes.
 void drain() {
     u8 c;
-    while (g_in_len + console::kLineMax < sizeof g_in && get(c)) take_byte(c);
-    if (g_unacked && g_in_len + console::kLineMax < sizeof g_in) {
+    while (room() && get(c)) take_byte(c);
+    if (g_unacked && room()) {
         g_unacked = false;
         (void)user::irq_ack(caps::CPtr::at(kIrq).raw);
-        while (g_in_len + console::kLineMax < sizeof g_in && get(c)) take_byte(c); // what came meanwhile
+        while (room() && get(c)) take_byte(c); // what came meanwhile
     }
 }
 
@@ -129,11 +159,13 @@ void serve_reader() {
     if (!g_reader || !g_typing) return;
     u32 end = 0;
     while (end < g_typing && g_in[end] != '\n') ++end;
-    end = end < g_typing ? end + 1 : g_typing; // with its '\n', or a line cut at kLineMax
-    for (u32 at = 0; at < end; at += console::kWriteBytes) {
-        const u32 k = min(end - at, console::kWriteBytes);
-        reply_input(g_reader, g_in + at, k, at + k == end);
-    }
+    end = end < g_typing ? end + 1 : g_typing; // with its '\n' (whole lines all end with one)
+    if (g_in[0] == kCutMark) reply_input(g_reader, "", 0, console::kLast | console::kCut);
+    else
+        for (u32 at = 0; at < end; at += console::kWriteBytes) {
+            const u32 k = min(end - at, console::kWriteBytes);
+            reply_input(g_reader, g_in + at, k, at + k == end ? console::kLast : 0);
+        }
     for (u32 i = end; i < g_in_len; ++i) g_in[i - end] = g_in[i];
     g_in_len -= end;
     g_typing -= end;
@@ -274,7 +306,7 @@ int main(u64 arg) {
         }
         case console::kRead:
             if (!g_irq || (g_reader && g_reader != m->sender)) {
-                reply_input(m->sender, "", 0, true, true);
+                reply_input(m->sender, "", 0, console::kLast | console::kRefused);
                 break;
             }
             g_reader = m->sender;

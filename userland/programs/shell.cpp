@@ -405,6 +405,10 @@ int main(u64 skb) {
         to_console(kPrompt, sizeof kPrompt - 1);
         char line[console::kLineMax + 1] = {};
         auto n = mon::read_line(line, console::kLineMax);
+        if (!n.ok() && n.error() == Error::OutOfRange) { // dropped whole by the console: nothing of it runs
+            user::print("error: a line is at most {} bytes; that one was not run\n", console::kLineMax);
+            continue;
+        }
         if (!n.ok()) {
             user::print("shell: the console gives no input: {}\n", error_name(n.error()));
             return 3;

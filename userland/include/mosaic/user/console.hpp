@@ -5,9 +5,13 @@
 //             bytes. The service keeps a line per (sender, source) and writes it whole.
 //   kFlush    word 0: op; answered kFlushed once everything sent before it is written.
 //   kRead     word 0: op (from a program of the service's core, which its monitor names:
-//             monitor::api::kConsole); answered, once a whole line came in (or kLineMax
-//             bytes), by kInput messages of up to kWriteBytes each, the last one with len |
-//             kLast. One reader at a time: a second one gets an empty kInput with kRefused.
+//             monitor::api::kConsole); answered, once a whole line came in, by kInput
+//             messages of up to kWriteBytes each, the last one with len | kLast. A line holds
+//             at most kLineMax bytes before its newline: a longer one is dropped whole (what
+//             follows its kLineMax-th byte is neither kept nor echoed, up to its newline) and
+//             answered by an empty kInput with kLast | kCut, so that no part of it is taken
+//             for a line of its own. One reader at a time: a second one gets an empty kInput
+//             with kRefused.
 #pragma once
 
 #include <mosaic/types.hpp>
@@ -18,6 +22,9 @@ enum Op : u64 { kWrite = 1, kFlush = 2, kFlushed = 3, kRead = 4, kInput = 5 };
 inline constexpr u32 kWriteBytes = 24;
 inline constexpr u64 kLast = 0x80;     // or-ed into a kInput's len: the line ends here
 inline constexpr u64 kRefused = 0x40;  // or-ed into a kInput's len: another reader waits already
+inline constexpr u64 kCut = 0x20;      // or-ed into a kInput's len: the line was longer than kLineMax
+inline constexpr u32 kLenMask = 0x1f;  // a kInput's byte count (at most kWriteBytes) under its flags
+static_assert(kWriteBytes <= kLenMask);
 inline constexpr u32 kLineMax = 240;
 
 constexpr u64 word0(Op op, u64 len = 0, u64 source = 0) { return u64(op) | (len & 0xff) << 8 | source << 32; }
