@@ -209,6 +209,15 @@ class BootRun(unittest.TestCase):
         self.assertRegex(r.stdout, r"error: spawn: 'nosuchprogram' on core \d: not found")  # the shell's core
         self.assertIn("VERDICT FAIL (shell: 1 of 3 commands failed)", r.stdout)
 
+    def test_a_bad_skb_query_says_where_it_went_wrong(self):
+        # The position came from no query at all before (always line 0, column 0).
+        r = subprocess.run([MOSAIC, "boot", "--board", "qemu-x86_64", "--run", "skb ?- core(C, I; skb ?- core(C, I, N)."],
+                           cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
+        self.assertEqual(r.returncode, 1, r.stdout[-3000:])
+        self.assertIn("error: skb: syntax error (line 1, column 13)", r.stdout)
+        self.assertIn("C=0 I=x86_64 N=node0", r.stdout)  # the next query is answered as ever
+        self.assertIn("VERDICT FAIL (shell: 1 of 3 commands failed)", r.stdout)
+
 
 class Terminal(unittest.TestCase):
     def test_a_person_edits_a_line_abandons_one_and_ends_with_ctrl_c(self):

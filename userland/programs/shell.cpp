@@ -265,7 +265,13 @@ bool cmd_skb(u32 argc, char** argv) {
         auto n = g_skb.answer(q, i, line, sizeof line, &total);
         if (!n.ok()) {
             if (n.error() == Error::OutOfRange) break;
-            return fail("skb: {} (line {}, column {})", error_name(n.error()), g_skb.error_line(), g_skb.error_column());
+            // An answer carries no position (the one shown was an earlier query's, or 0, 0):
+            // the same query asked whole says where it went wrong, if it went wrong in the text.
+            auto asked = g_skb.query(q, 0);
+            if (!asked.ok() && g_skb.error_line() != 0)
+                return fail("skb: {} (line {}, column {})", error_name(asked.error()), g_skb.error_line(),
+                            g_skb.error_column());
+            return fail("skb: {}", error_name(n.error()));
         }
         user::print("{}\n", line);
     }
