@@ -176,6 +176,36 @@ class Flash(unittest.TestCase):
                     open(f"/sys/class/block/{name}/removable").read().strip() == "0" and not name.startswith("mmcblk"):
                 self.assertIn("not a removable disk", disk._block_device_problem(path))
 
+    def test_an_out_path_that_cannot_take_the_file_is_refused_before_anything_is_built(self):
+        for out, why in (("/nonexistent-dir/sd.img", "the directory /nonexistent-dir does not exist"),
+                         ("/dev/full", "exists and is not a regular file (for a card, use --device)"),
+                         (tempfile.gettempdir(), "exists and is not a regular file")):
+            r = self.mosaic("flash", "--board", "qemu-aarch64-uboot", "--out", out)
+            self.assertEqual(r.returncode, 2, out)
+            self.assertIn(why, r.stderr)
+            self.assertNotIn("Traceback", r.stderr)
+            self.assertNotIn("building", r.stdout + r.stderr, "refused before anything is built")
+
+    def test_a_write_that_fails_leaves_no_half_written_card_image(self):
+        board = boards.load("qemu-aarch64-uboot")
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "sd.img")
+
+            def fills_the_disk(node, image, path):
+                with open(path, "wb") as f:
+                    f.write(b"\0" * 4096)
+                raise OSError(28, "No space left on device")
+
+            real = disk.uboot_disk
+            disk.uboot_disk = fills_the_disk
+            try:
+                with self.assertRaises(ToolError) as e:
+                    disk.flash(board, "/unused.img", out=out)
+            finally:
+                disk.uboot_disk = real
+            self.assertIn(f"writing {out}: No space left on device", str(e.exception))
+            self.assertFalse(os.path.exists(out))
+
     def test_writing_to_a_card_asks_first(self):
         board = boards.load("qemu-aarch64-uboot")
         img = build.image(board)

@@ -86,6 +86,8 @@ def cmd_flash(args):
         raise ToolError("flash needs exactly one of --out FILE and --device /dev/sdX", 2)
     board = boards.load(args.board or boards.default())
     disk.card_node(board)  # refused before anything is built
+    if args.out and disk.out_problem(args.out):
+        raise ToolError(disk.out_problem(args.out), 2)
     print(disk.flash(board, build.image(board), out=args.out, device=args.device, yes=args.yes))
     return 0
 

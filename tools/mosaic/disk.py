@@ -162,12 +162,33 @@ def card_node(board):
     return nodes[0]
 
 
+def out_problem(path):
+    """Why an SD-card image cannot be written to the file `path` (None if it can): checked
+    before anything is built."""
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        return f"--out {path}: the directory {parent} does not exist"
+    if os.path.exists(path) and not os.path.isfile(path):
+        return f"--out {path}: it exists and is not a regular file (for a card, use --device)"
+    if not os.access(parent, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        return f"--out {path}: not writable"
+    return None
+
+
 def flash(board, image, out=None, device=None, yes=False, ask=input):
     """Writes the board's SD-card image to out, or to a removable, unmounted device after
     confirmation (yes: without asking). Returns a line saying what was written."""
     node = card_node(board)
     if out:
-        uboot_disk(node, image, out)
+        problem = out_problem(out)
+        if problem:
+            raise ToolError(problem)
+        try:
+            uboot_disk(node, image, out)
+        except OSError as e:  # a full disk, a quota: no half-written card image is left
+            if os.path.isfile(out):
+                os.unlink(out)
+            raise ToolError(f"writing {out}: {e.strerror or e}")
         return f"{out}: {os.path.getsize(out) >> 20} MiB: MBR, FAT partition at 1 MiB with {', '.join(card_names(node))}"
     problem = _block_device_problem(device)
     if problem:
@@ -179,9 +200,12 @@ def flash(board, image, out=None, device=None, yes=False, ask=input):
             answer = ask(f"Write {size >> 20} MiB to {device}? Everything on it is lost. [y/N] ")
             if answer.strip().lower() not in ("y", "yes"):
                 raise ToolError("not written (no confirmation)")
-        with open(disk_path, "rb") as src, open(device, "r+b") as dst:
-            while chunk := src.read(4 << 20):
-                dst.write(chunk)
-            dst.flush()
-            os.fsync(dst.fileno())
+        try:
+            with open(disk_path, "rb") as src, open(device, "r+b") as dst:
+                while chunk := src.read(4 << 20):
+                    dst.write(chunk)
+                dst.flush()
+                os.fsync(dst.fileno())
+        except OSError as e:  # a card pulled out, a read-only switch, an I/O error
+            raise ToolError(f"writing {device}: {e.strerror or e}; the card is not usable as written")
     return f"{device}: {size >> 20} MiB written and synced; the card can be removed"
