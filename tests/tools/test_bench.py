@@ -118,17 +118,19 @@ class JsonOutput(unittest.TestCase):
             print(json.dumps({"what": what}))
             return 0
 
-        out, err = io.StringIO(), io.StringIO()
-        with mock.patch.object(bench, "run", side_effect=fake_run), mock.patch.object(common, "STEPS_TO_STDERR", False), \
-                contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            self.assertEqual(cli.main(["bench", "sizes", "--json"]), 0)
-        self.assertEqual(json.loads(out.getvalue()), {"what": "sizes"})
-        self.assertIn("building something", err.getvalue())
-        out, err = io.StringIO(), io.StringIO()
-        with mock.patch.object(bench, "run", side_effect=fake_run), mock.patch.object(common, "STEPS_TO_STDERR", False), \
-                contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            self.assertEqual(cli.main(["bench", "sizes"]), 0)
-        self.assertIn("building something", out.getvalue())  # without --json, progress stays on stdout
+        def bench_cli(*args):  # (stdout, stderr) of ./mosaic bench with that benchmark
+            out, err = io.StringIO(), io.StringIO()
+            with mock.patch.object(bench, "run", side_effect=fake_run), \
+                    mock.patch.object(common, "STEPS_TO_STDERR", False), \
+                    contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                self.assertEqual(cli.main(["bench", *args]), 0)
+            return out.getvalue(), err.getvalue()
+
+        out, err = bench_cli("sizes", "--json")
+        self.assertEqual(json.loads(out), {"what": "sizes"})
+        self.assertIn("building something", err)
+        out, err = bench_cli("sizes")
+        self.assertIn("building something", out)  # without --json, progress stays on stdout
 
 
 class HostBenches(unittest.TestCase):

@@ -42,8 +42,9 @@ def cmd_boot(args):
     if all(n["machine"] == "none" for n in board["nodes"]):  # refused before anything is built
         raise ToolError(f"board '{board['name']}' is real hardware QEMU has no model of: write its card with "
                         f"./mosaic flash --board {board['name']} --out FILE (or --device /dev/sdX) and boot the board")
-    if args.run is not None:  # refused before anything is built
-        runner.check_script([c.strip() for c in args.run.split(";") if c.strip()])
+    commands = None if args.run is None else [c.strip() for c in args.run.split(";") if c.strip()]
+    if commands is not None:  # refused before anything is built
+        runner.check_script(commands)
     img = args.image
     if img is None:
         img = build.image(board)
@@ -52,8 +53,8 @@ def cmd_boot(args):
     interactive = not args.tests and args.run is None and not args.dry_run and sys.stdin.isatty()
     if args.tests or interactive:
         script = None
-    elif args.run is not None:
-        script = [c.strip() for c in args.run.split(";") if c.strip()]
+    elif commands is not None:
+        script = commands
     else:
         script = demo_script(board)
     run = runner.Run(board, os.path.abspath(img), timeout=args.timeout, gdb=args.gdb, script=script,
@@ -86,8 +87,9 @@ def cmd_flash(args):
         raise ToolError("flash needs exactly one of --out FILE and --device /dev/sdX", 2)
     board = boards.load(args.board or boards.default())
     disk.card_node(board)  # refused before anything is built
-    if args.out and disk.out_problem(args.out):
-        raise ToolError(disk.out_problem(args.out), 2)
+    problem = args.out and disk.out_problem(args.out)
+    if problem:
+        raise ToolError(problem, 2)
     print(disk.flash(board, build.image(board), out=args.out, device=args.device, yes=args.yes))
     return 0
 

@@ -35,9 +35,11 @@ INPUT_TEXT = b"mosaic\n"
 SHELL_PROMPT = "mosaic> "
 PROMPT_SETTLE = 0.15  # seconds the prompt must stay the last thing shown before a command is sent
 # The longest line the console gives the shell whole (console::kLineMax, userland/include/
-# mosaic/user/console.hpp): a longer one is cut there and its rest read as further lines, whose
-# echo never matches the command sent, so a script would wait for it until its timeout.
+# mosaic/user/console.hpp): a longer one is dropped by the console and never echoed whole, so a
+# script would wait for its echo until its timeout.
 SHELL_LINE_MAX = 240
+JOB_SHELL = 4  # init's job number for the shell (userland/programs/init.cpp)
+SHUTDOWN_GRACE = 10  # seconds the other nodes have to power off after the shell's node did
 
 
 def check_script(script):
@@ -54,8 +56,6 @@ def check_script(script):
         if bad:
             raise ToolError(f"--run: command {n} ('{shown!r}') has a byte the console does not take as text "
                             f"(0x{bad[0]:02x}); only printable ASCII and tab", 2)
-JOB_SHELL = 4  # init's job number for the shell (userland/programs/init.cpp)
-SHUTDOWN_GRACE = 10  # seconds the other nodes have to power off after the shell's node did
 
 
 def qemu_command(board, node, index, image, shm_path=None, gdb_port=None, idle=0, params=None, extra=None, disk=None):
