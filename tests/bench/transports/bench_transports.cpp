@@ -102,14 +102,17 @@ void place(int cpu) {
 }
 
 // The host's CPU as /proc/cpuinfo names it ("model name", with x86's family and model numbers;
-// else "unknown"), and whether it runs
-// under a hypervisor (the x86 "hypervisor" flag): figures from different hosts differ several
-// times over, so every run says which host it measured.
+// else "unknown"), and whether it runs under a hypervisor (the x86 "hypervisor" flag): figures
+// from different hosts differ several times over, so every run says which host it measured.
 struct HostCpu {
     std::string model = "unknown";
     bool hypervisor = false;
 };
-HostCpu host_cpu() {
+std::string trimmed(const std::string& t) {
+    const size_t a = t.find_first_not_of(" \t\n"), b = t.find_last_not_of(" \t\n");
+    return a == std::string::npos ? std::string() : t.substr(a, b - a + 1);
+}
+HostCpu read_host_cpu() {
     HostCpu h;
     FILE* f = std::fopen("/proc/cpuinfo", "r");
     if (!f) return h;
@@ -119,11 +122,7 @@ HostCpu host_cpu() {
     while (std::fgets(line, sizeof line, f)) {
         const char* colon = std::strchr(line, ':');
         if (!colon) continue;
-        auto trim = [](std::string t) {
-            const size_t a = t.find_first_not_of(" \t\n"), b = t.find_last_not_of(" \t\n");
-            return a == std::string::npos ? std::string() : t.substr(a, b - a + 1);
-        };
-        const std::string key = trim(std::string(line, size_t(colon - line))), value = trim(colon + 1);
+        const std::string key = trimmed(std::string(line, size_t(colon - line))), value = trimmed(colon + 1);
         if (key == "model name" && !named) h.model = value, named = true;
         if (key == "cpu family" && family.empty()) family = value;
         if (key == "model" && number.empty()) number = value;
@@ -135,9 +134,14 @@ HostCpu host_cpu() {
         if (c == '"' || c == '\\' || u8(c) < 0x20) c = ' ';
     return h;
 }
+// Read once: the table and the JSON of one run name the same host.
+const HostCpu& host_cpu() {
+    static const HostCpu h = read_host_cpu();
+    return h;
+}
 
 void print_host() {
-    const HostCpu cpu = host_cpu();
+    const HostCpu& cpu = host_cpu();
     std::printf("host: %s%s, %d CPUs usable\n", cpu.model.c_str(), cpu.hypervisor ? " (under a hypervisor)" : "",
                 CPU_COUNT(&g_all_cpus));
 }
@@ -279,11 +283,28 @@ struct CachelineBench {
     }
 };
 
+// A bare writer's frame, what a Channel reader takes with none of the Channel's work per
+// message: a valid one-frame header for 40-byte messages of interface 1, type 1 (bare_header:
+// encoded once, by encode_single), frame number `seq`, the payload's first word `first` and a
+// zeroed rest.
+u64 bare_header() {
+    const u8 payload[kFramePayload] = {};
+    u8 frame[kFrameBytes];
+    encode_single({.interface = 1, .type = 1, .payload = payload, .length = kFramePayload}, 0, frame);
+    return load_native<u64>(frame);
+}
+void put_bare_frame(u8* f, u64 header, u32 seq, u64 first) {
+    store_native<u64>(f, header);
+    store_native<u64>(f + 8, u64(seq));
+    store_le64(f + field::kPayload, first);
+    __builtin_memset(f + field::kPayload + 8, 0, kFramePayload - 8);
+}
+
 // Where a URPC round trip's time goes (beside the goal's line, not instead of it):
 // LinePairBench is the least a one-way channel can move, one line per direction written only by
 // its sender and reused for every message (the sender's count as its last word, the payload's
 // first word the sequence number, read in place); RingRawBench is a URPC ring with nothing
-// around it (UrpcWriter::claim/publish of a fixed header, the sequence number and a zeroed rest;
+// around it (UrpcWriter::claim/publish of a bare frame, put_bare_frame;
 // UrpcReader::peek, the payload copied out, consume and ack_lazy), whose messages take a new
 // slot, and so a new line, each. ring_raw over line_pair is what rotating through slots costs on
 // this machine; urpc over ring_raw is what the Channel adds.
@@ -310,6 +331,7 @@ struct RingRawBench {
     std::vector<UrpcSlot> ring[2] = {std::vector<UrpcSlot>(kQueueDepth + 1), std::vector<UrpcSlot>(kQueueDepth + 1)};
     Alone<UrpcWriter> writer[2]; // writer[d] and reader[d] are direction d's ends
     Alone<UrpcReader> reader[2];
+    const u64 header = bare_header();
     RingRawBench() {
         for (int d = 0; d < 2; ++d) {
             (void)writer[d].v.init(ring[d].data(), kQueueDepth, false);
@@ -320,10 +342,7 @@ struct RingRawBench {
         UrpcWriter& w = writer[d].v;
         while (!w.has_room()) cpu_relax();
         const UrpcWriter::Claim c = w.claim();
-        store_le64(c.slot->frame, 0x0300'0028'0001'0001ull); // interface 1, type 1, 40 bytes, first|last
-        store_le64(c.slot->frame + 8, seq);
-        store_le64(c.slot->frame + field::kPayload, seq);
-        __builtin_memset(c.slot->frame + field::kPayload + 8, 0, kFramePayload - 8);
+        put_bare_frame(c.slot->frame, header, u32(seq), seq);
         w.publish(c);
     }
     u64 receive(int d) {
@@ -365,8 +384,8 @@ struct BoostSpscBench {
 // --parts: where batched URPC's time goes. One URPC ring whose writer and reader are each
 // either the Channel (send_batch of 40-byte Outgoing messages / receive_batch into Messages,
 // as urpc_batch) or bare: the ring's own batch calls with nothing around them (the writer
-// stores a valid frame's two header words, the sequence number as the payload's first word
-// and a zeroed rest, UrpcWriter::fill_batch; the reader reads that word in place,
+// puts bare frames, put_bare_frame, with UrpcWriter::fill_batch; the reader reads the
+// payload's first word in place,
 // UrpcReader::take_each, and checks nothing). Bare on both sides is the ring alone.
 template <bool ChannelWriter, bool ChannelReader> struct UrpcPartsBench {
     std::vector<UrpcSlot> ring = std::vector<UrpcSlot>(kQueueDepth + 1);
@@ -375,7 +394,7 @@ template <bool ChannelWriter, bool ChannelReader> struct UrpcPartsBench {
     Alone<UrpcWriter> bare_tx;
     Alone<UrpcReader> bare_rx;
     Alone<u32> bare_seq; // the bare writer's frame numbers (what a Channel reader expects)
-    u64 header;          // a valid one-frame header word for 40-byte messages of interface 1, type 1
+    const u64 header = bare_header();
     u8 payloads[kBatch][kFramePayload] = {};
     Outgoing out[kBatch];
     Message in[kBatch];
@@ -389,9 +408,6 @@ template <bool ChannelWriter, bool ChannelReader> struct UrpcPartsBench {
         bare_seq.v = 0;
         for (u32 i = 0; i < kBatch; ++i)
             out[i] = {.interface = 1, .type = 1, .payload = payloads[i], .length = kFramePayload};
-        u8 frame[kFrameBytes];
-        encode_single(out[0], 0, frame);
-        header = load_native<u64>(frame);
     }
     u32 send_many(int, u64 first, u32 k) {
         if constexpr (ChannelWriter) {
@@ -405,10 +421,7 @@ template <bool ChannelWriter, bool ChannelReader> struct UrpcPartsBench {
             const u32 seq = bare_seq.v;
             const u64 h = header;
             u32 n = w.fill_batch(k, [&](u32 i, u8* f) {
-                store_native<u64>(f, h);
-                store_native<u64>(f + 8, u64(seq + i));
-                store_le64(f + field::kPayload, first + i);
-                __builtin_memset(f + field::kPayload + 8, 0, kFramePayload - 8);
+                put_bare_frame(f, h, seq + i, first + i);
                 return true;
             });
             bare_seq.v = seq + n;
@@ -1217,7 +1230,7 @@ void print_table(const Results& r, const std::vector<std::string>& placements) {
 }
 
 void print_json(FILE* out, const Results& r, const std::vector<std::string>& placements, double tick_ns) {
-    const HostCpu cpu = host_cpu();
+    const HostCpu& cpu = host_cpu();
     std::fprintf(out, "{\"config\": {\"repetitions\": %d, \"queue_depth\": %u, \"batch\": %u, \"guest_spins\": %u, "
                 "\"cpus\": %d, \"ns_per_tick\": %.4f, \"cpu_model\": \"%s\", \"hypervisor\": %s},\n",
                 g_reps, kQueueDepth, kBatch, kGuestSpins, CPU_COUNT(&g_all_cpus), tick_ns, cpu.model.c_str(),
